@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { ConfigError, type Config, parseConfig } from '../config/config.js';
+import { parseKioskCsv } from '../registry/csv-import.js';
+import { kioskRecordSchema } from '../registry/kiosk.js';
+import { createLogger } from './logger.js';
+import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
+
+const USAGE = `kiosk-fleet <command> [--setting value ...]
+
+Commands:
+  start                 broker, collector, dashboard and the simulated fleet in one process
+  broker                the embedded MQTT broker alone
+  collector             collector and dashboard, against MQTT_URL (or the local broker)
+  simulator             the simulated fleet alone, against MQTT_URL
+  provision             register one machine and print its MQTT token (--id --name --district --lat --lon ...)
+  import-kiosks FILE    register the machines of a CSV file; prints id,token for the new ones
+
+Settings come from the environment or flags: --sim-kiosks 10 is SIM_KIOSKS=10.
+See README.md for the full table.`;
+
+type Stoppable = { stop(): Promise<void> };
+
+function runUntilSignal(logger: Logger, running: Stoppable): void {
+  let isStopping = false;
+  const shutdown = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    logger.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    forced.unref();
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+const PROVISION_FLAGS = ['id', 'name', 'name-en', 'address', 'district', 'district-en', 'lat', 'lon', 'model', 'installed', 'capacity-books', 'lifecycle'];
+
+function splitFlags(values: Record<string, string | boolean | undefined>, commandFlags: readonly string[]) {
+  const own: Record<string, string> = {};
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string') throw new ConfigError(`--${name} needs a value`);
+    if (commandFlags.includes(name)) own[name] = value;
+    else settings[name] = value;
+  }
+  return { own, settings };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args: argv, strict: false, allowPositionals: true });
+  const [command = 'help', ...rest] = positionals;
+  if (command === 'help' || values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { own, settings } = splitFlags(values, command === 'provision' ? PROVISION_FLAGS : []);
+  const config: Config = parseConfig(process.env, settings);
+  const logger = createLogger(config.LOG_LEVEL);
+
+  switch (command) {
+    case 'start': {
+      const platform = await startPlatform(config, logger);
+      const f = platform.foundation;
+      logger.info(
+        { dashboard: `http://localhost:${platform.dashboard.port}/`, mqtt: platform.mqttUrl, dataDir: config.DATA_DIR, simulatedKiosks: config.SIM_KIOSKS },
+        'platform running',
+      );
+      if (f.secrets.isNew) logger.info({ adminToken: f.secrets.adminToken }, `admin token created in ${config.DATA_DIR}/secrets.json (used to provision machines)`);
+      runUntilSignal(logger, platform);
+      return;
+    }
+    case 'broker': {
+      const f = openFoundation(config, logger);
+      const broker = await startEmbeddedBroker(f);
+      logger.info({ mqtt: broker.port, ws: broker.wsPort }, 'broker running');
+      runUntilSignal(logger, { stop: async () => (await broker.stop(), f.registry.close()) });
+      return;
+    }
+    case 'collector': {
+      const platform = await startPlatform(config, logger, { broker: false, simulator: false });
+      logger.info({ dashboard: `http://localhost:${platform.dashboard.port}/`, mqtt: platform.mqttUrl }, 'collector and dashboard running');
+      runUntilSignal(logger, platform);
+      return;
+    }
+    case 'simulator': {
+      const f = openFoundation(config, logger);
+      const url = config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`;
+      const fleet = await startSimulator(f, url, { provision: !config.MQTT_URL });
+      logger.info({ mqtt: url, kiosks: config.SIM_KIOSKS }, 'simulator running');
+      runUntilSignal(logger, { stop: async () => (await fleet.stop(), f.registry.close()) });
+      return;
+    }
+    case 'provision': {
+      const f = openFoundation(config, logger);
+      const numeric = new Set(['lat', 'lon', 'capacity-books']);
+      const input = Object.fromEntries(
+        Object.entries(own).map(([k, v]) => [
+          k === 'installed' ? 'installedOn' : k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+          numeric.has(k) ? Number(v) : v,
+        ]),
+      );
+      const parsed = kioskRecordSchema.safeParse(input);
+      if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('; '));
+      const { kiosk, token } = f.registry.provision(parsed.data);
+      console.log(JSON.stringify({ id: kiosk.id, username: kiosk.id, clientId: kiosk.id, token }, null, 2));
+      f.registry.close();
+      return;
+    }
+    case 'import-kiosks': {
+      const file = rest[0];
+      if (!file) throw new ConfigError('import-kiosks needs a CSV file path');
+      const result = parseKioskCsv(readFileSync(file, 'utf8'));
+      for (const e of result.errors) console.error(`${file}:${e.line}: ${e.message}`);
+      if (result.errors.length > 0) throw new ConfigError(`${result.errors.length} row(s) refused; nothing imported`);
+      const f = openFoundation(config, logger);
+      const created = f.registry.provisionMissing(result.kiosks);
+      console.log('id,token');
+      for (const { kiosk, token } of created) console.log(`${kiosk.id},${token}`);
+      console.error(`${created.length} machine(s) registered, ${result.kiosks.length - created.length} already known`);
+      f.registry.close();
+      return;
+    }
+    default:
+      throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const code = (error as { code?: string }).code;
+  console.error(`kiosk-fleet: ${(error as Error).message}${code ? ` [${code}]` : ''}`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

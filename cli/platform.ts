@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { startBroker, type RunningBroker } from '../broker/broker.js';
+import { type RunningCollector, startCollector } from '../collector/collector.js';
+import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
+import type { EventStore } from '../collector/store/event-store.js';
+import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
+import type { Config } from '../config/config.js';
+import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
+import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
+import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
+import { createTopics, type Topics } from '../protocol/index.js';
+import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
+import { isTokenValid, hashToken } from '../registry/tokens.js';
+import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../simulator/fleet.js';
+import { loadCirculationProfile } from '../simulator/profile.js';
+import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-credentials.js';
+
+/** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
+export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
+
+export interface Foundation {
+  config: Config;
+  logger: Logger;
+  topics: Topics;
+  calendar: Calendar;
+  secrets: Secrets;
+  registry: KioskRegistry;
+  paths: { registry: string; events: string; simulator: string; simCredentials: string };
+}
+
+/** What every command shares: settings, the data directory's secrets and the registry. */
+export function openFoundation(config: Config, logger: Logger): Foundation {
+  const dataDir = config.DATA_DIR;
+  const paths = {
+    registry: join(dataDir, 'registry.sqlite'),
+    events: join(dataDir, 'events.sqlite'),
+    simulator: join(dataDir, 'simulator'),
+    simCredentials: join(dataDir, 'simulator', 'credentials.json'),
+  };
+  const secrets = loadOrCreateSecrets(dataDir);
+  return {
+    config,
+    logger,
+    topics: createTopics(config.TOPIC_ROOT),
+    calendar: createCalendar(config.FLEET_TZ),
+    secrets,
+    registry: openKioskRegistry(paths.registry),
+    paths,
+  };
+}
+
+export async function startEmbeddedBroker(f: Foundation, onRejected?: Parameters<typeof startBroker>[0]['onRejected']): Promise<RunningBroker> {
+  const serviceHash = hashToken(f.secrets.serviceToken);
+  return startBroker({
+    topics: f.topics,
+    host: f.config.HOST,
+    port: f.config.MQTT_PORT,
+    wsPort: f.config.MQTT_WS_PORT,
+    maxPacketBytes: f.config.MAX_PACKET_BYTES,
+    verifyKioskToken: (id, token) => f.registry.verifyToken(id, token),
+    verifyServiceToken: (_username, token) => isTokenValid(token, serviceHash),
+    ...(onRejected ? { onRejected } : {}),
+    logger: f.logger,
+  });
+}
+
+export interface RunningPlatform {
+  broker: RunningBroker | null;
+  collector: RunningCollector;
+  dashboard: RunningDashboard;
+  simulator: SimulatedFleet | null;
+  store: EventStore;
+  foundation: Foundation;
+  mqttUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface PlatformParts {
+  broker: boolean;
+  simulator: boolean;
+}
+
+/**
+ * Starts the parts in dependency order (store, broker, collector, dashboard, simulator) and
+ * stops them in reverse, so what is buffered is flushed before what it flows into closes.
+ */
+export async function startPlatform(config: Config, logger: Logger, parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0 }): Promise<RunningPlatform> {
+  const f = openFoundation(config, logger);
+  const stops: (() => Promise<void> | void)[] = [() => f.registry.close()];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.error({ err: error }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const store = createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
+    stops.push(() => store.close());
+
+    let collector: RunningCollector | null = null;
+    const broker = parts.broker
+      ? await startEmbeddedBroker(f, (r) =>
+          collector?.ingest.reject({
+            receivedMs: Date.now(),
+            topic: r.topic ?? '',
+            ...(r.clientId ? { kioskId: r.clientId } : {}),
+            reason: r.reason,
+            detail: r.detail,
+            payloadExcerpt: '',
+          }),
+        )
+      : null;
+    if (broker) stops.push(() => broker.stop());
+
+    const mqttUrl = config.MQTT_URL ?? `mqtt://127.0.0.1:${broker?.port ?? config.MQTT_PORT}`;
+    const isEmbedded = broker !== null || !config.MQTT_URL;
+    collector = await startCollector({
+      mqttUrl,
+      topics: f.topics,
+      store,
+      calendar: f.calendar,
+      logger,
+      limits: { maxPayloadBytes: config.MAX_PACKET_BYTES, maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS },
+      knownKioskIds: f.registry.list().map((k) => k.id),
+      ...(isEmbedded
+        ? { username: 'collector', password: f.secrets.serviceToken }
+        : {
+            ...(config.MQTT_USERNAME ? { username: config.MQTT_USERNAME } : {}),
+            ...(config.MQTT_PASSWORD ? { password: config.MQTT_PASSWORD } : {}),
+          }),
+    });
+    const runningCollector = collector;
+    stops.push(() => runningCollector.stop());
+
+    const brokerHealth = (): ComponentHealth & { connectedKiosks?: number } => {
+      if (!broker) return { state: 'external', detail: `external broker ${config.MQTT_URL ?? mqttUrl}` };
+      const stats = broker.stats();
+      return { state: 'ok', detail: `${stats.connectedKiosks} machines connected`, connectedKiosks: stats.connectedKiosks };
+    };
+    const ctx: DashboardContext = {
+      registry: f.registry,
+      store,
+      collector,
+      topics: f.topics,
+      adminTokenHash: hashToken(f.secrets.adminToken),
+      brokerHealth,
+      mqttEndpoint: config.MQTT_URL ?? `mqtt://<this host>:${broker?.port ?? config.MQTT_PORT}`,
+      logger: logger.child({ component: 'dashboard' }),
+      now: Date.now,
+    };
+    const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST });
+    stops.push(() => dashboard.stop());
+
+    const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
+    if (simulator) stops.push(() => simulator.stop());
+
+    return { broker, collector, dashboard, simulator, store, foundation: f, mqttUrl, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Where simulated time starts: SIM_START, or the start of today in the fleet's time zone. */
+export function simulationStartMs(config: Config, calendar: Calendar, nowMs: number): number {
+  if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(config.SIM_START)) return calendar.startOfDay(config.SIM_START);
+  return Date.parse(config.SIM_START);
+}
+
+/** The simulated fleet against any broker; with `provision`, its machines are registered first. */
+export async function startSimulator(f: Foundation, mqttUrl: string, options: { provision: boolean }): Promise<SimulatedFleet> {
+  const { config } = f;
+  const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), config.SIM_KIOSKS);
+  const tokens = options.provision
+    ? ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials)
+    : readSimulatedCredentials(f.paths.simCredentials);
+  const fleet = createSimulatedFleet({
+    brokerUrl: mqttUrl,
+    topics: f.topics,
+    kiosks,
+    credentials: (id) => (tokens[id] ? { username: id, password: tokens[id] } : undefined),
+    dataDir: f.paths.simulator,
+    clock: { startMs: simulationStartMs(config, f.calendar, Date.now()), speed: config.SIM_SPEED },
+    profile: loadCirculationProfile(join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'), join(REFERENCE_DIR, 'fault-catalogue.csv'), kiosks.length),
+    timeZone: config.FLEET_TZ,
+    batchSize: config.SIM_BATCH,
+    telemetryIntervalMs: config.SIM_TELEMETRY_MS,
+    logger: f.logger.child({ component: 'simulator' }),
+  });
+  await fleet.start();
+  return fleet;
+}

@@ -1,0 +1,242 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { EventAck, Topics } from '../protocol/index.js';
+import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type Rejection } from './decode.js';
+import type { DeadLetterRecord, EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
+
+export interface IngestOptions {
+  topics: Topics;
+  store: EventStore;
+  logger: Logger;
+  /** Sends an application-level ack to a machine (QoS 1 on its acks topic). */
+  publishAck: (kioskId: string, ack: EventAck) => void;
+  now?: () => number;
+  limits?: Partial<DecodeLimits>;
+  /** Most events written in one store transaction. */
+  maxBatchEvents?: number;
+  /**
+   * Most events held in memory while the store is slow or down. Beyond it, events are shed:
+   * not stored and not acked, so machines keep them in their outboxes and send them again.
+   */
+  maxQueuedEvents?: number;
+}
+
+export interface IngestStats {
+  messagesIn: number;
+  eventsStored: number;
+  duplicates: number;
+  acksSent: number;
+  telemetryStored: number;
+  deadLetters: number;
+  rejectedByReason: Record<string, number>;
+  /** Events dropped from memory while the store was backed up (machines resend them). */
+  shed: number;
+  storeErrors: number;
+  queuedEvents: number;
+  lastStoreError: string | null;
+}
+
+export interface IngestEvents {
+  stored: [EventRecord[]];
+  telemetry: [TelemetryRecord[]];
+  deadLetter: [DeadLetterRecord];
+}
+
+interface Batch {
+  records: EventRecord[];
+  telemetry: TelemetryRecord[];
+  deadLetters: DeadLetterRecord[];
+  rejectedByKiosk: Map<string, Rejection[]>;
+}
+
+const emptyBatch = (): Batch => ({ records: [], telemetry: [], deadLetters: [], rejectedByKiosk: new Map() });
+const isEmpty = (b: Batch) => b.records.length + b.telemetry.length + b.deadLetters.length + b.rejectedByKiosk.size === 0;
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * decode → validate → dedupe → append → ack. Messages are queued and written in batches, one
+ * store transaction each; a machine is acked only after the append holding its events resolved.
+ */
+export class Ingest extends EventEmitter<IngestEvents> {
+  private readonly options: Required<Omit<IngestOptions, 'limits'>> & { limits: DecodeLimits };
+  private pending = emptyBatch();
+  private isFlushing = false;
+  private retryDelayMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly counters: IngestStats = {
+    messagesIn: 0,
+    eventsStored: 0,
+    duplicates: 0,
+    acksSent: 0,
+    telemetryStored: 0,
+    deadLetters: 0,
+    rejectedByReason: {},
+    shed: 0,
+    storeErrors: 0,
+    queuedEvents: 0,
+    lastStoreError: null,
+  };
+
+  constructor(options: IngestOptions) {
+    super();
+    this.options = {
+      now: Date.now,
+      maxBatchEvents: 2_000,
+      maxQueuedEvents: 100_000,
+      ...options,
+      limits: { ...DEFAULT_DECODE_LIMITS, ...options.limits },
+    };
+  }
+
+  /** Takes one MQTT message. Never throws: whatever is wrong with it becomes a dead letter. */
+  accept(topic: string, payload: Buffer): void {
+    const receivedMs = this.options.now();
+    this.counters.messagesIn += 1;
+    const decoded = decodeMessage(this.options.topics, topic, payload, receivedMs, this.options.limits);
+    switch (decoded.kind) {
+      case 'ignored':
+        return;
+      case 'dead':
+        this.reject(deadLetterOf(topic, decoded.kioskId, decoded, payload, receivedMs));
+        break;
+      case 'telemetry':
+        this.pending.telemetry.push(decoded.record);
+        break;
+      case 'status':
+        this.pending.records.push(decoded.record);
+        break;
+      case 'events': {
+        for (const rejection of decoded.rejected) {
+          this.reject(deadLetterOf(topic, decoded.kioskId, rejection, decoded.raw, receivedMs));
+          if (rejection.id !== undefined) {
+            const list = this.pending.rejectedByKiosk.get(decoded.kioskId) ?? [];
+            list.push(rejection);
+            this.pending.rejectedByKiosk.set(decoded.kioskId, list);
+          }
+        }
+        if (this.counters.queuedEvents + decoded.records.length > this.options.maxQueuedEvents) {
+          this.counters.shed += decoded.records.length;
+        } else {
+          this.pending.records.push(...decoded.records);
+          this.counters.queuedEvents += decoded.records.length;
+        }
+      }
+    }
+    this.scheduleFlush();
+  }
+
+  /** Records something refused before it reached the collector (by the broker's ACL, say). */
+  reject(record: DeadLetterRecord): void {
+    this.counters.rejectedByReason[record.reason] = (this.counters.rejectedByReason[record.reason] ?? 0) + 1;
+    this.pending.deadLetters.push(record);
+    this.options.logger.debug({ topic: record.topic, reason: record.reason, detail: record.detail }, 'message rejected');
+    this.scheduleFlush();
+  }
+
+  stats(): IngestStats {
+    return { ...this.counters, rejectedByReason: { ...this.counters.rejectedByReason } };
+  }
+
+  /** Resolves once everything accepted so far has been written (or the store gave up for now). */
+  async drain(): Promise<void> {
+    if (!this.isFlushing && isEmpty(this.pending)) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops retrying; what is still queued stays unacked and machines will resend it. */
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private scheduleFlush(): void {
+    if (this.isFlushing || this.retryTimer) return;
+    this.isFlushing = true;
+    setImmediate(() => void this.flushLoop());
+  }
+
+  private takeBatch(): Batch {
+    const max = this.options.maxBatchEvents;
+    if (this.pending.records.length <= max) {
+      const batch = this.pending;
+      this.pending = emptyBatch();
+      return batch;
+    }
+    const batch = { ...this.pending, records: this.pending.records.slice(0, max) };
+    this.pending = { ...emptyBatch(), records: this.pending.records.slice(max) };
+    return batch;
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (!isEmpty(this.pending)) {
+      const batch = this.takeBatch();
+      try {
+        await this.write(batch);
+        this.retryDelayMs = RETRY_MIN_MS;
+      } catch (error) {
+        this.putBack(batch);
+        this.counters.storeErrors += 1;
+        this.counters.lastStoreError = (error as Error).message;
+        this.options.logger.error({ err: error, retryInMs: this.retryDelayMs }, 'store write failed; will retry');
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.isFlushing = true;
+          void this.flushLoop();
+        }, this.retryDelayMs);
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+        break;
+      }
+    }
+    this.isFlushing = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private putBack(batch: Batch): void {
+    this.pending.records.unshift(...batch.records);
+    this.pending.deadLetters.unshift(...batch.deadLetters);
+    for (const [kioskId, list] of batch.rejectedByKiosk) {
+      this.pending.rejectedByKiosk.set(kioskId, [...list, ...(this.pending.rejectedByKiosk.get(kioskId) ?? [])]);
+    }
+    // Telemetry is a sample, not a record: dropping one during an outage loses nothing counted.
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    const { store } = this.options;
+    if (batch.deadLetters.length > 0) await store.appendDeadLetters(batch.deadLetters);
+    const result = batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [] };
+    if (batch.telemetry.length > 0) await store.appendTelemetry(batch.telemetry);
+
+    this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
+    this.counters.eventsStored += result.inserted.length;
+    this.counters.duplicates += result.duplicates.length;
+    this.counters.telemetryStored += batch.telemetry.length;
+    this.counters.deadLetters += batch.deadLetters.length;
+    this.sendAcks(batch);
+
+    const inserted = new Set(result.inserted);
+    const stored = batch.records.filter((r) => inserted.has(r.id));
+    if (stored.length > 0) this.emit('stored', stored);
+    if (batch.telemetry.length > 0) this.emit('telemetry', batch.telemetry);
+    for (const record of batch.deadLetters) this.emit('deadLetter', record);
+  }
+
+  private sendAcks(batch: Batch): void {
+    const acks = new Map<string, EventAck>();
+    const ackFor = (kioskId: string) => {
+      let ack = acks.get(kioskId);
+      if (!ack) acks.set(kioskId, (ack = { stored: [], rejected: [] }));
+      return ack;
+    };
+    for (const record of batch.records) if (record.type !== 'status') ackFor(record.kioskId).stored.push(record.id);
+    for (const [kioskId, rejections] of batch.rejectedByKiosk) {
+      ackFor(kioskId).rejected.push(...rejections.map((r) => ({ id: r.id!, reason: `${r.reason}: ${r.detail}`.slice(0, 200) })));
+    }
+    for (const [kioskId, ack] of acks) {
+      this.options.publishAck(kioskId, ack);
+      this.counters.acksSent += 1;
+    }
+  }
+}

@@ -1,0 +1,411 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { createCalendar, type Calendar } from '../domain/calendar.js';
+import type {
+  AppendResult,
+  CountQuery,
+  CountRow,
+  DeadLetterQuery,
+  DeadLetterRecord,
+  EventQuery,
+  EventRecord,
+  EventStore,
+  StoredDeadLetter,
+  TelemetryQuery,
+  TelemetryRecord,
+} from './event-store.js';
+import { migrate } from './sqlite-schema.js';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; missing parent directories are created. `:memory:` for tests. */
+  file: string;
+  /** IANA zone whose calendar days the counts use. Fixed for the life of the file. */
+  timeZone: string;
+  /**
+   * `FULL` (default): a resolved append survives power loss, which the collector's acks rely on.
+   * `NORMAL`: in WAL mode the last commits can be lost on power loss (never corrupted).
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+/** Stable codes of the errors the store throws; the SQLite error, if any, is the `cause`. */
+export type StoreErrorCode =
+  | 'STORE_OPEN_FAILED'
+  | 'STORE_TIME_ZONE_MISMATCH'
+  | 'STORE_WRITE_FAILED'
+  | 'STORE_READ_FAILED'
+  | 'STORE_INVALID_QUERY'
+  | 'STORE_CLOSED'
+  | 'STORE_CLOSE_FAILED';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+const EVENT_LIMIT = { byDefault: 1000, max: 10_000 };
+const TELEMETRY_LIMIT = { byDefault: 1000, max: 10_000 };
+const DEAD_LETTER_LIMIT = { byDefault: 100, max: 1000 };
+/** How long a write waits for another connection's lock (a backup, a second process). */
+const BUSY_TIMEOUT_MS = 5000;
+const LOCAL_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+interface EventRow {
+  id: string;
+  kiosk_id: string;
+  type: string;
+  ts: string;
+  ts_ms: number;
+  received_ms: number;
+  data: string;
+}
+
+interface DeadLetterRow {
+  seq: number;
+  received_ms: number;
+  topic: string;
+  kiosk_id: string | null;
+  reason: string;
+  detail: string;
+  payload_excerpt: string;
+}
+
+/** The default EventStore: one SQLite file in WAL mode, counts kept per local day at append time. */
+export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+  const calendar = openCalendar(options.timeZone);
+  const db = openDatabase(options, calendar);
+  const statements = prepareStatements(db);
+  const readStatements = new Map<string, Database.Statement>();
+  let isClosed = false;
+
+  const appendEvents = db.transaction((records: readonly EventRecord[]): AppendResult => {
+    const inserted: string[] = [];
+    const duplicates: string[] = [];
+    const increments = new Map<string, [day: string, kioskId: string, type: string, count: number]>();
+    for (const r of records) {
+      const data = JSON.stringify(r.data);
+      if (statements.insertEvent.run(r.id, r.kioskId, r.type, r.ts, r.tsMs, r.receivedMs, data).changes === 0) {
+        // Already stored, by an earlier call or earlier in this batch: the first one wins.
+        duplicates.push(r.id);
+        continue;
+      }
+      inserted.push(r.id);
+      const day = calendar.dayOf(r.tsMs);
+      const key = JSON.stringify([day, r.kioskId, r.type]);
+      const increment = increments.get(key);
+      if (increment) increment[3] += 1;
+      else increments.set(key, [day, r.kioskId, r.type, 1]);
+    }
+    for (const increment of increments.values()) statements.addDailyCount.run(increment);
+    return { inserted, duplicates };
+  });
+
+  const appendTelemetryRows = db.transaction((records: readonly TelemetryRecord[]) => {
+    for (const r of records) statements.insertTelemetry.run(r.kioskId, r.tsMs, JSON.stringify(r.readings));
+  });
+
+  const appendDeadLetterRows = db.transaction((records: readonly DeadLetterRecord[]) => {
+    for (const r of records) {
+      statements.insertDeadLetter.run(r.receivedMs, r.topic, r.kioskId ?? null, r.reason, r.detail, r.payloadExcerpt);
+    }
+  });
+
+  /** Runs `work` against the open database, turning any failure into a StoreError with `code`. */
+  async function run<T>(code: StoreErrorCode, what: string, work: () => T): Promise<T> {
+    if (isClosed) throw new StoreError('STORE_CLOSED', `cannot ${what}: the store is closed`);
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(code, `cannot ${what}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Statements for the read shapes actually used, prepared once each. */
+  function statementFor(sql: string): Database.Statement {
+    let statement = readStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      readStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  return {
+    timeZone: options.timeZone,
+
+    append: (records) =>
+      run('STORE_WRITE_FAILED', 'append events', () =>
+        records.length === 0 ? { inserted: [], duplicates: [] } : appendEvents.immediate(records),
+      ),
+
+    readEvents: (query) =>
+      run('STORE_READ_FAILED', 'read events', () => {
+        const plan = planEventRead(query);
+        if (plan === undefined) return [];
+        return (statementFor(plan.sql).all(plan.params) as EventRow[]).map(toEventRecord);
+      }),
+
+    countByPeriod: (query) =>
+      run('STORE_READ_FAILED', 'count events', () => {
+        const plan = planCount(query);
+        if (plan === undefined) return [];
+        const rows = statementFor(plan.sql).all(plan.params) as Array<CountRow & { kioskId: string | null }>;
+        return rows.map(({ kioskId, ...row }) => (kioskId === null ? row : { ...row, kioskId }));
+      }),
+
+    appendTelemetry: (records) =>
+      run('STORE_WRITE_FAILED', 'append telemetry', () => {
+        if (records.length > 0) appendTelemetryRows.immediate(records);
+      }),
+
+    readTelemetry: (query) =>
+      run('STORE_READ_FAILED', 'read telemetry', () => {
+        const rows = statements.readTelemetry.all({
+          kioskId: query.kioskId,
+          fromMs: checkInteger(query.fromMs, 'fromMs') ?? Number.MIN_SAFE_INTEGER,
+          toMs: checkInteger(query.toMs, 'toMs') ?? Number.MAX_SAFE_INTEGER,
+          limit: resolveLimit(query.limit, TELEMETRY_LIMIT),
+        }) as Array<{ ts_ms: number; readings: string }>;
+        return rows.map((row) => ({
+          kioskId: query.kioskId,
+          tsMs: row.ts_ms,
+          readings: JSON.parse(row.readings) as Record<string, number>,
+        }));
+      }),
+
+    appendDeadLetters: (records) =>
+      run('STORE_WRITE_FAILED', 'append dead letters', () => {
+        if (records.length > 0) appendDeadLetterRows.immediate(records);
+      }),
+
+    readDeadLetters: (query = {}) =>
+      run('STORE_READ_FAILED', 'read dead letters', () => {
+        const rows = statements.readDeadLetters.all({
+          beforeSeq: checkInteger(query.beforeSeq, 'beforeSeq') ?? Number.MAX_SAFE_INTEGER,
+          limit: resolveLimit(query.limit, DEAD_LETTER_LIMIT),
+        }) as DeadLetterRow[];
+        return rows.map(toStoredDeadLetter);
+      }),
+
+    countDeadLetters: () =>
+      run('STORE_READ_FAILED', 'count dead letters', () => statements.countDeadLetters.get() as number),
+
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      try {
+        // Keeps the planner's statistics current, as SQLite advises before closing a connection.
+        try {
+          db.pragma('optimize');
+        } finally {
+          db.close();
+        }
+      } catch (error) {
+        throw new StoreError('STORE_CLOSE_FAILED', `cannot close ${options.file}`, { cause: error });
+      }
+    },
+  };
+}
+
+function openCalendar(timeZone: string): Calendar {
+  try {
+    return createCalendar(timeZone);
+  } catch (error) {
+    throw new StoreError('STORE_OPEN_FAILED', `unknown time zone ${JSON.stringify(timeZone)}`, { cause: error });
+  }
+}
+
+function openDatabase(options: SqliteEventStoreOptions, calendar: Calendar): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dirname(options.file), { recursive: true });
+    db = new Database(options.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db);
+    // Bounded statistics refresh for a long-lived connection (https://sqlite.org/pragma.html#pragma_optimize).
+    db.pragma('optimize = 0x10002');
+  } catch (error) {
+    db?.close();
+    throw new StoreError('STORE_OPEN_FAILED', `cannot open ${options.file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  assertSameTimeZone(db, options.file, calendar);
+  return db;
+}
+
+/** Daily counts are only meaningful in the zone they were computed in: refuse a different one. */
+function assertSameTimeZone(db: Database.Database, file: string, calendar: Calendar): void {
+  const zone = new Intl.DateTimeFormat('en-US', { timeZone: calendar.timeZone }).resolvedOptions().timeZone;
+  db.prepare(`INSERT INTO meta (key, value) VALUES ('time_zone', ?) ON CONFLICT DO NOTHING`).run(zone);
+  const stored = db.prepare(`SELECT value FROM meta WHERE key = 'time_zone'`).pluck().get() as string;
+  if (stored !== zone) {
+    db.close();
+    throw new StoreError(
+      'STORE_TIME_ZONE_MISMATCH',
+      `${file} counts days in ${stored}, not ${zone}: open it with timeZone ${JSON.stringify(stored)}`,
+    );
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertEvent: db.prepare(
+      `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ),
+    addDailyCount: db.prepare(
+      `INSERT INTO daily_counts (day, kiosk_id, type, count) VALUES (?, ?, ?, ?)
+       ON CONFLICT (day, kiosk_id, type) DO UPDATE SET count = count + excluded.count`,
+    ),
+    insertTelemetry: db.prepare(`INSERT INTO telemetry (kiosk_id, ts_ms, readings) VALUES (?, ?, ?)`),
+    readTelemetry: db.prepare(
+      `SELECT ts_ms, readings FROM telemetry
+       WHERE kiosk_id = @kioskId AND ts_ms >= @fromMs AND ts_ms < @toMs
+       ORDER BY ts_ms DESC, rowid DESC LIMIT @limit`,
+    ),
+    insertDeadLetter: db.prepare(
+      `INSERT INTO dead_letters (received_ms, topic, kiosk_id, reason, detail, payload_excerpt)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    readDeadLetters: db.prepare(
+      `SELECT * FROM dead_letters WHERE seq < @beforeSeq ORDER BY seq DESC LIMIT @limit`,
+    ),
+    countDeadLetters: db.prepare(`SELECT count(*) FROM dead_letters`).pluck(),
+  };
+}
+
+interface ReadPlan {
+  sql: string;
+  params: Record<string, string | number>;
+}
+
+/** SQL for one event query; `undefined` when the query cannot match anything (empty `types`). */
+function planEventRead(query: EventQuery): ReadPlan | undefined {
+  const isAscending = query.order !== 'desc';
+  let fromMs = checkInteger(query.fromMs, 'fromMs');
+  let toMs = checkInteger(query.toMs, 'toMs');
+  const afterTsMs = checkInteger(query.after?.tsMs, 'after.tsMs');
+  // The cursor also narrows the time range, so every page starts with an index seek instead of
+  // skipping the pages before it.
+  if (afterTsMs !== undefined && isAscending) fromMs = Math.max(fromMs ?? afterTsMs, afterTsMs);
+  if (afterTsMs !== undefined && !isAscending) toMs = Math.min(toMs ?? afterTsMs + 1, afterTsMs + 1);
+  const where: string[] = [];
+  const params: ReadPlan['params'] = { limit: resolveLimit(query.limit, EVENT_LIMIT) };
+  const conditions = [
+    ['ts_ms >= @fromMs', 'fromMs', fromMs],
+    ['ts_ms < @toMs', 'toMs', toMs],
+    ['kiosk_id = @kioskId', 'kioskId', query.kioskId],
+    [`(ts_ms, id) ${isAscending ? '>' : '<'} (@afterTsMs, @afterId)`, 'afterId', query.after?.id],
+  ] as const;
+  for (const [condition, name, value] of conditions) {
+    if (value === undefined) continue;
+    where.push(condition);
+    params[name] = value;
+  }
+  if (query.after !== undefined) params.afterTsMs = query.after.tsMs;
+  // Several types: `+type` keeps the planner on the time-ordered indexes (stop after `limit` rows)
+  // rather than collecting every row of those types from events_by_type_time and sorting them.
+  const types = filterClause(query.types?.length === 1 ? 'type' : '+type', query.types, 'types');
+  if (types === 'nothing') return undefined;
+  if (types) {
+    where.push(types.clause);
+    Object.assign(params, types.params);
+  }
+  const direction = isAscending ? 'ASC' : 'DESC';
+  const sql =
+    `SELECT * FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    ` ORDER BY ts_ms ${direction}, id ${direction} LIMIT @limit`;
+  return { sql, params };
+}
+
+/** SQL over the daily rollup only; `undefined` when a filter is an empty list. */
+function planCount(query: CountQuery): ReadPlan | undefined {
+  for (const [name, day] of [['fromDay', query.fromDay], ['toDay', query.toDay]] as const) {
+    if (!LOCAL_DAY.test(day)) invalid(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  }
+  if (query.granularity !== 'day' && query.granularity !== 'month') invalid('granularity must be day or month');
+  const where = ['day >= @fromDay', 'day < @toDay'];
+  const params: ReadPlan['params'] = { fromDay: query.fromDay, toDay: query.toDay };
+  for (const [column, values, name] of [
+    ['kiosk_id', query.kioskIds, 'kioskIds'],
+    ['type', query.types, 'types'],
+  ] as const) {
+    const filter = filterClause(column, values, name);
+    if (filter === 'nothing') return undefined;
+    if (filter) {
+      where.push(filter.clause);
+      Object.assign(params, filter.params);
+    }
+  }
+  const period = `substr(day, 1, ${query.granularity === 'day' ? 10 : 7})`;
+  const kiosk = query.byKiosk ? 'kiosk_id' : 'NULL';
+  const groups = query.byKiosk ? 'period, kiosk_id, type' : 'period, type';
+  const sql =
+    `SELECT ${period} AS period, ${kiosk} AS kioskId, type, sum(count) AS count FROM daily_counts` +
+    ` WHERE ${where.join(' AND ')} GROUP BY ${groups} ORDER BY ${groups}`;
+  return { sql, params };
+}
+
+/**
+ * `column = @name` for one value (lets an index on the column deliver rows in order), a lookup in a
+ * JSON array for several (one prepared statement whatever their number), 'nothing' for none.
+ */
+function filterClause(
+  column: string,
+  values: readonly string[] | undefined,
+  name: string,
+): { clause: string; params: Record<string, string> } | 'nothing' | undefined {
+  if (values === undefined) return undefined;
+  if (values.length === 0) return 'nothing';
+  if (values.length === 1) return { clause: `${column} = @${name}`, params: { [name]: values[0]! } };
+  return { clause: `${column} IN (SELECT value FROM json_each(@${name}))`, params: { [name]: JSON.stringify(values) } };
+}
+
+function resolveLimit(limit: number | undefined, bounds: { byDefault: number; max: number }): number {
+  if (limit === undefined) return bounds.byDefault;
+  if (!Number.isInteger(limit) || limit < 1) invalid(`limit must be a positive integer, got ${limit}`);
+  return Math.min(limit, bounds.max);
+}
+
+function checkInteger(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && !Number.isSafeInteger(value)) invalid(`${name} must be an integer, got ${value}`);
+  return value;
+}
+
+function invalid(message: string): never {
+  throw new StoreError('STORE_INVALID_QUERY', message);
+}
+
+function toEventRecord(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    kioskId: row.kiosk_id,
+    type: row.type,
+    ts: row.ts,
+    tsMs: row.ts_ms,
+    receivedMs: row.received_ms,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}
+
+function toStoredDeadLetter(row: DeadLetterRow): StoredDeadLetter {
+  return {
+    seq: row.seq,
+    receivedMs: row.received_ms,
+    topic: row.topic,
+    ...(row.kiosk_id === null ? {} : { kioskId: row.kiosk_id }),
+    reason: row.reason,
+    detail: row.detail,
+    payloadExcerpt: row.payload_excerpt,
+  };
+}

@@ -1,0 +1,87 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema of the SQLite event store, versioned by `PRAGMA user_version`. A migration is applied
+ * once, in its own transaction, and never edited after release: change the schema by appending one.
+ */
+type Migration = (db: Database) => void;
+
+const MIGRATIONS: readonly Migration[] = [
+  // 1: events, daily rollup, telemetry, dead letters.
+  (db) => {
+    db.exec(`
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        kiosk_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) STRICT;
+      -- Each index serves one read shape and ends in id, so ORDER BY ts_ms, id needs no sort:
+      -- the whole history (replay), one machine's history, one type's history (inspections, faults).
+      CREATE INDEX events_by_time ON events (ts_ms, id);
+      CREATE INDEX events_by_kiosk_time ON events (kiosk_id, ts_ms, id);
+      CREATE INDEX events_by_type_time ON events (type, ts_ms, id);
+
+      -- Counts per local day of the store's time zone, updated in the append transaction.
+      CREATE TABLE daily_counts (
+        day TEXT NOT NULL,
+        kiosk_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, kiosk_id, type)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE telemetry (
+        kiosk_id TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        readings TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX telemetry_by_kiosk_time ON telemetry (kiosk_id, ts_ms);
+
+      CREATE TABLE dead_letters (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_ms INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        kiosk_id TEXT,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        payload_excerpt TEXT NOT NULL
+      ) STRICT;
+    `);
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file to {@link SCHEMA_VERSION}. Each step runs in an IMMEDIATE transaction that
+ * re-reads the version, so two processes opening a new file at once do not both migrate it.
+ * Throws when the file was written by a newer version of this code.
+ */
+export function migrate(db: Database): void {
+  for (;;) {
+    const isDone = db
+      .transaction(() => {
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version > SCHEMA_VERSION) {
+          throw new Error(`schema version ${version} is newer than this code's ${SCHEMA_VERSION}`);
+        }
+        const step = MIGRATIONS[version];
+        if (step === undefined) return true;
+        step(db);
+        db.pragma(`user_version = ${version + 1}`);
+        return false;
+      })
+      .immediate();
+    if (isDone) return;
+  }
+}

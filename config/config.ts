@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { topicRootSchema } from '../protocol/topics.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalPort = z
+  .union([z.literal('off'), port])
+  .transform((v) => (v === 'off' ? null : v));
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every setting, by its environment name, with its default. Flags (`--sim-kiosks 10`) map to the
+ * same names (`SIM_KIOSKS`). Unknown flags are refused; the environment is read once, here.
+ */
+export const configSchema = z.strictObject({
+  PORT: port.default(3000).describe('HTTP port of the dashboard and REST API'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Address the HTTP and MQTT listeners bind to'),
+  MQTT_PORT: port.default(1883).describe('MQTT over TCP port of the embedded broker'),
+  MQTT_WS_PORT: optionalPort.default(8083).describe('MQTT over WebSocket port (path /mqtt), or off'),
+  MQTT_URL: z
+    .url({ protocol: /^(mqtts?|wss?)$/, message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+    .optional()
+    .describe('Use this external broker instead of the embedded one'),
+  MQTT_USERNAME: z.string().optional().describe('Collector username on an external broker'),
+  MQTT_PASSWORD: z.string().optional().describe('Collector password on an external broker'),
+  MAX_PACKET_BYTES: z.coerce.number().int().min(1024).max(268_435_455).default(262_144).describe('Largest MQTT packet the embedded broker accepts'),
+  TOPIC_ROOT: topicRootSchema.default('kiosks').describe('First topic level(s) of the wire contract'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Where the SQLite files, secrets and the simulator outbox live'),
+  FLEET_TZ: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isTimeZone, 'FLEET_TZ must be an IANA time zone name, e.g. Asia/Shanghai')
+    .describe('Time zone for days and months'),
+  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL').describe('FULL survives power loss; NORMAL only process crashes'),
+  MAX_CLOCK_SKEW_MS: z.coerce.number().int().min(0).default(3_600_000).describe('Events stamped further in the future are dead-lettered'),
+  SIM_KIOSKS: z.coerce.number().int().min(0).max(100_000).default(70).describe('Simulated machines (0 = none)'),
+  SIM_SPEED: z.coerce.number().min(1).max(1_000_000).default(60).describe('Simulated time acceleration until the clock catches up with now'),
+  SIM_START: z.iso
+    .datetime({ offset: true, local: true })
+    .or(z.iso.date())
+    .optional()
+    .describe('Where simulated time starts (default: start of today in FLEET_TZ)'),
+  SIM_BATCH: z.coerce.number().int().min(1).max(500).default(1).describe('Events per MQTT message when a machine flushes its outbox'),
+  SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+/** `--sim-kiosks` → `SIM_KIOSKS`. */
+export function flagToKey(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase();
+}
+
+/**
+ * Parses settings from the environment and flags (flags win) into a frozen object.
+ * Throws a ConfigError naming every bad setting.
+ */
+export function parseConfig(env: Record<string, string | undefined>, flags: Record<string, string> = {}): Config {
+  const raw: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const unknown: string[] = [];
+  for (const [flag, value] of Object.entries(flags)) {
+    const key = flagToKey(flag);
+    if ((CONFIG_KEYS as string[]).includes(key)) raw[key] = value;
+    else unknown.push(`--${flag}`);
+  }
+  if (unknown.length > 0) throw new ConfigError(`unknown option ${unknown.join(', ')}`);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze(parsed.data);
+}

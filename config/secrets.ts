@@ -1,0 +1,38 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { generateToken } from '../registry/tokens.js';
+
+const secretsSchema = z.strictObject({
+  /** Password of the platform's own MQTT clients (collector, dashboard) on the embedded broker. */
+  serviceToken: z.string().min(32),
+  /** Bearer token for provisioning machines through the REST API. */
+  adminToken: z.string().min(32),
+});
+export type Secrets = z.infer<typeof secretsSchema> & { isNew: boolean };
+
+/**
+ * Reads `secrets.json` from the data directory, creating it (mode 0600) on first start. Every part
+ * of the platform that shares the data directory shares these; an unreadable file stops start-up.
+ */
+export function loadOrCreateSecrets(dataDir: string): Secrets {
+  const file = join(dataDir, 'secrets.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const secrets = { serviceToken: generateToken(), adminToken: generateToken() };
+    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    return { ...secrets, isNew: true };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw Object.assign(new Error(`cannot read ${file}: ${(cause as Error).message}`, { cause }), { code: 'SECRETS_UNREADABLE' });
+  }
+  const parsed = secretsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw Object.assign(new Error(`${file} is not a valid secrets file: ${parsed.error.issues[0]?.message}`), { code: 'SECRETS_INVALID' });
+  }
+  return { ...parsed.data, isNew: false };
+}

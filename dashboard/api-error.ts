@@ -1,0 +1,53 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+
+/** An error the API answers with, as `{error: {code, message}}`. Codes are stable. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function invalidRequest(where: 'query' | 'body' | 'path', error: z.ZodError): ApiError {
+  const detail = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : where}: ${i.message}`)
+    .join('; ');
+  return new ApiError(400, 'INVALID_REQUEST', `invalid ${where}: ${detail}`);
+}
+
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 'body' | 'path'): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidRequest(where, parsed.error);
+  return parsed.data;
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
+};
+
+/** Turns anything thrown into `{error: {code, message}}`; unexpected errors are logged, not shown. */
+export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    if (error instanceof ApiError) {
+      res.status(error.status).json({ error: { code: error.code, message: error.message } });
+      return;
+    }
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'INVALID_JSON', message: 'request body is not valid JSON' } });
+    } else if (type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } });
+    } else if (status !== undefined && status >= 400 && status < 500) {
+      res.status(status).json({ error: { code: 'BAD_REQUEST', message: String((error as Error).message) } });
+    } else {
+      log(error);
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    }
+  };
+}

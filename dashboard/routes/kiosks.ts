@@ -1,0 +1,85 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { isTokenValid } from '../../registry/tokens.js';
+import { kioskRecordSchema } from '../../registry/kiosk.js';
+import { RegistryError } from '../../registry/kiosk-registry.js';
+import { kioskIdSchema } from '../../protocol/index.js';
+import { ApiError, parseOr400 } from '../api-error.js';
+import type { DashboardContext } from '../context.js';
+import { toKioskView } from '../kiosk-view.js';
+
+/** Guards state-changing routes with the admin token (`Authorization: Bearer …`). */
+export function requireAdmin(ctx: DashboardContext): RequestHandler {
+  return (req, _res, next) => {
+    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+    if (!match) return next(new ApiError(401, 'UNAUTHENTICATED', 'this route needs Authorization: Bearer <admin token>'));
+    if (!isTokenValid(match[1], ctx.adminTokenHash)) return next(new ApiError(403, 'FORBIDDEN', 'the admin token is not valid'));
+    next();
+  };
+}
+
+const listQuery = z.strictObject({
+  connection: z.enum(['online', 'offline', 'unknown']).optional(),
+  district: z.string().max(100).optional(),
+});
+
+export function kiosksRouter(ctx: DashboardContext): Router {
+  const router = Router();
+
+  function views() {
+    const records = new Map(ctx.registry.list().map((k) => [k.id, k]));
+    const ids = new Set([...records.keys(), ...ctx.collector.fleet.all().map((s) => s.kioskId)]);
+    return [...ids].sort().map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id));
+  }
+
+  router.get('/', (req, res) => {
+    const query = parseOr400(listQuery, req.query, 'query');
+    const kiosks = views().filter(
+      (k) =>
+        (query.connection === undefined || k.connection === query.connection) &&
+        (query.district === undefined || k.district === query.district || k.districtEn === query.district),
+    );
+    res.json({ kiosks, count: kiosks.length });
+  });
+
+  router.get('/:id', (req, res) => {
+    const id = parseOr400(kioskIdSchema, req.params.id, 'path');
+    const record = ctx.registry.get(id);
+    const live = ctx.collector.fleet.get(id);
+    if (!record && !live) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    res.json({ kiosk: toKioskView(record, live, id) });
+  });
+
+  router.post('/', requireAdmin(ctx), (req, res) => {
+    const input = parseOr400(kioskRecordSchema, req.body, 'body');
+    try {
+      const { kiosk, token } = ctx.registry.provision(input);
+      ctx.collector.fleet.ensure([kiosk.id]);
+      res.status(201).json({ kiosk, mqtt: mqttCredentials(ctx, kiosk.id, token) });
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'KIOSK_EXISTS') throw new ApiError(409, error.code, error.message);
+      throw error;
+    }
+  });
+
+  router.post('/:id/token', requireAdmin(ctx), (req, res) => {
+    const id = parseOr400(kioskIdSchema, req.params.id, 'path');
+    if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    res.json({ mqtt: mqttCredentials(ctx, id, ctx.registry.rotateToken(id)) });
+  });
+
+  return router;
+}
+
+/** What a machine needs to connect; the token is shown this once. */
+function mqttCredentials(ctx: DashboardContext, kioskId: string, token: string) {
+  return {
+    url: ctx.mqttEndpoint,
+    clientId: kioskId,
+    username: kioskId,
+    password: token,
+    topics: Object.fromEntries(
+      (['status', 'events', 'telemetry', 'commands', 'acks'] as const).map((c) => [c, ctx.topics.topic(kioskId, c)]),
+    ),
+  };
+}

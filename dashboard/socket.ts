@@ -1,0 +1,91 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { Server } from 'socket.io';
+import type { KioskLiveState } from '../collector/domain/fleet-state.js';
+import type { EventRecord } from '../collector/store/event-store.js';
+import type { DashboardContext } from './context.js';
+import { type KioskView, toKioskView } from './kiosk-view.js';
+
+export interface LiveEvent {
+  kioskId: string;
+  id: string;
+  type: string;
+  ts: string;
+  data: Record<string, unknown>;
+}
+
+/** What the server pushes. Every (re)connect starts with a full snapshot: socket.io keeps nothing. */
+export interface ServerToClientEvents {
+  snapshot: (snapshot: { kiosks: KioskView[]; at: string }) => void;
+  kiosks: (kiosks: KioskView[]) => void;
+  events: (events: LiveEvent[]) => void;
+}
+export type ClientToServerEvents = Record<string, never>;
+
+/** Pushes are coalesced: a busy fleet sends at most one update of each kind per interval. */
+const PUSH_INTERVAL_MS = 200;
+const MAX_EVENTS_PER_PUSH = 500;
+
+/**
+ * `cors` does not stop WebSocket connections from other sites, so the Origin is checked here:
+ * only pages served by this dashboard (same host) or listed origins may connect.
+ */
+export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true; // not a browser: no ambient credentials to abuse
+  if (allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContext, allowedOrigins: readonly string[] = []) {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    serveClient: true,
+    allowRequest: (req, callback) => callback(null, isOriginAllowed(req, allowedOrigins)),
+  });
+  const { fleet, ingest } = ctx.collector;
+  const changed = new Map<string, KioskLiveState>();
+  let newEvents: LiveEvent[] = [];
+
+  const onChanged = (states: KioskLiveState[]) => {
+    for (const s of states) changed.set(s.kioskId, s);
+  };
+  const onStored = (records: EventRecord[]) => {
+    for (const r of records) {
+      if (newEvents.length >= MAX_EVENTS_PER_PUSH) newEvents.shift();
+      newEvents.push({ kioskId: r.kioskId, id: r.id, type: r.type, ts: r.ts, data: r.data });
+    }
+  };
+  fleet.on('changed', onChanged);
+  ingest.on('stored', onStored);
+
+  const timer = setInterval(() => {
+    if (changed.size > 0) {
+      io.emit('kiosks', [...changed.values()].map((s) => toKioskView(ctx.registry.get(s.kioskId), s, s.kioskId)));
+      changed.clear();
+    }
+    if (newEvents.length > 0) {
+      io.emit('events', newEvents);
+      newEvents = [];
+    }
+  }, PUSH_INTERVAL_MS);
+
+  io.on('connection', (socket) => {
+    const records = new Map(ctx.registry.list().map((k) => [k.id, k]));
+    const ids = new Set([...records.keys(), ...fleet.all().map((s) => s.kioskId)]);
+    const kiosks = [...ids].sort().map((id) => toKioskView(records.get(id), fleet.get(id), id));
+    socket.emit('snapshot', { kiosks, at: new Date(ctx.now()).toISOString() });
+  });
+
+  return {
+    io,
+    async close() {
+      clearInterval(timer);
+      fleet.off('changed', onChanged);
+      ingest.off('stored', onStored);
+      await io.close();
+    },
+  };
+}

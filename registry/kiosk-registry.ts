@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type KioskInput, type KioskRecord, kioskRecordSchema, type Lifecycle } from './kiosk.js';
+import { generateToken, hashToken, isTokenValid } from './tokens.js';
+
+export class RegistryError extends Error {
+  constructor(
+    readonly code: 'KIOSK_EXISTS' | 'KIOSK_NOT_FOUND' | 'REGISTRY_UNAVAILABLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface ProvisionedKiosk {
+  kiosk: KioskRecord;
+  /** The machine's MQTT password. Shown once: only its hash is kept. */
+  token: string;
+}
+
+export interface KioskRegistry {
+  list(): KioskRecord[];
+  get(id: string): KioskRecord | undefined;
+  /** Creates a machine and its token; fails with KIOSK_EXISTS if the id is taken. */
+  provision(input: KioskInput): ProvisionedKiosk;
+  /** Creates the machines that do not exist yet, in one transaction; returns only the new ones. */
+  provisionMissing(inputs: readonly KioskInput[]): ProvisionedKiosk[];
+  /** Replaces a machine's token; the old one stops working at once. */
+  rotateToken(id: string): string;
+  setLifecycle(id: string, lifecycle: Lifecycle): KioskRecord;
+  /** Constant-time check of a machine's MQTT password. */
+  verifyToken(id: string, token: Buffer | string | undefined): boolean;
+  close(): void;
+}
+
+interface Row {
+  id: string;
+  record: string;
+  token_hash: string;
+}
+
+/** The machine registry in its own SQLite file, shared by the broker, collector and dashboard. */
+export function openKioskRegistry(file: string): KioskRegistry {
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(`CREATE TABLE IF NOT EXISTS kiosks (
+      id TEXT PRIMARY KEY,
+      record TEXT NOT NULL,
+      token_hash TEXT NOT NULL,
+      created_ms INTEGER NOT NULL
+    )`);
+  } catch (cause) {
+    throw new RegistryError('REGISTRY_UNAVAILABLE', `cannot open the machine registry at ${file}`, { cause });
+  }
+  const selectAll = db.prepare<[], Row>('SELECT id, record, token_hash FROM kiosks ORDER BY id');
+  const selectOne = db.prepare<[string], Row>('SELECT id, record, token_hash FROM kiosks WHERE id = ?');
+  const insert = db.prepare('INSERT INTO kiosks (id, record, token_hash, created_ms) VALUES (?, ?, ?, ?)');
+  const updateToken = db.prepare('UPDATE kiosks SET token_hash = ? WHERE id = ?');
+  const updateRecord = db.prepare('UPDATE kiosks SET record = ? WHERE id = ?');
+
+  const toRecord = (row: Row): KioskRecord => JSON.parse(row.record) as KioskRecord;
+
+  function provisionOne(input: KioskInput): ProvisionedKiosk {
+    const kiosk = kioskRecordSchema.parse(input);
+    if (selectOne.get(kiosk.id)) throw new RegistryError('KIOSK_EXISTS', `kiosk ${kiosk.id} already exists`);
+    const token = generateToken();
+    insert.run(kiosk.id, JSON.stringify(kiosk), hashToken(token), Date.now());
+    return { kiosk, token };
+  }
+
+  function mustGet(id: string): Row {
+    const row = selectOne.get(id);
+    if (!row) throw new RegistryError('KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    return row;
+  }
+
+  return {
+    list: () => selectAll.all().map(toRecord),
+    get: (id) => {
+      const row = selectOne.get(id);
+      return row && toRecord(row);
+    },
+    provision: provisionOne,
+    provisionMissing: db.transaction((inputs: readonly KioskInput[]) =>
+      inputs.filter((input) => !selectOne.get(String(input.id))).map(provisionOne),
+    ),
+    rotateToken(id) {
+      mustGet(id);
+      const token = generateToken();
+      updateToken.run(hashToken(token), id);
+      return token;
+    },
+    setLifecycle(id, lifecycle) {
+      const kiosk = { ...toRecord(mustGet(id)), lifecycle };
+      updateRecord.run(JSON.stringify(kiosk), id);
+      return kiosk;
+    },
+    verifyToken: (id, token) => isTokenValid(token, selectOne.get(id)?.token_hash),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,89 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { KioskEvent } from '../../protocol/events.js';
+import { openOutbox, type Outbox } from '../../simulator/outbox.js';
+
+const loan = (id: string, minute: number): KioskEvent => ({
+  id,
+  ts: `2023-06-01T12:${String(minute).padStart(2, '0')}:00.000+08:00`,
+  type: 'loan',
+  itemId: 'B123456',
+});
+
+describe('outbox', () => {
+  let dir: string;
+  let filePath: string;
+  const opened: Outbox[] = [];
+  const open = () => {
+    const outbox = openOutbox(filePath);
+    opened.push(outbox);
+    return outbox;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'outbox-'));
+    filePath = join(dir, 'outbox.sqlite');
+  });
+  afterEach(async () => {
+    for (const outbox of opened.splice(0)) {
+      try {
+        outbox.close();
+      } catch {
+        // already closed by the test
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('what one instance wrote is pending, in order, for a new instance on the same file', () => {
+    const first = open();
+    first.add('K1', [loan('K1-a-0', 0), loan('K1-a-1', 1)], { lastSimMs: 42 });
+    first.markSent(['K1-a-0'], 1_000);
+    // No close(): the process is killed.
+    const second = open();
+    expect(second.pending('K1', 10).map((e) => [e.event.id, e.sentMs])).toEqual([
+      ['K1-a-0', 1_000],
+      ['K1-a-1', undefined],
+    ]);
+    expect(second.pending('K1', 10)[1]!.event).toEqual(loan('K1-a-1', 1));
+    expect(second.loadProgress('K1')).toEqual({ lastSimMs: 42 });
+  });
+
+  test('pending is oldest first, per machine, limited, and only what is due', () => {
+    const outbox = open();
+    outbox.add('K1', [loan('K1-0', 0), loan('K1-1', 1)]);
+    outbox.add('K2', [loan('K2-0', 2)]);
+    outbox.add('K1', [loan('K1-2', 3)]);
+    expect(outbox.pending('K1', 10).map((e) => e.event.id)).toEqual(['K1-0', 'K1-1', 'K1-2']);
+    expect(outbox.pending('K1', 2).map((e) => e.event.id)).toEqual(['K1-0', 'K1-1']);
+    outbox.markSent(['K1-0'], 1_000);
+    outbox.markSent(['K1-1'], 5_000);
+    expect(outbox.pending('K1', 10, 2_000).map((e) => e.event.id)).toEqual(['K1-0', 'K1-2']);
+    outbox.markUnsent('K1');
+    expect(outbox.pending('K1', 10, 0).map((e) => e.event.id)).toEqual(['K1-0', 'K1-1', 'K1-2']);
+    expect(outbox.pending('K2', 10).map((e) => e.event.id)).toEqual(['K2-0']);
+  });
+
+  test('remove drops acked events, ignores unknown ids; an id added twice is kept once', () => {
+    const outbox = open();
+    outbox.add('K1', [loan('K1-0', 0), loan('K1-1', 1)]);
+    outbox.add('K1', [loan('K1-1', 1)]);
+    outbox.add('K2', [loan('K2-0', 2)]);
+    expect(outbox.count()).toBe(3);
+    expect(outbox.remove(['K1-0', 'nope'])).toBe(1);
+    expect(outbox.count('K1')).toBe(1);
+    expect(outbox.count('K2')).toBe(1);
+    expect(outbox.pending('K1', 10).map((e) => e.event.id)).toEqual(['K1-1']);
+  });
+
+  test('progress is saved with events atomically, and can be saved alone', () => {
+    const outbox = open();
+    expect(outbox.loadProgress('K1')).toBeUndefined();
+    outbox.add('K1', [loan('K1-0', 0)], { lastSimMs: 1 });
+    outbox.saveProgress('K1', { lastSimMs: 2 });
+    outbox.close();
+    expect(open().loadProgress('K1')).toEqual({ lastSimMs: 2 });
+  });
+});
