@@ -5,7 +5,11 @@ import { addressOf, type RejectionListener } from './rejection.js';
 
 export type AclDecision =
   | { isAllowed: true }
-  | { isAllowed: false; reason: 'publish_not_allowed' | 'retain_not_allowed' | 'subscribe_not_allowed'; detail: string };
+  | {
+      isAllowed: false;
+      reason: 'publish_not_allowed' | 'retain_not_allowed' | 'subscribe_not_allowed';
+      detail: string;
+    };
 
 const ALLOWED: AclDecision = { isAllowed: true };
 /** Services may watch the broker's own `$SYS` reports (connections, subscriptions, heartbeats). */
@@ -29,12 +33,20 @@ export function decidePublish(topics: Topics, principal: Principal, topic: strin
   // Topics starting with $ belong to the server ([MQTT-4.7.2-1]); aedes' default hook refuses
   // client publishes to $SYS/ and replacing the hook must not lose that.
   if (topic.startsWith('$')) {
-    return { isAllowed: false, reason: 'publish_not_allowed', detail: `${who} may not publish on "${topic}": topics starting with $ are reserved for the broker` };
+    return {
+      isAllowed: false,
+      reason: 'publish_not_allowed',
+      detail: `${who} may not publish on "${topic}": topics starting with $ are reserved for the broker`,
+    };
   }
   if (principal.kind === 'service') {
     return isUnderRoot(topics, topic)
       ? ALLOWED
-      : { isAllowed: false, reason: 'publish_not_allowed', detail: `${who} may publish only under "${topics.root}/", not on "${topic}"` };
+      : {
+          isAllowed: false,
+          reason: 'publish_not_allowed',
+          detail: `${who} may publish only under "${topics.root}/", not on "${topic}"`,
+        };
   }
   const parsed = topics.parse(topic);
   if (!parsed.ok || parsed.kioskId !== principal.kioskId || !KIOSK_PUBLISH_CHANNELS.includes(parsed.channel)) {
@@ -47,7 +59,11 @@ export function decidePublish(topics: Topics, principal: Principal, topic: strin
   // Only status is a retained "last known value"; a retained event or reading would be replayed
   // to every new subscriber as if it had just happened.
   if (isRetained && parsed.channel !== 'status') {
-    return { isAllowed: false, reason: 'retain_not_allowed', detail: `${who} may not retain messages on "${topic}": only its status is retained` };
+    return {
+      isAllowed: false,
+      reason: 'retain_not_allowed',
+      detail: `${who} may not retain messages on "${topic}": only its status is retained`,
+    };
   }
   return ALLOWED;
 }
@@ -61,12 +77,20 @@ export function decideSubscribe(topics: Topics, principal: Principal, filter: st
   if (principal.kind === 'service') {
     return isUnderRoot(topics, filter) || filter.startsWith(SYS_PREFIX)
       ? ALLOWED
-      : { isAllowed: false, reason: 'subscribe_not_allowed', detail: `${who} may subscribe only under "${topics.root}/" or "${SYS_PREFIX}", not to "${filter}"` };
+      : {
+          isAllowed: false,
+          reason: 'subscribe_not_allowed',
+          detail: `${who} may subscribe only under "${topics.root}/" or "${SYS_PREFIX}", not to "${filter}"`,
+        };
   }
   const own = [topics.topic(principal.kioskId, 'commands'), topics.topic(principal.kioskId, 'acks')];
   return own.includes(filter)
     ? ALLOWED
-    : { isAllowed: false, reason: 'subscribe_not_allowed', detail: `${who} may subscribe only to ${own.join(' and ')}, not to "${filter}"` };
+    : {
+        isAllowed: false,
+        reason: 'subscribe_not_allowed',
+        detail: `${who} may subscribe only to ${own.join(' and ')}, not to "${filter}"`,
+      };
 }
 
 export interface AclOptions {
@@ -87,14 +111,19 @@ export function createAcl(options: AclOptions): AclHooks {
   function decideForClient(client: Client | null, topic: string, isRetained: boolean): AclDecision {
     if (client === null) {
       // Only wills reach aedes' authorizePublish without a client: those of sessions whose broker
-      // stopped heartbeating (aedes.js _clearWills). Every will was checked at CONNECT (auth.ts).
+      // stopped heartbeating (aedes.js _clearWills). Every will was checked at CONNECT (auth.ts);
+      // refusing one here would not delete it, and aedes would emit 'error' for it on every sweep.
       return topic.startsWith('$')
         ? { isAllowed: false, reason: 'publish_not_allowed', detail: `an orphaned will may not publish on "${topic}"` }
         : ALLOWED;
     }
     const principal = principalOf(client);
     if (principal === undefined) {
-      return { isAllowed: false, reason: 'publish_not_allowed', detail: `an unauthenticated client may not publish on "${topic}"` };
+      return {
+        isAllowed: false,
+        reason: 'publish_not_allowed',
+        detail: `an unauthenticated client may not publish on "${topic}"`,
+      };
     }
     return decidePublish(topics, principal, topic, isRetained);
   }
@@ -105,7 +134,13 @@ export function createAcl(options: AclOptions): AclHooks {
     authorizePublish(client, packet, callback) {
       const decision = decideForClient(client, packet.topic, packet.retain);
       if (decision.isAllowed) return callback(null);
-      onRejected({ reason: decision.reason, clientId: client?.id, address: addressOf(client?.conn), topic: packet.topic, detail: decision.detail });
+      onRejected({
+        reason: decision.reason,
+        clientId: client?.id,
+        address: addressOf(client?.conn),
+        topic: packet.topic,
+        detail: decision.detail,
+      });
       callback(new Error(decision.detail));
     },
     // Answering (null, null) grants 0x80 for this filter alone ([MQTT-3.9.3]); an error would close
@@ -114,10 +149,20 @@ export function createAcl(options: AclOptions): AclHooks {
       const principal = principalOf(client);
       const decision: AclDecision =
         principal === undefined
-          ? { isAllowed: false, reason: 'subscribe_not_allowed', detail: `an unauthenticated client may not subscribe to "${subscription.topic}"` }
+          ? {
+              isAllowed: false,
+              reason: 'subscribe_not_allowed',
+              detail: `an unauthenticated client may not subscribe to "${subscription.topic}"`,
+            }
           : decideSubscribe(topics, principal, subscription.topic);
       if (decision.isAllowed) return callback(null, subscription);
-      onRejected({ reason: decision.reason, clientId: client.id, address: addressOf(client.conn), topic: subscription.topic, detail: decision.detail });
+      onRejected({
+        reason: decision.reason,
+        clientId: client.id,
+        address: addressOf(client.conn),
+        topic: subscription.topic,
+        detail: decision.detail,
+      });
       callback(null, null);
     },
   };

@@ -62,7 +62,11 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
         : refuse(RETURN_CODE.badUserNameOrPassword, 'bad_credentials', `service ${username} presented a wrong token`);
     }
     if (!kioskIdSchema.safeParse(username).success) {
-      return refuse(RETURN_CODE.badUserNameOrPassword, 'bad_credentials', `user name "${username}" is neither a service nor a kiosk id`);
+      return refuse(
+        RETURN_CODE.badUserNameOrPassword,
+        'bad_credentials',
+        `user name "${username}" is neither a service nor a kiosk id`,
+      );
     }
     return options.verifyKioskToken(username, token)
       ? { principal: { kind: 'kiosk', kioskId: username } }
@@ -72,10 +76,18 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   function decide(facts: ConnectFacts, username: string | undefined, password: Buffer | undefined): ConnectDecision {
     // [MQTT-3.1.3-8]: a zero-byte client id with CleanSession 0 MUST get return code 2.
     if (facts.clientId === '' && !facts.isClean) {
-      return refuse(RETURN_CODE.identifierRejected, 'empty_client_id', 'an empty client id cannot have a persistent session');
+      return refuse(
+        RETURN_CODE.identifierRejected,
+        'empty_client_id',
+        'an empty client id cannot have a persistent session',
+      );
     }
     if (username === undefined || password === undefined) {
-      return refuse(RETURN_CODE.badUserNameOrPassword, 'bad_credentials', 'CONNECT carried no user name or no password');
+      return refuse(
+        RETURN_CODE.badUserNameOrPassword,
+        'bad_credentials',
+        'CONNECT carried no user name or no password',
+      );
     }
     const identified = identify(username, password);
     if ('refusal' in identified) return identified;
@@ -83,18 +95,27 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     // A machine's client id is its kiosk id, so a session, a takeover ([MQTT-3.1.4-2]) and a will
     // can only ever concern that machine.
     if (principal.kind === 'kiosk' && facts.clientId !== principal.kioskId) {
-      return refuse(RETURN_CODE.identifierRejected, 'client_id_mismatch', `kiosk ${principal.kioskId} connected with client id "${facts.clientId}"`);
+      return refuse(
+        RETURN_CODE.identifierRejected,
+        'client_id_mismatch',
+        `kiosk ${principal.kioskId} connected with client id "${facts.clientId}"`,
+      );
     }
     // The will is a publish made later on the client's behalf: refuse the connection now rather
     // than silently drop the will when it is due.
     if (facts.will !== undefined) {
       const decision = decidePublish(options.topics, principal, facts.will.topic, facts.will.retain ?? false);
-      if (!decision.isAllowed) return refuse(RETURN_CODE.notAuthorized, 'will_not_allowed', `will refused: ${decision.detail}`);
+      if (!decision.isAllowed)
+        return refuse(RETURN_CODE.notAuthorized, 'will_not_allowed', `will refused: ${decision.detail}`);
     }
     return identified;
   }
 
-  function decideSafely(facts: ConnectFacts, username: string | undefined, password: Buffer | undefined): ConnectDecision {
+  function decideSafely(
+    facts: ConnectFacts,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): ConnectDecision {
     try {
       return decide(facts, username, password);
     } catch (error) {
@@ -118,7 +139,9 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       }
       const { returnCode, reason, detail } = decision.refusal;
       options.onRejected({ reason, clientId: facts.clientId, address: addressOf(client.conn), detail });
-      const error: AuthenticateError = Object.assign(new Error(detail), { returnCode: returnCode as number as AuthErrorCode });
+      const error: AuthenticateError = Object.assign(new Error(detail), {
+        returnCode: returnCode as number as AuthErrorCode,
+      });
       done(error, null);
     },
     principalOf: (client) => principals.get(client),

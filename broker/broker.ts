@@ -6,7 +6,7 @@ import type { KioskId, Topics } from '../protocol/topics.js';
 import { createAcl } from './acl.js';
 import { createAuthenticator, type Principal } from './auth.js';
 import { MAX_REMAINING_LENGTH } from './frame-guard.js';
-import { startTcpListener, startWebSocketListener, type ListenerOptions, type RunningListener } from './listeners.js';
+import { startTcpListener, startWebSocketListener, type ListenerOptions } from './listeners.js';
 import { REJECTION_REASONS, type Rejection, type RejectionListener, type RejectionReason } from './rejection.js';
 
 export interface BrokerOptions {
@@ -83,7 +83,8 @@ function resolveOptions(options: BrokerOptions) {
     connectTimeoutMs: options.connectTimeoutMs ?? BROKER_DEFAULTS.connectTimeoutMs,
     serviceNames: [...(options.serviceNames ?? BROKER_DEFAULTS.serviceNames)],
   });
-  if (!parsed.success) throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   return Object.freeze({ ...options, ...parsed.data, serviceNames: new Set(parsed.data.serviceNames) });
 }
 
@@ -116,8 +117,12 @@ function trackClients(aedes: Aedes, principalOf: (client: Client) => Principal |
     if (principal?.kind === 'kiosk' && kiosks.get(principal.kioskId) === client) kiosks.delete(principal.kioskId);
     log.debug({ clientId: client.id, principal }, 'client disconnected');
   });
-  aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error }, 'client connection ended by an error'));
-  aedes.on('connectionError', (_client, error) => log.debug({ err: error }, 'connection ended before CONNECT completed'));
+  aedes.on('clientError', (client, error) =>
+    log.debug({ clientId: client.id, err: error }, 'client connection ended by an error'),
+  );
+  aedes.on('connectionError', (_client, error) =>
+    log.debug({ err: error }, 'connection ended before CONNECT completed'),
+  );
   // Persistence failures surface as 'error' on the broker; unhandled, they would end the process.
   (aedes as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
   return kiosks;
@@ -138,15 +143,8 @@ async function startListeners(settings: ReturnType<typeof resolveOptions>, base:
   }
 }
 
-/**
- * Starts the embedded MQTT 3.1.1 broker (aedes): kiosk and service credentials, per-kiosk topic
- * ACL, frame-size and CONNECT guards on TCP and (optionally) WebSocket listeners.
- */
-export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
-  const settings = resolveOptions(options);
-  const log = settings.logger.child({ component: 'broker' });
-  const rejections = countRejections(log, settings.onRejected);
-  const onRejected = rejections.onRejected;
+/** The aedes hooks that carry this platform's policy: who may connect, publish and subscribe. */
+function createPolicy(settings: ReturnType<typeof resolveOptions>, onRejected: RejectionListener) {
   const auth = createAuthenticator({
     topics: settings.topics,
     serviceNames: settings.serviceNames,
@@ -155,25 +153,42 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     onRejected,
   });
   const acl = createAcl({ topics: settings.topics, principalOf: auth.principalOf, onRejected });
+  return {
+    principalOf: auth.principalOf,
+    hooks: { preConnect: auth.preConnect, authenticate: auth.authenticate, ...acl },
+  };
+}
+
+/**
+ * Starts the embedded MQTT 3.1.1 broker (aedes): kiosk and service credentials, per-kiosk topic
+ * ACL, frame-size and CONNECT guards on TCP and (optionally) WebSocket listeners.
+ */
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const settings = resolveOptions(options);
+  const log = settings.logger.child({ component: 'broker' });
+  const rejections = countRejections(log, settings.onRejected);
+  const policy = createPolicy(settings, rejections.onRejected);
   const aedes = await Aedes.createBroker({
     connectTimeout: settings.connectTimeoutMs,
     drainTimeout: DRAIN_TIMEOUT_MS,
-    preConnect: auth.preConnect,
-    authenticate: auth.authenticate,
-    authorizePublish: acl.authorizePublish,
-    authorizeSubscribe: acl.authorizeSubscribe,
+    ...policy.hooks,
   });
-  const kiosks = trackClients(aedes, auth.principalOf, log);
-  const guard = { maxPacketBytes: settings.maxPacketBytes, connectTimeoutMs: settings.connectTimeoutMs, onRejected };
+  const kiosks = trackClients(aedes, policy.principalOf, log);
+  const guard = {
+    maxPacketBytes: settings.maxPacketBytes,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    onRejected: rejections.onRejected,
+  };
   const handle: ListenerOptions['handle'] = (stream, request) => void aedes.handle(stream, request);
-  const listeners = await startListeners(settings, { host: settings.host, guard, handle }).catch(async (error: unknown) => {
-    await closeAedes(aedes);
-    throw error;
-  });
+  const listeners = await startListeners(settings, { host: settings.host, guard, handle }).catch(
+    async (error: unknown) => {
+      await closeAedes(aedes);
+      throw error;
+    },
+  );
   log.info({ host: settings.host, port: listeners.tcp.port, wsPort: listeners.ws?.port ?? null }, 'broker listening');
 
   let stopping: Promise<void> | undefined;
-  const stopListeners = (): Promise<unknown> => Promise.all([listeners.tcp, listeners.ws].map((listener: RunningListener | null) => listener?.close()));
   return {
     port: listeners.tcp.port,
     wsPort: listeners.ws?.port ?? null,
@@ -184,7 +199,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     }),
     isKioskConnected: (kioskId) => kiosks.has(kioskId),
     stop() {
-      stopping ??= stopListeners()
+      // Listeners first: no new connection can arrive while aedes closes its clients.
+      stopping ??= Promise.all([listeners.tcp.close(), listeners.ws?.close()])
         .then(() => closeAedes(aedes))
         .then(() => log.info('broker stopped'));
       return stopping;

@@ -94,7 +94,17 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
   const machines = kiosks
     .filter((kiosk) => kiosk.lifecycle !== 'reserve')
     .map((kiosk) =>
-      createSimulatedMachine({ ...config, kiosk, brokerUrl, topics, credentials, outbox, clock, profile: zonedProfile, logger: log }),
+      createSimulatedMachine({
+        ...config,
+        kiosk,
+        brokerUrl,
+        topics,
+        credentials,
+        outbox,
+        clock,
+        profile: zonedProfile,
+        logger: log,
+      }),
     );
   let state: 'idle' | 'started' | 'stopped' = 'idle';
 
@@ -172,7 +182,11 @@ function syntheticKiosk(base: KioskRecord, number: number, rng: () => number): K
  * `SIM-0071`… placed near existing ones. Deterministic.
  */
 export function loadReferenceFleet(csvPath: string, count: number): KioskRecord[] {
-  const rows: Record<string, string>[] = parse(readFileSync(csvPath, 'utf8'), { columns: true, skip_empty_lines: true, trim: true });
+  const rows: Record<string, string>[] = parse(readFileSync(csvPath, 'utf8'), {
+    columns: true,
+    skip_empty_lines: true,
+    trim: true,
+  });
   const reference = rows.map((row) => toKioskRecord(fleetRowSchema.parse(row)));
   if (reference.length === 0) throw new RangeError(`no machines in ${csvPath}`);
   const rng = createRng(2023);

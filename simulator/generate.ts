@@ -88,7 +88,7 @@ export function generateActivity(
     if (due.length > 0) openFaults = openFaults.filter((f) => f.clearAtMs > atMs);
   };
 
-  for (let sliceStartMs = Math.floor(fromMs); sliceStartMs < Math.floor(toMs); ) {
+  for (let sliceStartMs = Math.floor(fromMs); sliceStartMs < Math.floor(toMs);) {
     const sliceEndMs = Math.min(profile.hourEndMs(sliceStartMs), Math.floor(toMs));
     for (const happening of drawSlice(profile, state, sliceStartMs, sliceEndMs, rng)) {
       clearUpTo(happening.atMs);
@@ -96,7 +96,12 @@ export function generateActivity(
         const kind = happening.fault!;
         if (openFaults.some((f) => f.code === kind.code)) continue;
         const faultId = `${kioskId}-${state.bootId}-f${nextSeq}`;
-        openFaults.push({ faultId, code: kind.code, clearAtMs: happening.atMs + happening.restoreMs!, isBlockingLending: kind.isBlockingLending });
+        openFaults.push({
+          faultId,
+          code: kind.code,
+          clearAtMs: happening.atMs + happening.restoreMs!,
+          isBlockingLending: kind.isBlockingLending,
+        });
         emit(happening.atMs, faultBody(faultId, kind));
       } else if (!openFaults.some((f) => f.isBlockingLending)) {
         emit(happening.atMs, { type: happening.kind, itemId: `B${randomInt(rng, 100_000, 1_000_000)}` });

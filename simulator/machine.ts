@@ -59,9 +59,7 @@ export interface SimulatedMachine {
 const progressSchema = z.object({
   lastSimMs: z.number(),
   isLendingPaused: z.boolean(),
-  openFaults: z.array(
-    z.object({ faultId: z.string(), code: z.string(), clearAtMs: z.number(), isBlockingLending: z.boolean() }),
-  ),
+  openFaults: z.array(z.object({ faultId: z.string(), code: z.string(), clearAtMs: z.number(), isBlockingLending: z.boolean() })),
 });
 
 /** mqtt.js numbers messages with 16 bits: keep far fewer than 65,535 in flight. */
@@ -104,6 +102,7 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
   let connection = 0;
   let isOnline = false;
   let inFlightMessages = 0;
+  let hasWarnedOfError = false;
   const timers: NodeJS.Timeout[] = [];
 
   const progress = () => ({ lastSimMs, isLendingPaused: activity.isLendingPaused, openFaults: activity.openFaults });
@@ -134,7 +133,10 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
         if (err) log.debug({ err }, 'events publish failed; resent after the ack timeout');
       });
     }
-    o.outbox.markSent(due.map((entry) => entry.event.id), realNowMs);
+    o.outbox.markSent(
+      due.map((entry) => entry.event.id),
+      realNowMs,
+    );
   }
 
   function tick(): void {
@@ -177,7 +179,11 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
     const atMs = simNowMs();
     generateUpTo(atMs); // what happened before the command happened with the old state
     const isLendingPaused =
-      command.type === 'pause' || command.type === 'withdraw' ? true : command.type === 'resume' ? false : activity.isLendingPaused;
+      command.type === 'pause' || command.type === 'withdraw'
+        ? true
+        : command.type === 'resume'
+          ? false
+          : activity.isLendingPaused;
     const detail = command.type === 'reboot' ? 'a simulated machine does not reboot' : undefined;
     const issued = issueEvent(
       kioskId,
@@ -195,11 +201,13 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
   async function onConnect(mqttClient: MqttClient, thisConnection: number): Promise<void> {
     try {
       // Subscribe before anything is sent, so no ack for it can be missed.
-      await mqttClient.subscribeAsync({ [topic('acks')]: { qos: 1 }, [topic('commands')]: { qos: 1 } });
+      const grants = await mqttClient.subscribeAsync({ [topic('acks')]: { qos: 1 }, [topic('commands')]: { qos: 1 } });
+      if (grants.some((grant) => grant.qos === 128)) log.warn({ grants }, 'broker refused a subscription');
       if (thisConnection !== connection || !mqttClient.connected) return;
       mqttClient.publish(topic('status'), status('online'), { qos: 1, retain: true });
       o.outbox.markUnsent(kioskId);
       isOnline = true;
+      hasWarnedOfError = false;
       log.debug('online');
       flush();
     } catch (err) {
@@ -209,7 +217,12 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
 
   function createClient(): MqttClient {
     const credentials = o.credentials?.(kioskId);
-    const will = () => ({ topic: topic('status'), payload: Buffer.from(status('offline', 'connection lost')), qos: 1 as const, retain: true });
+    const will = () => ({
+      topic: topic('status'),
+      payload: Buffer.from(status('offline', 'connection lost')),
+      qos: 1 as const,
+      retain: true,
+    });
     const clientOptions: IClientOptions = {
       clientId: kioskId,
       clean: true,
@@ -231,10 +244,18 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
       if (isOnline) log.debug('offline');
       isOnline = false;
     });
-    mqttClient.on('error', (err) => log.warn({ err }, 'mqtt error'));
+    mqttClient.on('error', (err) => {
+      // A fleet retrying against a broker that is down would otherwise log every attempt.
+      log[hasWarnedOfError ? 'debug' : 'warn']({ err }, 'mqtt error');
+      hasWarnedOfError = true;
+    });
     mqttClient.on('message', (topicName, payload) => {
-      if (topicName === topic('acks')) onAck(payload);
-      else if (topicName === topic('commands')) onCommand(payload);
+      try {
+        if (topicName === topic('acks')) onAck(payload);
+        else if (topicName === topic('commands')) onCommand(payload);
+      } catch (err) {
+        log.error({ err, topic: topicName }, 'message handling failed');
+      }
     });
     return mqttClient;
   }
@@ -250,10 +271,12 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
       await mqttClient.endAsync(true);
       return;
     }
-    await withTimeout(mqttClient.publishAsync(topic('status'), status('offline', 'shutdown'), { qos: 1, retain: true }), STOP_TIMEOUT_MS);
+    const offline = mqttClient.publishAsync(topic('status'), status('offline', 'shutdown'), { qos: 1, retain: true });
+    await withTimeout(offline, STOP_TIMEOUT_MS).catch((err: unknown) => log.warn({ err }, 'offline status not sent'));
     // end() without force sends DISCONNECT (so the broker drops the will) but waits for every
     // outstanding PUBACK; a broker that never answers must not hang shutdown.
-    if ((await withTimeout(mqttClient.endAsync(), STOP_TIMEOUT_MS)) === 'timeout') mqttClient.stream.destroy();
+    const ended = await withTimeout(mqttClient.endAsync(), STOP_TIMEOUT_MS).catch(() => 'timeout' as const);
+    if (ended === 'timeout') mqttClient.stream.destroy();
   }
 
   return Object.freeze({

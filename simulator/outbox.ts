@@ -73,9 +73,7 @@ export function openOutbox(filePath: string): Outbox {
   const markSent = db.transaction((ids: readonly string[], atMs: number) => {
     for (const id of ids) setSent.run(atMs, id);
   });
-  const remove = db.transaction((ids: readonly string[]) =>
-    ids.reduce((removed, id) => removed + deleteOne.run(id).changes, 0),
-  );
+  const remove = db.transaction((ids: readonly string[]) => ids.reduce((removed, id) => removed + deleteOne.run(id).changes, 0));
 
   return Object.freeze({
     add: (kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown) => add(kioskId, events, progress),
@@ -91,9 +89,11 @@ export function openOutbox(filePath: string): Outbox {
     markUnsent: (kioskId: KioskId) => void db.prepare('UPDATE outbox SET sent_ms = NULL WHERE kiosk_id = ?').run(kioskId),
     remove: (ids: readonly string[]) => remove(ids),
     count(kioskId?: KioskId): number {
-      const row = (kioskId === undefined
-        ? db.prepare('SELECT COUNT(*) AS n FROM outbox').get()
-        : db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE kiosk_id = ?').get(kioskId)) as { n: number };
+      const row = (
+        kioskId === undefined
+          ? db.prepare('SELECT COUNT(*) AS n FROM outbox').get()
+          : db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE kiosk_id = ?').get(kioskId)
+      ) as { n: number };
       return row.n;
     },
     loadProgress(kioskId: KioskId): unknown {

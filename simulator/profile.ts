@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { componentSchema, severitySchema, type Component, type Severity } from '../protocol/events.js';
+import { componentSchema, severitySchema } from '../protocol/events.js';
 import { createCalendar, type Calendar } from '../collector/domain/calendar.js';
 
 /**
@@ -57,8 +57,7 @@ export function loadFaultCatalogue(csvPath: string): FaultKind[] {
  * hours 17–20 h when people pass on their way home. Normalised to sum 1.
  */
 export const DEFAULT_HOUR_WEIGHTS: readonly number[] = [
-  0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.6, 1.6, 2.8, 3.2, 3.8, 4.6, 6.0, 5.6, 4.4, 4.2, 4.8, 6.2, 7.0, 7.0, 6.2,
-  4.4, 2.4, 1.0,
+  0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.6, 1.6, 2.8, 3.2, 3.8, 4.6, 6.0, 5.6, 4.4, 4.2, 4.8, 6.2, 7.0, 7.0, 6.2, 4.4, 2.4, 1.0,
 ];
 /** Relative activity by local weekday, Sunday first: weekends somewhat busier. */
 export const DEFAULT_WEEKDAY_WEIGHTS: readonly number[] = [1.2, 0.93, 0.93, 0.93, 0.93, 0.98, 1.2];

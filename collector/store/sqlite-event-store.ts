@@ -305,7 +305,7 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
     ['ts_ms >= @fromMs', 'fromMs', fromMs],
     ['ts_ms < @toMs', 'toMs', toMs],
     ['kiosk_id = @kioskId', 'kioskId', query.kioskId],
-    [`(ts_ms, id) ${isAscending ? '>' : '<'} (@afterTsMs, @afterId)`, 'afterId', query.after?.id],
+    [`(ts_ms, id) ${isAscending ? '>=' : '<'} (@afterTsMs, @afterId)`, 'afterId', query.after?.id],
   ] as const;
   for (const [condition, name, value] of conditions) {
     if (value === undefined) continue;

@@ -1,7 +1,6 @@
-import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { collectMessages, KIOSK_A, KIOSK_B, startHarness, topics, type Harness } from './harness.js';
+import { closeOf, collectMessages, KIOSK_A, KIOSK_B, startHarness, topics, type Harness } from './harness.js';
 
 let harness: Harness;
 beforeEach(async () => {
@@ -37,16 +36,21 @@ describe('what a kiosk may publish', () => {
     ['its own events, retained', topics.topic(KIOSK_A, 'events'), true, 'retain_not_allowed'],
     ['its own telemetry, retained', topics.topic(KIOSK_A, 'telemetry'), true, 'retain_not_allowed'],
     ['a $SYS topic', '$SYS/fake/new/clients', false, 'publish_not_allowed'],
-  ] as const)('publishing on %s closes its connection (aedes 1.2) and reaches no subscriber', async (_name, topic, retain, reason) => {
-    const { messages } = await watchEverything();
-    const kiosk = await harness.connectKiosk(KIOSK_A);
-    const closed = once(kiosk, 'close');
-    kiosk.publish(topic, 'forbidden', { qos: 1, retain });
-    await closed;
+  ] as const)(
+    'publishing on %s closes its connection (aedes 1.2) and reaches no subscriber',
+    async (_name, topic, retain, reason) => {
+      const { messages } = await watchEverything();
+      const kiosk = await harness.connectKiosk(KIOSK_A);
+      const closed = closeOf(kiosk);
+      kiosk.publish(topic, 'forbidden', { qos: 1, retain });
+      await closed;
 
-    await expectOnlyMarkerAfter(messages);
-    expect(harness.rejections).toEqual([expect.objectContaining({ reason, clientId: KIOSK_A, topic, detail: expect.any(String) })]);
-  });
+      await expectOnlyMarkerAfter(messages);
+      expect(harness.rejections).toEqual([
+        expect.objectContaining({ reason, clientId: KIOSK_A, topic, detail: expect.any(String) }),
+      ]);
+    },
+  );
 
   test('its own status (retained), events and telemetry reach a service', async () => {
     const { messages } = await watchEverything();
@@ -64,7 +68,9 @@ describe('what a kiosk may publish', () => {
     const late = await harness.connectService();
     const messages = collectMessages(late);
     await late.subscribeAsync(topics.everyKiosk('status'), { qos: 1 });
-    await expect.poll(() => messages).toEqual([{ topic: topics.topic(KIOSK_A, 'status'), payload: 'online', isRetained: true }]);
+    await expect
+      .poll(() => messages)
+      .toEqual([{ topic: topics.topic(KIOSK_A, 'status'), payload: 'online', isRetained: true }]);
   });
 });
 
@@ -79,12 +85,16 @@ describe('what a kiosk may subscribe to', () => {
     const kiosk = await harness.connectKiosk(KIOSK_A);
     await expect(kiosk.subscribeAsync(filter, { qos: 1 })).rejects.toMatchObject({ packet: { granted: [0x80] } });
     expect(kiosk.connected).toBe(true);
-    expect(harness.rejections).toEqual([expect.objectContaining({ reason: 'subscribe_not_allowed', clientId: KIOSK_A, topic: filter })]);
+    expect(harness.rejections).toEqual([
+      expect.objectContaining({ reason: 'subscribe_not_allowed', clientId: KIOSK_A, topic: filter }),
+    ]);
   });
 
   test('in one SUBSCRIBE, its own acks are granted and a foreign filter is refused', async () => {
     const kiosk = await harness.connectKiosk(KIOSK_A);
-    const subscribing = kiosk.subscribeAsync([topics.topic(KIOSK_A, 'acks'), topics.topic(KIOSK_B, 'acks')], { qos: 1 });
+    const subscribing = kiosk.subscribeAsync([topics.topic(KIOSK_A, 'acks'), topics.topic(KIOSK_B, 'acks')], {
+      qos: 1,
+    });
     await expect(subscribing).rejects.toMatchObject({ packet: { granted: [1, 0x80] } });
     expect(kiosk.connected).toBe(true);
   });
@@ -108,7 +118,9 @@ describe('what a service may do', () => {
     await service.subscribeAsync(topics.everyKiosk('events'), { qos: 1 });
     const kiosk = await harness.connectKiosk(KIOSK_A);
     await kiosk.publishAsync(topics.topic(KIOSK_A, 'events'), '{"id":"e1","type":"loan"}', { qos: 1 });
-    await expect.poll(() => messages).toEqual([{ topic: topics.topic(KIOSK_A, 'events'), payload: '{"id":"e1","type":"loan"}', isRetained: false }]);
+    await expect
+      .poll(() => messages)
+      .toEqual([{ topic: topics.topic(KIOSK_A, 'events'), payload: '{"id":"e1","type":"loan"}', isRetained: false }]);
   });
 
   test('it may subscribe to $SYS but not to everything', async () => {
@@ -119,7 +131,7 @@ describe('what a service may do', () => {
 
   test('publishing outside the topic root closes its connection', async () => {
     const service = await harness.connectService();
-    const closed = once(service, 'close');
+    const closed = closeOf(service);
     service.publish('elsewhere/x', 'nope', { qos: 0 });
     await closed;
     expect(harness.rejectionsFor('publish_not_allowed')).toEqual([expect.objectContaining({ topic: 'elsewhere/x' })]);

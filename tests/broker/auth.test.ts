@@ -1,7 +1,16 @@
 import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { collectMessages, COLLECTOR, encodeConnect, KIOSK_A, KIOSK_B, startHarness, topics, type Harness } from './harness.js';
+import {
+  collectMessages,
+  COLLECTOR,
+  encodeConnect,
+  KIOSK_A,
+  KIOSK_B,
+  startHarness,
+  topics,
+  type Harness,
+} from './harness.js';
 
 let harness: Harness;
 beforeEach(async () => {
@@ -37,7 +46,9 @@ describe('CONNECT authentication', () => {
   });
 
   test('a kiosk with a wrong token is refused with bad user name or password (4)', async () => {
-    await expect(harness.connectKiosk(KIOSK_A, { password: harness.tokens[KIOSK_B] })).rejects.toMatchObject({ code: 4 });
+    await expect(harness.connectKiosk(KIOSK_A, { password: harness.tokens[KIOSK_B] })).rejects.toMatchObject({
+      code: 4,
+    });
     expect(harness.rejections).toEqual([expect.objectContaining({ reason: 'bad_credentials', clientId: KIOSK_A })]);
     expect(harness.broker.isKioskConnected(KIOSK_A)).toBe(false);
   });
@@ -55,9 +66,13 @@ describe('CONNECT authentication', () => {
     const tokenA = harness.tokens[KIOSK_A];
 
     // B's user name and client id with A's token: wrong credentials.
-    await expect(harness.connect({ username: KIOSK_B, clientId: KIOSK_B, password: tokenA })).rejects.toMatchObject({ code: 4 });
+    await expect(harness.connect({ username: KIOSK_B, clientId: KIOSK_B, password: tokenA })).rejects.toMatchObject({
+      code: 4,
+    });
     // A's credentials with B's client id: a refused takeover of B's session ([MQTT-3.1.4-2]).
-    await expect(harness.connect({ username: KIOSK_A, clientId: KIOSK_B, password: tokenA })).rejects.toMatchObject({ code: 2 });
+    await expect(harness.connect({ username: KIOSK_A, clientId: KIOSK_B, password: tokenA })).rejects.toMatchObject({
+      code: 2,
+    });
 
     expect(harness.rejections.map((rejection) => rejection.reason)).toEqual(['bad_credentials', 'client_id_mismatch']);
     expect(kioskB.dropCount()).toBe(0);
@@ -79,7 +94,9 @@ describe('CONNECT authentication', () => {
   });
 
   test('a service with a wrong token is refused (4) and with its own token connects', async () => {
-    await expect(harness.connectService(COLLECTOR, { password: harness.tokens[KIOSK_A] })).rejects.toMatchObject({ code: 4 });
+    await expect(harness.connectService(COLLECTOR, { password: harness.tokens[KIOSK_A] })).rejects.toMatchObject({
+      code: 4,
+    });
     const service = await harness.connectService(COLLECTOR);
     expect(service.connected).toBe(true);
   });
@@ -87,7 +104,9 @@ describe('CONNECT authentication', () => {
   test('an empty client id with a persistent session is refused with identifier rejected (2) [MQTT-3.1.3-8]', async () => {
     const socket = await harness.rawSocket();
     const connack = once(socket, 'data');
-    socket.write(encodeConnect({ clientId: '', isClean: false, username: COLLECTOR, password: harness.tokens[COLLECTOR] ?? '' }));
+    socket.write(
+      encodeConnect({ clientId: '', isClean: false, username: COLLECTOR, password: harness.tokens[COLLECTOR] ?? '' }),
+    );
     const [bytes] = (await connack) as [Buffer];
     expect([...bytes]).toEqual([0x20, 0x02, 0x00, 0x02]);
     expect(harness.rejectionsFor('empty_client_id')).toHaveLength(1);
@@ -96,7 +115,12 @@ describe('CONNECT authentication', () => {
 
 describe('Last Will', () => {
   test("a kiosk whose will targets another kiosk's status is refused as not authorized (5)", async () => {
-    const will = { topic: topics.topic(KIOSK_B, 'status'), payload: Buffer.from('{"state":"offline"}'), qos: 1 as const, retain: true };
+    const will = {
+      topic: topics.topic(KIOSK_B, 'status'),
+      payload: Buffer.from('{"state":"offline"}'),
+      qos: 1 as const,
+      retain: true,
+    };
     await expect(harness.connectKiosk(KIOSK_A, { will })).rejects.toMatchObject({ code: 5 });
     expect(harness.rejectionsFor('will_not_allowed')).toEqual([expect.objectContaining({ clientId: KIOSK_A })]);
   });
@@ -110,10 +134,17 @@ describe('Last Will', () => {
     const service = await harness.connectService();
     await service.subscribeAsync(topics.everyKiosk('status'), { qos: 1 });
     const messages = collectMessages(service);
-    const will = { topic: topics.topic(KIOSK_A, 'status'), payload: Buffer.from('{"state":"offline"}'), qos: 1 as const, retain: true };
+    const will = {
+      topic: topics.topic(KIOSK_A, 'status'),
+      payload: Buffer.from('{"state":"offline"}'),
+      qos: 1 as const,
+      retain: true,
+    };
     const kiosk = await harness.connectKiosk(KIOSK_A, { will });
     kiosk.stream.destroy(); // no DISCONNECT: the broker must publish the will ([MQTT-3.1.2-8])
-    await expect.poll(() => messages).toEqual([{ topic: topics.topic(KIOSK_A, 'status'), payload: '{"state":"offline"}', isRetained: false }]);
+    await expect
+      .poll(() => messages)
+      .toEqual([{ topic: topics.topic(KIOSK_A, 'status'), payload: '{"state":"offline"}', isRetained: false }]);
     await expect.poll(() => harness.broker.isKioskConnected(KIOSK_A)).toBe(false);
   });
 });

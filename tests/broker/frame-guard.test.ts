@@ -1,7 +1,14 @@
-import { once } from 'node:events';
 import type net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { collectMessages, encodeRemainingLength, KIOSK_A, startHarness, topics, type Harness } from './harness.js';
+import {
+  closeOf,
+  collectMessages,
+  encodeRemainingLength,
+  KIOSK_A,
+  startHarness,
+  topics,
+  type Harness,
+} from './harness.js';
 
 const MIB = 1024 * 1024;
 
@@ -58,7 +65,9 @@ describe('frame guard on a live broker', () => {
 
     expect(growthBytes).toBeLessThan(20 * MIB);
     expect(harness.rejectionsFor('packet_too_large')).toHaveLength(6);
-    expect(harness.rejectionsFor('packet_too_large')[0]).toMatchObject({ address: expect.stringContaining('127.0.0.1') });
+    expect(harness.rejectionsFor('packet_too_large')[0]).toMatchObject({
+      address: expect.stringContaining('127.0.0.1'),
+    });
 
     // The client that was connected all along still publishes and receives.
     expect(bystander.connected).toBe(true);
@@ -114,7 +123,7 @@ describe('frame guard on a live broker', () => {
     harness = await startHarness({ maxPacketBytes: 4096 });
     const bystander = await harness.connectKiosk(KIOSK_A);
     const service = await harness.connectService();
-    const closed = once(service, 'close');
+    const closed = closeOf(service);
     service.publish('kiosks/fleet/big', Buffer.alloc(5000), { qos: 0 });
     await closed;
     expect(harness.rejectionsFor('packet_too_large')).toHaveLength(1);

@@ -35,9 +35,13 @@ function verifierFor(hashes: ReadonlyMap<string, string>) {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const tokens = { [KIOSK_A]: generateToken(), [KIOSK_B]: generateToken(), [COLLECTOR]: generateToken() };
+  const tokens: Record<string, string> = {
+    [KIOSK_A]: generateToken(),
+    [KIOSK_B]: generateToken(),
+    [COLLECTOR]: generateToken(),
+  };
   const kioskHashes = new Map([KIOSK_A, KIOSK_B].map((id) => [id, hashToken(tokens[id] ?? '')]));
-  const serviceHashes = new Map([[COLLECTOR, hashToken(tokens[COLLECTOR])]]);
+  const serviceHashes = new Map([[COLLECTOR, hashToken(tokens[COLLECTOR] ?? '')]]);
   const rejections: Rejection[] = [];
   const broker = await startBroker({
     topics,
@@ -57,7 +61,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   async function connect(clientOptions: IClientOptions, transport: 'tcp' | 'ws' = 'tcp'): Promise<MqttClient> {
     const url = transport === 'tcp' ? tcpUrl : wsUrl;
-    const client = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...clientOptions }, false);
+    const client = await connectAsync(
+      url,
+      { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...clientOptions },
+      false,
+    );
     clients.add(client);
     return client;
   }
@@ -70,9 +78,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     wsUrl,
     connect,
     connectKiosk: (kioskId, clientOptions = {}, transport = 'tcp') =>
-      connect({ username: kioskId, password: tokens[kioskId] ?? 'no-token', clientId: kioskId, ...clientOptions }, transport),
+      connect(
+        { username: kioskId, password: tokens[kioskId] ?? 'no-token', clientId: kioskId, ...clientOptions },
+        transport,
+      ),
     connectService: (name = COLLECTOR, clientOptions = {}) =>
-      connect({ username: name, password: tokens[name] ?? 'no-token', clientId: `${name}-${clients.size}`, ...clientOptions }),
+      connect({
+        username: name,
+        password: tokens[name] ?? 'no-token',
+        clientId: `${name}-${clients.size}`,
+        ...clientOptions,
+      }),
     async rawSocket() {
       const socket = net.connect(broker.port, '127.0.0.1');
       sockets.add(socket);
@@ -111,10 +127,19 @@ function encodeString(value: string): Buffer {
  * A CONNECT packet built by hand, for what mqtt.js refuses to send (an empty client id with
  * clean session 0).
  */
-export function encodeConnect(fields: { clientId: string; isClean: boolean; username: string; password: string }): Buffer {
+export function encodeConnect(fields: {
+  clientId: string;
+  isClean: boolean;
+  username: string;
+  password: string;
+}): Buffer {
   const connectFlags = 0x80 | 0x40 | (fields.isClean ? 0x02 : 0x00);
   const variableHeader = Buffer.concat([encodeString('MQTT'), Buffer.from([4, connectFlags, 0, 60])]);
-  const payload = Buffer.concat([encodeString(fields.clientId), encodeString(fields.username), encodeString(fields.password)]);
+  const payload = Buffer.concat([
+    encodeString(fields.clientId),
+    encodeString(fields.username),
+    encodeString(fields.password),
+  ]);
   const body = Buffer.concat([variableHeader, payload]);
   return Buffer.concat([Buffer.from([0x10, ...encodeRemainingLength(body.length)]), body]);
 }
@@ -122,6 +147,13 @@ export function encodeConnect(fields: { clientId: string; isClean: boolean; user
 /** Collects every message a client receives, in order. */
 export function collectMessages(client: MqttClient): Array<{ topic: string; payload: string; isRetained: boolean }> {
   const received: Array<{ topic: string; payload: string; isRetained: boolean }> = [];
-  client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), isRetained: packet.retain }));
+  client.on('message', (topic, payload, packet) =>
+    received.push({ topic, payload: payload.toString(), isRetained: packet.retain }),
+  );
   return received;
+}
+
+/** Resolves when an mqtt.js client's connection closes (its emitter is not a Node EventEmitter). */
+export function closeOf(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once('close', () => resolve()));
 }

@@ -38,7 +38,9 @@ describe('MQTT over WebSocket', () => {
 
   test('the same ACL applies: a kiosk over WebSocket cannot subscribe to every kiosk', async () => {
     const kiosk = await harness.connectKiosk(KIOSK_A, {}, 'ws');
-    await expect(kiosk.subscribeAsync(`${topics.root}/#`, { qos: 1 })).rejects.toMatchObject({ packet: { granted: [0x80] } });
+    await expect(kiosk.subscribeAsync(`${topics.root}/#`, { qos: 1 })).rejects.toMatchObject({
+      packet: { granted: [0x80] },
+    });
     expect(harness.rejectionsFor('subscribe_not_allowed')).toHaveLength(1);
   });
 
@@ -47,7 +49,9 @@ describe('MQTT over WebSocket', () => {
     const closed = once(socket, 'close');
     socket.send(Buffer.concat([Buffer.from([0x10, ...encodeRemainingLength(100 * 1024 * 1024)]), Buffer.alloc(1024)]));
     await closed;
-    expect(harness.rejectionsFor('packet_too_large')).toEqual([expect.objectContaining({ address: expect.stringContaining('127.0.0.1') })]);
+    expect(harness.rejectionsFor('packet_too_large')).toEqual([
+      expect.objectContaining({ address: expect.stringContaining('127.0.0.1') }),
+    ]);
   });
 
   test('a single WebSocket message larger than one maximum packet is refused by ws before it is buffered', async () => {

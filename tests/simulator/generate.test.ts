@@ -112,7 +112,14 @@ describe('activity generation', () => {
     const once = generateActivity(profile, 'CY-001', fromMs, toMs, createRng(7), createActivityState('b'));
     const twice = generateActivity(profile, 'CY-001', fromMs, toMs, createRng(7), createActivityState('b'));
     expect(twice.events).toEqual(once.events);
-    const paused = generateActivity(profile, 'CY-001', fromMs, toMs, createRng(7), createActivityState('b', { isLendingPaused: true }));
+    const paused = generateActivity(
+      profile,
+      'CY-001',
+      fromMs,
+      toMs,
+      createRng(7),
+      createActivityState('b', { isLendingPaused: true }),
+    );
     expect(paused.events.every((e) => e.type === 'fault' || e.type === 'fault_cleared')).toBe(true);
   });
 

@@ -43,6 +43,8 @@ export interface TestCollector {
   /** How many times each event id was delivered. */
   deliveries: Map<string, number>;
   events: Map<string, KioskEvent>;
+  /** Events per message received: 0 for a single event object, n for an array of n. */
+  batchSizes: number[];
   statuses: { kioskId: string; status: KioskStatus }[];
   telemetry: { kioskId: string; reading: Telemetry }[];
   invalidMessages: string[];
@@ -57,6 +59,7 @@ export async function startTestCollector(url: string, topics: Topics, isAcking: 
     client,
     deliveries: new Map(),
     events: new Map(),
+    batchSizes: [],
     statuses: [],
     telemetry: [],
     invalidMessages: [],
@@ -74,11 +77,16 @@ export async function startTestCollector(url: string, topics: Topics, isAcking: 
       const result = eventsPayloadSchema.safeParse(json);
       if (!result.success) return void collector.invalidMessages.push(payload.toString('utf8'));
       const events = Array.isArray(result.data) ? result.data : [result.data];
+      collector.batchSizes.push(Array.isArray(result.data) ? result.data.length : 0);
       for (const event of events) {
         collector.deliveries.set(event.id, (collector.deliveries.get(event.id) ?? 0) + 1);
         collector.events.set(event.id, event);
       }
-      if (collector.isAcking) void collector.ack(parsed.kioskId, events.map((e) => e.id));
+      if (collector.isAcking)
+        void collector.ack(
+          parsed.kioskId,
+          events.map((e) => e.id),
+        );
     } else if (parsed.channel === 'status') {
       const result = statusSchema.safeParse(json);
       if (!result.success) return void collector.invalidMessages.push(payload.toString('utf8'));

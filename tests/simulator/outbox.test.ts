@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +51,31 @@ describe('outbox', () => {
     ]);
     expect(second.pending('K1', 10)[1]!.event).toEqual(loan('K1-a-1', 1));
     expect(second.loadProgress('K1')).toEqual({ lastSimMs: 42 });
+  });
+
+  test('events written by a process killed with SIGKILL are all pending after a restart', async () => {
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/outbox-writer.ts'), filePath],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      const [firstChunk] = (await once(writer.stdout, 'data')) as [Buffer];
+      expect(firstChunk.toString()).toContain('written');
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    const [, signal] = (await once(writer, 'exit')) as [number | null, string | null];
+    expect(signal).toBe('SIGKILL');
+    const outbox = open();
+    expect(outbox.pending('K1', 10).map((e) => [e.event.id, e.sentMs])).toEqual([
+      ['K1-child-0', 1_000],
+      ['K1-child-1', undefined],
+      ['K1-child-2', undefined],
+    ]);
+    expect(outbox.loadProgress('K1')).toEqual({ lastSimMs: 1_685_592_002_000 });
   });
 
   test('pending is oldest first, per machine, limited, and only what is due', () => {

@@ -90,7 +90,12 @@ describe('activity profile', () => {
     expect(faults.catalogue).toHaveLength(17);
     expect(faults.faultsPerHour * 730.5).toBeCloseTo(2, 6);
     const binFull = faults.catalogue.find((k) => k.code === 'BIN_FULL')!;
-    expect(binFull).toMatchObject({ component: 'return_bin', severity: 'critical', isBlockingLending: true, typicalRestoreHours: 4 });
+    expect(binFull).toMatchObject({
+      component: 'return_bin',
+      severity: 'critical',
+      isBlockingLending: true,
+      typicalRestoreHours: 4,
+    });
     expect(faults.restoreMs(binFull, 0)).toBe(2 * HOUR_MS);
     expect(faults.restoreMs(binFull, 0.5)).toBe(4 * HOUR_MS);
     expect(faults.lendingAvailabilityRatio).toBeGreaterThan(0.99);
@@ -98,8 +103,8 @@ describe('activity profile', () => {
   });
 
   test('a table without every month is refused', () => {
-    expect(() => buildActivityProfile({ rows: rows.slice(1), machineCount: MACHINES, faultCatalogue: profile.faults.catalogue })).toThrow(
-      /lacks month\(s\) 1/,
-    );
+    expect(() =>
+      buildActivityProfile({ rows: rows.slice(1), machineCount: MACHINES, faultCatalogue: profile.faults.catalogue }),
+    ).toThrow(/lacks month\(s\) 1/);
   });
 });
