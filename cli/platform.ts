@@ -20,6 +20,9 @@ import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-cred
 /** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
 export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
 
+/** Machines in operation in the reference network's circulation table (DOMAIN.md). */
+const REFERENCE_MACHINE_COUNT = 70;
+
 export interface Foundation {
   config: Config;
   logger: Logger;
@@ -187,7 +190,8 @@ export async function startSimulator(f: Foundation, mqttUrl: string, options: { 
     credentials: (id) => (tokens[id] ? { username: id, password: tokens[id] } : undefined),
     dataDir: f.paths.simulator,
     clock: { startMs: simulationStartMs(config, f.calendar, Date.now()), speed: config.SIM_SPEED },
-    profile: loadCirculationProfile(join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'), join(REFERENCE_DIR, 'fault-catalogue.csv'), kiosks.length),
+    // Rates per machine are those of the 70-machine reference network, whatever the fleet's size.
+    profile: loadCirculationProfile(join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'), join(REFERENCE_DIR, 'fault-catalogue.csv'), REFERENCE_MACHINE_COUNT),
     timeZone: config.FLEET_TZ,
     batchSize: config.SIM_BATCH,
     telemetryIntervalMs: config.SIM_TELEMETRY_MS,

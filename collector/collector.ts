@@ -95,11 +95,12 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     fleet,
     isConnected: () => client?.connected ?? false,
     async stop() {
-      isStopping = true;
+      // Not unsubscribing: the broker keeps queueing for the persistent session while we are down.
       clearInterval(dayTimer);
+      await client?.endAsync();
+      isStopping = true;
       await ingest.drain();
       ingest.stop();
-      await client?.endAsync();
     },
   };
 }

@@ -85,7 +85,7 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
     timeZone: tunables.timeZone ?? profile.timeZone,
     now: now ?? Date.now,
   });
-  const log = logger.child({ component: 'simulator' });
+  const log = logger.bindings()['component'] === undefined ? logger.child({ component: 'simulator' }) : logger;
   mkdirSync(dataDir, { recursive: true });
   const outbox = openOutbox(join(dataDir, 'simulator-outbox.sqlite'));
   const clock = createDeferredClock(clockOptions);

@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger } from '../../cli/logger.js';
+import { type Foundation, openFoundation, startEmbeddedBroker, startSimulator } from '../../cli/platform.js';
+import { ensureSimulatedCredentials } from '../../cli/sim-credentials.js';
+import { loadReferenceFleet, type SimulatedFleet } from '../../simulator/fleet.js';
+import type { RunningBroker } from '../../broker/broker.js';
+import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';
+import { parseConfig } from '../../config/config.js';
+import { REFERENCE_DIR } from '../../cli/platform.js';
+
+const KIOSKS = 20;
+const SIMULATED_DAYS = 40;
+
+/** Starts `kiosk-fleet collector` as a child process; resolves once it is subscribed. */
+async function spawnCollector(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'collector'], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.includes('collector and dashboard running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited early with ${code}`)));
+  });
+  return child;
+}
+
+describe('the collector killed mid-stream', () => {
+  let dataDir: string;
+  let f: Foundation;
+  let broker: RunningBroker;
+  let fleet: SimulatedFleet;
+  let spy: MqttClient;
+  let collector: ChildProcess | undefined;
+  const seenIds = new Set<string>();
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-crash-'));
+    const startMs = Date.now() - SIMULATED_DAYS * 86_400_000;
+    const config = parseConfig({
+      HOST: '127.0.0.1',
+      MQTT_PORT: '0',
+      MQTT_WS_PORT: 'off',
+      DATA_DIR: dataDir,
+      SIM_KIOSKS: String(KIOSKS),
+      SIM_START: new Date(startMs).toISOString(),
+      // The whole backlog is generated in about ten seconds of real time.
+      SIM_SPEED: String((SIMULATED_DAYS * 86_400_000) / 10_000),
+      SIM_TELEMETRY_MS: '60000',
+      LOG_LEVEL: 'silent',
+    });
+    f = openFoundation(config, createLogger('silent'));
+    broker = await startEmbeddedBroker(f);
+    ensureSimulatedCredentials(f.registry, loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), KIOSKS), f.paths.simCredentials);
+    spy = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'dashboard', username: 'dashboard', password: f.secrets.serviceToken });
+    spy.on('message', (_topic, payload) => {
+      const parsed = JSON.parse(payload.toString()) as { id: string } | { id: string }[];
+      for (const e of Array.isArray(parsed) ? parsed : [parsed]) seenIds.add(e.id);
+    });
+    await spy.subscribeAsync('kiosks/+/events', { qos: 1 });
+  });
+
+  afterAll(async () => {
+    collector?.kill('SIGKILL');
+    await fleet?.stop();
+    await spy?.endAsync(true);
+    await broker?.stop();
+    f?.registry.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('after SIGKILL and a restart, every event published is stored exactly once and counted once', async () => {
+    const collectorEnv = {
+      MQTT_URL: `mqtt://127.0.0.1:${broker.port}`,
+      MQTT_USERNAME: 'collector',
+      MQTT_PASSWORD: f.secrets.serviceToken,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIM_KIOSKS: '0',
+    };
+    collector = await spawnCollector(collectorEnv);
+    fleet = await startSimulator(f, `mqtt://127.0.0.1:${broker.port}`, { provision: false });
+
+    await expect.poll(() => seenIds.size, { timeout: 20_000 }).toBeGreaterThan(500);
+    collector.kill('SIGKILL');
+    await new Promise((resolve) => collector!.once('exit', resolve));
+    const seenAtKill = seenIds.size;
+    await expect.poll(() => seenIds.size, { timeout: 20_000 }).toBeGreaterThan(seenAtKill + 300);
+    collector = await spawnCollector(collectorEnv);
+
+    // Machines resend whatever was not acked; wait until every outbox is empty.
+    await expect.poll(() => fleet.pendingCount(), { timeout: 60_000, interval: 500 }).toBe(0);
+    collector.kill('SIGTERM');
+    await new Promise((resolve) => collector!.once('exit', resolve));
+    collector = undefined;
+
+    const store = createSqliteEventStore({ file: f.paths.events, timeZone: f.config.FLEET_TZ });
+    try {
+      const stored = [];
+      let after;
+      for (;;) {
+        const page = await store.readEvents({ limit: 10_000, ...(after ? { after } : {}) });
+        stored.push(...page.filter((r) => r.type !== 'status'));
+        if (page.length < 10_000) break;
+        after = { tsMs: page.at(-1)!.tsMs, id: page.at(-1)!.id };
+      }
+      const storedIds = stored.map((r) => r.id);
+      expect(new Set(storedIds).size).toBe(storedIds.length);
+      expect(new Set(storedIds)).toEqual(seenIds);
+
+      const counts = await store.countByPeriod({ granularity: 'month', fromDay: '2000-01-01', toDay: '2100-01-01', types: ['loan', 'return'] });
+      const counted = counts.reduce((sum, row) => sum + row.count, 0);
+      expect(counted).toBe(stored.filter((r) => r.type === 'loan' || r.type === 'return').length);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
