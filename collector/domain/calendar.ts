@@ -1,12 +1,12 @@
 /**
- * Calendar days and months of instants in the fleet's time zone. Offsets are cached per hour of
- * UTC: every IANA zone changes offset only on hour or half-hour boundaries aligned to UTC hours,
- * except a handful of historic ones, and Intl formatting costs microseconds per call.
+ * Calendar days and months of instants in the fleet's time zone. Offsets are cached per quarter
+ * hour of UTC (Intl formatting costs microseconds per call): current zones change offset only on
+ * quarter-hour boundaries, some of them at half past a UTC hour (America/St_Johns).
  */
 export type LocalDay = string; // YYYY-MM-DD
 export type LocalMonth = string; // YYYY-MM
 
-const HOUR_MS = 3_600_000;
+const QUARTER_HOUR_MS = 900_000;
 
 export interface Calendar {
   readonly timeZone: string;
@@ -30,18 +30,18 @@ export function createCalendar(timeZone: string): Calendar {
     hour: '2-digit',
     minute: '2-digit',
   });
-  const offsetByHour = new Map<number, number>();
+  const offsetByQuarter = new Map<number, number>();
 
   function offsetMinutesAt(epochMs: number): number {
-    const hour = Math.floor(epochMs / HOUR_MS);
-    let offset = offsetByHour.get(hour);
+    const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
+    let offset = offsetByQuarter.get(quarter);
     if (offset === undefined) {
-      const at = hour * HOUR_MS;
+      const at = quarter * QUARTER_HOUR_MS;
       const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
       const asUtc = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!);
       offset = Math.round((asUtc - at) / 60_000);
-      if (offsetByHour.size > 100_000) offsetByHour.clear();
-      offsetByHour.set(hour, offset);
+      if (offsetByQuarter.size > 400_000) offsetByQuarter.clear();
+      offsetByQuarter.set(quarter, offset);
     }
     return offset;
   }
@@ -60,6 +60,8 @@ export function createCalendar(timeZone: string): Calendar {
       // Two passes settle the offset across a daylight-saving change.
       let guess = utcMidnight - offsetMinutesAt(utcMidnight) * 60_000;
       guess = utcMidnight - offsetMinutesAt(guess) * 60_000;
+      // Where the clocks skip local midnight (America/Santiago), the day starts at the gap's end.
+      while (dayOf(guess) < day) guess += QUARTER_HOUR_MS;
       return guess;
     },
   });

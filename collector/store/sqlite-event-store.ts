@@ -5,14 +5,11 @@ import { createCalendar, type Calendar } from '../domain/calendar.js';
 import type {
   AppendResult,
   CountQuery,
-  CountRow,
-  DeadLetterQuery,
   DeadLetterRecord,
   EventQuery,
   EventRecord,
   EventStore,
   StoredDeadLetter,
-  TelemetryQuery,
   TelemetryRecord,
 } from './event-store.js';
 import { migrate } from './sqlite-schema.js';
@@ -66,6 +63,13 @@ interface EventRow {
   data: string;
 }
 
+interface CountSqlRow {
+  period: string;
+  kioskId: string | null;
+  type: string;
+  count: number;
+}
+
 interface DeadLetterRow {
   seq: number;
   received_ms: number;
@@ -84,37 +88,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   const readStatements = new Map<string, Database.Statement>();
   let isClosed = false;
 
-  const appendEvents = db.transaction((records: readonly EventRecord[]): AppendResult => {
-    const inserted: string[] = [];
-    const duplicates: string[] = [];
-    const increments = new Map<string, [day: string, kioskId: string, type: string, count: number]>();
-    for (const r of records) {
-      const data = JSON.stringify(r.data);
-      if (statements.insertEvent.run(r.id, r.kioskId, r.type, r.ts, r.tsMs, r.receivedMs, data).changes === 0) {
-        // Already stored, by an earlier call or earlier in this batch: the first one wins.
-        duplicates.push(r.id);
-        continue;
-      }
-      inserted.push(r.id);
-      const day = calendar.dayOf(r.tsMs);
-      const key = JSON.stringify([day, r.kioskId, r.type]);
-      const increment = increments.get(key);
-      if (increment) increment[3] += 1;
-      else increments.set(key, [day, r.kioskId, r.type, 1]);
-    }
-    for (const increment of increments.values()) statements.addDailyCount.run(increment);
-    return { inserted, duplicates };
-  });
-
-  const appendTelemetryRows = db.transaction((records: readonly TelemetryRecord[]) => {
-    for (const r of records) statements.insertTelemetry.run(r.kioskId, r.tsMs, JSON.stringify(r.readings));
-  });
-
-  const appendDeadLetterRows = db.transaction((records: readonly DeadLetterRecord[]) => {
-    for (const r of records) {
-      statements.insertDeadLetter.run(r.receivedMs, r.topic, r.kioskId ?? null, r.reason, r.detail, r.payloadExcerpt);
-    }
-  });
+  const writes = prepareWrites(db, statements, calendar);
 
   /** Runs `work` against the open database, turning any failure into a StoreError with `code`. */
   async function run<T>(code: StoreErrorCode, what: string, work: () => T): Promise<T> {
@@ -142,7 +116,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     append: (records) =>
       run('STORE_WRITE_FAILED', 'append events', () =>
-        records.length === 0 ? { inserted: [], duplicates: [] } : appendEvents.immediate(records),
+        records.length === 0 ? { inserted: [], duplicates: [] } : writes.appendEvents.immediate(records),
       ),
 
     readEvents: (query) =>
@@ -156,13 +130,13 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       run('STORE_READ_FAILED', 'count events', () => {
         const plan = planCount(query);
         if (plan === undefined) return [];
-        const rows = statementFor(plan.sql).all(plan.params) as Array<CountRow & { kioskId: string | null }>;
+        const rows = statementFor(plan.sql).all(plan.params) as CountSqlRow[];
         return rows.map(({ kioskId, ...row }) => (kioskId === null ? row : { ...row, kioskId }));
       }),
 
     appendTelemetry: (records) =>
       run('STORE_WRITE_FAILED', 'append telemetry', () => {
-        if (records.length > 0) appendTelemetryRows.immediate(records);
+        if (records.length > 0) writes.appendTelemetry.immediate(records);
       }),
 
     readTelemetry: (query) =>
@@ -182,7 +156,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     appendDeadLetters: (records) =>
       run('STORE_WRITE_FAILED', 'append dead letters', () => {
-        if (records.length > 0) appendDeadLetterRows.immediate(records);
+        if (records.length > 0) writes.appendDeadLetters.immediate(records);
       }),
 
     readDeadLetters: (query = {}) =>
@@ -194,8 +168,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
         return rows.map(toStoredDeadLetter);
       }),
 
-    countDeadLetters: () =>
-      run('STORE_READ_FAILED', 'count dead letters', () => statements.countDeadLetters.get() as number),
+    countDeadLetters: () => run('STORE_READ_FAILED', 'count dead letters', () => statements.countDeadLetters.get() as number),
 
     async close() {
       if (isClosed) return;
@@ -231,16 +204,17 @@ function openDatabase(options: SqliteEventStoreOptions, calendar: Calendar): Dat
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
+    assertSameTimeZone(db, options.file, calendar);
     // Bounded statistics refresh for a long-lived connection (https://sqlite.org/pragma.html#pragma_optimize).
     db.pragma('optimize = 0x10002');
+    return db;
   } catch (error) {
     db?.close();
+    if (error instanceof StoreError) throw error;
     throw new StoreError('STORE_OPEN_FAILED', `cannot open ${options.file}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  assertSameTimeZone(db, options.file, calendar);
-  return db;
 }
 
 /** Daily counts are only meaningful in the zone they were computed in: refuse a different one. */
@@ -249,7 +223,6 @@ function assertSameTimeZone(db: Database.Database, file: string, calendar: Calen
   db.prepare(`INSERT INTO meta (key, value) VALUES ('time_zone', ?) ON CONFLICT DO NOTHING`).run(zone);
   const stored = db.prepare(`SELECT value FROM meta WHERE key = 'time_zone'`).pluck().get() as string;
   if (stored !== zone) {
-    db.close();
     throw new StoreError(
       'STORE_TIME_ZONE_MISMATCH',
       `${file} counts days in ${stored}, not ${zone}: open it with timeZone ${JSON.stringify(stored)}`,
@@ -277,10 +250,48 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO dead_letters (received_ms, topic, kiosk_id, reason, detail, payload_excerpt)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
-    readDeadLetters: db.prepare(
-      `SELECT * FROM dead_letters WHERE seq < @beforeSeq ORDER BY seq DESC LIMIT @limit`,
-    ),
+    readDeadLetters: db.prepare(`SELECT * FROM dead_letters WHERE seq < @beforeSeq ORDER BY seq DESC LIMIT @limit`),
     countDeadLetters: db.prepare(`SELECT count(*) FROM dead_letters`).pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** One transaction per call: all of a batch is stored, or none of it. */
+function prepareWrites(db: Database.Database, statements: Statements, calendar: Calendar) {
+  return {
+    appendEvents: db.transaction((records: readonly EventRecord[]): AppendResult => {
+      const inserted: string[] = [];
+      const duplicates: string[] = [];
+      const increments = new Map<string, [day: string, kioskId: string, type: string, count: number]>();
+      for (const r of records) {
+        const data = JSON.stringify(r.data);
+        if (statements.insertEvent.run(r.id, r.kioskId, r.type, r.ts, r.tsMs, r.receivedMs, data).changes === 0) {
+          // Stored already, by an earlier call or earlier in this batch: the first one wins.
+          duplicates.push(r.id);
+          continue;
+        }
+        inserted.push(r.id);
+        // Only new rows are counted, so redelivery and replay never count an event twice.
+        const day = calendar.dayOf(r.tsMs);
+        const key = JSON.stringify([day, r.kioskId, r.type]);
+        const increment = increments.get(key);
+        if (increment) increment[3] += 1;
+        else increments.set(key, [day, r.kioskId, r.type, 1]);
+      }
+      for (const increment of increments.values()) statements.addDailyCount.run(increment);
+      return { inserted, duplicates };
+    }),
+
+    appendTelemetry: db.transaction((records: readonly TelemetryRecord[]) => {
+      for (const r of records) statements.insertTelemetry.run(r.kioskId, r.tsMs, JSON.stringify(r.readings));
+    }),
+
+    appendDeadLetters: db.transaction((records: readonly DeadLetterRecord[]) => {
+      for (const r of records) {
+        statements.insertDeadLetter.run(r.receivedMs, r.topic, r.kioskId ?? null, r.reason, r.detail, r.payloadExcerpt);
+      }
+    }),
   };
 }
 
@@ -305,7 +316,7 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
     ['ts_ms >= @fromMs', 'fromMs', fromMs],
     ['ts_ms < @toMs', 'toMs', toMs],
     ['kiosk_id = @kioskId', 'kioskId', query.kioskId],
-    [`(ts_ms, id) ${isAscending ? '>=' : '<'} (@afterTsMs, @afterId)`, 'afterId', query.after?.id],
+    [`(ts_ms, id) ${isAscending ? '>' : '<'} (@afterTsMs, @afterId)`, 'afterId', query.after?.id],
   ] as const;
   for (const [condition, name, value] of conditions) {
     if (value === undefined) continue;
@@ -330,7 +341,10 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
 
 /** SQL over the daily rollup only; `undefined` when a filter is an empty list. */
 function planCount(query: CountQuery): ReadPlan | undefined {
-  for (const [name, day] of [['fromDay', query.fromDay], ['toDay', query.toDay]] as const) {
+  for (const [name, day] of [
+    ['fromDay', query.fromDay],
+    ['toDay', query.toDay],
+  ] as const) {
     if (!LOCAL_DAY.test(day)) invalid(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
   }
   if (query.granularity !== 'day' && query.granularity !== 'month') invalid('granularity must be day or month');

@@ -280,12 +280,16 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         ['newest first, pages of 7', { order: 'desc' }, 7],
         ['newest first, pages of 1000', { order: 'desc' }, 1000],
         ['one kiosk, pages of 5', { kioskId: 'CY-002' }, 5],
-        ['two types in a window, newest first', {
-          types: ['fault', 'inspection'],
-          fromMs: ms('2023-02-05T00:00:00Z'),
-          toMs: ms('2023-02-25T00:00:00Z'),
-          order: 'desc',
-        }, 6],
+        [
+          'two types in a window, newest first',
+          {
+            types: ['fault', 'inspection'],
+            fromMs: ms('2023-02-05T00:00:00Z'),
+            toMs: ms('2023-02-25T00:00:00Z'),
+            order: 'desc',
+          },
+          6,
+        ],
       ])('keyset pagination (%s) visits every matching event exactly once', async (_, query, pageSize) => {
         const store = await open();
         await store.append(generated.slice(0, 150));
@@ -314,41 +318,55 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         await store.append([event('e-1', ts)]);
         const range = { fromDay: '2023-01-01', toDay: '2024-02-01' };
 
-        expect(await store.countByPeriod({ granularity: 'day', ...range })).toEqual([
-          { period: day, type: 'loan', count: 1 },
-        ]);
+        expect(await store.countByPeriod({ granularity: 'day', ...range })).toEqual([{ period: day, type: 'loan', count: 1 }]);
         expect(await store.countByPeriod({ granularity: 'month', ...range })).toEqual([
           { period: day.slice(0, 7), type: 'loan', count: 1 },
         ]);
       });
 
       test.each<[string, CountQuery['granularity'], Array<[string, string, number]>]>([
-        ['Asia/Shanghai', 'day', [
-          ['2023-01-31', 'loan', 1],
-          ['2023-02-01', 'loan', 1],
-          ['2023-02-01', 'return', 1],
-          ['2023-03-01', 'loan', 1],
-          ['2023-03-01', 'return', 1],
-        ]],
-        ['UTC', 'day', [
-          ['2023-01-31', 'loan', 2],
-          ['2023-01-31', 'return', 1],
-          ['2023-02-28', 'loan', 1],
-          ['2023-03-01', 'return', 1],
-        ]],
-        ['Asia/Shanghai', 'month', [
-          ['2023-01', 'loan', 1],
-          ['2023-02', 'loan', 1],
-          ['2023-02', 'return', 1],
-          ['2023-03', 'loan', 1],
-          ['2023-03', 'return', 1],
-        ]],
-        ['UTC', 'month', [
-          ['2023-01', 'loan', 2],
-          ['2023-01', 'return', 1],
-          ['2023-02', 'loan', 1],
-          ['2023-03', 'return', 1],
-        ]],
+        [
+          'Asia/Shanghai',
+          'day',
+          [
+            ['2023-01-31', 'loan', 1],
+            ['2023-02-01', 'loan', 1],
+            ['2023-02-01', 'return', 1],
+            ['2023-03-01', 'loan', 1],
+            ['2023-03-01', 'return', 1],
+          ],
+        ],
+        [
+          'UTC',
+          'day',
+          [
+            ['2023-01-31', 'loan', 2],
+            ['2023-01-31', 'return', 1],
+            ['2023-02-28', 'loan', 1],
+            ['2023-03-01', 'return', 1],
+          ],
+        ],
+        [
+          'Asia/Shanghai',
+          'month',
+          [
+            ['2023-01', 'loan', 1],
+            ['2023-02', 'loan', 1],
+            ['2023-02', 'return', 1],
+            ['2023-03', 'loan', 1],
+            ['2023-03', 'return', 1],
+          ],
+        ],
+        [
+          'UTC',
+          'month',
+          [
+            ['2023-01', 'loan', 2],
+            ['2023-01', 'return', 1],
+            ['2023-02', 'loan', 1],
+            ['2023-03', 'return', 1],
+          ],
+        ],
       ])('in %s, counts by %s follow local midnights', async (timeZone, granularity, expected) => {
         const store = await open(timeZone);
         await store.append(MIDNIGHTS);
@@ -359,8 +377,16 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
       });
 
       test.each<[string, CountQuery, string[]]>([
-        ['days from inclusive, to exclusive', { granularity: 'day', fromDay: '2023-02-01', toDay: '2023-03-01' }, ['2023-02-01 loan 1', '2023-02-01 return 1']],
-        ['months of whole days', { granularity: 'month', fromDay: '2023-02-01', toDay: '2023-03-01' }, ['2023-02 loan 1', '2023-02 return 1']],
+        [
+          'days from inclusive, to exclusive',
+          { granularity: 'day', fromDay: '2023-02-01', toDay: '2023-03-01' },
+          ['2023-02-01 loan 1', '2023-02-01 return 1'],
+        ],
+        [
+          'months of whole days',
+          { granularity: 'month', fromDay: '2023-02-01', toDay: '2023-03-01' },
+          ['2023-02 loan 1', '2023-02 return 1'],
+        ],
         ['a month cut by the range', { granularity: 'month', fromDay: '2023-01-31', toDay: '2023-02-01' }, ['2023-01 loan 1']],
         ['an empty range', { granularity: 'day', fromDay: '2023-02-01', toDay: '2023-02-01' }, []],
       ])('counts cover %s', async (_, query, expected) => {
@@ -387,7 +413,11 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
 
       test.each<[string, Pick<CountQuery, 'kioskIds' | 'types' | 'byKiosk'>, string[]]>([
         ['one kiosk', { kioskIds: ['CY-002'] }, ['2023-02 return 1', '2023-03 loan 1']],
-        ['two kiosks', { kioskIds: ['CY-002', 'CY-001'] }, ['2023-01 loan 1', '2023-02 loan 1', '2023-02 return 1', '2023-03 loan 1', '2023-03 return 1']],
+        [
+          'two kiosks',
+          { kioskIds: ['CY-002', 'CY-001'] },
+          ['2023-01 loan 1', '2023-02 loan 1', '2023-02 return 1', '2023-03 loan 1', '2023-03 return 1'],
+        ],
         ['one type', { types: ['return'] }, ['2023-02 return 1', '2023-03 return 1']],
         ['a kiosk and a type, by kiosk', { kioskIds: ['CY-001'], types: ['return'], byKiosk: true }, ['2023-03 CY-001 return 1']],
         ['an unknown kiosk', { kioskIds: ['CY-999'] }, []],
@@ -398,7 +428,9 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         await store.append(MIDNIGHTS);
 
         const rows = await store.countByPeriod({ granularity: 'month', ...FIRST_QUARTER, ...filters });
-        expect(rows.map((r) => [r.period, r.kioskId, r.type, r.count].filter((x) => x !== undefined).join(' '))).toEqual(expected);
+        expect(rows.map((r) => [r.period, r.kioskId, r.type, r.count].filter((x) => x !== undefined).join(' '))).toEqual(
+          expected,
+        );
       });
 
       test('an event arriving after later ones lands in its own month and leaves the others alone', async () => {
@@ -428,12 +460,21 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         expect(await store.countByPeriod(query)).toEqual(countEvents(stored, timeZone, query));
       });
 
-      test.each(['2023-2-01', '2023-02', '', '2023-02-01T00:00'])('a day bound of %j is rejected as an invalid query', async (day) => {
-        const store = await open();
+      test.each(['2023-2-01', '2023-02', '', '2023-02-01T00:00'])(
+        'a day bound of %j is rejected as an invalid query',
+        async (day) => {
+          const store = await open();
 
-        await expectStoreError(store.countByPeriod({ granularity: 'day', fromDay: day, toDay: '2023-03-01' }), 'STORE_INVALID_QUERY');
-        await expectStoreError(store.countByPeriod({ granularity: 'day', fromDay: '2023-01-01', toDay: day }), 'STORE_INVALID_QUERY');
-      });
+          await expectStoreError(
+            store.countByPeriod({ granularity: 'day', fromDay: day, toDay: '2023-03-01' }),
+            'STORE_INVALID_QUERY',
+          );
+          await expectStoreError(
+            store.countByPeriod({ granularity: 'day', fromDay: '2023-01-01', toDay: day }),
+            'STORE_INVALID_QUERY',
+          );
+        },
+      );
     });
 
     describe('telemetry', () => {
@@ -484,7 +525,7 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         await store.appendDeadLetters([letter(3, 'CY-002')]);
 
         const stored = await store.readDeadLetters();
-        expect(stored.map(({ seq, ...record }) => record)).toEqual([letter(3, 'CY-002'), letter(2), letter(1, 'CY-001')]);
+        expect(stored.map(({ seq: _seq, ...record }) => record)).toEqual([letter(3, 'CY-002'), letter(2), letter(1, 'CY-001')]);
         const seqs = stored.map((r) => r.seq);
         expect(seqs[0]! > seqs[1]! && seqs[1]! > seqs[2]!).toBe(true);
         expect(stored[1]!.kioskId).toBeUndefined();

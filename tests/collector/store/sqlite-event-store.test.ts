@@ -176,7 +176,13 @@ describe('SQLite event store', () => {
       [...expected.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, count]) => `${key} ${count}`),
     );
     expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(100_000);
-    const byKiosk = await store.countByPeriod({ granularity: 'month', byKiosk: true, kioskIds: ['CY-007'], fromDay: '2023-01-01', toDay: '2023-04-01' });
+    const byKiosk = await store.countByPeriod({
+      granularity: 'month',
+      byKiosk: true,
+      kioskIds: ['CY-007'],
+      fromDay: '2023-01-01',
+      toDay: '2023-04-01',
+    });
     expect(byKiosk.reduce((sum, r) => sum + r.count, 0)).toBe(1429); // n % 70 === 7 for n < 100,000
   });
 });
