@@ -209,6 +209,7 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
       isOnline = true;
       hasWarnedOfError = false;
       log.debug('online');
+      publishTelemetry(); // a first reading at once, so the platform need not wait an interval
       flush();
     } catch (err) {
       log.warn({ err }, 'could not set up the connection');
