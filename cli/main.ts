@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { ConfigError, type Config, parseConfig } from '../config/config.js';
+import { CONFIG_KEYS, ConfigError, type Config, keyToFlag, parseConfig } from '../config/config.js';
 import { parseKioskCsv } from '../registry/csv-import.js';
-import { kioskRecordSchema } from '../registry/kiosk.js';
+import { type KioskInput, kioskRecordSchema } from '../registry/kiosk.js';
 import { createLogger } from './logger.js';
 import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
 
@@ -46,27 +46,64 @@ function runUntilSignal(logger: Logger, running: Stoppable): void {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-const PROVISION_FLAGS = ['id', 'name', 'name-en', 'address', 'district', 'district-en', 'lat', 'lon', 'model', 'installed', 'capacity-books', 'lifecycle'];
+/** `provision` flags and the registry fields they fill. */
+const PROVISION_FLAGS: Record<string, keyof KioskInput> = {
+  id: 'id',
+  name: 'name',
+  'name-en': 'nameEn',
+  address: 'address',
+  district: 'district',
+  'district-en': 'districtEn',
+  lat: 'lat',
+  lon: 'lon',
+  model: 'model',
+  installed: 'installedOn',
+  'capacity-books': 'capacityBooks',
+  lifecycle: 'lifecycle',
+};
+const NUMERIC_FIELDS = new Set<keyof KioskInput>(['lat', 'lon', 'capacityBooks']);
 
-function splitFlags(values: Record<string, string | boolean | undefined>, commandFlags: readonly string[]) {
-  const own: Record<string, string> = {};
-  const settings: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (typeof value !== 'string') throw new ConfigError(`--${name} needs a value`);
-    if (commandFlags.includes(name)) own[name] = value;
-    else settings[name] = value;
+/** Every setting as a flag (`--sim-kiosks`), plus the `provision` flags; anything else is refused. */
+function parseCommandLine(argv: string[]) {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const key of CONFIG_KEYS) options[keyToFlag(key)] = { type: 'string' };
+  for (const flag of Object.keys(PROVISION_FLAGS)) options[flag] = { type: 'string' };
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (error) {
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new ConfigError(unknown ? `unknown option ${unknown[1]}; see kiosk-fleet help` : (error as Error).message);
   }
-  return { own, settings };
+}
+
+function provisionInput(flags: Record<string, string>): KioskInput {
+  const input: Record<string, unknown> = {};
+  for (const [flag, value] of Object.entries(flags)) {
+    const field = PROVISION_FLAGS[flag]!;
+    input[field] = NUMERIC_FIELDS.has(field) ? Number(value) : value;
+  }
+  const parsed = kioskRecordSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const flagOf = (field: PropertyKey | undefined) => Object.keys(PROVISION_FLAGS).find((f) => PROVISION_FLAGS[f] === field) ?? String(field);
+  throw new ConfigError(parsed.error.issues.map((i) => `--${flagOf(i.path[0])}: ${i.message}`).join('; '));
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args: argv, strict: false, allowPositionals: true });
+  const { positionals, values } = parseCommandLine(argv);
   const [command = 'help', ...rest] = positionals;
   if (command === 'help' || values.help) {
     console.log(USAGE);
     return;
   }
-  const { own, settings } = splitFlags(values, command === 'provision' ? PROVISION_FLAGS : []);
+  const own: Record<string, string> = {};
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string') continue;
+    if (name in PROVISION_FLAGS) {
+      if (command !== 'provision') throw new ConfigError(`unknown option --${name} for ${command}`);
+      own[name] = value;
+    } else settings[name] = value;
+  }
   const config: Config = parseConfig(process.env, settings);
   const logger = createLogger(config.LOG_LEVEL);
 
@@ -104,19 +141,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'provision': {
+      const input = provisionInput(own);
       const f = openFoundation(config, logger);
-      const numeric = new Set(['lat', 'lon', 'capacity-books']);
-      const input = Object.fromEntries(
-        Object.entries(own).map(([k, v]) => [
-          k === 'installed' ? 'installedOn' : k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
-          numeric.has(k) ? Number(v) : v,
-        ]),
-      );
-      const parsed = kioskRecordSchema.safeParse(input);
-      if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('; '));
-      const { kiosk, token } = f.registry.provision(parsed.data);
-      console.log(JSON.stringify({ id: kiosk.id, username: kiosk.id, clientId: kiosk.id, token }, null, 2));
-      f.registry.close();
+      try {
+        const { kiosk, token } = f.registry.provision(input);
+        console.log(JSON.stringify({ id: kiosk.id, username: kiosk.id, clientId: kiosk.id, token }, null, 2));
+      } finally {
+        f.registry.close();
+      }
       return;
     }
     case 'import-kiosks': {

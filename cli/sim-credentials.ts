@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import type { KioskRecord } from '../registry/kiosk.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
 
@@ -11,7 +12,7 @@ export type CredentialsFile = Record<string, string>;
  * registry are provisioned; a registered machine whose token was lost gets a new one.
  */
 export function ensureSimulatedCredentials(registry: KioskRegistry, kiosks: readonly KioskRecord[], file: string): CredentialsFile {
-  const tokens: CredentialsFile = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CredentialsFile) : {};
+  const tokens = readSimulatedCredentials(file);
   for (const { kiosk, token } of registry.provisionMissing(kiosks)) tokens[kiosk.id] = token;
   for (const kiosk of kiosks) {
     const token = tokens[kiosk.id];
@@ -23,5 +24,14 @@ export function ensureSimulatedCredentials(registry: KioskRegistry, kiosks: read
 }
 
 export function readSimulatedCredentials(file: string): CredentialsFile {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CredentialsFile) : {};
+  if (!existsSync(file)) return {};
+  try {
+    return credentialsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (cause) {
+    throw Object.assign(new Error(`${file} is not a valid credentials file (delete it to issue new tokens): ${(cause as Error).message}`, { cause }), {
+      code: 'SIM_CREDENTIALS_INVALID',
+    });
+  }
 }
+
+const credentialsSchema = z.record(z.string(), z.string());

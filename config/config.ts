@@ -64,6 +64,11 @@ export function flagToKey(flag: string): string {
   return flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase();
 }
 
+/** `SIM_KIOSKS` → `sim-kiosks`. */
+export function keyToFlag(key: string): string {
+  return key.toLowerCase().replace(/_/g, '-');
+}
+
 /**
  * Parses settings from the environment and flags (flags win) into a frozen object.
  * Throws a ConfigError naming every bad setting.
@@ -72,13 +77,14 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Reco
   const raw: Record<string, string> = {};
   for (const key of CONFIG_KEYS) {
     const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value !== undefined && value.trim() !== '') raw[key] = value;
   }
   const unknown: string[] = [];
   for (const [flag, value] of Object.entries(flags)) {
     const key = flagToKey(flag);
-    if ((CONFIG_KEYS as string[]).includes(key)) raw[key] = value;
-    else unknown.push(`--${flag}`);
+    if (!(CONFIG_KEYS as string[]).includes(key)) unknown.push(`--${flag}`);
+    else if (value.trim() === '') throw new ConfigError(`invalid configuration: ${key}: --${flag} needs a value`);
+    else raw[key] = value;
   }
   if (unknown.length > 0) throw new ConfigError(`unknown option ${unknown.join(', ')}`);
   const parsed = configSchema.safeParse(raw);

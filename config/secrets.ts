@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { generateToken } from '../registry/tokens.js';
@@ -20,9 +20,19 @@ export function loadOrCreateSecrets(dataDir: string): Secrets {
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     const secrets = { serviceToken: generateToken(), adminToken: generateToken() };
-    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-    return { ...secrets, isNew: true };
+    // Written whole under a temporary name, then linked into place: a crash leaves no half file,
+    // and of two processes starting at once the second reads what the first wrote.
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(temporary, 0o600);
+    try {
+      linkSync(temporary, file);
+      return { ...secrets, isNew: true };
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(temporary, { force: true });
+    }
   }
   let raw: unknown;
   try {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type KioskInput, type KioskRecord, kioskRecordSchema, type Lifecycle } from './kiosk.js';
+import { type KioskInput, type KioskRecord, kioskRecordSchema, type Lifecycle, lifecycleSchema } from './kiosk.js';
 import { generateToken, hashToken, isTokenValid } from './tokens.js';
 
 export class RegistryError extends Error {
@@ -70,7 +70,15 @@ export function openKioskRegistry(file: string): KioskRegistry {
     const kiosk = kioskRecordSchema.parse(input);
     if (selectOne.get(kiosk.id)) throw new RegistryError('KIOSK_EXISTS', `kiosk ${kiosk.id} already exists`);
     const token = generateToken();
-    insert.run(kiosk.id, JSON.stringify(kiosk), hashToken(token), Date.now());
+    try {
+      insert.run(kiosk.id, JSON.stringify(kiosk), hashToken(token), Date.now());
+    } catch (cause) {
+      // Another process registered the same id between the check and the insert.
+      if ((cause as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new RegistryError('KIOSK_EXISTS', `kiosk ${kiosk.id} already exists`, { cause });
+      }
+      throw cause;
+    }
     return { kiosk, token };
   }
 
@@ -97,7 +105,7 @@ export function openKioskRegistry(file: string): KioskRegistry {
       return token;
     },
     setLifecycle(id, lifecycle) {
-      const kiosk = { ...toRecord(mustGet(id)), lifecycle };
+      const kiosk = { ...toRecord(mustGet(id)), lifecycle: lifecycleSchema.parse(lifecycle) };
       updateRecord.run(JSON.stringify(kiosk), id);
       return kiosk;
     },

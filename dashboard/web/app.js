@@ -61,7 +61,6 @@ function update(list) {
 }
 
 const status = document.getElementById('connection');
-// eslint-disable-next-line no-undef
 const socket = io();
 socket.on('connect', () => (status.textContent = 'Live'));
 socket.on('disconnect', () => (status.textContent = 'Disconnected — reconnecting…'));

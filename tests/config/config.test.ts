@@ -1,0 +1,156 @@
+import { describe, expect, test } from 'vitest';
+import { CONFIG_KEYS, ConfigError, flagToKey, parseConfig } from '../../config/config.js';
+
+/** Runs `act` and returns the ConfigError it throws, failing the test if it throws anything else. */
+function configErrorOf(act: () => unknown): ConfigError {
+  try {
+    act();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}
+
+describe('configuration', () => {
+  test('with nothing set, every setting takes its documented default', () => {
+    expect(parseConfig({})).toEqual({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      MQTT_PORT: 1883,
+      MQTT_WS_PORT: 8083,
+      MAX_PACKET_BYTES: 262_144,
+      TOPIC_ROOT: 'kiosks',
+      DATA_DIR: './data',
+      FLEET_TZ: 'Asia/Shanghai',
+      SQLITE_SYNCHRONOUS: 'FULL',
+      MAX_CLOCK_SKEW_MS: 3_600_000,
+      SIM_KIOSKS: 70,
+      SIM_SPEED: 60,
+      SIM_BATCH: 1,
+      SIM_TELEMETRY_MS: 60_000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  test('the result is frozen', () => {
+    const config = parseConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { PORT: number }).PORT = 1;
+    }).toThrow(TypeError);
+  });
+
+  test('environment values are coerced to their types', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      MQTT_PORT: '0',
+      MQTT_WS_PORT: '9001',
+      MAX_PACKET_BYTES: '1024',
+      SIM_KIOSKS: '0',
+      SIM_SPEED: '3600',
+      MAX_CLOCK_SKEW_MS: '0',
+      SQLITE_SYNCHRONOUS: 'NORMAL',
+      MQTT_URL: 'mqtts://broker.example:8883',
+      SIM_START: '2026-11-01',
+      TOPIC_ROOT: 'library/kiosks',
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      MQTT_PORT: 0,
+      MQTT_WS_PORT: 9001,
+      MAX_PACKET_BYTES: 1024,
+      SIM_KIOSKS: 0,
+      SIM_SPEED: 3600,
+      MAX_CLOCK_SKEW_MS: 0,
+      SQLITE_SYNCHRONOUS: 'NORMAL',
+      MQTT_URL: 'mqtts://broker.example:8883',
+      SIM_START: '2026-11-01',
+      TOPIC_ROOT: 'library/kiosks',
+    });
+  });
+
+  test('environment variables that are not settings are ignored', () => {
+    expect(parseConfig({ HOME: '/root', PATH: '/usr/bin', NODE_ENV: 'test' })).toEqual(parseConfig({}));
+  });
+
+  test('MQTT_WS_PORT=off turns the WebSocket listener off', () => {
+    expect(parseConfig({ MQTT_WS_PORT: 'off' }).MQTT_WS_PORT).toBeNull();
+    expect(parseConfig({}, { 'mqtt-ws-port': 'off' }).MQTT_WS_PORT).toBeNull();
+  });
+
+  test('an empty environment value counts as unset', () => {
+    const config = parseConfig({ PORT: '', SIM_KIOSKS: '', MQTT_URL: '', FLEET_TZ: '', MQTT_WS_PORT: '' });
+    expect(config).toEqual(parseConfig({}));
+    expect(config.MQTT_URL).toBeUndefined();
+  });
+
+  describe('flags', () => {
+    test.each([
+      ['--sim-kiosks', 'SIM_KIOSKS'],
+      ['sim-kiosks', 'SIM_KIOSKS'],
+      ['port', 'PORT'],
+      ['mqtt-ws-port', 'MQTT_WS_PORT'],
+      ['max-clock-skew-ms', 'MAX_CLOCK_SKEW_MS'],
+    ])('%s names the setting %s', (flag, key) => {
+      expect(flagToKey(flag)).toBe(key);
+      expect(CONFIG_KEYS).toContain(key);
+    });
+
+    test('a flag overrides the environment', () => {
+      const config = parseConfig({ SIM_KIOSKS: '5', PORT: '8080' }, { 'sim-kiosks': '10' });
+      expect(config.SIM_KIOSKS).toBe(10);
+      expect(config.PORT).toBe(8080);
+    });
+
+    test('a flag is validated like the environment value it replaces', () => {
+      expect(configErrorOf(() => parseConfig({ PORT: '8080' }, { port: '70000' })).message).toContain('PORT');
+    });
+  });
+
+  test.each<{ what: string; env?: Record<string, string>; flags?: Record<string, string>; names: string }>([
+    { what: 'PORT=70000', env: { PORT: '70000' }, names: 'PORT' },
+    { what: 'PORT=http', env: { PORT: 'http' }, names: 'PORT' },
+    { what: 'PORT=80.5', env: { PORT: '80.5' }, names: 'PORT' },
+    { what: 'MQTT_PORT=-1', env: { MQTT_PORT: '-1' }, names: 'MQTT_PORT' },
+    { what: 'MQTT_WS_PORT=on', env: { MQTT_WS_PORT: 'on' }, names: 'MQTT_WS_PORT' },
+    { what: 'FLEET_TZ=Mars/Base', env: { FLEET_TZ: 'Mars/Base' }, names: 'FLEET_TZ' },
+    { what: 'MQTT_URL=http://x', env: { MQTT_URL: 'http://x' }, names: 'MQTT_URL' },
+    { what: 'MQTT_URL=not a url', env: { MQTT_URL: 'not a url' }, names: 'MQTT_URL' },
+    { what: 'SIM_KIOSKS=-1', env: { SIM_KIOSKS: '-1' }, names: 'SIM_KIOSKS' },
+    { what: 'SIM_SPEED=0', env: { SIM_SPEED: '0' }, names: 'SIM_SPEED' },
+    { what: 'SIM_BATCH=501', env: { SIM_BATCH: '501' }, names: 'SIM_BATCH' },
+    { what: 'SIM_START=yesterday', env: { SIM_START: 'yesterday' }, names: 'SIM_START' },
+    { what: "TOPIC_ROOT='a/#'", env: { TOPIC_ROOT: 'a/#' }, names: 'TOPIC_ROOT' },
+    { what: "TOPIC_ROOT='a/+/b'", env: { TOPIC_ROOT: 'a/+/b' }, names: 'TOPIC_ROOT' },
+    { what: "TOPIC_ROOT='/kiosks'", env: { TOPIC_ROOT: '/kiosks' }, names: 'TOPIC_ROOT' },
+    { what: 'MAX_PACKET_BYTES=100', env: { MAX_PACKET_BYTES: '100' }, names: 'MAX_PACKET_BYTES' },
+    { what: 'SQLITE_SYNCHRONOUS=OFF', env: { SQLITE_SYNCHRONOUS: 'OFF' }, names: 'SQLITE_SYNCHRONOUS' },
+    { what: 'LOG_LEVEL=verbose', env: { LOG_LEVEL: 'verbose' }, names: 'LOG_LEVEL' },
+    { what: 'the unknown flag --colour', flags: { colour: 'red' }, names: 'unknown option --colour' },
+  ])('$what is refused with a ConfigError naming it', ({ env = {}, flags = {}, names }) => {
+    const error = configErrorOf(() => parseConfig(env, flags));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain(names);
+  });
+
+  test('every bad setting is named in one error', () => {
+    const { message } = configErrorOf(() => parseConfig({ PORT: '70000', FLEET_TZ: 'Mars/Base', SIM_KIOSKS: '-1' }));
+    for (const key of ['PORT', 'FLEET_TZ', 'SIM_KIOSKS']) expect(message).toContain(key);
+  });
+
+  // z.coerce.number() would turn a blank string into 0: a random port.
+  test.each<{ what: string; env?: Record<string, string>; flags?: Record<string, string> }>([
+    { what: "PORT=' ' in the environment", env: { PORT: ' ' } },
+    { what: 'an empty --port= flag', flags: { port: '' } },
+  ])('$what never becomes port 0', ({ env = {}, flags = {} }) => {
+    let port: number | undefined;
+    try {
+      port = parseConfig(env, flags).PORT;
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return;
+    }
+    expect(port).toBe(3000);
+  });
+});
