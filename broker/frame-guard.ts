@@ -147,6 +147,18 @@ export class FrameGuard extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#forward(chunk, callback);
+  }
+
+  /**
+   * mqtt-packet writes a packet as several small pieces within one tick (corked by aedes);
+   * passing them on as one buffer makes one socket write instead of one per piece.
+   */
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.#forward(Buffer.concat(chunks.map((c) => c.chunk)), callback);
+  }
+
+  #forward(chunk: Buffer, callback: (error?: Error | null) => void): void {
     if (this.#inner.write(chunk)) callback();
     else this.#inner.once('drain', () => callback());
   }

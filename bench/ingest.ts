@@ -1,0 +1,586 @@
+/**
+ * `npm run bench`: end-to-end ingest throughput and latency.
+ *
+ * A machine publishes a QoS 1 event → the collector validates it and appends it durably to SQLite
+ * → the collector publishes the application-level ack → the machine receives it. This process
+ * hosts the whole platform (embedded broker + collector + dashboard, as `npm start` runs it, no
+ * simulated fleet); the machines are real MQTT.js clients in a child process
+ * (bench/load-generator.ts) with its own event loop. Each scenario gets a fresh data directory,
+ * and ends by checking that the store holds exactly the events that were acked.
+ *
+ *   npm run bench -- [--machines 200] [--window 20[,50,…]] [--batch 50] [--batch-window 100]
+ *                    [--rate 2000] [--warmup 3] [--duration 15] [--scenarios single,batch,rate]
+ *                    [--repeat 1] [--synchronous FULL] [--profile] [--write]
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { createLogger } from '../cli/logger.js';
+import { openFoundation, startPlatform, type RunningPlatform } from '../cli/platform.js';
+import type { IngestStats } from '../collector/ingest.js';
+import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
+import { parseConfig } from '../config/config.js';
+import type { GeneratorMessage, GeneratorResult, LoadShape, MachineCredentials, RunCommand } from './ipc.js';
+import { formatProfile, PlatformProfiler, type ProfileSummary } from './profile.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
+const DOC = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+const RESULTS_BEGIN = '<!-- bench:results:begin -->';
+const RESULTS_END = '<!-- bench:results:end -->';
+
+const SCENARIO_NAMES = ['single', 'batch', 'rate'] as const;
+type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+interface Options {
+  machines: number;
+  /** One single-event scenario per window: `--window 1,20,50` sweeps. */
+  windows: number[];
+  batch: number;
+  batchWindow: number;
+  rate: number;
+  warmupMs: number;
+  measureMs: number;
+  drainTimeoutMs: number;
+  scenarios: ScenarioName[];
+  repeat: number;
+  synchronous: 'FULL' | 'NORMAL';
+  profile: boolean;
+  write: boolean;
+}
+
+interface Scenario {
+  name: ScenarioName;
+  title: string;
+  load: LoadShape;
+}
+
+interface PlatformWindow {
+  /** Wall seconds of the window as the platform measured it. */
+  seconds: number;
+  cpuCores: number;
+  eventLoopUtilization: number;
+  rssPeakMB: number;
+  storedPerSecond: number;
+  messagesInPerSecond: number;
+  acksSentPerSecond: number;
+  /** From /proc/self/io (Linux), per event stored: syscalls and bytes handed to the disk. */
+  io: { readSyscallsPerEvent: number; writeSyscallsPerEvent: number; diskBytesPerEvent: number } | null;
+}
+
+interface IoCounters {
+  syscr: number;
+  syscw: number;
+  write_bytes: number;
+}
+
+/** This process's I/O counters (read and write syscalls of every kind, sockets included). */
+function ioCounters(): IoCounters | null {
+  try {
+    const text = readFileSync('/proc/self/io', 'utf8');
+    const value = (key: string) => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const counters = { syscr: value('syscr'), syscw: value('syscw'), write_bytes: value('write_bytes') };
+    return Object.values(counters).every(Number.isFinite) ? counters : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Verification {
+  ok: boolean;
+  storeCount: number;
+  storeDistinctIds: number;
+  countedByStore: number;
+  problems: string[];
+}
+
+interface RunResult {
+  scenario: Scenario;
+  run: number;
+  generator: GeneratorResult;
+  platform: PlatformWindow;
+  ingest: IngestStats;
+  verification: Verification;
+  profile: ProfileSummary | null;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      machines: { type: 'string', default: '200' },
+      window: { type: 'string', default: '20' },
+      batch: { type: 'string', default: '50' },
+      'batch-window': { type: 'string' },
+      rate: { type: 'string', default: '2000' },
+      warmup: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '15' },
+      'drain-timeout': { type: 'string', default: '60' },
+      scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
+      repeat: { type: 'string', default: '1' },
+      synchronous: { type: 'string', default: 'FULL' },
+      profile: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'npm run bench -- [flags]',
+        '  --machines N        connected machines, one MQTT client each (200)',
+        '  --window N[,N…]     unacked events per machine, one event per message (20); a list sweeps',
+        '  --batch N           events per message in the batch scenario (50)',
+        '  --batch-window N    unacked events per machine in the batch scenario (2 × batch)',
+        '  --rate N            events/s of the whole fleet in the fixed-rate scenario (2000)',
+        '  --warmup S          seconds before measuring (3)',
+        '  --duration S        seconds measured (15)',
+        '  --drain-timeout S   most seconds to wait for the last acks (60)',
+        '  --scenarios LIST    any of single,batch,rate (all)',
+        '  --repeat N          run every scenario N times (1)',
+        '  --synchronous MODE  SQLITE_SYNCHRONOUS of the platform: FULL (default) or NORMAL',
+        '  --profile           sample the platform CPU during each window; print where the time goes',
+        '  --write             replace the results section of docs/benchmarks.md',
+        '',
+      ].join('\n'),
+    );
+    process.exit(0);
+  }
+  const int = (name: string, raw: string | undefined, min: number, max: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${raw}`);
+    return n;
+  };
+  const batch = int('batch', values.batch, 1, 500);
+  const scenarios = (values.scenarios ?? '').split(',').filter(Boolean);
+  for (const s of scenarios)
+    if (!(SCENARIO_NAMES as readonly string[]).includes(s))
+      throw new Error(`unknown scenario ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
+  if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') throw new Error('--synchronous must be FULL or NORMAL');
+  const options: Options = {
+    machines: int('machines', values.machines, 1, 5000),
+    windows: (values.window ?? '').split(',').map((w) => int('window', w, 1, 10_000)),
+    batch,
+    batchWindow: int('batch-window', values['batch-window'] ?? String(2 * batch), batch, 50_000),
+    rate: int('rate', values.rate, 1, 1_000_000),
+    warmupMs: int('warmup', values.warmup, 0, 600) * 1000,
+    measureMs: int('duration', values.duration, 1, 600) * 1000,
+    drainTimeoutMs: int('drain-timeout', values['drain-timeout'], 1, 600) * 1000,
+    scenarios: scenarios as ScenarioName[],
+    repeat: int('repeat', values.repeat, 1, 20),
+    synchronous: values.synchronous,
+    profile: values.profile ?? false,
+    write: values.write ?? false,
+  };
+  // The collector holds at most 100,000 events in memory and sheds (does not ack) beyond that.
+  for (const [name, inFlight] of [
+    ['window', options.machines * Math.max(...options.windows)],
+    ['batch-window', options.machines * options.batchWindow],
+  ] as const) {
+    if (inFlight > 90_000)
+      throw new Error(
+        `--machines × --${name} = ${inFlight} events in flight: keep it under 90,000 (the collector sheds beyond 100,000 queued)`,
+      );
+  }
+  return options;
+}
+
+function scenariosOf(options: Options): Scenario[] {
+  const all: Record<ScenarioName, Scenario[]> = {
+    single: options.windows.map((window) => ({
+      name: 'single',
+      title:
+        options.windows.length > 1 ? `one event per message, saturated, window ${window}` : 'one event per message, saturated',
+      load: { kind: 'closed', eventsPerMessage: 1, window },
+    })),
+    batch: [
+      {
+        name: 'batch',
+        title: `${options.batch} events per message, saturated`,
+        load: { kind: 'closed', eventsPerMessage: options.batch, window: options.batchWindow },
+      },
+    ],
+    rate: [
+      {
+        name: 'rate',
+        title: `one event per message, fixed ${options.rate.toLocaleString('en')} ev/s`,
+        load: { kind: 'open', eventsPerMessage: 1, ratePerSecond: options.rate, maxUnackedPerMachine: 1000 },
+      },
+    ],
+  };
+  return options.scenarios.flatMap((name) => all[name]);
+}
+
+/** The machines, registered in the data directory's registry before the platform starts. */
+function provisionMachines(dataDir: string, config: ReturnType<typeof parseConfig>, count: number): MachineCredentials[] {
+  const foundation = openFoundation(config, createLogger('silent'));
+  try {
+    const width = String(count).length;
+    const provisioned = foundation.registry.provisionMissing(
+      Array.from({ length: count }, (_, i) => ({
+        id: `BENCH-${String(i + 1).padStart(width, '0')}`,
+        name: `Benchmark machine ${i + 1}`,
+        district: 'Bench',
+        lat: 39.9 + (i % 100) / 1000,
+        lon: 116.4 + Math.floor(i / 100) / 1000,
+      })),
+    );
+    if (provisioned.length !== count)
+      throw new Error(`provisioned ${provisioned.length} machines in ${dataDir}, expected ${count}`);
+    return provisioned.map((p) => ({ id: p.kiosk.id, token: p.token }));
+  } finally {
+    foundation.registry.close();
+  }
+}
+
+async function countStored(file: string, timeZone: string): Promise<{ byStore: number; rows: number; distinct: number }> {
+  const store = createSqliteEventStore({ file, timeZone });
+  let byStore = 0;
+  try {
+    const rows = await store.countByPeriod({
+      granularity: 'month',
+      fromDay: '2000-01-01',
+      toDay: '2100-01-01',
+      types: ['loan', 'return'],
+    });
+    byStore = rows.reduce((sum, r) => sum + r.count, 0);
+  } finally {
+    await store.close();
+  }
+  const db = new Database(file, { readonly: true });
+  try {
+    const row = db
+      .prepare(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM events WHERE type IN ('loan', 'return')`)
+      .get() as { n: number; d: number };
+    return { byStore, rows: row.n, distinct: row.d };
+  } finally {
+    db.close();
+  }
+}
+
+async function runScenario(scenario: Scenario, run: number, options: Options): Promise<RunResult> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'kiosk-fleet-bench-'));
+  const config = parseConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MQTT_PORT: '0',
+    MQTT_WS_PORT: 'off',
+    DATA_DIR: dataDir,
+    SIM_KIOSKS: '0',
+    LOG_LEVEL: 'silent',
+    SQLITE_SYNCHRONOUS: options.synchronous,
+  });
+  let platform: RunningPlatform | null = null;
+  try {
+    const machines = provisionMachines(dataDir, config, options.machines);
+    const running = await startPlatform(config, createLogger(config.LOG_LEVEL));
+    platform = running;
+    const { ingest } = running.collector;
+
+    const generator = fork(GENERATOR, [], {
+      cwd: PROJECT_ROOT,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const exited = new Promise<string>((resolve) => generator.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    const budgetMs = 60_000 + options.warmupMs + options.measureMs + options.drainTimeoutMs + 30_000;
+    const killer = setTimeout(() => generator.kill('SIGKILL'), budgetMs);
+
+    let rssPeak = 0;
+    let sampler: NodeJS.Timeout | null = null;
+    let atStart: {
+      t: number;
+      cpu: NodeJS.CpuUsage;
+      elu: ReturnType<typeof performance.eventLoopUtilization>;
+      ingest: IngestStats;
+      io: IoCounters | null;
+    } | null = null;
+    let window: PlatformWindow | null = null;
+    let profiler: PlatformProfiler | null = null;
+    let profiling: Promise<ProfileSummary> | null = null;
+    const profileFile = join(os.tmpdir(), `kiosk-fleet-bench-${scenario.name}-${run}-${process.pid}.cpuprofile`);
+
+    const result = await new Promise<GeneratorResult>((resolve, reject) => {
+      generator.once('error', reject);
+      generator.on('message', (message: GeneratorMessage) => {
+        switch (message.type) {
+          case 'connected':
+            process.stderr.write(
+              `  ${message.machines} machines connected in ${(message.connectMs / 1000).toFixed(1)} s ` +
+                `(platform pid ${process.pid}, load generator pid ${generator.pid})\n`,
+            );
+            break;
+          case 'measure-start':
+            atStart = {
+              t: performance.now(),
+              cpu: process.cpuUsage(),
+              elu: performance.eventLoopUtilization(),
+              ingest: ingest.stats(),
+              io: ioCounters(),
+            };
+            rssPeak = process.memoryUsage.rss();
+            sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 250);
+            if (options.profile) {
+              profiler = new PlatformProfiler();
+              void profiler.start();
+            }
+            break;
+          case 'measure-end': {
+            if (!atStart) break;
+            const seconds = (performance.now() - atStart.t) / 1000;
+            const cpu = process.cpuUsage(atStart.cpu);
+            const now = ingest.stats();
+            const io = ioCounters();
+            const stored = now.eventsStored - atStart.ingest.eventsStored;
+            if (sampler) clearInterval(sampler);
+            rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+            window = {
+              seconds,
+              cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+              eventLoopUtilization: performance.eventLoopUtilization(atStart.elu).utilization,
+              rssPeakMB: rssPeak / 2 ** 20,
+              storedPerSecond: stored / seconds,
+              messagesInPerSecond: (now.messagesIn - atStart.ingest.messagesIn) / seconds,
+              acksSentPerSecond: (now.acksSent - atStart.ingest.acksSent) / seconds,
+              io:
+                io && atStart.io && stored > 0
+                  ? {
+                      readSyscallsPerEvent: (io.syscr - atStart.io.syscr) / stored,
+                      writeSyscallsPerEvent: (io.syscw - atStart.io.syscw) / stored,
+                      diskBytesPerEvent: (io.write_bytes - atStart.io.write_bytes) / stored,
+                    }
+                  : null,
+            };
+            if (profiler) profiling = profiler.stop(profileFile);
+            break;
+          }
+          case 'result':
+            resolve(message.result);
+            break;
+          case 'failed':
+            reject(new Error(`load generator failed: ${message.message}`));
+            break;
+        }
+      });
+      void exited.then((code) => reject(new Error(`load generator exited (${code}) before reporting`)));
+      const command: RunCommand = {
+        type: 'run',
+        mqttUrl: running.mqttUrl,
+        topicRoot: config.TOPIC_ROOT,
+        machines,
+        load: scenario.load,
+        warmupMs: options.warmupMs,
+        measureMs: options.measureMs,
+        drainTimeoutMs: options.drainTimeoutMs,
+        connectConcurrency: 20,
+      };
+      generator.send(command);
+    })
+      .catch((error: unknown) => {
+        // The generator stops by itself when its parent goes; end it now so the platform can stop.
+        if (generator.exitCode === null && generator.signalCode === null) generator.kill('SIGKILL');
+        clearTimeout(killer);
+        throw error;
+      })
+      .finally(() => {
+        if (sampler) clearInterval(sampler);
+      });
+    try {
+      await exited;
+    } finally {
+      clearTimeout(killer);
+    }
+
+    await ingest.drain();
+    const ingestStats = ingest.stats();
+    const profile = profiling ? await (profiling as Promise<ProfileSummary>) : null;
+    platform = null;
+    await running.stop();
+
+    const counted = await countStored(join(dataDir, 'events.sqlite'), config.FLEET_TZ);
+    const t = result.totals;
+    const problems: string[] = [];
+    if (t.unackedAtEnd > 0) problems.push(`${t.unackedAtEnd} events never acked`);
+    if (t.unexpectedAcks > 0) problems.push(`${t.unexpectedAcks} duplicate or unknown acks`);
+    if (t.rejectedEvents > 0) problems.push(`${t.rejectedEvents} events rejected`);
+    if (t.publishErrors > 0) problems.push(`${t.publishErrors} publish errors`);
+    if (t.unexpectedDisconnects > 0) problems.push(`${t.unexpectedDisconnects} disconnects`);
+    if (counted.rows !== t.ackedEvents) problems.push(`store holds ${counted.rows} events, ${t.ackedEvents} were acked`);
+    if (counted.distinct !== counted.rows) problems.push(`store holds ${counted.rows - counted.distinct} duplicate ids`);
+    if (counted.byStore !== counted.rows)
+      problems.push(`the store's daily counts say ${counted.byStore}, its rows ${counted.rows}`);
+    if (t.sentEvents !== t.ackedEvents + t.rejectedEvents + t.unackedAtEnd)
+      problems.push(`sent ${t.sentEvents} ≠ acked + rejected + unacked`);
+    if (ingestStats.duplicates > 0) problems.push(`collector saw ${ingestStats.duplicates} duplicates`);
+    if (ingestStats.shed > 0) problems.push(`collector shed ${ingestStats.shed} events`);
+    if (ingestStats.storeErrors > 0) problems.push(`${ingestStats.storeErrors} store errors`);
+    if (!window) throw new Error('the measurement window never closed');
+    return {
+      scenario,
+      run,
+      generator: result,
+      platform: window,
+      ingest: ingestStats,
+      verification: {
+        ok: problems.length === 0,
+        storeCount: counted.rows,
+        storeDistinctIds: counted.distinct,
+        countedByStore: counted.byStore,
+        problems,
+      },
+      profile,
+    };
+  } finally {
+    await platform?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
+const ms = (n: number) => (n < 10 ? fmt(n, 1) : fmt(n));
+
+function loadColumn(r: RunResult): string {
+  const { load } = r.scenario;
+  return load.kind === 'closed'
+    ? `${load.eventsPerMessage} ev/msg, ≤ ${load.window} unacked/machine`
+    : `${load.eventsPerMessage} ev/msg, ${fmt(load.ratePerSecond)} ev/s offered`;
+}
+
+function resultsTable(results: RunResult[]): string {
+  const lines = [
+    '| scenario | run | load | acked events/s | messages/s | latency p50 / p90 / p99 / max (ms) | platform CPU (cores) | platform loop busy | generator CPU (cores) | platform RSS peak | stored = acked |',
+    '|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|',
+  ];
+  for (const r of results) {
+    const g = r.generator;
+    const l = g.latency;
+    const v = r.verification;
+    lines.push(
+      [
+        r.scenario.title,
+        r.run,
+        loadColumn(r),
+        `**${fmt(g.windowAckedEvents / g.windowSeconds)}**`,
+        fmt(g.windowSentMessages / g.windowSeconds),
+        `${ms(l.p50Ms)} / ${ms(l.p90Ms)} / ${ms(l.p99Ms)} / ${ms(l.maxMs)}`,
+        fmt(r.platform.cpuCores, 2),
+        `${fmt(r.platform.eventLoopUtilization * 100)} %`,
+        fmt(g.cpuCores, 2),
+        `${fmt(r.platform.rssPeakMB)} MB`,
+        v.ok ? `yes: ${fmt(v.storeCount)}` : `**NO**: ${v.problems.join('; ')}`,
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .concat(' |'),
+    );
+  }
+  return lines.join('\n');
+}
+
+function spreadTable(results: RunResult[]): string {
+  const byScenario = new Map<string, RunResult[]>();
+  for (const r of results) byScenario.set(r.scenario.title, [...(byScenario.get(r.scenario.title) ?? []), r]);
+  const lines = [
+    '| scenario | runs | acked events/s min – max | spread | p99 latency min – max (ms) |',
+    '|---|---:|---|---:|---|',
+  ];
+  for (const runs of byScenario.values()) {
+    const rates = runs.map((r) => r.generator.windowAckedEvents / r.generator.windowSeconds);
+    const p99s = runs.map((r) => r.generator.latency.p99Ms);
+    const lo = Math.min(...rates);
+    const hi = Math.max(...rates);
+    const mid = (lo + hi) / 2;
+    lines.push(
+      `| ${runs[0]!.scenario.title} | ${runs.length} | ${fmt(lo)} – ${fmt(hi)} | ±${fmt(((hi - lo) / 2 / mid) * 100, 1)} % | ${ms(Math.min(...p99s))} – ${ms(Math.max(...p99s))} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function detailLines(results: RunResult[]): string {
+  return results
+    .map((r) => {
+      const g = r.generator;
+      const p = r.platform;
+      return (
+        `- ${r.scenario.title}, run ${r.run}: collector stored ${fmt(p.storedPerSecond)} ev/s, received ${fmt(p.messagesInPerSecond)} msg/s, ` +
+        `sent ${fmt(p.acksSentPerSecond)} acks/s` +
+        (p.io
+          ? ` (per event stored: ${fmt(p.io.readSyscallsPerEvent, 1)} read and ${fmt(p.io.writeSyscallsPerEvent, 1)} write syscalls, ${fmt(p.io.diskBytesPerEvent / 1024, 1)} KiB to disk)`
+          : '') +
+        `; machines received ${fmt(g.windowAckMessages / g.windowSeconds)} ack messages/s; ` +
+        `generator loop busy ${fmt(g.eventLoopUtilization * 100)} %; totals sent ${fmt(g.totals.sentEvents)}, acked ${fmt(g.totals.ackedEvents)}, ` +
+        `drained in ${fmt(g.drainMs)} ms` +
+        (r.scenario.load.kind === 'open'
+          ? `; schedule lag max ${ms(g.maxScheduleLagMs)} ms, skipped ${fmt(g.skippedEvents)}`
+          : '') +
+        `; latency mean ${ms(g.latency.meanMs)} ms, p99.9 ${ms(g.latency.p999Ms)} ms.`
+      );
+    })
+    .join('\n');
+}
+
+function environment(options: Options): string {
+  const cpus = os.cpus();
+  return [
+    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ` +
+      `Node ${process.version}, ${os.type()} ${os.release()}.`,
+    `${options.machines} machines; warm-up ${options.warmupMs / 1000} s, measured ${options.measureMs / 1000} s; SQLite synchronous=${options.synchronous}, WAL` +
+      (options.profile ? '; **the V8 profiler was on: figures are lower than without it**' : '') +
+      '.',
+  ].join('\n');
+}
+
+function report(results: RunResult[], options: Options): string {
+  const parts = [environment(options), '', resultsTable(results), ''];
+  if (options.repeat > 1) parts.push(spreadTable(results), '');
+  parts.push(detailLines(results), '');
+  for (const r of results) if (r.profile) parts.push(formatProfile(r.profile, `${r.scenario.title}, run ${r.run}`));
+  return parts.join('\n');
+}
+
+async function writeDoc(text: string): Promise<void> {
+  const doc = await readFile(DOC, 'utf8');
+  const begin = doc.indexOf(RESULTS_BEGIN);
+  const end = doc.indexOf(RESULTS_END);
+  if (begin < 0 || end < begin) throw new Error(`${DOC} has no ${RESULTS_BEGIN} … ${RESULTS_END} section`);
+  await writeFile(DOC, `${doc.slice(0, begin + RESULTS_BEGIN.length)}\n${text}\n${doc.slice(end)}`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const results: RunResult[] = [];
+  for (let run = 1; run <= options.repeat; run++) {
+    for (const scenario of scenariosOf(options)) {
+      process.stderr.write(`${scenario.title} (run ${run}/${options.repeat}) …\n`);
+      const result = await runScenario(scenario, run, options);
+      const g = result.generator;
+      process.stderr.write(
+        `  ${fmt(g.windowAckedEvents / g.windowSeconds)} events acked/s, p99 ${ms(g.latency.p99Ms)} ms, ` +
+          `platform ${fmt(result.platform.cpuCores, 2)} cores; ${result.verification.ok ? 'store = acked' : `PROBLEMS: ${result.verification.problems.join('; ')}`}\n`,
+      );
+      results.push(result);
+    }
+  }
+  const text = report(results, options);
+  process.stdout.write(`${text}\n`);
+  if (options.write) {
+    await writeDoc(text);
+    process.stderr.write(`results written to ${DOC}\n`);
+  }
+  if (results.some((r) => !r.verification.ok)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
