@@ -200,27 +200,37 @@ export class Ingest extends EventEmitter<IngestEvents> {
     for (const [kioskId, list] of batch.rejectedByKiosk) {
       this.pending.rejectedByKiosk.set(kioskId, [...list, ...(this.pending.rejectedByKiosk.get(kioskId) ?? [])]);
     }
-    // Telemetry is a sample, not a record: dropping one during an outage loses nothing counted.
   }
 
+  /** Writes a batch; on failure, whatever was already written is not written again on retry. */
   private async write(batch: Batch): Promise<void> {
-    const { store } = this.options;
-    if (batch.deadLetters.length > 0) await store.appendDeadLetters(batch.deadLetters);
+    const { store, logger } = this.options;
+    if (batch.deadLetters.length > 0) {
+      const written = batch.deadLetters;
+      await store.appendDeadLetters(written);
+      batch.deadLetters = [];
+      this.counters.deadLetters += written.length;
+      for (const record of written) this.emit('deadLetter', record);
+    }
     const result = batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [] };
-    if (batch.telemetry.length > 0) await store.appendTelemetry(batch.telemetry);
-
     this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
     this.counters.eventsStored += result.inserted.length;
     this.counters.duplicates += result.duplicates.length;
-    this.counters.telemetryStored += batch.telemetry.length;
-    this.counters.deadLetters += batch.deadLetters.length;
     this.sendAcks(batch);
-
     const inserted = new Set(result.inserted);
     const stored = batch.records.filter((r) => inserted.has(r.id));
     if (stored.length > 0) this.emit('stored', stored);
-    if (batch.telemetry.length > 0) this.emit('telemetry', batch.telemetry);
-    for (const record of batch.deadLetters) this.emit('deadLetter', record);
+
+    if (batch.telemetry.length > 0) {
+      try {
+        await store.appendTelemetry(batch.telemetry);
+        this.counters.telemetryStored += batch.telemetry.length;
+      } catch (error) {
+        // A reading is a sample, not a record: losing one during an outage loses nothing counted.
+        logger.warn({ err: error, readings: batch.telemetry.length }, 'telemetry not stored');
+      }
+      this.emit('telemetry', batch.telemetry);
+    }
   }
 
   private sendAcks(batch: Batch): void {
