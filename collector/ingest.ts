@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { EventAck, Topics } from '../protocol/index.js';
 import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type Rejection } from './decode.js';
-import type { DeadLetterRecord, EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
+import type { AppendResult, DeadLetterRecord, EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
 
 export interface IngestOptions {
   topics: Topics;
@@ -134,6 +134,20 @@ export class Ingest extends EventEmitter<IngestEvents> {
     this.pending.deadLetters.push(record);
     this.options.logger.debug({ topic: record.topic, reason: record.reason, detail: record.detail }, 'message rejected');
     this.scheduleFlush();
+  }
+
+  /**
+   * Appends events the platform itself originates (an operator's acknowledgement, a reservation
+   * created through the API): durable once this resolves, then folded and pushed like a
+   * machine's events. Idempotent on id, like every append.
+   */
+  async recordPlatformEvents(records: readonly EventRecord[]): Promise<AppendResult> {
+    const result = await this.options.store.append(records);
+    const inserted = new Set(result.inserted);
+    const stored = records.filter((r) => inserted.has(r.id));
+    this.counters.eventsStored += stored.length;
+    if (stored.length > 0) this.emit('stored', stored);
+    return result;
   }
 
   stats(): IngestStats {

@@ -97,8 +97,13 @@ export function foldEvent(state: KioskLiveState, event: FleetEvent, tsMs: number
         openFaults: state.openFaults.filter((f) => f.faultId !== event.faultId),
         lastSeenMs: seen(state, tsMs),
       };
-    default:
+    case 'inspection':
+    case 'reservation_delivered':
+    case 'command_ack':
       return { ...state, lastSeenMs: seen(state, tsMs) };
+    default:
+      // Events the platform itself records (an operator's action) say nothing of the machine's link.
+      return state;
   }
 }
 

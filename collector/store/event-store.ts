@@ -3,6 +3,7 @@ import type { LocalDay } from '../domain/calendar.js';
 /** One event as the store keeps it. `data` is the whole validated event, as the machine sent it. */
 export interface EventRecord {
   id: string;
+  /** The machine the event is about; `''` for a platform event about no machine (a home delivery). */
   kioskId: string;
   type: string;
   /** The event time as sent (ISO 8601 with offset). */
