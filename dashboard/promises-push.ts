@@ -1,0 +1,66 @@
+import type { Server } from 'socket.io';
+import type { InspectionSummary } from '../collector/promises/inspection-service.js';
+import type { ReservationNotice, ReservationSummary } from '../collector/promises/reservation-service.js';
+import type { DashboardContext } from './context.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './socket.js';
+
+/** The service promises at a glance: this week's inspections and the outstanding reservations. */
+export interface PromisesSummary {
+  at: string;
+  inspections: InspectionSummary | null;
+  reservations: ReservationSummary | null;
+}
+
+/** Changes are coalesced: at most one summary per interval. */
+const PUSH_INTERVAL_MS = 1_000;
+/** The figures also move with the clock alone (a week ends, a reservation becomes at risk). */
+const REFRESH_MS = 60_000;
+
+export function promisesSummary(ctx: DashboardContext): PromisesSummary {
+  return {
+    at: new Date(ctx.now()).toISOString(),
+    inspections: ctx.inspections?.summary() ?? null,
+    reservations: ctx.reservations?.summary() ?? null,
+  };
+}
+
+/**
+ * Pushes `promises` (on connect, then when they change) and each reservation `notice` at once.
+ * Notifiers other than the live page subscribe to the reservation service's `notice` event.
+ */
+export function attachPromisesPush(
+  io: Server<ClientToServerEvents, ServerToClientEvents>,
+  ctx: DashboardContext,
+): { close(): void } {
+  const { inspections, reservations } = ctx;
+  if (!inspections && !reservations) return { close() {} };
+  let isDirty = false;
+  let sinceRefreshMs = 0;
+  const markDirty = () => void (isDirty = true);
+  const onNotice = (notice: ReservationNotice) => void io.emit('notice', notice);
+  inspections?.on('changed', markDirty);
+  reservations?.on('changed', markDirty);
+  reservations?.on('notice', onNotice);
+
+  const timer = setInterval(() => {
+    sinceRefreshMs += PUSH_INTERVAL_MS;
+    if (sinceRefreshMs >= REFRESH_MS) {
+      sinceRefreshMs = 0;
+      isDirty = true;
+    }
+    if (!isDirty) return;
+    isDirty = false;
+    io.emit('promises', promisesSummary(ctx));
+  }, PUSH_INTERVAL_MS);
+  timer.unref();
+  io.on('connection', (socket) => socket.emit('promises', promisesSummary(ctx)));
+
+  return {
+    close() {
+      clearInterval(timer);
+      inspections?.off('changed', markDirty);
+      reservations?.off('changed', markDirty);
+      reservations?.off('notice', onNotice);
+    },
+  };
+}

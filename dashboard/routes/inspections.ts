@@ -1,0 +1,129 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { checklistSchema, type Inspection } from '../../collector/domain/inspections.js';
+import { addIsoWeeks, isIsoWeek, isoWeeksBetween } from '../../collector/domain/iso-week.js';
+import type { InspectionService } from '../../collector/promises/inspection-service.js';
+import { kioskIdSchema } from '../../protocol/index.js';
+import { ApiError, parseOr400 } from '../api-error.js';
+import type { DashboardContext } from '../context.js';
+import { toApiError, unavailable } from '../promise-api-error.js';
+import { requireAdmin } from './kiosks.js';
+
+const week = z.string().refine(isIsoWeek, 'must be an ISO week that exists, e.g. 2026-W47');
+const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+/** Longest range of weeks one question may span (five years). */
+const MAX_WEEKS = 262;
+const DEFAULT_WEEKS = 12;
+
+const weekQuery = z.strictObject({ week: week.optional() });
+const rangeQuery = z.strictObject({ from: week.optional(), to: week.optional(), kiosk: kioskIdSchema.optional() });
+
+const inspectionBody = z.strictObject({
+  kioskId: kioskIdSchema,
+  inspector: z.string().trim().min(1).max(64),
+  result: z.enum(['pass', 'issues_found', 'fail']),
+  checklist: checklistSchema.optional(),
+  notes: z.string().max(1000).optional(),
+  /** Default: now. */
+  inspectedAt: instant.optional(),
+  /** Who entered it; until accounts exist, the admin token's holder. */
+  by: z.string().trim().min(1).max(64).default('admin'),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const inspectionView = (i: Inspection) => ({
+  id: i.id,
+  kioskId: i.kioskId,
+  inspectedAt: iso(i.inspectedAtMs),
+  week: i.week,
+  inspector: i.inspector,
+  result: i.result,
+  checklist: i.checklist,
+  notes: i.notes,
+  source: i.recordedBy === null ? 'machine' : 'api',
+  recordedBy: i.recordedBy,
+});
+
+function weekRange(
+  service: InspectionService,
+  q: { from?: string | undefined; to?: string | undefined },
+): { from: string; to: string } {
+  const to = q.to ?? service.currentWeek();
+  const from = q.from ?? addIsoWeeks(to, -(DEFAULT_WEEKS - 1));
+  const count = isoWeeksBetween(from, to).length;
+  if (count === 0) throw new ApiError(400, 'INVALID_REQUEST', 'invalid query: from: must not be after to');
+  if (count > MAX_WEEKS)
+    throw new ApiError(400, 'INVALID_REQUEST', `invalid query: from: a range spans at most ${MAX_WEEKS} weeks`);
+  return { from, to };
+}
+
+/** The weekly inspection promise: a week's done / due / overdue machines, compliance, history. */
+export function inspectionsRouter(ctx: DashboardContext): Router {
+  const router = Router();
+  const service = (): InspectionService => {
+    if (!ctx.inspections) throw unavailable('inspections');
+    return ctx.inspections;
+  };
+
+  router.get('/', (req, res) => {
+    const q = parseOr400(weekQuery, req.query, 'query');
+    const report = service().weekReport(q.week);
+    res.json({
+      week: report.week,
+      startsAt: iso(report.startsAtMs),
+      endsAt: iso(report.endsAtMs),
+      timeZone: ctx.store.timeZone,
+      isComplete: report.isComplete,
+      expected: report.expected,
+      complianceRatio: report.complianceRatio,
+      done: report.done.map((d) => ({ kioskId: d.kioskId, inspections: d.inspections.map(inspectionView) })),
+      due: report.due,
+      overdue: report.overdue,
+      notRequired: report.notRequired.map((n) => ({
+        kioskId: n.kioskId,
+        lifecycle: n.lifecycle,
+        inspections: n.inspections.map(inspectionView),
+      })),
+    });
+  });
+
+  router.get('/compliance', (req, res) => {
+    const q = parseOr400(rangeQuery.omit({ kiosk: true }), req.query, 'query');
+    const { from, to } = weekRange(service(), q);
+    res.json({ from, to, ...service().compliance(from, to) });
+  });
+
+  router.get('/history', (req, res) => {
+    const q = parseOr400(rangeQuery, req.query, 'query');
+    const { from, to } = weekRange(service(), q);
+    const history = service().history(from, to, q.kiosk);
+    res.json({
+      from,
+      to,
+      ...(q.kiosk ? { kioskId: q.kiosk } : {}),
+      ...history,
+      inspections: history.inspections.map(inspectionView),
+    });
+  });
+
+  router.post('/', requireAdmin(ctx), async (req, res) => {
+    const body = parseOr400(inspectionBody, req.body, 'body');
+    try {
+      const { inspection, isNew } = await service().record({
+        kioskId: body.kioskId,
+        inspector: body.inspector,
+        result: body.result,
+        checklist: body.checklist,
+        notes: body.notes,
+        inspectedAtMs: body.inspectedAt ?? ctx.now(),
+        by: body.by,
+      });
+      res.status(isNew ? 201 : 200).json({ inspection: inspectionView(inspection), isNew });
+    } catch (error) {
+      throw toApiError(error);
+    }
+  });
+
+  return router;
+}
