@@ -99,6 +99,9 @@ export function foldEvent(state: KioskLiveState, event: FleetEvent, tsMs: number
       };
     case 'inspection':
     case 'reservation_delivered':
+      // Recorded through the API on the machine's behalf (`by`: a crew member, a courier): not heard from it.
+      if ('by' in event) return state;
+      return { ...state, lastSeenMs: seen(state, tsMs) };
     case 'command_ack':
       return { ...state, lastSeenMs: seen(state, tsMs) };
     default:

@@ -1,13 +1,25 @@
 import { describe, expect, test } from 'vitest';
 import { createCalendar } from '../../../collector/domain/calendar.js';
 import type { FleetEvent } from '../../../collector/domain/fleet-event.js';
-import { foldEvent, foldTelemetry, initialKioskState, type KioskLiveState, rollDay } from '../../../collector/domain/fleet-state.js';
+import {
+  foldEvent,
+  foldTelemetry,
+  initialKioskState,
+  type KioskLiveState,
+  rollDay,
+} from '../../../collector/domain/fleet-state.js';
 
 const calendar = createCalendar('Asia/Shanghai');
 const ms = (iso: string) => Date.parse(iso);
 
-function fold(events: [string, Partial<FleetEvent> & { type: FleetEvent['type'] }][], start = initialKioskState('K1', '2026-11-22')): KioskLiveState {
-  return events.reduce((state, [ts, event], i) => foldEvent(state, { id: `e${i}`, ts, ...event } as FleetEvent, ms(ts), calendar), start);
+function fold(
+  events: [string, Partial<FleetEvent> & { type: FleetEvent['type'] }][],
+  start = initialKioskState('K1', '2026-11-22'),
+): KioskLiveState {
+  return events.reduce(
+    (state, [ts, event], i) => foldEvent(state, { id: `e${i}`, ts, ...event } as FleetEvent, ms(ts), calendar),
+    start,
+  );
 }
 const online = (bootId: string) => ({ type: 'status' as const, state: 'online' as const, bootId, sentTs: '' });
 const offline = (bootId: string) => ({ type: 'status' as const, state: 'offline' as const, bootId, sentTs: '' });
@@ -50,26 +62,57 @@ describe('folding events into a machine’s live state', () => {
     ['a loan today', [['2026-11-22T01:00:00Z', { type: 'loan' }]], { day: '2026-11-22', loans: 1, returns: 0 }],
     ['a return today', [['2026-11-22T01:00:00Z', { type: 'return' }]], { day: '2026-11-22', loans: 0, returns: 1 }],
     ['a loan from yesterday (local)', [['2026-11-21T15:59:59Z', { type: 'loan' }]], { day: '2026-11-22', loans: 0, returns: 0 }],
-    ['a loan just after local midnight', [['2026-11-21T16:00:00Z', { type: 'loan' }]], { day: '2026-11-22', loans: 1, returns: 0 }],
-    ['a loan tomorrow starts a new day', [['2026-11-22T01:00:00Z', { type: 'loan' }], ['2026-11-22T16:30:00Z', { type: 'return' }]], { day: '2026-11-23', loans: 0, returns: 1 }],
+    [
+      'a loan just after local midnight',
+      [['2026-11-21T16:00:00Z', { type: 'loan' }]],
+      { day: '2026-11-22', loans: 1, returns: 0 },
+    ],
+    [
+      'a loan tomorrow starts a new day',
+      [
+        ['2026-11-22T01:00:00Z', { type: 'loan' }],
+        ['2026-11-22T16:30:00Z', { type: 'return' }],
+      ],
+      { day: '2026-11-23', loans: 0, returns: 1 },
+    ],
   ] as const)("%s counts in today's figures as expected", (_name, events, today) => {
     expect(fold(events as never).today).toEqual(today);
   });
 
   test('a fault opens once per fault id and closes when cleared; blocking defaults to critical', () => {
-    const fault = { type: 'fault' as const, faultId: 'f1', component: 'rfid_reader' as const, code: 'RFID_TIMEOUT', severity: 'critical' as const };
+    const fault = {
+      type: 'fault' as const,
+      faultId: 'f1',
+      component: 'rfid_reader' as const,
+      code: 'RFID_TIMEOUT',
+      severity: 'critical' as const,
+    };
     const opened = fold([
       ['2026-11-22T01:00:00Z', fault],
       ['2026-11-22T01:01:00Z', fault],
     ]);
-    expect(opened.openFaults).toEqual([expect.objectContaining({ faultId: 'f1', blocksLending: true, sinceMs: ms('2026-11-22T01:00:00Z') })]);
-    const cleared = foldEvent(opened, { id: 'c', ts: '2026-11-22T02:00:00Z', type: 'fault_cleared', faultId: 'f1' }, ms('2026-11-22T02:00:00Z'), calendar);
+    expect(opened.openFaults).toEqual([
+      expect.objectContaining({ faultId: 'f1', blocksLending: true, sinceMs: ms('2026-11-22T01:00:00Z') }),
+    ]);
+    const cleared = foldEvent(
+      opened,
+      { id: 'c', ts: '2026-11-22T02:00:00Z', type: 'fault_cleared', faultId: 'f1' },
+      ms('2026-11-22T02:00:00Z'),
+      calendar,
+    );
     expect(cleared.openFaults).toEqual([]);
   });
 
   test('an event that changes nothing returns the same state object', () => {
     const state = fold([['2026-11-22T01:00:00Z', online('b1')]]);
-    expect(foldEvent(state, { id: 'x', ts: '', type: 'status', state: 'offline', bootId: 'b0', sentTs: '' }, ms('2026-11-22T02:00:00Z'), calendar)).toBe(state);
+    expect(
+      foldEvent(
+        state,
+        { id: 'x', ts: '', type: 'status', state: 'offline', bootId: 'b0', sentTs: '' },
+        ms('2026-11-22T02:00:00Z'),
+        calendar,
+      ),
+    ).toBe(state);
   });
 
   test('older telemetry from a backlog does not replace the latest reading', () => {

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { type Severity, severitySchema } from '../../protocol/events.js';
+import type { AlertComponent } from './alerts.js';
+
+/** What happened to an alert, as notifiers see it. */
+export const NOTICE_KINDS = ['opened', 'acknowledged', 'assigned', 'resolved', 'escalated'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+/** One alert change, flattened with what rules and messages need (machine, district, step). */
+export interface AlertNoticeFacts {
+  kind: NoticeKind;
+  alertId: string;
+  kioskId: string;
+  kioskName: string;
+  district: string | null;
+  component: AlertComponent;
+  severity: Severity;
+  title: string;
+  openedAtMs: number;
+  deadlineAtMs: number;
+  /** Escalations only: the step (1-based) and its share of the promise in percent. */
+  step: number | null;
+  percent: number | null;
+  /** Who acted (acknowledged, assigned, resolved by hand); null for the machine or the platform. */
+  by: string | null;
+  atMs: number;
+}
+
+/**
+ * Which channels hear of what. Every condition given must hold; one left out matches anything.
+ * `kinds` defaults to opened, escalated and resolved (acknowledging and assigning are the crew's
+ * own doing and rarely worth a message).
+ */
+export const notificationRuleSchema = z.strictObject({
+  channels: z.array(z.string().min(1).max(64)).min(1),
+  severities: z.array(severitySchema).min(1).optional(),
+  districts: z.array(z.string().min(1).max(100)).min(1).optional(),
+  kinds: z.array(z.enum(NOTICE_KINDS)).min(1).optional(),
+  /** Escalations from this step on (1 = the first, 50 %); other kinds are unaffected. */
+  minStep: z.number().int().min(1).optional(),
+});
+export type NotificationRule = z.infer<typeof notificationRuleSchema>;
+
+const DEFAULT_KINDS: readonly NoticeKind[] = ['opened', 'escalated', 'resolved'];
+
+function matches(rule: NotificationRule, notice: AlertNoticeFacts): boolean {
+  if (!(rule.kinds ?? DEFAULT_KINDS).includes(notice.kind)) return false;
+  if (rule.severities && !rule.severities.includes(notice.severity)) return false;
+  if (rule.districts && (notice.district === null || !rule.districts.includes(notice.district))) return false;
+  if (rule.minStep !== undefined && notice.kind === 'escalated' && (notice.step ?? 0) < rule.minStep) return false;
+  return true;
+}
+
+/** The channels a notice goes to: the union over every rule it matches. */
+export function channelsFor(notice: AlertNoticeFacts, rules: readonly NotificationRule[]): string[] {
+  return [...new Set(rules.filter((r) => matches(r, notice)).flatMap((r) => r.channels))];
+}
+
+/** One message to send: one notice, or many of the same kind and step in one district (a power cut). */
+export interface NotificationMessage {
+  /** Stable for the same notices: a channel sends one message per alert and step. */
+  id: string;
+  kind: NoticeKind;
+  step: number | null;
+  percent: number | null;
+  district: string | null;
+  /** The highest of its notices'. */
+  severity: Severity;
+  notices: AlertNoticeFacts[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { minor: 0, major: 1, critical: 2 };
+
+/** The key under which a channel sends a notice once: an alert, a kind, a step. */
+export const noticeKey = (n: AlertNoticeFacts): string => `${n.alertId}|${n.kind}|${n.step ?? ''}`;
+
+/**
+ * Notices gathered over a short window, grouped by kind, step and district: when many machines
+ * fail at once (a district power cut), crews get one message listing them, not one per machine.
+ */
+export function groupNotices(notices: readonly AlertNoticeFacts[]): NotificationMessage[] {
+  const groups = new Map<string, AlertNoticeFacts[]>();
+  for (const notice of notices) {
+    const key = `${notice.kind}|${notice.step ?? ''}|${notice.district ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), notice]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    const sorted = [...group].sort((a, b) => a.kioskId.localeCompare(b.kioskId) || a.openedAtMs - b.openedAtMs);
+    return {
+      id: sorted.map(noticeKey).join(','),
+      kind: first.kind,
+      step: first.step,
+      percent: first.percent,
+      district: first.district,
+      severity: sorted.reduce<Severity>((max, n) => (SEVERITY_RANK[n.severity] > SEVERITY_RANK[max] ? n.severity : max), 'minor'),
+      notices: sorted,
+    };
+  });
+}
+
+const HEADLINES: Record<NoticeKind, string> = {
+  opened: 'New alert',
+  acknowledged: 'Alert acknowledged',
+  assigned: 'Alert assigned',
+  resolved: 'Alert resolved',
+  escalated: 'Alert not acknowledged',
+};
+
+/** A message's headline: `[critical] New alert - 3 machines in Wangjing`. */
+export function headlineOf(message: NotificationMessage): string {
+  const count = message.notices.length;
+  const where = message.district ? ` in ${message.district}` : '';
+  const what = count === 1 ? `${message.notices[0]!.kioskId}: ${message.notices[0]!.title}` : `${count} machines${where}`;
+  const step = message.kind === 'escalated' ? ` (${message.percent} % of the response promise passed)` : '';
+  return `[${message.severity}] ${HEADLINES[message.kind]}${step} - ${what}`;
+}
+
+/**
+ * One line per alert, local time of the fleet, at most `maxLines` (then "… and N more"); the
+ * same text for every channel, each wraps it in its own format.
+ */
+export function linesOf(message: NotificationMessage, formatTime: (ms: number) => string, maxLines = 20): string[] {
+  const lines = message.notices.slice(0, maxLines).map((n) => {
+    const by = n.by ? `, by ${n.by}` : '';
+    const deadline = n.kind === 'resolved' ? '' : `, deadline ${formatTime(n.deadlineAtMs)}`;
+    return `${n.kioskId} ${n.kioskName}${n.district ? ` (${n.district})` : ''}: ${n.title}, ${n.severity}, opened ${formatTime(n.openedAtMs)}${deadline}${by}`;
+  });
+  if (message.notices.length > maxLines) lines.push(`… and ${message.notices.length - maxLines} more`);
+  return lines;
+}

@@ -1,0 +1,320 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Lifecycle } from '../../registry/kiosk.js';
+import { type Alert, alertIdFor, alertStateOf, type AlertState, foldAlerts } from '../domain/alerts.js';
+import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import { type CommandRecord, commandLog } from '../domain/command-log.js';
+import type { EscalationPolicy } from '../domain/escalation.js';
+import { monthlyFaultResponse, type MonthlyFaultResponse } from '../domain/fault-response.js';
+import { fleetReliability, fleetUptime } from '../domain/fleet-figures.js';
+import type { HealthEvent } from '../domain/health-entry.js';
+import type { Interval } from '../domain/interval.js';
+import { type MachineContext, maintenanceWindowsOf } from '../domain/machine-condition.js';
+import { platformOutages } from '../domain/platform-outages.js';
+import { currentServiceState, type ServiceInterval, type ServiceState, serviceTimeline } from '../domain/service-state.js';
+import type { TimeWindow } from '../domain/uptime.js';
+import type { Ingest } from '../ingest.js';
+import type { EventRecord, EventStore } from '../store/event-store.js';
+import { HealthHistory } from './health-history.js';
+import { recordDueEscalations } from './escalation-recorder.js';
+
+export interface FleetHealthOptions {
+  store: EventStore;
+  ingest: Ingest;
+  calendar: Calendar;
+  policy: EscalationPolicy;
+  /** Registered machines: listed (as unknown) before they have said anything. */
+  listKioskIds: () => readonly string[];
+  /** The registry's lifecycle of a machine, used when no change was ever recorded. */
+  lifecycleOf: (kioskId: string) => Lifecycle | undefined;
+  now: () => number;
+  logger: Logger;
+  /** How often escalations and time-driven changes (a maintenance window starting) are looked for. Default 10 s. */
+  checkIntervalMs?: number;
+}
+
+export interface KioskServiceState {
+  kioskId: string;
+  state: ServiceState;
+  sinceMs: number | null;
+}
+
+/** For notifiers: an alert opened, was acknowledged, assigned or resolved (live changes only, not the rebuild). */
+export interface AlertNotice {
+  kind: 'opened' | 'acknowledged' | 'assigned' | 'resolved';
+  alert: Alert;
+}
+
+/** For notifiers: an escalation step recorded, once per alert and step across restarts. */
+export interface EscalationNotice {
+  alert: Alert;
+  step: number;
+  percent: number;
+  dueAtMs: number;
+  escalatedAtMs: number;
+}
+
+export interface FleetHealthEvents {
+  /** Alerts that opened or changed, as they are now. */
+  alerts: [Alert[]];
+  /** Machines whose service state changed. */
+  states: [KioskServiceState[]];
+  alert: [AlertNotice];
+  escalation: [EscalationNotice];
+}
+
+interface KioskHealth {
+  alerts: Alert[];
+  state: KioskServiceState;
+  /** Next maintenance-window boundary after the last computation: the state may change then. */
+  nextBoundaryMs: number | null;
+}
+
+const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+
+/**
+ * Fleet health, kept live: every machine's service state and alerts are folds of its history
+ * (loaded from the store on start, then updated from each stored event); a timer records due
+ * escalations. Figures over windows (uptime, MTBF, fault response) are computed on request from
+ * the same history.
+ */
+export class FleetHealth extends EventEmitter<FleetHealthEvents> {
+  private readonly history = new HealthHistory();
+  private readonly kiosks = new Map<string, KioskHealth>();
+  /** Every id an alert answers to (its own, and those of the problems it covers) → its machine. */
+  private readonly alertKiosk = new Map<string, string>();
+  private outages: Interval[] = [];
+  private isLoaded = false;
+  private checking: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  /** A fault here must not reach the ingest pipeline, which would take it for a failed write. */
+  private readonly onStored = (records: EventRecord[]) => {
+    try {
+      this.apply(records);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'fleet health could not fold stored events');
+    }
+  };
+  private readonly view = {
+    entriesOf: (kioskId: string) => this.history.entriesOf(kioskId),
+    contextOf: (kioskId: string) => this.contextOf(kioskId),
+  };
+
+  constructor(private readonly options: FleetHealthOptions) {
+    super();
+  }
+
+  get policy(): EscalationPolicy {
+    return this.options.policy;
+  }
+
+  async start(): Promise<void> {
+    this.options.ingest.on('stored', this.onStored);
+    await this.history.load(this.options.store);
+    this.isLoaded = true;
+    this.outages = platformOutages(this.history.platformMarkers(), Number.POSITIVE_INFINITY);
+    for (const kioskId of this.knownKioskIds()) this.recompute(kioskId, false);
+    this.options.logger.info(
+      { kiosks: this.kiosks.size, openAlerts: this.alerts({ states: ['open', 'acknowledged'] }).length },
+      'fleet health loaded',
+    );
+    this.timer = setInterval(
+      () => void this.tick().catch((error: unknown) => this.options.logger.error({ err: error }, 'fleet health check failed')),
+      this.options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS,
+    );
+    this.timer.unref();
+    await this.checkEscalations();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.options.ingest.off('stored', this.onStored);
+  }
+
+  serviceState(kioskId: string): KioskServiceState {
+    const known = this.kiosks.get(kioskId)?.state;
+    if (known) return known;
+    return { kioskId, ...currentServiceState(this.history.entriesOf(kioskId), this.contextOf(kioskId), this.options.now()) };
+  }
+
+  /** Alerts newest first, optionally by state and machine. */
+  alerts(filter: { states?: readonly AlertState[]; kioskId?: string } = {}): Alert[] {
+    const lists =
+      filter.kioskId === undefined
+        ? [...this.kiosks.values()].map((k) => k.alerts)
+        : [this.kiosks.get(filter.kioskId)?.alerts ?? []];
+    return lists
+      .flat()
+      .filter((a) => filter.states === undefined || filter.states.includes(alertStateOf(a)))
+      .sort((a, b) => b.openedAtMs - a.openedAtMs || (a.id < b.id ? -1 : 1));
+  }
+
+  /** The alert an id names: its own id, or that of any problem it covers. */
+  alert(alertId: string): Alert | undefined {
+    const kioskId = this.alertKiosk.get(alertId);
+    const alerts = kioskId === undefined ? [] : (this.kiosks.get(kioskId)?.alerts ?? []);
+    return alerts.find((a) => a.id === alertId || a.problems.some((p) => alertIdFor(a.kioskId, p.key) === alertId));
+  }
+
+  /** One machine's states over `[fromMs, toMs)`. */
+  timeline(kioskId: string, fromMs: number, toMs: number): ServiceInterval[] {
+    return serviceTimeline(this.history.entriesOf(kioskId), this.contextOf(kioskId), toMs)
+      .filter((i) => i.toMs > fromMs)
+      .map((i) => ({ ...i, fromMs: Math.max(i.fromMs, fromMs) }));
+  }
+
+  uptime(window: TimeWindow, kioskIds: readonly string[] = this.knownKioskIds()): ReturnType<typeof fleetUptime> {
+    return fleetUptime(this.view, kioskIds, window);
+  }
+
+  /** MTBF and MTTR per machine and per component over a window. */
+  reliability(window: TimeWindow, kioskIds: readonly string[] = this.knownKioskIds()): ReturnType<typeof fleetReliability> {
+    return fleetReliability(this.view, kioskIds, window);
+  }
+
+  faultResponse(month: LocalMonth, kioskId?: string): MonthlyFaultResponse {
+    return monthlyFaultResponse(
+      this.alerts(kioskId === undefined ? {} : { kioskId }),
+      month,
+      this.options.calendar,
+      this.options.now(),
+      this.options.policy,
+    );
+  }
+
+  commands(kioskId: string): CommandRecord[] {
+    return commandLog(this.history.entriesOf(kioskId));
+  }
+
+  /** Planned maintenance windows recorded for a machine, latest start first. */
+  maintenanceWindows(kioskId: string): Extract<HealthEvent, { type: 'maintenance_window' }>[] {
+    return this.history
+      .entriesOf(kioskId)
+      .flatMap((e) => (e.event.type === 'maintenance_window' ? [e.event] : []))
+      .sort((a, b) => Date.parse(b.from) - Date.parse(a.from));
+  }
+
+  /** Machines whose latest word on silence is `kiosk_silent` (for the silence detector's restart). */
+  silentKioskIds(): string[] {
+    return this.history.kioskIds().filter((kioskId) => {
+      const entries = this.history.entriesOf(kioskId);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const type = entries[i]!.event.type;
+        if (type === 'kiosk_silent') return true;
+        if (type === 'kiosk_heard' || type === 'status') return false;
+      }
+      return false;
+    });
+  }
+
+  /**
+   * Records the escalations due at `atMs` (default now) and emits each one recorded for the first
+   * time. Checks run one after another; each step of an alert is recorded once, across restarts.
+   */
+  checkEscalations(atMs: number = this.options.now()): Promise<EscalationNotice[]> {
+    const run = this.checking.then(() => this.escalate(atMs));
+    this.checking = run;
+    return run;
+  }
+
+  private async escalate(atMs: number): Promise<EscalationNotice[]> {
+    try {
+      const { ingest, policy, now, logger } = this.options;
+      const recorded = await recordDueEscalations(this.alerts({ states: ['open'] }), atMs, { ingest, policy, nowMs: now() });
+      const notices: EscalationNotice[] = [];
+      for (const d of recorded) {
+        const alert = this.alert(d.alertId);
+        if (!alert) continue;
+        const notice = { alert, step: d.step, percent: d.percent, dueAtMs: d.dueAtMs, escalatedAtMs: atMs };
+        notices.push(notice);
+        this.emit('escalation', notice);
+      }
+      if (notices.length > 0) logger.info({ escalations: notices.length }, 'alerts escalated');
+      return notices;
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'escalation check failed; retried at the next check');
+      return [];
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const nowMs = this.options.now();
+    for (const [kioskId, health] of this.kiosks) {
+      if (health.nextBoundaryMs !== null && health.nextBoundaryMs <= nowMs) this.recompute(kioskId, true);
+    }
+    await this.checkEscalations(nowMs);
+  }
+
+  private apply(records: readonly EventRecord[]): void {
+    const { kioskIds, hasNewMarkers } = this.history.add(records);
+    if (!this.isLoaded) return;
+    if (hasNewMarkers) {
+      this.outages = platformOutages(this.history.platformMarkers(), Number.POSITIVE_INFINITY);
+      for (const kioskId of this.knownKioskIds()) kioskIds.add(kioskId);
+    }
+    const changedAlerts: Alert[] = [];
+    const changedStates: KioskServiceState[] = [];
+    for (const kioskId of kioskIds) {
+      const before = this.kiosks.get(kioskId);
+      const after = this.recompute(kioskId, false);
+      changedAlerts.push(...this.diffAlerts(before?.alerts ?? [], after.alerts));
+      if (before?.state.state !== after.state.state) changedStates.push(after.state);
+    }
+    if (changedAlerts.length > 0) this.emit('alerts', changedAlerts);
+    if (changedStates.length > 0) this.emit('states', changedStates);
+  }
+
+  private contextOf(kioskId: string): MachineContext {
+    return { outages: this.outages, lifecycle: this.options.lifecycleOf(kioskId) ?? 'active' };
+  }
+
+  private knownKioskIds(): string[] {
+    return [...new Set([...this.options.listKioskIds(), ...this.history.kioskIds()])].sort();
+  }
+
+  private recompute(kioskId: string, shouldEmit: boolean): KioskHealth {
+    const before = this.kiosks.get(kioskId);
+    const nowMs = this.options.now();
+    const entries = this.history.entriesOf(kioskId);
+    const context = this.contextOf(kioskId);
+    const untilMs = Math.max(nowMs, entries.at(-1)?.tsMs ?? nowMs);
+    const alerts = foldAlerts(kioskId, entries, context, untilMs);
+    const current = currentServiceState(entries, context, nowMs);
+    const nextBoundaryMs = maintenanceWindowsOf(entries)
+      .flatMap((w) => [w.fromMs, w.toMs])
+      .filter((ms) => ms > nowMs)
+      .reduce<number | null>((min, ms) => (min === null || ms < min ? ms : min), null);
+    const health: KioskHealth = { alerts, state: { kioskId, ...current }, nextBoundaryMs };
+    for (const a of before?.alerts ?? []) for (const id of idsOf(a)) this.alertKiosk.delete(id);
+    for (const a of alerts) for (const id of idsOf(a)) this.alertKiosk.set(id, kioskId);
+    this.kiosks.set(kioskId, health);
+    if (shouldEmit) {
+      const changed = this.diffAlerts(before?.alerts ?? [], alerts);
+      if (changed.length > 0) this.emit('alerts', changed);
+      if (before?.state.state !== health.state.state) this.emit('states', [health.state]);
+    }
+    return health;
+  }
+
+  /** Alerts that are new or changed, with a notice for each change a notifier cares about. */
+  private diffAlerts(before: readonly Alert[], after: readonly Alert[]): Alert[] {
+    const previous = new Map(before.map((a) => [a.id, a]));
+    const changed: Alert[] = [];
+    for (const alert of after) {
+      const old = previous.get(alert.id);
+      if (old && JSON.stringify(old) === JSON.stringify(alert)) continue;
+      changed.push(alert);
+      if (!old) {
+        if (!alert.resolved) this.emit('alert', { kind: 'opened', alert });
+        continue;
+      }
+      if (!old.resolved && alert.resolved) this.emit('alert', { kind: 'resolved', alert });
+      else if (!old.acknowledged && alert.acknowledged) this.emit('alert', { kind: 'acknowledged', alert });
+      else if (alert.assignee && old.assignee?.atMs !== alert.assignee.atMs) this.emit('alert', { kind: 'assigned', alert });
+    }
+    return changed;
+  }
+}
+
+const idsOf = (alert: Alert): string[] => [alert.id, ...alert.problems.map((p) => alertIdFor(alert.kioskId, p.key))];

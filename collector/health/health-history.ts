@@ -1,0 +1,91 @@
+import { compareEntries, type HealthEntry, type HealthEvent, MACHINE_HEALTH_EVENT_TYPES } from '../domain/health-entry.js';
+import { PLATFORM_EVENT_TYPES } from '../domain/platform-events.js';
+import type { EventRecord, EventStore } from '../store/event-store.js';
+
+/** Every event type fleet health is folded from. */
+export const HEALTH_EVENT_TYPES: readonly string[] = [...MACHINE_HEALTH_EVENT_TYPES, ...PLATFORM_EVENT_TYPES];
+const HEALTH_TYPES = new Set(HEALTH_EVENT_TYPES);
+
+const PAGE = 5_000;
+
+/**
+ * The part of the event history fleet health needs, in memory and ordered per machine: connection
+ * changes, faults, command acks and platform events are rare next to loans and returns (a few a
+ * machine a day), so years of them fit. Events were validated where they entered the platform.
+ */
+export class HealthHistory {
+  private readonly byKiosk = new Map<string, HealthEntry[]>();
+  private readonly markers: HealthEntry[] = [];
+  private readonly ids = new Set<string>();
+
+  /** Reads every relevant stored event, a page at a time. */
+  async load(store: EventStore): Promise<void> {
+    let last: EventRecord | undefined;
+    for (;;) {
+      const page = await store.readEvents({
+        types: HEALTH_EVENT_TYPES,
+        limit: PAGE,
+        ...(last ? { after: { tsMs: last.tsMs, id: last.id } } : {}),
+      });
+      this.add(page);
+      if (page.length < PAGE) return;
+      last = page[page.length - 1];
+    }
+  }
+
+  /** Adds what is new; answers which machines' histories changed and whether platform markers did. */
+  add(records: readonly EventRecord[]): { kioskIds: Set<string>; hasNewMarkers: boolean } {
+    const kioskIds = new Set<string>();
+    let hasNewMarkers = false;
+    for (const record of records) {
+      if (!HEALTH_TYPES.has(record.type) || this.ids.has(record.id)) continue;
+      this.ids.add(record.id);
+      const entry: HealthEntry = {
+        id: record.id,
+        kioskId: record.kioskId,
+        tsMs: record.tsMs,
+        receivedMs: record.receivedMs,
+        event: record.data as HealthEvent,
+      };
+      if (record.kioskId === '') {
+        insertSorted(this.markers, entry);
+        hasNewMarkers = true;
+        continue;
+      }
+      let list = this.byKiosk.get(record.kioskId);
+      if (!list) this.byKiosk.set(record.kioskId, (list = []));
+      insertSorted(list, entry);
+      kioskIds.add(record.kioskId);
+    }
+    return { kioskIds, hasNewMarkers };
+  }
+
+  entriesOf(kioskId: string): readonly HealthEntry[] {
+    return this.byKiosk.get(kioskId) ?? [];
+  }
+
+  kioskIds(): string[] {
+    return [...this.byKiosk.keys()];
+  }
+
+  platformMarkers(): readonly HealthEntry[] {
+    return this.markers;
+  }
+}
+
+/** Most entries arrive in order: appended; a late one is put in its place. */
+function insertSorted(list: HealthEntry[], entry: HealthEntry): void {
+  const last = list.at(-1);
+  if (!last || compareEntries(last, entry) <= 0) {
+    list.push(entry);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareEntries(list[mid]!, entry) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, entry);
+}

@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { KioskRegistry } from '../../registry/kiosk-registry.js';
+import type { RunningCollector } from '../collector.js';
+import type { Calendar } from '../domain/calendar.js';
+import type { EscalationPolicy } from '../domain/escalation.js';
+import type { EventStore } from '../store/event-store.js';
+import { AlertDesk } from './alert-desk.js';
+import { FleetHealth } from './fleet-health.js';
+import { KioskOperations } from './kiosk-operations.js';
+import { PlatformWatch } from './platform-watch.js';
+import { SilenceDetector } from './silence-detector.js';
+
+export interface FleetHealthStartOptions {
+  store: EventStore;
+  collector: RunningCollector;
+  registry: Pick<KioskRegistry, 'get' | 'list' | 'setLifecycle'>;
+  calendar: Calendar;
+  policy: EscalationPolicy;
+  /** Telemetry silence after which a machine is offline (OFFLINE_AFTER_MS). */
+  offlineAfterMs: number;
+  /** When the platform last received before this start (lastActivityMs, read before the collector started). */
+  downSinceMs: number | null;
+  logger: Logger;
+  now?: () => number;
+  /** Escalation and maintenance-boundary check interval; default 10 s. */
+  checkIntervalMs?: number;
+}
+
+export interface RunningFleetHealth {
+  health: FleetHealth;
+  alertDesk: AlertDesk;
+  operations: KioskOperations;
+  silence: SilenceDetector;
+  stop(): Promise<void>;
+}
+
+/** Service states, alerts and escalations, the silence detector and the platform's own markers. */
+export async function startFleetHealth(options: FleetHealthStartOptions): Promise<RunningFleetHealth> {
+  const { store, collector, registry, calendar, policy } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ component: 'health' });
+  const { ingest } = collector;
+  const health = new FleetHealth({
+    store,
+    ingest,
+    calendar,
+    policy,
+    listKioskIds: () => registry.list().map((k) => k.id),
+    lifecycleOf: (kioskId) => registry.get(kioskId)?.lifecycle,
+    now,
+    logger,
+    ...(options.checkIntervalMs === undefined ? {} : { checkIntervalMs: options.checkIntervalMs }),
+  });
+  await health.start();
+  const watch = new PlatformWatch({
+    ingest,
+    isReceiving: () => collector.isConnected(),
+    downSinceMs: options.downSinceMs,
+    now,
+    logger,
+  });
+  await watch.start();
+  const silence = new SilenceDetector({
+    ingest,
+    liveStates: () => collector.fleet.all(),
+    isReceiving: () => collector.isConnected(),
+    silentKioskIds: health.silentKioskIds(),
+    timeoutMs: options.offlineAfterMs,
+    now,
+    logger,
+  });
+  silence.start();
+  return {
+    health,
+    alertDesk: new AlertDesk({ health, ingest, now }),
+    operations: new KioskOperations({
+      ingest,
+      registry,
+      health,
+      publishCommand: (id, command) => collector.publishCommand(id, command),
+      now,
+    }),
+    silence,
+    async stop() {
+      silence.stop();
+      await watch.stop();
+      health.stop();
+    },
+  };
+}

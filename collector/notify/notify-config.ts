@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { notificationRuleSchema } from '../domain/notification-rules.js';
+
+const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a channel name is 1-64 characters of A-Z, a-z, 0-9, _ . -');
+const httpUrl = z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' });
+
+export const webhookChannelSchema = z.strictObject({
+  name,
+  type: z.literal('webhook'),
+  url: httpUrl,
+  /** Sent with every request (an authorization header, say). */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+/** A WeCom (企业微信) group robot: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`. */
+export const wecomChannelSchema = z.strictObject({ name, type: z.literal('wecom'), url: httpUrl });
+/** A DingTalk (钉钉) group robot: `https://oapi.dingtalk.com/robot/send?access_token=…`, with its signing secret if set. */
+export const dingtalkChannelSchema = z.strictObject({
+  name,
+  type: z.literal('dingtalk'),
+  url: httpUrl,
+  secret: z.string().min(1).optional(),
+});
+export const emailChannelSchema = z.strictObject({
+  name,
+  type: z.literal('email'),
+  smtp: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+    secure: z.boolean().default(false),
+    /** Refuse to send without STARTTLS. */
+    requireTLS: z.boolean().default(false),
+    auth: z.strictObject({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
+  }),
+  from: z.string().min(3),
+  to: z.array(z.email()).min(1),
+});
+export const channelConfigSchema = z.discriminatedUnion('type', [
+  webhookChannelSchema,
+  wecomChannelSchema,
+  dingtalkChannelSchema,
+  emailChannelSchema,
+]);
+export type ChannelConfig = z.infer<typeof channelConfigSchema>;
+
+/** The notification settings file (`NOTIFY_CONFIG`): channels, rules choosing them, grouping and retries. */
+export const notifyConfigSchema = z
+  .strictObject({
+    channels: z.array(channelConfigSchema).min(1),
+    rules: z.array(notificationRuleSchema).min(1),
+    /** Notices gathered this long are sent as one message per kind, step and district. */
+    groupWindowMs: z.number().int().min(0).max(300_000).default(10_000),
+    retry: z
+      .strictObject({
+        /** Tries per message, the first included. */
+        attempts: z.number().int().min(1).max(20).default(6),
+        initialDelayMs: z.number().int().min(1).default(1_000),
+        maxDelayMs: z.number().int().min(1).default(60_000),
+        /** One try's limit (HTTP request, SMTP session). */
+        timeoutMs: z.number().int().min(100).default(10_000),
+      })
+      .default({ attempts: 6, initialDelayMs: 1_000, maxDelayMs: 60_000, timeoutMs: 10_000 }),
+    /** Messages waiting per channel beyond which the oldest are dropped (and counted failed). */
+    maxQueuedPerChannel: z.number().int().min(1).default(1_000),
+  })
+  .superRefine((config, ctx) => {
+    const names = config.channels.map((c) => c.name);
+    for (const [i, n] of names.entries()) {
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `channel name ${n} is used twice` });
+    }
+    for (const [i, rule] of config.rules.entries()) {
+      for (const channel of rule.channels) {
+        if (!names.includes(channel))
+          ctx.addIssue({ code: 'custom', path: ['rules', i, 'channels'], message: `no channel named ${channel}` });
+      }
+    }
+  });
+export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
+
+export class NotifyConfigError extends Error {
+  readonly code = 'NOTIFY_CONFIG_INVALID';
+}
+
+/** Reads and checks the settings file; throws a NotifyConfigError naming every problem. */
+export function loadNotifyConfig(path: string): NotifyConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new NotifyConfigError(`NOTIFY_CONFIG ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = notifyConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new NotifyConfigError(`NOTIFY_CONFIG ${path}: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,76 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AlertState } from '../../collector/domain/alerts.js';
+import { personSchema } from '../../collector/domain/platform-events.js';
+import { kioskIdSchema } from '../../protocol/index.js';
+import { ApiError, parseOr400 } from '../api-error.js';
+import { toAlertView } from '../alert-view.js';
+import type { DashboardContext } from '../context.js';
+import { fleetHealthOf, toHealthApiError } from '../health-api-error.js';
+import { requireAdmin } from './kiosks.js';
+
+const STATES = ['open', 'acknowledged', 'resolved'] as const;
+
+const listQuery = z.strictObject({
+  state: z
+    .string()
+    .transform((s) => s.split(','))
+    .pipe(z.array(z.enum(STATES)))
+    .optional(),
+  kiosk: kioskIdSchema.optional(),
+  district: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(5_000).default(200),
+});
+
+const note = z.string().trim().max(1000).optional();
+const ackBody = z.strictObject({ by: personSchema, note });
+const assignBody = z.strictObject({ by: personSchema, assignee: personSchema, note });
+const commentBody = z.strictObject({ by: personSchema, text: z.string().trim().min(1).max(2000) });
+const resolveBody = z.strictObject({ by: personSchema, note });
+
+/**
+ * Fault and offline alerts: list, read, and act on them. Every action is recorded with who (`by`,
+ * from the body until authentication exists; the admin token guards the actions) and when.
+ */
+export function alertsRouter(ctx: DashboardContext): Router {
+  const router = Router();
+  const view = (alert: Parameters<typeof toAlertView>[0]) => {
+    const health = fleetHealthOf(ctx).health;
+    const kiosk = ctx.registry.get(alert.kioskId);
+    return { ...toAlertView(alert, health.policy, ctx.now()), kioskName: kiosk?.name ?? null, district: kiosk?.district ?? null };
+  };
+
+  router.get('/', (req, res) => {
+    const q = parseOr400(listQuery, req.query, 'query');
+    const { health } = fleetHealthOf(ctx);
+    const states: AlertState[] | undefined = q.state;
+    let alerts = health.alerts({ ...(states ? { states } : {}), ...(q.kiosk ? { kioskId: q.kiosk } : {}) });
+    if (q.district !== undefined) {
+      const inDistrict = (id: string) => [ctx.registry.get(id)?.district, ctx.registry.get(id)?.districtEn].includes(q.district);
+      alerts = alerts.filter((a) => inDistrict(a.kioskId));
+    }
+    res.json({ alerts: alerts.slice(0, q.limit).map(view), count: alerts.length });
+  });
+
+  router.get('/:id', (req, res) => {
+    const alert = fleetHealthOf(ctx).health.alert(req.params.id);
+    if (!alert) throw new ApiError(404, 'ALERT_NOT_FOUND', `no alert with id ${req.params.id}`);
+    res.json({ alert: view(alert) });
+  });
+
+  const act = (path: string, run: (id: string, body: unknown) => Promise<Parameters<typeof view>[0]>) =>
+    router.post(path, requireAdmin(ctx), async (req, res) => {
+      const id = String(req.params.id);
+      try {
+        res.json({ alert: view(await run(id, req.body)) });
+      } catch (error) {
+        throw toHealthApiError(error);
+      }
+    });
+  act('/:id/ack', (id, body) => fleetHealthOf(ctx).alertDesk.acknowledge(id, parseOr400(ackBody, body, 'body')));
+  act('/:id/assign', (id, body) => fleetHealthOf(ctx).alertDesk.assign(id, parseOr400(assignBody, body, 'body')));
+  act('/:id/comment', (id, body) => fleetHealthOf(ctx).alertDesk.comment(id, parseOr400(commentBody, body, 'body')));
+  act('/:id/resolve', (id, body) => fleetHealthOf(ctx).alertDesk.resolve(id, parseOr400(resolveBody, body, 'body')));
+
+  return router;
+}

@@ -1,0 +1,73 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { createCalendar } from '../../collector/domain/calendar.js';
+import { parseTimeWindow, type TimeWindow, UPTIME_RULES, WINDOW_SPEC_PATTERN } from '../../collector/domain/uptime.js';
+import { kioskIdSchema } from '../../protocol/index.js';
+import { ApiError, parseOr400 } from '../api-error.js';
+import type { DashboardContext } from '../context.js';
+import { fleetHealthOf } from '../health-api-error.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const windowSpecSchema = z
+  .string()
+  .regex(WINDOW_SPEC_PATTERN, 'window is 24h, 7d, 30d, a month (2026-11) or a year (2026)');
+const kioskList = z
+  .string()
+  .transform((s) => s.split(','))
+  .pipe(z.array(kioskIdSchema).max(1_000));
+
+const uptimeQuery = z.strictObject({ window: windowSpecSchema.default('24h'), kiosk: kioskList.optional() });
+const timelineQuery = z.strictObject({ window: windowSpecSchema.default('24h'), kiosk: kioskIdSchema });
+
+/** A window query's instants, in the store's (fleet's) time zone. */
+export function windowOf(ctx: DashboardContext, spec: string): TimeWindow {
+  const window = parseTimeWindow(spec, ctx.now(), createCalendar(ctx.store.timeZone));
+  if (!window) throw new ApiError(400, 'INVALID_REQUEST', `invalid query: window: ${spec}`);
+  return window;
+}
+
+export const windowView = (ctx: DashboardContext, w: TimeWindow) => ({
+  spec: w.spec,
+  from: iso(w.fromMs),
+  to: iso(w.toMs),
+  countedTo: iso(w.countedToMs),
+  timeZone: ctx.store.timeZone,
+});
+
+/** Time-weighted availability per machine and for the fleet, with the counting rules beside the figure. */
+export function uptimeRouter(ctx: DashboardContext): Router {
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    const q = parseOr400(uptimeQuery, req.query, 'query');
+    const window = windowOf(ctx, q.window);
+    const { health } = fleetHealthOf(ctx);
+    const { fleet, kiosks } = health.uptime(window, ...(q.kiosk ? [q.kiosk] : []));
+    res.json({
+      window: windowView(ctx, window),
+      rules: UPTIME_RULES,
+      rulesDoc: 'docs/uptime.md',
+      fleet,
+      kiosks: kiosks.map((k) => ({
+        ...k,
+        name: ctx.registry.get(k.kioskId)?.name ?? k.kioskId,
+        state: health.serviceState(k.kioskId).state,
+      })),
+    });
+  });
+
+  /** One machine's service states over the window, for a strip chart. */
+  router.get('/timeline', (req, res) => {
+    const q = parseOr400(timelineQuery, req.query, 'query');
+    const window = windowOf(ctx, q.window);
+    const intervals = fleetHealthOf(ctx).health.timeline(q.kiosk, window.fromMs, window.countedToMs);
+    res.json({
+      kioskId: q.kiosk,
+      window: windowView(ctx, window),
+      intervals: intervals.map((i) => ({ state: i.state, from: iso(i.fromMs), to: iso(i.toMs) })),
+    });
+  });
+
+  return router;
+}
