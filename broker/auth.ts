@@ -76,18 +76,10 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   function decide(facts: ConnectFacts, username: string | undefined, password: Buffer | undefined): ConnectDecision {
     // [MQTT-3.1.3-8]: a zero-byte client id with CleanSession 0 MUST get return code 2.
     if (facts.clientId === '' && !facts.isClean) {
-      return refuse(
-        RETURN_CODE.identifierRejected,
-        'empty_client_id',
-        'an empty client id cannot have a persistent session',
-      );
+      return refuse(RETURN_CODE.identifierRejected, 'empty_client_id', 'an empty client id cannot have a persistent session');
     }
     if (username === undefined || password === undefined) {
-      return refuse(
-        RETURN_CODE.badUserNameOrPassword,
-        'bad_credentials',
-        'CONNECT carried no user name or no password',
-      );
+      return refuse(RETURN_CODE.badUserNameOrPassword, 'bad_credentials', 'CONNECT carried no user name or no password');
     }
     const identified = identify(username, password);
     if ('refusal' in identified) return identified;
@@ -105,17 +97,12 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     // than silently drop the will when it is due.
     if (facts.will !== undefined) {
       const decision = decidePublish(options.topics, principal, facts.will.topic, facts.will.retain ?? false);
-      if (!decision.isAllowed)
-        return refuse(RETURN_CODE.notAuthorized, 'will_not_allowed', `will refused: ${decision.detail}`);
+      if (!decision.isAllowed) return refuse(RETURN_CODE.notAuthorized, 'will_not_allowed', `will refused: ${decision.detail}`);
     }
     return identified;
   }
 
-  function decideSafely(
-    facts: ConnectFacts,
-    username: string | undefined,
-    password: Buffer | undefined,
-  ): ConnectDecision {
+  function decideSafely(facts: ConnectFacts, username: string | undefined, password: Buffer | undefined): ConnectDecision {
     try {
       return decide(facts, username, password);
     } catch (error) {

@@ -120,9 +120,7 @@ function trackClients(aedes: Aedes, principalOf: (client: Client) => Principal |
   aedes.on('clientError', (client, error) =>
     log.debug({ clientId: client.id, err: error }, 'client connection ended by an error'),
   );
-  aedes.on('connectionError', (_client, error) =>
-    log.debug({ err: error }, 'connection ended before CONNECT completed'),
-  );
+  aedes.on('connectionError', (_client, error) => log.debug({ err: error }, 'connection ended before CONNECT completed'));
   // Persistence failures surface as 'error' on the broker; unhandled, they would end the process.
   (aedes as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
   return kiosks;
@@ -180,12 +178,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     onRejected: rejections.onRejected,
   };
   const handle: ListenerOptions['handle'] = (stream, request) => void aedes.handle(stream, request);
-  const listeners = await startListeners(settings, { host: settings.host, guard, handle }).catch(
-    async (error: unknown) => {
-      await closeAedes(aedes);
-      throw error;
-    },
-  );
+  const listeners = await startListeners(settings, { host: settings.host, guard, handle }).catch(async (error: unknown) => {
+    await closeAedes(aedes);
+    throw error;
+  });
   log.info({ host: settings.host, port: listeners.tcp.port, wsPort: listeners.ws?.port ?? null }, 'broker listening');
 
   let stopping: Promise<void> | undefined;

@@ -12,8 +12,7 @@ export const MAX_REMAINING_LENGTH = 0x0fff_ffff;
 
 export type FrameRejectionReason = 'packet_too_large' | 'first_packet_not_connect' | 'malformed_header';
 
-export type FrameVerdict =
-  { ok: true; isConnectComplete: boolean } | { ok: false; reason: FrameRejectionReason; detail: string };
+export type FrameVerdict = { ok: true; isConnectComplete: boolean } | { ok: false; reason: FrameRejectionReason; detail: string };
 
 type ParseState = 'type' | 'length' | 'body';
 

@@ -29,8 +29,7 @@ async function listen(server: net.Server, host: string, port: number): Promise<n
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address();
-  if (address === null || typeof address === 'string')
-    throw new Error(`listener on ${host}:${port} has no TCP address`);
+  if (address === null || typeof address === 'string') throw new Error(`listener on ${host}:${port} has no TCP address`);
   return address.port;
 }
 

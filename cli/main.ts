@@ -7,6 +7,7 @@ import { parseKioskCsv } from '../registry/csv-import.js';
 import { type KioskInput, kioskRecordSchema } from '../registry/kiosk.js';
 import { createLogger } from './logger.js';
 import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
+import { formatReplaySummary, replayYear } from './replay.js';
 
 const USAGE = `kiosk-fleet <command> [--setting value ...]
 
@@ -17,6 +18,7 @@ Commands:
   simulator             the simulated fleet alone, against MQTT_URL
   provision             register one machine and print its MQTT token (--id --name --district --lat --lon ...)
   import-kiosks FILE    register the machines of a CSV file; prints id,token for the new ones
+  replay --year 2023    the whole year for the simulated fleet, into the running platform, as fast as it acks
 
 Settings come from the environment or flags: --sim-kiosks 10 is SIM_KIOSKS=10.
 See README.md for the full table.`;
@@ -68,6 +70,7 @@ function parseCommandLine(argv: string[]) {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const key of CONFIG_KEYS) options[keyToFlag(key)] = { type: 'string' };
   for (const flag of Object.keys(PROVISION_FLAGS)) options[flag] = { type: 'string' };
+  options.year = { type: 'string' };
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
@@ -84,7 +87,8 @@ function provisionInput(flags: Record<string, string>): KioskInput {
   }
   const parsed = kioskRecordSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const flagOf = (field: PropertyKey | undefined) => Object.keys(PROVISION_FLAGS).find((f) => PROVISION_FLAGS[f] === field) ?? String(field);
+  const flagOf = (field: PropertyKey | undefined) =>
+    Object.keys(PROVISION_FLAGS).find((f) => PROVISION_FLAGS[f] === field) ?? String(field);
   throw new ConfigError(parsed.error.issues.map((i) => `--${flagOf(i.path[0])}: ${i.message}`).join('; '));
 }
 
@@ -99,8 +103,9 @@ async function main(argv: string[]): Promise<void> {
   const settings: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== 'string') continue;
-    if (name in PROVISION_FLAGS) {
-      if (command !== 'provision') throw new ConfigError(`unknown option --${name} for ${command}`);
+    if (name in PROVISION_FLAGS || name === 'year') {
+      if (command !== (name === 'year' ? 'replay' : 'provision'))
+        throw new ConfigError(`unknown option --${name} for ${command}`);
       own[name] = value;
     } else settings[name] = value;
   }
@@ -112,10 +117,19 @@ async function main(argv: string[]): Promise<void> {
       const platform = await startPlatform(config, logger);
       const f = platform.foundation;
       logger.info(
-        { dashboard: `http://localhost:${platform.dashboard.port}/`, mqtt: platform.mqttUrl, dataDir: config.DATA_DIR, simulatedKiosks: config.SIM_KIOSKS },
+        {
+          dashboard: `http://localhost:${platform.dashboard.port}/`,
+          mqtt: platform.mqttUrl,
+          dataDir: config.DATA_DIR,
+          simulatedKiosks: config.SIM_KIOSKS,
+        },
         'platform running',
       );
-      if (f.secrets.isNew) logger.info({ adminToken: f.secrets.adminToken }, `admin token created in ${config.DATA_DIR}/secrets.json (used to provision machines)`);
+      if (f.secrets.isNew)
+        logger.info(
+          { adminToken: f.secrets.adminToken },
+          `admin token created in ${config.DATA_DIR}/secrets.json (used to provision machines)`,
+        );
       runUntilSignal(logger, platform);
       return;
     }
@@ -128,7 +142,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'collector': {
       const platform = await startPlatform(config, logger, { broker: false, simulator: false });
-      logger.info({ dashboard: `http://localhost:${platform.dashboard.port}/`, mqtt: platform.mqttUrl }, 'collector and dashboard running');
+      logger.info(
+        { dashboard: `http://localhost:${platform.dashboard.port}/`, mqtt: platform.mqttUrl },
+        'collector and dashboard running',
+      );
       runUntilSignal(logger, platform);
       return;
     }
@@ -163,6 +180,10 @@ async function main(argv: string[]): Promise<void> {
       for (const { kiosk, token } of created) console.log(`${kiosk.id},${token}`);
       console.error(`${created.length} machine(s) registered, ${result.kiosks.length - created.length} already known`);
       f.registry.close();
+      return;
+    }
+    case 'replay': {
+      console.log(formatReplaySummary(await replayYear(config, own.year, logger)));
       return;
     }
     default:

@@ -11,7 +11,11 @@ export type CredentialsFile = Record<string, string>;
  * theirs in their configuration: the registry stores only hashes. Machines missing from the
  * registry are provisioned; a registered machine whose token was lost gets a new one.
  */
-export function ensureSimulatedCredentials(registry: KioskRegistry, kiosks: readonly KioskRecord[], file: string): CredentialsFile {
+export function ensureSimulatedCredentials(
+  registry: KioskRegistry,
+  kiosks: readonly KioskRecord[],
+  file: string,
+): CredentialsFile {
   const tokens = readSimulatedCredentials(file);
   for (const { kiosk, token } of registry.provisionMissing(kiosks)) tokens[kiosk.id] = token;
   for (const kiosk of kiosks) {
@@ -28,9 +32,14 @@ export function readSimulatedCredentials(file: string): CredentialsFile {
   try {
     return credentialsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch (cause) {
-    throw Object.assign(new Error(`${file} is not a valid credentials file (delete it to issue new tokens): ${(cause as Error).message}`, { cause }), {
-      code: 'SIM_CREDENTIALS_INVALID',
-    });
+    throw Object.assign(
+      new Error(`${file} is not a valid credentials file (delete it to issue new tokens): ${(cause as Error).message}`, {
+        cause,
+      }),
+      {
+        code: 'SIM_CREDENTIALS_INVALID',
+      },
+    );
   }
 }
 

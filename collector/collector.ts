@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Topics } from '../protocol/index.js';
+import type { KioskCommand, Topics } from '../protocol/index.js';
 import type { Calendar } from './domain/calendar.js';
 import type { DecodeLimits } from './decode.js';
 import { Ingest } from './ingest.js';
@@ -27,6 +27,11 @@ export interface RunningCollector {
   readonly ingest: Ingest;
   readonly fleet: LiveFleet;
   isConnected(): boolean;
+  /**
+   * Publishes a command to a machine (QoS 1 on its commands topic). While the broker is away,
+   * mqtt.js keeps it and sends it on reconnect; the machine answers with a `command_ack` event.
+   */
+  publishCommand(kioskId: string, command: KioskCommand): void;
   stop(): Promise<void>;
 }
 
@@ -94,6 +99,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     ingest,
     fleet,
     isConnected: () => client?.connected ?? false,
+    publishCommand(kioskId, command) {
+      client?.publish(options.topics.topic(kioskId, 'commands'), JSON.stringify(command), { qos: 1 }, (error) => {
+        if (error) logger.warn({ err: error, kioskId, commandId: command.id }, 'command not delivered to the broker');
+      });
+    },
     async stop() {
       // Not unsubscribing: the broker keeps queueing for the persistent session while we are down.
       clearInterval(dayTimer);

@@ -58,7 +58,13 @@ export function excerptOf(payload: Buffer | string): string {
   return text.slice(0, EXCERPT_BYTES);
 }
 
-export function deadLetterOf(topic: string, kioskId: string | undefined, rejection: Rejection, payload: Buffer | string, receivedMs: number): DeadLetterRecord {
+export function deadLetterOf(
+  topic: string,
+  kioskId: string | undefined,
+  rejection: Rejection,
+  payload: Buffer | string,
+  receivedMs: number,
+): DeadLetterRecord {
   return {
     receivedMs,
     topic,
@@ -77,7 +83,8 @@ function describeIssues(error: z.ZodError): string {
 }
 
 function checkTime(tsMs: number, receivedMs: number, limits: DecodeLimits): string | null {
-  if (tsMs < limits.minEventMs) return `ts ${new Date(tsMs).toISOString()} is before ${new Date(limits.minEventMs).toISOString()}`;
+  if (tsMs < limits.minEventMs)
+    return `ts ${new Date(tsMs).toISOString()} is before ${new Date(limits.minEventMs).toISOString()}`;
   if (tsMs > receivedMs + limits.maxFutureSkewMs) {
     return `ts ${new Date(tsMs).toISOString()} is ${Math.round((tsMs - receivedMs) / 1000)} s ahead of the collector's clock`;
   }
@@ -85,13 +92,17 @@ function checkTime(tsMs: number, receivedMs: number, limits: DecodeLimits): stri
 }
 
 function decodeEvent(item: unknown, kioskId: string, receivedMs: number, limits: DecodeLimits): EventRecord | Rejection {
-  const claimedId = typeof (item as { id?: unknown })?.id === 'string' ? String((item as { id: string }).id).slice(0, 128) : undefined;
+  const claimedId =
+    typeof (item as { id?: unknown })?.id === 'string' ? String((item as { id: string }).id).slice(0, 128) : undefined;
   const withId = (r: Omit<Rejection, 'id'>): Rejection => (claimedId === undefined ? r : { ...r, id: claimedId });
   const parsed = kioskEventSchema.safeParse(item);
   if (!parsed.success) {
     const type = (item as { type?: unknown })?.type;
     if (typeof type === 'string' && !(KIOSK_EVENT_TYPES as string[]).includes(type)) {
-      return withId({ reason: 'unknown_event_type', detail: `unknown event type "${type.slice(0, 40)}"; known: ${KIOSK_EVENT_TYPES.join(', ')}` });
+      return withId({
+        reason: 'unknown_event_type',
+        detail: `unknown event type "${type.slice(0, 40)}"; known: ${KIOSK_EVENT_TYPES.join(', ')}`,
+      });
     }
     return withId({ reason: 'schema', detail: describeIssues(parsed.error) });
   }
@@ -114,13 +125,29 @@ function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false;
  * Turns one MQTT message into what the collector stores, or into the reason it cannot.
  * Pure: the receive time is passed in. Events in a batch are judged one by one.
  */
-export function decodeMessage(topics: Topics, topic: string, payload: Buffer, receivedMs: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Decoded {
+export function decodeMessage(
+  topics: Topics,
+  topic: string,
+  payload: Buffer,
+  receivedMs: number,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Decoded {
   const where = topics.parse(topic);
-  if (!where.ok) return { kind: 'dead', reason: 'unknown_topic', detail: `topic "${topic.slice(0, 200)}" is not part of the wire contract (${where.reason})` };
+  if (!where.ok)
+    return {
+      kind: 'dead',
+      reason: 'unknown_topic',
+      detail: `topic "${topic.slice(0, 200)}" is not part of the wire contract (${where.reason})`,
+    };
   const { kioskId, channel } = where;
   if (channel === 'commands' || channel === 'acks') return { kind: 'ignored' };
   if (payload.length > limits.maxPayloadBytes) {
-    return { kind: 'dead', kioskId, reason: 'payload_too_large', detail: `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}` };
+    return {
+      kind: 'dead',
+      kioskId,
+      reason: 'payload_too_large',
+      detail: `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}`,
+    };
   }
   const json = parseJson(payload);
   if (!json.ok) return { kind: 'dead', kioskId, reason: 'invalid_json', detail: json.detail };
@@ -128,7 +155,12 @@ export function decodeMessage(topics: Topics, topic: string, payload: Buffer, re
   if (channel === 'events') {
     const items = Array.isArray(json.value) ? json.value : [json.value];
     if (items.length === 0 || items.length > MAX_EVENTS_PER_MESSAGE) {
-      return { kind: 'dead', kioskId, reason: 'too_many_events', detail: `a message carries 1 to ${MAX_EVENTS_PER_MESSAGE} events, this one ${items.length}` };
+      return {
+        kind: 'dead',
+        kioskId,
+        reason: 'too_many_events',
+        detail: `a message carries 1 to ${MAX_EVENTS_PER_MESSAGE} events, this one ${items.length}`,
+      };
     }
     const records: EventRecord[] = [];
     const rejected: Rejection[] = [];
@@ -148,7 +180,13 @@ export function decodeMessage(topics: Topics, topic: string, payload: Buffer, re
     if (timeProblem) return { kind: 'dead', kioskId, reason: 'timestamp_out_of_range', detail: timeProblem };
     const tsMs = statusEffectiveMs(parsed.data, sentMs, receivedMs);
     const ts = tsMs === sentMs ? parsed.data.ts : new Date(tsMs).toISOString();
-    const event: StatusEvent = { ...parsed.data, id: statusEventId(kioskId, parsed.data, sentMs), type: 'status', ts, sentTs: parsed.data.ts };
+    const event: StatusEvent = {
+      ...parsed.data,
+      id: statusEventId(kioskId, parsed.data, sentMs),
+      type: 'status',
+      ts,
+      sentTs: parsed.data.ts,
+    };
     return { kind: 'status', kioskId, record: { id: event.id, kioskId, type: 'status', ts, tsMs, receivedMs, data: event } };
   }
 

@@ -92,7 +92,10 @@ export class LiveFleet extends EventEmitter<LiveFleetEvents> {
         ...(after ? { after: { tsMs: after.tsMs, id: after.id } } : {}),
       });
       for (const record of page) {
-        this.kiosks.set(record.kioskId, foldEvent(this.stateOf(record.kioskId), record.data as FleetEvent, record.tsMs, this.calendar));
+        this.kiosks.set(
+          record.kioskId,
+          foldEvent(this.stateOf(record.kioskId), record.data as FleetEvent, record.tsMs, this.calendar),
+        );
       }
       if (page.length < REBUILD_PAGE) break;
       after = page[page.length - 1];

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { topicRootSchema } from '../protocol/topics.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const optionalPort = z
-  .union([z.literal('off'), port])
-  .transform((v) => (v === 'off' ? null : v));
+const optionalPort = z.union([z.literal('off'), port]).transform((v) => (v === 'off' ? null : v));
 
 function isTimeZone(name: string): boolean {
   try {
@@ -15,42 +13,130 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+/** `50,80,100`: ascending percentages of the response promise. */
+const escalationSteps = z
+  .string()
+  .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'ESCALATION_STEPS is a comma-separated list of percentages, e.g. 50,80,100')
+  .transform((s) => s.split(',').map(Number))
+  .refine(
+    (steps) => steps.every((p, i) => p > 0 && p <= 1000 && (i === 0 || p > steps[i - 1]!)),
+    'ESCALATION_STEPS must be ascending percentages above 0',
+  );
+
+/** The InfluxDB settings: all four, or none (the SQLite store). */
+const INFLUX_KEYS = ['INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET'] as const;
+
 /**
  * Every setting, by its environment name, with its default. Flags (`--sim-kiosks 10`) map to the
  * same names (`SIM_KIOSKS`). Unknown flags are refused; the environment is read once, here.
  */
-export const configSchema = z.strictObject({
-  PORT: port.default(3000).describe('HTTP port of the dashboard and REST API'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Address the HTTP and MQTT listeners bind to'),
-  MQTT_PORT: port.default(1883).describe('MQTT over TCP port of the embedded broker'),
-  MQTT_WS_PORT: optionalPort.default(8083).describe('MQTT over WebSocket port (path /mqtt), or off'),
-  MQTT_URL: z
-    .url({ protocol: /^(mqtts?|wss?)$/, message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
-    .optional()
-    .describe('Use this external broker instead of the embedded one'),
-  MQTT_USERNAME: z.string().optional().describe('Collector username on an external broker'),
-  MQTT_PASSWORD: z.string().optional().describe('Collector password on an external broker'),
-  MAX_PACKET_BYTES: z.coerce.number().int().min(1024).max(268_435_455).default(262_144).describe('Largest MQTT packet the embedded broker accepts'),
-  TOPIC_ROOT: topicRootSchema.default('kiosks').describe('First topic level(s) of the wire contract'),
-  DATA_DIR: z.string().min(1).default('./data').describe('Where the SQLite files, secrets and the simulator outbox live'),
-  FLEET_TZ: z
-    .string()
-    .default('Asia/Shanghai')
-    .refine(isTimeZone, 'FLEET_TZ must be an IANA time zone name, e.g. Asia/Shanghai')
-    .describe('Time zone for days and months'),
-  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL').describe('FULL survives power loss; NORMAL only process crashes'),
-  MAX_CLOCK_SKEW_MS: z.coerce.number().int().min(0).default(3_600_000).describe('Events stamped further in the future are dead-lettered'),
-  SIM_KIOSKS: z.coerce.number().int().min(0).max(100_000).default(70).describe('Simulated machines (0 = none)'),
-  SIM_SPEED: z.coerce.number().min(1).max(1_000_000).default(60).describe('Simulated time acceleration until the clock catches up with now'),
-  SIM_START: z.iso
-    .datetime({ offset: true, local: true })
-    .or(z.iso.date())
-    .optional()
-    .describe('Where simulated time starts (default: start of today in FLEET_TZ)'),
-  SIM_BATCH: z.coerce.number().int().min(1).max(500).default(1).describe('Events per MQTT message when a machine flushes its outbox'),
-  SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+export const configSchema = z
+  .strictObject({
+    PORT: port.default(3000).describe('HTTP port of the dashboard and REST API'),
+    HOST: z.string().min(1).default('0.0.0.0').describe('Address the HTTP and MQTT listeners bind to'),
+    MQTT_PORT: port.default(1883).describe('MQTT over TCP port of the embedded broker'),
+    MQTT_WS_PORT: optionalPort.default(8083).describe('MQTT over WebSocket port (path /mqtt), or off'),
+    MQTT_URL: z
+      .url({ protocol: /^(mqtts?|wss?)$/, message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+      .optional()
+      .describe('Use this external broker instead of the embedded one'),
+    MQTT_USERNAME: z.string().optional().describe('Collector username on an external broker'),
+    MQTT_PASSWORD: z.string().optional().describe('Collector password on an external broker'),
+    MAX_PACKET_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(268_435_455)
+      .default(262_144)
+      .describe('Largest MQTT packet the embedded broker accepts'),
+    TOPIC_ROOT: topicRootSchema.default('kiosks').describe('First topic level(s) of the wire contract'),
+    DATA_DIR: z.string().min(1).default('./data').describe('Where the SQLite files, secrets and the simulator outbox live'),
+    FLEET_TZ: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine(isTimeZone, 'FLEET_TZ must be an IANA time zone name, e.g. Asia/Shanghai')
+      .describe('Time zone for days and months'),
+    SQLITE_SYNCHRONOUS: z
+      .enum(['FULL', 'NORMAL'])
+      .default('FULL')
+      .describe('FULL survives power loss; NORMAL only process crashes'),
+    INFLUX_URL: z
+      .url({ protocol: /^https?$/, message: 'INFLUX_URL must be an http:// or https:// URL, e.g. http://localhost:8086' })
+      .optional()
+      .describe('Keep the event history in this InfluxDB 2.x instead of SQLite (with INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET)'),
+    INFLUX_TOKEN: z.string().min(1).optional().describe('InfluxDB API token that may read and write INFLUX_BUCKET'),
+    INFLUX_ORG: z.string().min(1).optional().describe('InfluxDB organization name'),
+    INFLUX_BUCKET: z.string().min(1).optional().describe('InfluxDB bucket of the event history'),
+    MAX_CLOCK_SKEW_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(3_600_000)
+      .describe('Events stamped further in the future are dead-lettered'),
+    RESERVATION_SLA_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(8760)
+      .default(72)
+      .describe('Online reservations are delivered within this many hours of creation'),
+    RESERVATION_AT_RISK_RATIO: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.8)
+      .describe('Share of the delivery window after which an undelivered reservation is at risk'),
+    OFFLINE_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(300_000)
+      .describe('A machine silent (no status, event or telemetry) this long is offline'),
+    RESPONSE_PROMISE_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(8760)
+      .default(24)
+      .describe('Fault-response promise: alerts are acknowledged and restored within this many hours'),
+    NOTIFY_CONFIG: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('JSON file of notification channels and the rules choosing them (docs/notifications.md)'),
+    ESCALATION_STEPS: escalationSteps
+      .default([50, 80, 100])
+      .describe('Percent of the response promise after which an unacknowledged alert escalates'),
+    SIM_KIOSKS: z.coerce.number().int().min(0).max(100_000).default(70).describe('Simulated machines (0 = none)'),
+    SIM_SPEED: z.coerce
+      .number()
+      .min(1)
+      .max(1_000_000)
+      .default(60)
+      .describe('Simulated time acceleration until the clock catches up with now'),
+    SIM_START: z.iso
+      .datetime({ offset: true, local: true })
+      .or(z.iso.date())
+      .optional()
+      .describe('Where simulated time starts (default: start of today in FLEET_TZ)'),
+    SIM_BATCH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(1)
+      .describe('Events per MQTT message when a machine flushes its outbox'),
+    SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    const missing = INFLUX_KEYS.filter((key) => config[key] === undefined);
+    if (missing.length > 0 && missing.length < INFLUX_KEYS.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing[0]!],
+        message: `${INFLUX_KEYS.join(', ')} go together: ${missing.join(', ')} missing`,
+      });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];

@@ -42,7 +42,9 @@ export function loadOrCreateSecrets(dataDir: string): Secrets {
   }
   const parsed = secretsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw Object.assign(new Error(`${file} is not a valid secrets file: ${parsed.error.issues[0]?.message}`), { code: 'SECRETS_INVALID' });
+    throw Object.assign(new Error(`${file} is not a valid secrets file: ${parsed.error.issues[0]?.message}`), {
+      code: 'SECRETS_INVALID',
+    });
   }
   return { ...parsed.data, isNew: false };
 }

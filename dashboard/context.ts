@@ -1,8 +1,14 @@
 import type { Logger } from 'pino';
 import type { RunningCollector } from '../collector/collector.js';
+import type { RunningFleetHealth } from '../collector/health/start-fleet-health.js';
+import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
+import type { InspectionService } from '../collector/promises/inspection-service.js';
+import type { ReservationService } from '../collector/promises/reservation-service.js';
+import type { ServiceMeasures } from '../collector/domain/indicators.js';
 import type { EventStore } from '../collector/store/event-store.js';
 import type { Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
+import type { ExportLog } from './exports/export-log.js';
 
 export type ComponentState = 'ok' | 'degraded' | 'down' | 'external';
 
@@ -24,4 +30,18 @@ export interface DashboardContext {
   mqttEndpoint: string;
   logger: Logger;
   now: () => number;
+  /** The service promises (weekly inspections, 72-hour reservations); routes answer 503 without them. */
+  inspections?: InspectionService;
+  reservations?: ReservationService;
+  /** What reports have handed out (CSV, XLSX), for revision notes; in memory (lost at restart) without it. */
+  exportLog?: ExportLog;
+  /**
+   * Figures of the yearly indicators measured elsewhere (inspections, availability, fault
+   * restoration, reservations); each one missing is reported as "not measured yet".
+   */
+  serviceMeasures?: ServiceMeasures;
+  /** Fleet health: service states, uptime, alerts, operator commands; its routes answer 503 without it. */
+  fleetHealth?: RunningFleetHealth;
+  /** Alert notifiers (webhook, WeCom, DingTalk, e-mail), when NOTIFY_CONFIG names their settings. */
+  notifications?: NotificationDispatcher;
 }

@@ -1,9 +1,13 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import type { KioskLiveState } from '../collector/domain/fleet-state.js';
+import type { ReservationNotice } from '../collector/promises/reservation-service.js';
 import type { EventRecord } from '../collector/store/event-store.js';
+import type { AlertView } from './alert-view.js';
 import type { DashboardContext } from './context.js';
+import { attachHealthPush, type EscalationPush } from './health-push.js';
 import { type KioskView, toKioskView } from './kiosk-view.js';
+import { attachPromisesPush, type PromisesSummary } from './promises-push.js';
 
 export interface LiveEvent {
   kioskId: string;
@@ -18,6 +22,14 @@ export interface ServerToClientEvents {
   snapshot: (snapshot: { kiosks: KioskView[]; at: string }) => void;
   kiosks: (kiosks: KioskView[]) => void;
   events: (events: LiveEvent[]) => void;
+  /** The service promises' figures: on connect, then when they change. */
+  promises: (summary: PromisesSummary) => void;
+  /** A reservation at risk of missing, or past, its delivery window: once per reservation and step. */
+  notice: (notice: ReservationNotice) => void;
+  /** Alerts: the open ones on connect, then every alert that opens or changes. */
+  alerts: (alerts: AlertView[]) => void;
+  /** An alert nobody acknowledged passed a step of the response promise: once per alert and step. */
+  escalation: (escalation: EscalationPush) => void;
 }
 export type ClientToServerEvents = Record<string, never>;
 
@@ -60,10 +72,21 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
   };
   fleet.on('changed', onChanged);
   ingest.on('stored', onStored);
+  const promises = attachPromisesPush(io, ctx);
+  const health = attachHealthPush(io, ctx, (kioskIds) => {
+    for (const id of kioskIds) {
+      const state = fleet.get(id);
+      if (state) changed.set(id, state);
+    }
+  });
+  const serviceOf = (id: string) => ctx.fleetHealth?.health.serviceState(id);
 
   const timer = setInterval(() => {
     if (changed.size > 0) {
-      io.emit('kiosks', [...changed.values()].map((s) => toKioskView(ctx.registry.get(s.kioskId), s, s.kioskId)));
+      io.emit(
+        'kiosks',
+        [...changed.values()].map((s) => toKioskView(ctx.registry.get(s.kioskId), s, s.kioskId, serviceOf(s.kioskId))),
+      );
       changed.clear();
     }
     if (newEvents.length > 0) {
@@ -75,7 +98,7 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
   io.on('connection', (socket) => {
     const records = new Map(ctx.registry.list().map((k) => [k.id, k]));
     const ids = new Set([...records.keys(), ...fleet.all().map((s) => s.kioskId)]);
-    const kiosks = [...ids].sort().map((id) => toKioskView(records.get(id), fleet.get(id), id));
+    const kiosks = [...ids].sort().map((id) => toKioskView(records.get(id), fleet.get(id), id, serviceOf(id)));
     socket.emit('snapshot', { kiosks, at: new Date(ctx.now()).toISOString() });
   });
 
@@ -85,6 +108,8 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
       clearInterval(timer);
       fleet.off('changed', onChanged);
       ingest.off('stored', onStored);
+      promises.close();
+      health.close();
       await io.close();
     },
   };

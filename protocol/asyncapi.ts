@@ -140,7 +140,7 @@ function describeContract(topicRoot: string, maxPacketBytes: number, keepAliveSe
     '- A machine publishes only under its own id and subscribes only to its own `commands` and `acks`.',
     '',
     '## The outbox and the ack rule (at least once in, exactly once stored)',
-    "- Write every event to an on-disk outbox before publishing it. Give each a unique `id` and reuse it on",
+    '- Write every event to an on-disk outbox before publishing it. Give each a unique `id` and reuse it on',
     '  every resend: the collector stores each id once (appends are idempotent).',
     `- Keep an event until its id comes back in \`stored\` or \`rejected\` on \`${topicRoot}/{kioskId}/acks\`.`,
     "  A broker's PUBACK is not enough.",

@@ -100,7 +100,4 @@ export const MAX_EVENTS_PER_MESSAGE = 500;
  * The payload of `{root}/{id}/events`: one event, or an array of events (an outbox flush).
  * Elements are validated one by one by the collector so that one bad event never costs the good ones.
  */
-export const eventsPayloadSchema = z.union([
-  kioskEventSchema,
-  z.array(kioskEventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE),
-]);
+export const eventsPayloadSchema = z.union([kioskEventSchema, z.array(kioskEventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)]);

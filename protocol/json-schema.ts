@@ -222,10 +222,7 @@ function createProtocolRegistry(root?: PayloadName): z.core.$ZodRegistry<SchemaM
   });
   describe(statusSchema.shape.firmware, { description: 'Firmware version, free form.' });
   describe(statusSchema.shape.reason, { description: 'Why the state changed, free form, for people.' });
-  payload(
-    'event',
-    'One event. `type` selects the variant; unknown keys are refused (no reader identity, ever).',
-  );
+  payload('event', 'One event. `type` selects the variant; unknown keys are refused (no reader identity, ever).');
   payload(
     'events-payload',
     `The payload of \`{root}/{kioskId}/events\`: one event, or an array of 1 to ${MAX_EVENTS_PER_MESSAGE} events ` +
@@ -276,10 +273,7 @@ export function buildPayloadJsonSchema(name: PayloadName): JsonSchema {
 
 /** Every payload's JSON Schema, by payload name. */
 export function buildPayloadJsonSchemas(): Record<PayloadName, JsonSchema> {
-  return Object.fromEntries(PAYLOAD_NAMES.map((name) => [name, buildPayloadJsonSchema(name)])) as Record<
-    PayloadName,
-    JsonSchema
-  >;
+  return Object.fromEntries(PAYLOAD_NAMES.map((name) => [name, buildPayloadJsonSchema(name)])) as Record<PayloadName, JsonSchema>;
 }
 
 /** The file a payload's JSON Schema is published under, in `docs/protocol/schemas/`. */

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 /** A machine's id as it appears in topics, credentials and the registry. */
-export const kioskIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a kiosk id is 1-64 characters of A-Z, a-z, 0-9, _ and -');
+export const kioskIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a kiosk id is 1-64 characters of A-Z, a-z, 0-9, _ and -');
 export type KioskId = z.infer<typeof kioskIdSchema>;
 
 /** The channels under `{root}/{kioskId}/`. */
@@ -26,8 +24,7 @@ export interface ParsedTopic {
 }
 
 export type TopicParseResult =
-  | ({ ok: true } & ParsedTopic)
-  | { ok: false; reason: 'outside_root' | 'bad_kiosk_id' | 'unknown_channel' };
+  ({ ok: true } & ParsedTopic) | { ok: false; reason: 'outside_root' | 'bad_kiosk_id' | 'unknown_channel' };
 
 export interface Topics {
   readonly root: string;

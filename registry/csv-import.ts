@@ -43,7 +43,8 @@ export function parseKioskCsv(text: string): CsvImportResult {
     const line = (cause as { lines?: number }).lines ?? 1;
     return { kiosks: [], errors: [{ line, message: `not a readable machine list: ${(cause as Error).message}` }] };
   }
-  if (rows.length === 0) return { kiosks: [], errors: [{ line: 1, message: 'the file lists no machines (a header row, then one row per machine)' }] };
+  if (rows.length === 0)
+    return { kiosks: [], errors: [{ line: 1, message: 'the file lists no machines (a header row, then one row per machine)' }] };
   const result: CsvImportResult = { kiosks: [], errors: [] };
   const seen = new Set<string>();
   for (const { record, info } of rows) {

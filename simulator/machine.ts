@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { createCalendar } from '../collector/domain/calendar.js';
 import { ackSchema } from '../protocol/acks.js';
 import { commandSchema, type KioskCommand } from '../protocol/commands.js';
+import type { KioskEvent } from '../protocol/events.js';
 import type { KioskStatus } from '../protocol/status.js';
 import type { KioskId, Topics } from '../protocol/topics.js';
 import type { KioskRecord } from '../registry/kiosk.js';
+import { inspectionsBetween } from './crew-rounds.js';
 import { createActivityState, generateActivity, issueEvent, type ActivityState } from './generate.js';
 import { applyActivity, createHealthState, readTelemetry } from './health.js';
 import { timestampFormatterFor } from './local-timestamp.js';
@@ -53,6 +56,8 @@ export interface SimulatedMachine {
   isLendingPaused(): boolean;
   /** The simulated instant up to which activity has been generated, epoch ms. */
   generatedUntilMs(): number;
+  /** A courier has placed a reserved book in the machine: it reports `reservation_delivered`. */
+  deliverReservation(reservationId: string, atMs: number): void;
 }
 
 /** What survives a restart, stored with the events in the outbox (validated when read back). */
@@ -87,6 +92,7 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
   const bootId = randomBytes(6).toString('hex');
   const log = o.logger.child({ kioskId, bootId });
   const format = timestampFormatterFor(o.timeZone);
+  const calendar = createCalendar(o.timeZone);
   const topic = (channel: 'status' | 'events' | 'telemetry' | 'acks' | 'commands') => o.topics.topic(kioskId, channel);
   const rng = createRng(deriveSeed(o.seed, kioskId));
   const saved = progressSchema.safeParse(o.outbox.loadProgress(kioskId));
@@ -115,10 +121,35 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
     if (untilMs <= lastSimMs) return;
     const generated = generateActivity(o.profile, kioskId, lastSimMs, untilMs, rng, activity);
     activity = generated.state;
+    const events = [...generated.events, ...crewInspections(lastSimMs, untilMs)];
     lastSimMs = untilMs;
-    o.outbox.add(kioskId, generated.events, progress());
-    health = applyActivity(health, generated.events, rng);
-    if (generated.events.length > 0) log.debug({ count: generated.events.length }, 'events generated');
+    o.outbox.add(kioskId, events, progress());
+    health = applyActivity(health, events, rng);
+    if (events.length > 0) log.debug({ count: events.length }, 'events generated');
+  }
+
+  /** The crew's weekly visit, reported from the machine's maintenance mode; withdrawn machines get none. */
+  function crewInspections(fromMs: number, toMs: number): KioskEvent[] {
+    if (o.kiosk.lifecycle === 'withdrawn') return [];
+    return inspectionsBetween(kioskId, fromMs, toMs, calendar).map((visit) => {
+      const issued = issueEvent(kioskId, activity, visit.atMs, visit.body, o.timeZone);
+      activity = issued.state;
+      return issued.event;
+    });
+  }
+
+  function deliverReservation(reservationId: string, atMs: number): void {
+    generateUpTo(simNowMs());
+    const issued = issueEvent(
+      kioskId,
+      activity,
+      Math.min(atMs, simNowMs()),
+      { type: 'reservation_delivered', reservationId },
+      o.timeZone,
+    );
+    activity = issued.state;
+    o.outbox.add(kioskId, [issued.event], progress());
+    flush();
   }
 
   function flush(): void {
@@ -293,5 +324,6 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
     isOnline: () => isOnline,
     isLendingPaused: () => activity.isLendingPaused,
     generatedUntilMs: () => lastSimMs,
+    deliverReservation,
   });
 }

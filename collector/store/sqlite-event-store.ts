@@ -80,7 +80,7 @@ interface DeadLetterRow {
   payload_excerpt: string;
 }
 
-/** The default EventStore: one SQLite file in WAL mode, counts kept per local day at append time. */
+/** The default EventStore: one SQLite file in WAL mode, counts kept per local day and month at append time. */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const calendar = openCalendar(options.timeZone);
   const db = openDatabase(options, calendar);
@@ -240,6 +240,10 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO daily_counts (day, kiosk_id, type, count) VALUES (?, ?, ?, ?)
        ON CONFLICT (day, kiosk_id, type) DO UPDATE SET count = count + excluded.count`,
     ),
+    addMonthlyCount: db.prepare(
+      `INSERT INTO monthly_counts (month, kiosk_id, type, count) VALUES (?, ?, ?, ?)
+       ON CONFLICT (month, kiosk_id, type) DO UPDATE SET count = count + excluded.count`,
+    ),
     insertTelemetry: db.prepare(`INSERT INTO telemetry (kiosk_id, ts_ms, readings) VALUES (?, ?, ?)`),
     readTelemetry: db.prepare(
       `SELECT ts_ms, readings FROM telemetry
@@ -279,7 +283,15 @@ function prepareWrites(db: Database.Database, statements: Statements, calendar: 
         if (increment) increment[3] += 1;
         else increments.set(key, [day, r.kioskId, r.type, 1]);
       }
-      for (const increment of increments.values()) statements.addDailyCount.run(increment);
+      const monthly = new Map<string, [month: string, kioskId: string, type: string, count: number]>();
+      for (const [day, kioskId, type, count] of increments.values()) {
+        statements.addDailyCount.run(day, kioskId, type, count);
+        const key = JSON.stringify([day.slice(0, 7), kioskId, type]);
+        const increment = monthly.get(key);
+        if (increment) increment[3] += count;
+        else monthly.set(key, [day.slice(0, 7), kioskId, type, count]);
+      }
+      for (const increment of monthly.values()) statements.addMonthlyCount.run(increment);
       return { inserted, duplicates };
     }),
 
@@ -339,7 +351,7 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
   return { sql, params };
 }
 
-/** SQL over the daily rollup only; `undefined` when a filter is an empty list. */
+/** SQL over the rollups only; `undefined` when a filter is an empty list. */
 function planCount(query: CountQuery): ReadPlan | undefined {
   for (const [name, day] of [
     ['fromDay', query.fromDay],
@@ -348,8 +360,16 @@ function planCount(query: CountQuery): ReadPlan | undefined {
     if (!LOCAL_DAY.test(day)) invalid(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
   }
   if (query.granularity !== 'day' && query.granularity !== 'month') invalid('granularity must be day or month');
-  const where = ['day >= @fromDay', 'day < @toDay'];
-  const params: ReadPlan['params'] = { fromDay: query.fromDay, toDay: query.toDay };
+  // Whole months come from the monthly rollup; a range cutting a month needs the daily one.
+  const isWholeMonths = query.granularity === 'month' && query.fromDay.endsWith('-01') && query.toDay.endsWith('-01');
+  const rollup = isWholeMonths
+    ? { table: 'monthly_counts', column: 'month', length: 7 }
+    : { table: 'daily_counts', column: 'day', length: 10 };
+  const where = [`${rollup.column} >= @fromDay`, `${rollup.column} < @toDay`];
+  const params: ReadPlan['params'] = {
+    fromDay: query.fromDay.slice(0, rollup.length),
+    toDay: query.toDay.slice(0, rollup.length),
+  };
   for (const [column, values, name] of [
     ['kiosk_id', query.kioskIds, 'kioskIds'],
     ['type', query.types, 'types'],
@@ -361,11 +381,11 @@ function planCount(query: CountQuery): ReadPlan | undefined {
       Object.assign(params, filter.params);
     }
   }
-  const period = `substr(day, 1, ${query.granularity === 'day' ? 10 : 7})`;
+  const period = `substr(${rollup.column}, 1, ${query.granularity === 'day' ? 10 : 7})`;
   const kiosk = query.byKiosk ? 'kiosk_id' : 'NULL';
   const groups = query.byKiosk ? 'period, kiosk_id, type' : 'period, type';
   const sql =
-    `SELECT ${period} AS period, ${kiosk} AS kioskId, type, sum(count) AS count FROM daily_counts` +
+    `SELECT ${period} AS period, ${kiosk} AS kioskId, type, sum(count) AS count FROM ${rollup.table}` +
     ` WHERE ${where.join(' AND ')} GROUP BY ${groups} ORDER BY ${groups}`;
   return { sql, params };
 }

@@ -57,6 +57,21 @@ const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `);
   },
+  // 2: monthly rollup, so whole-month counts over years read thousands of rows, not millions
+  // (a 3-year, 1,000-machine fleet table took ~1 s from daily_counts alone). Backfilled.
+  (db) => {
+    db.exec(`
+      CREATE TABLE monthly_counts (
+        month TEXT NOT NULL,
+        kiosk_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (month, kiosk_id, type)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO monthly_counts (month, kiosk_id, type, count)
+        SELECT substr(day, 1, 7), kiosk_id, type, sum(count) FROM daily_counts GROUP BY 1, 2, 3;
+    `);
+  },
 ];
 
 /** The schema version this code writes. */

@@ -18,7 +18,7 @@ export function deadLettersRouter(ctx: DashboardContext): Router {
       deadLetters: records.map((r) => ({ ...r, receivedAt: new Date(r.receivedMs).toISOString() })),
       total: await ctx.store.countDeadLetters(),
       rejectedByReason: ctx.collector.ingest.stats().rejectedByReason,
-      next: records.length === q.limit ? records.at(-1)?.seq ?? null : null,
+      next: records.length === q.limit ? (records.at(-1)?.seq ?? null) : null,
     });
   });
   return router;

@@ -4,6 +4,7 @@ import { isTokenValid } from '../../registry/tokens.js';
 import { kioskRecordSchema } from '../../registry/kiosk.js';
 import { RegistryError } from '../../registry/kiosk-registry.js';
 import { kioskIdSchema } from '../../protocol/index.js';
+import { SERVICE_STATES } from '../../collector/domain/service-state.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toKioskView } from '../kiosk-view.js';
@@ -20,6 +21,7 @@ export function requireAdmin(ctx: DashboardContext): RequestHandler {
 
 const listQuery = z.strictObject({
   connection: z.enum(['online', 'offline', 'unknown']).optional(),
+  state: z.enum(SERVICE_STATES).optional(),
   district: z.string().max(100).optional(),
 });
 
@@ -29,7 +31,9 @@ export function kiosksRouter(ctx: DashboardContext): Router {
   function views() {
     const records = new Map(ctx.registry.list().map((k) => [k.id, k]));
     const ids = new Set([...records.keys(), ...ctx.collector.fleet.all().map((s) => s.kioskId)]);
-    return [...ids].sort().map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id));
+    return [...ids]
+      .sort()
+      .map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id, ctx.fleetHealth?.health.serviceState(id)));
   }
 
   router.get('/', (req, res) => {
@@ -37,6 +41,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const kiosks = views().filter(
       (k) =>
         (query.connection === undefined || k.connection === query.connection) &&
+        (query.state === undefined || k.serviceState === query.state) &&
         (query.district === undefined || k.district === query.district || k.districtEn === query.district),
     );
     res.json({ kiosks, count: kiosks.length });
@@ -47,7 +52,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const record = ctx.registry.get(id);
     const live = ctx.collector.fleet.get(id);
     if (!record && !live) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    res.json({ kiosk: toKioskView(record, live, id) });
+    res.json({ kiosk: toKioskView(record, live, id, ctx.fleetHealth?.health.serviceState(id)) });
   });
 
   router.post('/', requireAdmin(ctx), (req, res) => {

@@ -68,9 +68,7 @@ describe('what a kiosk may publish', () => {
     const late = await harness.connectService();
     const messages = collectMessages(late);
     await late.subscribeAsync(topics.everyKiosk('status'), { qos: 1 });
-    await expect
-      .poll(() => messages)
-      .toEqual([{ topic: topics.topic(KIOSK_A, 'status'), payload: 'online', isRetained: true }]);
+    await expect.poll(() => messages).toEqual([{ topic: topics.topic(KIOSK_A, 'status'), payload: 'online', isRetained: true }]);
   });
 });
 

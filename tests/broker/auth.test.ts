@@ -1,16 +1,7 @@
 import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import {
-  collectMessages,
-  COLLECTOR,
-  encodeConnect,
-  KIOSK_A,
-  KIOSK_B,
-  startHarness,
-  topics,
-  type Harness,
-} from './harness.js';
+import { collectMessages, COLLECTOR, encodeConnect, KIOSK_A, KIOSK_B, startHarness, topics, type Harness } from './harness.js';
 
 let harness: Harness;
 beforeEach(async () => {
@@ -104,9 +95,7 @@ describe('CONNECT authentication', () => {
   test('an empty client id with a persistent session is refused with identifier rejected (2) [MQTT-3.1.3-8]', async () => {
     const socket = await harness.rawSocket();
     const connack = once(socket, 'data');
-    socket.write(
-      encodeConnect({ clientId: '', isClean: false, username: COLLECTOR, password: harness.tokens[COLLECTOR] ?? '' }),
-    );
+    socket.write(encodeConnect({ clientId: '', isClean: false, username: COLLECTOR, password: harness.tokens[COLLECTOR] ?? '' }));
     const [bytes] = (await connack) as [Buffer];
     expect([...bytes]).toEqual([0x20, 0x02, 0x00, 0x02]);
     expect(harness.rejectionsFor('empty_client_id')).toHaveLength(1);

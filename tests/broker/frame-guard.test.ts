@@ -1,14 +1,6 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  closeOf,
-  collectMessages,
-  encodeRemainingLength,
-  KIOSK_A,
-  startHarness,
-  topics,
-  type Harness,
-} from './harness.js';
+import { closeOf, collectMessages, encodeRemainingLength, KIOSK_A, startHarness, topics, type Harness } from './harness.js';
 
 const MIB = 1024 * 1024;
 

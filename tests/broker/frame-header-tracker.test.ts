@@ -27,12 +27,7 @@ const cases: Case[] = [
   ['268,435,455 is the largest 4-byte varint', packet(1, 268_435_455, 0), 268_435_455, ok(false)],
   ['a length equal to the limit is accepted', packet(1, 300), 300, ok(true)],
   ['a length one over the limit is refused', packet(1, 301, 0), 300, refused('packet_too_large')],
-  [
-    'a CONNECT announcing 100 MiB is refused at its header',
-    packet(1, 100 * MIB, 0),
-    256 * 1024,
-    refused('packet_too_large'),
-  ],
+  ['a CONNECT announcing 100 MiB is refused at its header', packet(1, 100 * MIB, 0), 256 * 1024, refused('packet_too_large')],
   [
     'the largest 4-byte length is refused under a smaller limit',
     packet(1, 268_435_455, 0),

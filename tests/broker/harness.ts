@@ -78,10 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     wsUrl,
     connect,
     connectKiosk: (kioskId, clientOptions = {}, transport = 'tcp') =>
-      connect(
-        { username: kioskId, password: tokens[kioskId] ?? 'no-token', clientId: kioskId, ...clientOptions },
-        transport,
-      ),
+      connect({ username: kioskId, password: tokens[kioskId] ?? 'no-token', clientId: kioskId, ...clientOptions }, transport),
     connectService: (name = COLLECTOR, clientOptions = {}) =>
       connect({
         username: name,
@@ -127,19 +124,10 @@ function encodeString(value: string): Buffer {
  * A CONNECT packet built by hand, for what mqtt.js refuses to send (an empty client id with
  * clean session 0).
  */
-export function encodeConnect(fields: {
-  clientId: string;
-  isClean: boolean;
-  username: string;
-  password: string;
-}): Buffer {
+export function encodeConnect(fields: { clientId: string; isClean: boolean; username: string; password: string }): Buffer {
   const connectFlags = 0x80 | 0x40 | (fields.isClean ? 0x02 : 0x00);
   const variableHeader = Buffer.concat([encodeString('MQTT'), Buffer.from([4, connectFlags, 0, 60])]);
-  const payload = Buffer.concat([
-    encodeString(fields.clientId),
-    encodeString(fields.username),
-    encodeString(fields.password),
-  ]);
+  const payload = Buffer.concat([encodeString(fields.clientId), encodeString(fields.username), encodeString(fields.password)]);
   const body = Buffer.concat([variableHeader, payload]);
   return Buffer.concat([Buffer.from([0x10, ...encodeRemainingLength(body.length)]), body]);
 }

@@ -74,7 +74,13 @@ describe('the ingest pipeline', () => {
 
   test('beyond the memory quota events are shed, not acked, so machines keep and resend them', async () => {
     const outage = withOutage(store);
-    const ingest = new Ingest({ topics, store: outage.store, logger, maxQueuedEvents: 2, publishAck: (kioskId, ack) => acks.push({ kioskId, ack }) });
+    const ingest = new Ingest({
+      topics,
+      store: outage.store,
+      logger,
+      maxQueuedEvents: 2,
+      publishAck: (kioskId, ack) => acks.push({ kioskId, ack }),
+    });
     outage.state.isDown = true;
     for (const id of ['a', 'b', 'c', 'd']) ingest.accept('kiosks/K1/events', loan(id));
     expect(ingest.stats()).toMatchObject({ shed: 2, queuedEvents: 2 });
@@ -91,7 +97,10 @@ describe('the ingest pipeline', () => {
     ingest.accept('kiosks/K1/events', Buffer.from(JSON.stringify([JSON.parse(loan('k1a').toString()), bad])));
     ingest.accept('kiosks/K2/events', loan('k2a'));
     await ingest.drain();
-    expect(acks.find((a) => a.kioskId === 'K1')?.ack).toEqual({ stored: ['k1a'], rejected: [{ id: 'bad', reason: expect.stringContaining('schema') as string }] });
+    expect(acks.find((a) => a.kioskId === 'K1')?.ack).toEqual({
+      stored: ['k1a'],
+      rejected: [{ id: 'bad', reason: expect.stringContaining('schema') as string }],
+    });
     expect(acks.find((a) => a.kioskId === 'K2')?.ack).toEqual({ stored: ['k2a'], rejected: [] });
   });
 });

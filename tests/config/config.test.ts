@@ -25,6 +25,11 @@ describe('configuration', () => {
       FLEET_TZ: 'Asia/Shanghai',
       SQLITE_SYNCHRONOUS: 'FULL',
       MAX_CLOCK_SKEW_MS: 3_600_000,
+      RESERVATION_SLA_HOURS: 72,
+      RESERVATION_AT_RISK_RATIO: 0.8,
+      OFFLINE_AFTER_MS: 300_000,
+      RESPONSE_PROMISE_HOURS: 24,
+      ESCALATION_STEPS: [50, 80, 100],
       SIM_KIOSKS: 70,
       SIM_SPEED: 60,
       SIM_BATCH: 1,
@@ -127,6 +132,8 @@ describe('configuration', () => {
     { what: 'MAX_PACKET_BYTES=100', env: { MAX_PACKET_BYTES: '100' }, names: 'MAX_PACKET_BYTES' },
     { what: 'SQLITE_SYNCHRONOUS=OFF', env: { SQLITE_SYNCHRONOUS: 'OFF' }, names: 'SQLITE_SYNCHRONOUS' },
     { what: 'LOG_LEVEL=verbose', env: { LOG_LEVEL: 'verbose' }, names: 'LOG_LEVEL' },
+    { what: 'RESERVATION_SLA_HOURS=0', env: { RESERVATION_SLA_HOURS: '0' }, names: 'RESERVATION_SLA_HOURS' },
+    { what: 'RESERVATION_AT_RISK_RATIO=1', env: { RESERVATION_AT_RISK_RATIO: '1' }, names: 'RESERVATION_AT_RISK_RATIO' },
     { what: 'the unknown flag --colour', flags: { colour: 'red' }, names: 'unknown option --colour' },
   ])('$what is refused with a ConfigError naming it', ({ env = {}, flags = {}, names }) => {
     const error = configErrorOf(() => parseConfig(env, flags));
@@ -152,5 +159,17 @@ describe('configuration', () => {
       return;
     }
     expect(port).toBe(3000);
+  });
+
+  test.each([
+    ['25,100', [25, 100]],
+    ['50,80,100', [50, 80, 100]],
+    ['12.5', [12.5]],
+  ])('ESCALATION_STEPS=%s is the percentages %j', (value, steps) => {
+    expect(parseConfig({ ESCALATION_STEPS: value }).ESCALATION_STEPS).toEqual(steps);
+  });
+
+  test.each(['80,50', '0,100', '50,,80', 'half'])('ESCALATION_STEPS=%s is refused', (value) => {
+    expect(configErrorOf(() => parseConfig({ ESCALATION_STEPS: value })).message).toContain('ESCALATION_STEPS');
   });
 });

@@ -460,6 +460,29 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         expect(await store.countByPeriod(query)).toEqual(countEvents(stored, timeZone, query));
       });
 
+      test.each<[string, CountQuery]>([
+        ['whole months', { granularity: 'month', fromDay: '2023-01-01', toDay: '2023-04-01' }],
+        [
+          'whole months by kiosk for two kiosks',
+          { granularity: 'month', byKiosk: true, kioskIds: ['CY-001', 'CY-004'], fromDay: '2023-02-01', toDay: '2023-03-01' },
+        ],
+        [
+          'months cut by the range',
+          { granularity: 'month', types: ['loan', 'return'], fromDay: '2023-01-31', toDay: '2023-03-02' },
+        ],
+      ])('counts over %s agree with the stored events', async (_, query) => {
+        const timeZone = 'Asia/Shanghai';
+        const store = await open(timeZone);
+        const history = generateHistory(400, 23);
+        await store.append(history.slice(0, 300));
+        await store.append(history.slice(100));
+
+        const matching = (await readAllPages(store, {}, 1000)).filter(
+          (e) => (query.kioskIds?.includes(e.kioskId) ?? true) && (query.types?.includes(e.type) ?? true),
+        );
+        expect(await store.countByPeriod(query)).toEqual(countEvents(matching, timeZone, query));
+      });
+
       test.each(['2023-2-01', '2023-02', '', '2023-02-01T00:00'])(
         'a day bound of %j is rejected as an invalid query',
         async (day) => {

@@ -25,10 +25,22 @@ describe('REST API v1', () => {
   test('provisioning answers the MQTT credentials once, and they connect', async () => {
     const res = await post('/api/v1/kiosks', { ...machine('R-001'), model: 'ZZTS-II', installedOn: '2018-05-01' });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { kiosk: { lifecycle: string }; mqtt: { clientId: string; username: string; password: string; topics: Record<string, string> } };
+    const body = (await res.json()) as {
+      kiosk: { lifecycle: string };
+      mqtt: { clientId: string; username: string; password: string; topics: Record<string, string> };
+    };
     expect(body.kiosk.lifecycle).toBe('active');
-    expect(body.mqtt).toMatchObject({ clientId: 'R-001', username: 'R-001', topics: { events: 'kiosks/R-001/events', acks: 'kiosks/R-001/acks' } });
-    const client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'R-001', username: 'R-001', password: body.mqtt.password, reconnectPeriod: 0 });
+    expect(body.mqtt).toMatchObject({
+      clientId: 'R-001',
+      username: 'R-001',
+      topics: { events: 'kiosks/R-001/events', acks: 'kiosks/R-001/acks' },
+    });
+    const client = await mqtt.connectAsync(t.mqttUrl, {
+      clientId: 'R-001',
+      username: 'R-001',
+      password: body.mqtt.password,
+      reconnectPeriod: 0,
+    });
     await client.endAsync();
     const listed = await t.get<{ kiosks: { id: string; district: string; connection: string }[] }>('/api/v1/kiosks');
     expect(listed.body.kiosks.find((k) => k.id === 'R-001')).toMatchObject({ district: '望京' });
@@ -69,15 +81,27 @@ describe('REST API v1', () => {
     const again = await post('/api/v1/kiosks', machine('R-004'));
     expect(again.status).toBe(409);
     expect(((await again.json()) as ErrorBody).error.code).toBe('KIOSK_EXISTS');
-    const client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'R-004', username: 'R-004', password: first.mqtt.password, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(t.mqttUrl, {
+      clientId: 'R-004',
+      username: 'R-004',
+      password: first.mqtt.password,
+      reconnectPeriod: 0,
+    });
     await client.endAsync();
   });
 
   test('rotating a token refuses the old one and accepts the new one', async () => {
     const first = (await (await post('/api/v1/kiosks', machine('R-005'))).json()) as { mqtt: { password: string } };
     const rotated = (await (await post('/api/v1/kiosks/R-005/token', {})).json()) as { mqtt: { password: string } };
-    await expect(mqtt.connectAsync(t.mqttUrl, { clientId: 'R-005', username: 'R-005', password: first.mqtt.password, reconnectPeriod: 0 })).rejects.toThrow();
-    const client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'R-005', username: 'R-005', password: rotated.mqtt.password, reconnectPeriod: 0 });
+    await expect(
+      mqtt.connectAsync(t.mqttUrl, { clientId: 'R-005', username: 'R-005', password: first.mqtt.password, reconnectPeriod: 0 }),
+    ).rejects.toThrow();
+    const client = await mqtt.connectAsync(t.mqttUrl, {
+      clientId: 'R-005',
+      username: 'R-005',
+      password: rotated.mqtt.password,
+      reconnectPeriod: 0,
+    });
     await client.endAsync();
   });
 
@@ -109,7 +133,9 @@ describe('REST API v1', () => {
     const base = Date.now() - 60_000;
     const batch = ids.map((id, i) => ({ id, ts: new Date(base + i * 1000).toISOString(), type: i % 2 ? 'loan' : 'return' }));
     await client.publishAsync('kiosks/R-PAGE/events', JSON.stringify(batch), { qos: 1 });
-    await expect.poll(async () => (await t.get<{ events: unknown[] }>('/api/v1/events?kiosk=R-PAGE&limit=100')).body.events.length).toBe(25);
+    await expect
+      .poll(async () => (await t.get<{ events: unknown[] }>('/api/v1/events?kiosk=R-PAGE&limit=100')).body.events.length)
+      .toBe(25);
     const seen: string[] = [];
     let path = '/api/v1/events?kiosk=R-PAGE&limit=10&order=asc';
     for (let page = 0; page < 5; page++) {
@@ -125,14 +151,20 @@ describe('REST API v1', () => {
   });
 
   test('health names each component with a state', async () => {
-    const { status, body } = await t.get<{ status: string; components: Record<string, { state: string; detail: string }> }>('/api/v1/health');
+    const { status, body } = await t.get<{ status: string; components: Record<string, { state: string; detail: string }> }>(
+      '/api/v1/health',
+    );
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
     expect(Object.keys(body.components).sort()).toEqual(['broker', 'collector', 'store']);
   });
 
   test('a socket.io connection from a page of another origin is refused', async () => {
-    const socket = connectSocket(t.baseUrl, { transports: ['polling'], extraHeaders: { origin: 'https://evil.example' }, reconnection: false });
+    const socket = connectSocket(t.baseUrl, {
+      transports: ['polling'],
+      extraHeaders: { origin: 'https://evil.example' },
+      reconnection: false,
+    });
     try {
       const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
       expect(error).toBeInstanceOf(Error);

@@ -19,7 +19,15 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the live page at /', 
     for (const id of ['W-001', 'W-002', 'W-003']) clients.set(id, await t.connectKiosk(id, await t.provision(id)));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage();
     await page.goto(t.baseUrl);
@@ -40,17 +48,34 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the live page at /', 
 
   test('a machine coming online, then a blocking fault, change its row without a reload', async () => {
     const client = clients.get('W-002')!;
-    await client.publishAsync('kiosks/W-002/status', JSON.stringify({ state: 'online', ts: nowIso(), bootId: 'b1' }), { qos: 1, retain: true });
-    await expect.poll(() => stateOf('W-002')).toBe('online');
+    await client.publishAsync('kiosks/W-002/status', JSON.stringify({ state: 'online', ts: nowIso(), bootId: 'b1' }), {
+      qos: 1,
+      retain: true,
+    });
+    await expect.poll(() => stateOf('W-002')).toBe('in_service');
     expect(await page.locator('#count-online').textContent()).toBe('1');
-    const fault = { id: 'W-002-b1-1', ts: nowIso(), type: 'fault', faultId: 'f1', component: 'rfid_reader', code: 'RFID_TIMEOUT', severity: 'critical', blocksLending: true };
+    const fault = {
+      id: 'W-002-b1-1',
+      ts: nowIso(),
+      type: 'fault',
+      faultId: 'f1',
+      component: 'rfid_reader',
+      code: 'RFID_TIMEOUT',
+      severity: 'critical',
+      blocksLending: true,
+    };
     await client.publishAsync('kiosks/W-002/events', JSON.stringify(fault), { qos: 1 });
-    await expect.poll(() => stateOf('W-002')).toBe('faulted');
+    await expect.poll(() => stateOf('W-002')).toBe('out_of_service');
     await expect.poll(() => page.locator('tr[data-kiosk="W-002"]').textContent()).toContain('RFID_TIMEOUT');
+    await expect
+      .poll(() => page.locator('#alerts tbody tr[data-state="open"]').textContent())
+      .toContain('rfid reader: RFID_TIMEOUT');
   });
 
   test("a loan shows in the machine's and the fleet's count for today", async () => {
-    await clients.get('W-003')!.publishAsync('kiosks/W-003/events', JSON.stringify({ id: 'W-003-b1-1', ts: nowIso(), type: 'loan' }), { qos: 1 });
+    await clients
+      .get('W-003')!
+      .publishAsync('kiosks/W-003/events', JSON.stringify({ id: 'W-003-b1-1', ts: nowIso(), type: 'loan' }), { qos: 1 });
     await expect.poll(() => page.locator('#count-loans').textContent()).toBe('1');
     expect(await page.locator('tr[data-kiosk="W-003"] td').nth(6).textContent()).toBe('1');
   });

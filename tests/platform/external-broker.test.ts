@@ -63,7 +63,9 @@ describe.skipIf(!existsSync(MOSQUITTO) && !process.env.CI)('against an external 
       (await t.get<{ kiosks: { connection: string }[] }>('/api/v1/kiosks?connection=online')).body.kiosks.length;
     await expect.poll(online, { timeout: 15_000 }).toBe(5);
     await expect
-      .poll(async () => (await t.get<{ events: unknown[] }>('/api/v1/events?type=loan,return&limit=50')).body.events.length, { timeout: 15_000 })
+      .poll(async () => (await t.get<{ events: unknown[] }>('/api/v1/events?type=loan,return&limit=50')).body.events.length, {
+        timeout: 15_000,
+      })
       .toBeGreaterThan(10);
     // Acks travel back through Mosquitto: the machines' outboxes empty once the backlog is generated.
     await expect.poll(() => t.platform.simulator!.pendingCount(), { timeout: 20_000 }).toBe(0);

@@ -63,8 +63,16 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     ['invalid JSON', '{"id": "x", ', 'invalid_json'],
     ['a wrong schema', JSON.stringify({ id: 'T-001-s', ts: nowIso(), type: 'fault', component: 'rfid_reader' }), 'schema'],
     ['an unknown event type', JSON.stringify({ id: 'T-001-u', ts: nowIso(), type: 'teleport' }), 'unknown_event_type'],
-    ['a timestamp from 1970', JSON.stringify({ id: 'T-001-old', ts: '1970-01-01T00:00:00Z', type: 'loan' }), 'timestamp_out_of_range'],
-    ['a timestamp a year ahead', JSON.stringify({ id: 'T-001-future', ts: new Date(Date.now() + 365 * 86_400_000).toISOString(), type: 'return' }), 'timestamp_out_of_range'],
+    [
+      'a timestamp from 1970',
+      JSON.stringify({ id: 'T-001-old', ts: '1970-01-01T00:00:00Z', type: 'loan' }),
+      'timestamp_out_of_range',
+    ],
+    [
+      'a timestamp a year ahead',
+      JSON.stringify({ id: 'T-001-future', ts: new Date(Date.now() + 365 * 86_400_000).toISOString(), type: 'return' }),
+      'timestamp_out_of_range',
+    ],
     ['a timestamp without offset', JSON.stringify({ id: 'T-001-nooff', ts: '2026-11-22T08:00:00', type: 'return' }), 'schema'],
   ])('%s is dead-lettered with reason %s; valid events before and after are stored', async (_name, payload, reason) => {
     const before = loan('T-001');
@@ -73,7 +81,9 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     await kiosk.publishAsync('kiosks/T-001/events', JSON.stringify(before), { qos: 1 });
     await kiosk.publishAsync('kiosks/T-001/events', payload, { qos: 1 });
     await kiosk.publishAsync('kiosks/T-001/events', JSON.stringify(after), { qos: 1 });
-    await expect.poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason[reason]).toBe(countBefore + 1);
+    await expect
+      .poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason[reason])
+      .toBe(countBefore + 1);
     const dead = (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters[0]!;
     expect(dead).toMatchObject({ reason, topic: 'kiosks/T-001/events', kioskId: 'T-001' });
     expect(dead.detail.length).toBeGreaterThan(10);
@@ -88,7 +98,9 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     const closed = closedOf(big);
     big.publish('kiosks/T-BIG/events', JSON.stringify({ ...loan('T-BIG'), itemId: 'x'.repeat(300_000) }), { qos: 1 });
     await closed;
-    await expect.poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason.packet_too_large).toBe(1);
+    await expect
+      .poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason.packet_too_large)
+      .toBe(1);
     const again = await t.connectKiosk('T-BIG', token);
     const event = loan('T-BIG');
     await again.publishAsync('kiosks/T-BIG/events', JSON.stringify(event), { qos: 1 });
@@ -101,8 +113,12 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     const aClosed = closedOf(a);
     a.publish('kiosks/T-001/events', JSON.stringify(loan('T-001')), { qos: 1 });
     await aClosed;
-    await expect.poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason.publish_not_allowed).toBe(1);
-    const dead = (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters.find((d) => d.reason === 'publish_not_allowed');
+    await expect
+      .poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason.publish_not_allowed)
+      .toBe(1);
+    const dead = (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters.find(
+      (d) => d.reason === 'publish_not_allowed',
+    );
     expect(dead?.topic).toBe('kiosks/T-001/events');
     expect(kiosk.connected).toBe(true);
     const event = loan('T-001');
@@ -121,7 +137,9 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
   test('a socket.io client gets a snapshot, then a pushed update for a new event', async () => {
     const socket: Socket = connectSocket(t.baseUrl, { transports: ['websocket'] });
     try {
-      const snapshot = await new Promise<{ kiosks: { id: string; connection: string }[] }>((resolve) => socket.once('snapshot', resolve));
+      const snapshot = await new Promise<{ kiosks: { id: string; connection: string }[] }>((resolve) =>
+        socket.once('snapshot', resolve),
+      );
       expect(snapshot.kiosks.find((k) => k.id === 'T-001')?.connection).toBe('unknown');
       const pushed = new Promise<{ id: string }[]>((resolve) => {
         socket.on('events', (events: { id: string }[]) => {
@@ -140,9 +158,17 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     const token = await t.provision('T-LWT');
     const bootId = 'boot-1';
     const client = await t.connectKiosk('T-LWT', token, {
-      will: { topic: 'kiosks/T-LWT/status', payload: Buffer.from(JSON.stringify({ state: 'offline', ts: nowIso(), bootId })), qos: 1, retain: true },
+      will: {
+        topic: 'kiosks/T-LWT/status',
+        payload: Buffer.from(JSON.stringify({ state: 'offline', ts: nowIso(), bootId })),
+        qos: 1,
+        retain: true,
+      },
     });
-    await client.publishAsync('kiosks/T-LWT/status', JSON.stringify({ state: 'online', ts: nowIso(), bootId }), { qos: 1, retain: true });
+    await client.publishAsync('kiosks/T-LWT/status', JSON.stringify({ state: 'online', ts: nowIso(), bootId }), {
+      qos: 1,
+      retain: true,
+    });
     const connection = async () => (await t.get<{ kiosk: { connection: string } }>('/api/v1/kiosks/T-LWT')).body.kiosk.connection;
     await expect.poll(connection).toBe('online');
     (client as unknown as { stream: { destroy(): void } }).stream.destroy();

@@ -21,7 +21,24 @@ describe.skipIf(!hasMosquittoClients && !process.env.CI)('a client nobody here w
     const token = await t.provision('MQ-001');
     const port = new URL(t.mqttUrl).port;
     const event = { id: 'MQ-001-boot1-1', ts: new Date().toISOString(), type: 'return', itemId: 'B000123' };
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', 'MQ-001', '-u', 'MQ-001', '-P', token, '-q', '1', '-t', 'kiosks/MQ-001/events', '-m', JSON.stringify(event)]);
+    await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-i',
+      'MQ-001',
+      '-u',
+      'MQ-001',
+      '-P',
+      token,
+      '-q',
+      '1',
+      '-t',
+      'kiosks/MQ-001/events',
+      '-m',
+      JSON.stringify(event),
+    ]);
     await expect
       .poll(async () => (await t.get<{ events: { id: string }[] }>('/api/v1/events?kiosk=MQ-001')).body.events.map((e) => e.id))
       .toEqual([event.id]);
@@ -32,7 +49,24 @@ describe.skipIf(!hasMosquittoClients && !process.env.CI)('a client nobody here w
     const port = new URL(t.mqttUrl).port;
     const event = { id: 'MQ-002-boot1-1', ts: new Date().toISOString(), type: 'loan' };
     await expect(
-      run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', 'MQ-002', '-u', 'MQ-002', '-P', 'wrong', '-q', '1', '-t', 'kiosks/MQ-002/events', '-m', JSON.stringify(event)]),
+      run('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-i',
+        'MQ-002',
+        '-u',
+        'MQ-002',
+        '-P',
+        'wrong',
+        '-q',
+        '1',
+        '-t',
+        'kiosks/MQ-002/events',
+        '-m',
+        JSON.stringify(event),
+      ]),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/not authori[sz]ed|bad user name or password/i) });
     expect((await t.get<{ events: unknown[] }>('/api/v1/events?kiosk=MQ-002')).body.events).toEqual([]);
   });

@@ -29,7 +29,9 @@ describe('npm start in miniature: embedded broker, collector, dashboard and a si
     await expect.poll(() => sim.machines.every((m) => m.generatedUntilMs() >= caughtUpAt), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => sim.pendingCount(), { timeout: 20_000 }).toBe(0);
     await expect
-      .poll(async () => (await t.get<{ events: unknown[] }>('/api/v1/events?type=loan,return&limit=10000')).body.events.length, { timeout: 10_000 })
+      .poll(async () => (await t.get<{ events: unknown[] }>('/api/v1/events?type=loan,return&limit=10000')).body.events.length, {
+        timeout: 10_000,
+      })
       .toBeGreaterThan(0);
     const { body } = await t.get<{ events: { id: string }[] }>('/api/v1/events?type=loan,return&limit=10000');
     const ids = body.events.map((e) => e.id);

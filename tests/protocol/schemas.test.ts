@@ -50,7 +50,11 @@ describe('payload schemas accept what a machine or the collector may send', () =
     { name: 'status in UTC', schema: statusSchema, payload: { state: 'offline', ts: '2026-11-22T00:30:00Z' } },
     { name: 'ts with milliseconds', schema: statusSchema, payload: { state: 'online', ts: '2026-11-22T08:30:00.123+08:00' } },
     { name: 'loan without item id', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'loan' } },
-    { name: 'event id as a UUID', schema: kioskEventSchema, payload: { id: '0b6e1c0e-3f55-4f7e-9f7a-1d2f3a4b5c6d', ts: TS, type: 'return' } },
+    {
+      name: 'event id as a UUID',
+      schema: kioskEventSchema,
+      payload: { id: '0b6e1c0e-3f55-4f7e-9f7a-1d2f3a4b5c6d', ts: TS, type: 'return' },
+    },
     { name: 'event id with . and :', schema: kioskEventSchema, payload: { id: 'CY-001:boot.1:7', ts: TS, type: 'return' } },
     { name: 'event id of 128 characters', schema: kioskEventSchema, payload: { id: 'e'.repeat(128), ts: TS, type: 'loan' } },
     { name: 'events payload as a single event', schema: eventsPayloadSchema, payload: loan(1) },
@@ -61,14 +65,22 @@ describe('payload schemas accept what a machine or the collector may send', () =
       payload: Array.from({ length: MAX_EVENTS_PER_MESSAGE }, (_, i) => loan(i)),
     },
     { name: 'telemetry with only ts', schema: telemetrySchema, payload: { ts: TS } },
-    { name: 'telemetry at its bounds', schema: telemetrySchema, payload: { ts: TS, temperatureC: -50, binFillPercent: 100, paperPercent: 0, booksAvailable: 0, signalDbm: -150 } },
+    {
+      name: 'telemetry at its bounds',
+      schema: telemetrySchema,
+      payload: { ts: TS, temperatureC: -50, binFillPercent: 100, paperPercent: 0, booksAvailable: 0, signalDbm: -150 },
+    },
     ...(['pause', 'resume', 'withdraw', 'reboot'] as const).map((type) => ({
       name: `command ${type}`,
       schema: commandSchema as z.ZodType,
       payload: { id: 'cmd-1', type, reason: 'test', by: 'operator-li', ts: TS },
     })),
     { name: 'ack without rejected', schema: ackSchema, payload: { stored: ['CY-001-boot1-1'] } },
-    { name: 'ack of nothing stored', schema: ackSchema, payload: { stored: [], rejected: [{ id: 'not a valid id', reason: 'bad id' }] } },
+    {
+      name: 'ack of nothing stored',
+      schema: ackSchema,
+      payload: { stored: [], rejected: [{ id: 'not a valid id', reason: 'bad id' }] },
+    },
   ];
 
   test.each(valid)('accepts $name', ({ schema, payload }) => {
@@ -103,22 +115,54 @@ describe('payload schemas reject what the contract forbids', () => {
     { name: 'an unknown event type', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'door_opened' } },
     { name: 'an event without type', schema: kioskEventSchema, payload: { id: 'a', ts: TS } },
     { name: 'a loan with a readerId', schema: kioskEventSchema, payload: { ...loan(1), readerId: 'R998877' } },
-    { name: 'a return with a readerCard', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'return', readerCard: '0001234' } },
+    {
+      name: 'a return with a readerCard',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'return', readerCard: '0001234' },
+    },
     { name: 'a loan with a reader name', schema: kioskEventSchema, payload: { ...loan(1), readerName: 'Wang' } },
-    { name: 'a reservation with a reader phone', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'reservation_delivered', reservationId: 'R1', phone: '13800000000' } },
-    { name: 'a fault without severity', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'fault', faultId: 'f', component: 'door', code: 'X' } },
-    { name: 'a fault with an unknown component', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'fault', faultId: 'f', component: 'coffee', code: 'X', severity: 'minor' } },
-    { name: 'a fault with an unknown severity', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'fault', faultId: 'f', component: 'door', code: 'X', severity: 'high' } },
+    {
+      name: 'a reservation with a reader phone',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'reservation_delivered', reservationId: 'R1', phone: '13800000000' },
+    },
+    {
+      name: 'a fault without severity',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'fault', faultId: 'f', component: 'door', code: 'X' },
+    },
+    {
+      name: 'a fault with an unknown component',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'fault', faultId: 'f', component: 'coffee', code: 'X', severity: 'minor' },
+    },
+    {
+      name: 'a fault with an unknown severity',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'fault', faultId: 'f', component: 'door', code: 'X', severity: 'high' },
+    },
     { name: 'a fault_cleared without faultId', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'fault_cleared' } },
-    { name: 'an inspection with an unknown result', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'inspection', inspector: 'c', result: 'maybe' } },
-    { name: 'a command_ack without commandId', schema: kioskEventSchema, payload: { id: 'a', ts: TS, type: 'command_ack', result: 'done' } },
+    {
+      name: 'an inspection with an unknown result',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'inspection', inspector: 'c', result: 'maybe' },
+    },
+    {
+      name: 'a command_ack without commandId',
+      schema: kioskEventSchema,
+      payload: { id: 'a', ts: TS, type: 'command_ack', result: 'done' },
+    },
     { name: 'an empty events array', schema: eventsPayloadSchema, payload: [] },
     {
       name: `an events array of ${MAX_EVENTS_PER_MESSAGE + 1}`,
       schema: eventsPayloadSchema,
       payload: Array.from({ length: MAX_EVENTS_PER_MESSAGE + 1 }, (_, i) => loan(i)),
     },
-    { name: 'an events array with one bad element', schema: eventsPayloadSchema, payload: [loan(1), { ...loan(2), readerId: 'R1' }] },
+    {
+      name: 'an events array with one bad element',
+      schema: eventsPayloadSchema,
+      payload: [loan(1), { ...loan(2), readerId: 'R1' }],
+    },
     { name: 'a status with an unknown state', schema: statusSchema, payload: { state: 'paused', ts: TS } },
     { name: 'a status with a readerId', schema: statusSchema, payload: { state: 'online', ts: TS, readerId: 'R1' } },
     { name: 'a status without ts', schema: statusSchema, payload: { state: 'online' } },
@@ -128,7 +172,11 @@ describe('payload schemas reject what the contract forbids', () => {
     { name: 'telemetry with a fractional book count', schema: telemetrySchema, payload: { ts: TS, booksAvailable: 1.5 } },
     { name: 'telemetry with a positive dBm', schema: telemetrySchema, payload: { ts: TS, signalDbm: 3 } },
     { name: 'telemetry without ts', schema: telemetrySchema, payload: { paperPercent: 50 } },
-    { name: 'a command of an unknown type', schema: commandSchema, payload: { id: 'c', type: 'explode', reason: 'r', by: 'o', ts: TS } },
+    {
+      name: 'a command of an unknown type',
+      schema: commandSchema,
+      payload: { id: 'c', type: 'explode', reason: 'r', by: 'o', ts: TS },
+    },
     { name: 'a command without reason', schema: commandSchema, payload: { id: 'c', type: 'pause', by: 'o', ts: TS } },
     { name: 'an ack without stored', schema: ackSchema, payload: { rejected: [] } },
     { name: 'an ack with an unknown key', schema: ackSchema, payload: { stored: [], kioskId: 'CY-001' } },
@@ -144,9 +192,7 @@ describe('payload schemas reject what the contract forbids', () => {
 describe('topics', () => {
   const roots = ['kiosks', 'city/libs', 'a/b/c'];
   const ids = ['CY-001', 'a', 'A_b-9', 'x'.repeat(64)];
-  const roundTrips = roots.flatMap((root) =>
-    CHANNELS.flatMap((channel) => ids.map((kioskId) => ({ root, channel, kioskId }))),
-  );
+  const roundTrips = roots.flatMap((root) => CHANNELS.flatMap((channel) => ids.map((kioskId) => ({ root, channel, kioskId }))));
 
   test.each(roundTrips)('$root: $kioskId/$channel formats and parses back', ({ root, channel, kioskId }) => {
     const topics = createTopics(root);
@@ -194,12 +240,9 @@ describe('topics', () => {
     expect(createTopics(root).parse(topic)).toEqual({ ok: false, reason });
   });
 
-  test.each(['', ' ', 'CY 001', 'CY/001', 'CY+', 'CY#', 'CY.001', 'x'.repeat(65), 'ÄÖ'])(
-    'kiosk id %j is refused',
-    (id) => {
-      expect(kioskIdSchema.safeParse(id).success).toBe(false);
-    },
-  );
+  test.each(['', ' ', 'CY 001', 'CY/001', 'CY+', 'CY#', 'CY.001', 'x'.repeat(65), 'ÄÖ'])('kiosk id %j is refused', (id) => {
+    expect(kioskIdSchema.safeParse(id).success).toBe(false);
+  });
 
   test.each(['', '/', 'a/', '/a', 'a//b', 'a/+/b', 'a/#', 'a b', '$SYS'])('topic root %j is refused', (root) => {
     expect(() => createTopics(root)).toThrow();
@@ -253,7 +296,10 @@ describe('published JSON Schema and AsyncAPI documents', () => {
     ({ channel, action, qos, retain }) => {
       const doc = buildAsyncApiDocument() as {
         channels: Record<string, { address: string; parameters: Record<string, unknown> }>;
-        operations: Record<string, { action: string; channel: { $ref: string }; bindings: { mqtt: { qos: number; retain: boolean } } }>;
+        operations: Record<
+          string,
+          { action: string; channel: { $ref: string }; bindings: { mqtt: { qos: number; retain: boolean } } }
+        >;
       };
       expect(doc.channels[channel]?.address).toBe(`kiosks/{kioskId}/${channel}`);
       expect(Object.keys(doc.channels[channel]?.parameters ?? {})).toEqual(['kioskId']);

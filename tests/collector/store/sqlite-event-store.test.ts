@@ -103,7 +103,7 @@ describe('SQLite event store', () => {
     }
   });
 
-  test('counts come from the daily rollup, not from scanning the events', async () => {
+  test('counts come from the rollups, not from scanning the events', async () => {
     const store = open();
     await store.append([loan('e-1', '2023-03-01T08:00:00Z'), loan('e-2', '2023-03-02T08:00:00Z')]);
     await store.close();
@@ -114,6 +114,27 @@ describe('SQLite event store', () => {
     const reopened = open();
     expect(await reopened.readEvents({})).toEqual([]);
     expect(await reopened.countByPeriod(MARCH)).toEqual([{ period: '2023-03', type: 'loan', count: 2 }]);
+  });
+
+  test('a file of schema version 1 gains the monthly rollup, backfilled from the daily one', async () => {
+    const store = open();
+    await store.append([
+      loan('e-1', '2023-02-28T23:30:00+08:00'),
+      loan('e-2', '2023-03-01T00:30:00+08:00'),
+      loan('e-3', '2023-03-31T08:00:00Z', 'CY-002'),
+    ]);
+    await store.close();
+    const db = new Database(file);
+    db.exec('DROP TABLE monthly_counts');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const reopened = open();
+    expect(await reopened.countByPeriod({ ...MARCH, fromDay: '2023-02-01', byKiosk: true })).toEqual([
+      { period: '2023-02', kioskId: 'CY-001', type: 'loan', count: 1 },
+      { period: '2023-03', kioskId: 'CY-001', type: 'loan', count: 1 },
+      { period: '2023-03', kioskId: 'CY-002', type: 'loan', count: 1 },
+    ]);
   });
 
   test('a batch that fails to write stores none of its events and keeps the SQLite error as cause', async () => {
