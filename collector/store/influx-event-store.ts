@@ -26,7 +26,16 @@ import {
   telemetryOfRow,
 } from './influx-schema.js';
 import { readInWindows } from './influx-windows.js';
-import type { StoreErrorCode } from './sqlite-event-store.js';
+import {
+  checkInteger,
+  DEAD_LETTER_LIMIT,
+  EVENT_LIMIT,
+  invalidQuery,
+  LOCAL_DAY,
+  resolveLimit,
+  type StoreErrorCode,
+  TELEMETRY_LIMIT,
+} from './store-error.js';
 
 export { InfluxStoreError } from './influx-http.js';
 export type { InfluxConnection } from './influx-http.js';
@@ -54,10 +63,6 @@ const DEFAULTS = {
   dedupeWindowMs: 48 * 3_600_000,
 } as const;
 
-const EVENT_LIMIT = { byDefault: 1000, max: 10_000 };
-const TELEMETRY_LIMIT = { byDefault: 1000, max: 10_000 };
-const DEAD_LETTER_LIMIT = { byDefault: 100, max: 1000 };
-const LOCAL_DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** A dead letter's seq is its arrival time in microseconds: below 2^53 until the year 2255. */
 const MAX_SEQ_RECEIVED_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
@@ -173,7 +178,7 @@ export function createInfluxEventStore(options: InfluxEventStoreOptions): EventS
       run('STORE_READ_FAILED', 'count events', async () => {
         const startMs = clampTime(startOfLocalDay(calendar, query.fromDay, 'fromDay'));
         const stopMs = clampTime(startOfLocalDay(calendar, query.toDay, 'toDay'));
-        if (query.granularity !== 'day' && query.granularity !== 'month') invalid('granularity must be day or month');
+        if (query.granularity !== 'day' && query.granularity !== 'month') invalidQuery('granularity must be day or month');
         if (query.kioskIds?.length === 0 || query.types?.length === 0 || startMs >= stopMs) return [];
         const byKiosk = query.byKiosk === true;
         const window = {
@@ -308,23 +313,8 @@ function openCalendar(timeZone: string): Calendar {
 
 function startOfLocalDay(calendar: Calendar, day: string, name: string): number {
   const startMs = LOCAL_DAY.test(day) ? calendar.startOfDay(day) : Number.NaN;
-  if (Number.isNaN(startMs)) invalid(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  if (Number.isNaN(startMs)) invalidQuery(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
   return startMs;
 }
 
 const clampTime = (ms: number): number => Math.min(MAX_TIME_MS, Math.max(MIN_TIME_MS, ms));
-
-function resolveLimit(limit: number | undefined, bounds: { byDefault: number; max: number }): number {
-  if (limit === undefined) return bounds.byDefault;
-  if (!Number.isInteger(limit) || limit < 1) invalid(`limit must be a positive integer, got ${limit}`);
-  return Math.min(limit, bounds.max);
-}
-
-function checkInteger(value: number | undefined, name: string): number | undefined {
-  if (value !== undefined && !Number.isSafeInteger(value)) invalid(`${name} must be an integer, got ${value}`);
-  return value;
-}
-
-function invalid(message: string): never {
-  throw new InfluxStoreError('STORE_INVALID_QUERY', message);
-}

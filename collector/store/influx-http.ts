@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
 import type { FluxRow } from './influx-schema.js';
-import type { StoreErrorCode } from './sqlite-event-store.js';
+import { StoreError, type StoreErrorCode } from './store-error.js';
 
 /** Where the store's bucket is and how to reach it. */
 export interface InfluxConnection {
@@ -37,8 +37,7 @@ export interface InfluxHttpOptions {
  * HTTP status InfluxDB answered, if it answered; `unwrittenPoints` counts the points a failed
  * write left unwritten (the caller still holds them); `retryAfterMs` is InfluxDB's Retry-After.
  */
-export class InfluxStoreError extends Error {
-  readonly code: StoreErrorCode;
+export class InfluxStoreError extends StoreError {
   readonly status: number | undefined;
   readonly unwrittenPoints: number | undefined;
   readonly retryAfterMs: number | undefined;
@@ -48,9 +47,7 @@ export class InfluxStoreError extends Error {
     message: string,
     details: { cause?: unknown; status?: number; unwrittenPoints?: number; retryAfterMs?: number } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'StoreError';
-    this.code = code;
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.status = details.status;
     this.unwrittenPoints = details.unwrittenPoints;
     this.retryAfterMs = details.retryAfterMs;

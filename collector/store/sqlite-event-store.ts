@@ -13,6 +13,17 @@ import type {
   TelemetryRecord,
 } from './event-store.js';
 import { migrate } from './sqlite-schema.js';
+import {
+  checkInteger,
+  DEAD_LETTER_LIMIT,
+  EVENT_LIMIT,
+  invalidQuery,
+  LOCAL_DAY,
+  resolveLimit,
+  StoreError,
+  type StoreErrorCode,
+  TELEMETRY_LIMIT,
+} from './store-error.js';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; missing parent directories are created. `:memory:` for tests. */
@@ -26,32 +37,8 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
-/** Stable codes of the errors the store throws; the SQLite error, if any, is the `cause`. */
-export type StoreErrorCode =
-  | 'STORE_OPEN_FAILED'
-  | 'STORE_TIME_ZONE_MISMATCH'
-  | 'STORE_WRITE_FAILED'
-  | 'STORE_READ_FAILED'
-  | 'STORE_INVALID_QUERY'
-  | 'STORE_CLOSED'
-  | 'STORE_CLOSE_FAILED';
-
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.code = code;
-  }
-}
-
-const EVENT_LIMIT = { byDefault: 1000, max: 10_000 };
-const TELEMETRY_LIMIT = { byDefault: 1000, max: 10_000 };
-const DEAD_LETTER_LIMIT = { byDefault: 100, max: 1000 };
 /** How long a write waits for another connection's lock (a backup, a second process). */
 const BUSY_TIMEOUT_MS = 5000;
-const LOCAL_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 interface EventRow {
   id: string;
@@ -357,9 +344,9 @@ function planCount(query: CountQuery): ReadPlan | undefined {
     ['fromDay', query.fromDay],
     ['toDay', query.toDay],
   ] as const) {
-    if (!LOCAL_DAY.test(day)) invalid(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
+    if (!LOCAL_DAY.test(day)) invalidQuery(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
   }
-  if (query.granularity !== 'day' && query.granularity !== 'month') invalid('granularity must be day or month');
+  if (query.granularity !== 'day' && query.granularity !== 'month') invalidQuery('granularity must be day or month');
   // Whole months come from the monthly rollup; a range cutting a month needs the daily one.
   const isWholeMonths = query.granularity === 'month' && query.fromDay.endsWith('-01') && query.toDay.endsWith('-01');
   const rollup = isWholeMonths
@@ -405,21 +392,6 @@ function filterClause(
   return { clause: `${column} IN (SELECT value FROM json_each(@${name}))`, params: { [name]: JSON.stringify(values) } };
 }
 
-function resolveLimit(limit: number | undefined, bounds: { byDefault: number; max: number }): number {
-  if (limit === undefined) return bounds.byDefault;
-  if (!Number.isInteger(limit) || limit < 1) invalid(`limit must be a positive integer, got ${limit}`);
-  return Math.min(limit, bounds.max);
-}
-
-function checkInteger(value: number | undefined, name: string): number | undefined {
-  if (value !== undefined && !Number.isSafeInteger(value)) invalid(`${name} must be an integer, got ${value}`);
-  return value;
-}
-
-function invalid(message: string): never {
-  throw new StoreError('STORE_INVALID_QUERY', message);
-}
-
 function toEventRecord(row: EventRow): EventRecord {
   return {
     id: row.id,
@@ -443,3 +415,5 @@ function toStoredDeadLetter(row: DeadLetterRow): StoredDeadLetter {
     payloadExcerpt: row.payload_excerpt,
   };
 }
+
+export { StoreError, type StoreErrorCode } from './store-error.js';

@@ -1,0 +1,40 @@
+/** Stable codes of the errors every EventStore adapter throws; the underlying error is the `cause`. */
+export type StoreErrorCode =
+  | 'STORE_OPEN_FAILED'
+  | 'STORE_TIME_ZONE_MISMATCH'
+  | 'STORE_WRITE_FAILED'
+  | 'STORE_READ_FAILED'
+  | 'STORE_INVALID_QUERY'
+  | 'STORE_CLOSED'
+  | 'STORE_CLOSE_FAILED';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+/** Page sizes every adapter applies: the default when none is asked, and the most it returns. */
+export const EVENT_LIMIT = Object.freeze({ byDefault: 1000, max: 10_000 });
+export const TELEMETRY_LIMIT = Object.freeze({ byDefault: 1000, max: 10_000 });
+export const DEAD_LETTER_LIMIT = Object.freeze({ byDefault: 100, max: 1000 });
+export const LOCAL_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export function invalidQuery(message: string): never {
+  throw new StoreError('STORE_INVALID_QUERY', message);
+}
+
+export function resolveLimit(limit: number | undefined, bounds: { byDefault: number; max: number }): number {
+  if (limit === undefined) return bounds.byDefault;
+  if (!Number.isInteger(limit) || limit < 1) invalidQuery(`limit must be a positive integer, got ${limit}`);
+  return Math.min(limit, bounds.max);
+}
+
+export function checkInteger(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && !Number.isSafeInteger(value)) invalidQuery(`${name} must be an integer, got ${value}`);
+  return value;
+}
