@@ -415,5 +415,3 @@ function toStoredDeadLetter(row: DeadLetterRow): StoredDeadLetter {
     payloadExcerpt: row.payload_excerpt,
   };
 }
-
-export { StoreError, type StoreErrorCode } from './store-error.js';
