@@ -10,7 +10,13 @@
  *
  *   npm run bench -- [--machines 200] [--window 20[,50,…]] [--batch 50] [--batch-window 100]
  *                    [--rate 2000] [--warmup 3] [--duration 15] [--scenarios single,batch,rate]
- *                    [--repeat 1] [--synchronous FULL] [--profile] [--write]
+ *                    [--repeat 1] [--synchronous FULL] [--profile] [--write] [--floor N] [--live-rate 1000]
+ *                    [--cli-messages 200000] [--replay-year 2023]
+ *
+ * Scenarios beyond the platform's own: `mosquitto` / `mosquitto-batch` (the platform with Debian's
+ * Mosquitto as its broker), `wire` (Mosquitto + a bare echo subscriber: the wire limit, round trip),
+ * `wire-cli` (mosquitto_pub -l → mosquitto_sub, one way), `live` (publish → socket.io push), and
+ * `replay` (kiosk-fleet replay --year, bench/replay.ts). `npm run bench:smoke` is the CI floor.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,7 +33,9 @@ import type { IngestStats } from '../collector/ingest.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import { parseConfig } from '../config/config.js';
 import type { GeneratorMessage, GeneratorResult, LoadShape, MachineCredentials, RunCommand } from './ipc.js';
+import { type CliWireResult, type EchoStats, runCliWire, startEchoCollector, startMosquitto } from './mosquitto.js';
 import { formatProfile, PlatformProfiler, type ProfileSummary } from './profile.js';
+import { type ReplayBenchResult, runReplayBench } from './replay.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
@@ -35,7 +43,7 @@ const DOC = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 const RESULTS_BEGIN = '<!-- bench:results:begin -->';
 const RESULTS_END = '<!-- bench:results:end -->';
 
-const SCENARIO_NAMES = ['single', 'batch', 'rate'] as const;
+const SCENARIO_NAMES = ['single', 'batch', 'rate', 'mosquitto', 'mosquitto-batch', 'wire', 'wire-cli', 'live', 'replay'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 interface Options {
@@ -53,12 +61,23 @@ interface Options {
   synchronous: 'FULL' | 'NORMAL';
   profile: boolean;
   write: boolean;
+  /** Exit 1 if a one-event-per-message saturated scenario acks fewer events/s (the CI smoke bench). */
+  floor: number;
+  liveRate: number;
+  cliMessages: number;
+  replayYear: number;
 }
 
 interface Scenario {
   name: ScenarioName;
   title: string;
   load: LoadShape;
+  /** The MQTT broker: the platform's embedded aedes, or Debian's Mosquitto (`MQTT_URL`). */
+  broker: 'embedded' | 'mosquitto';
+  /** Who answers the events: the platform's collector, or a bare echo subscriber (the wire limit). */
+  collector: 'platform' | 'echo';
+  /** Connect a socket.io client to the dashboard and measure publish → `events` push. */
+  live: boolean;
 }
 
 interface PlatformWindow {
@@ -70,6 +89,8 @@ interface PlatformWindow {
   storedPerSecond: number;
   messagesInPerSecond: number;
   acksSentPerSecond: number;
+  /** Mosquitto's own CPU over the window, when it is the broker. */
+  brokerCpuCores: number | null;
   /** From /proc/self/io (Linux), per event stored: syscalls and bytes handed to the disk. */
   io: { readSyscallsPerEvent: number; writeSyscallsPerEvent: number; diskBytesPerEvent: number } | null;
 }
@@ -127,6 +148,10 @@ function parseOptions(argv: string[]): Options {
       synchronous: { type: 'string', default: 'FULL' },
       profile: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
+      floor: { type: 'string', default: '0' },
+      'live-rate': { type: 'string', default: '1000' },
+      'cli-messages': { type: 'string', default: '200000' },
+      'replay-year': { type: 'string', default: '2023' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -143,11 +168,15 @@ function parseOptions(argv: string[]): Options {
         '  --warmup S          seconds before measuring (3)',
         '  --duration S        seconds measured (15)',
         '  --drain-timeout S   most seconds to wait for the last acks (60)',
-        '  --scenarios LIST    any of single,batch,rate (all)',
+        `  --scenarios LIST    any of ${SCENARIO_NAMES.join(',')} (all)`,
         '  --repeat N          run every scenario N times (1)',
         '  --synchronous MODE  SQLITE_SYNCHRONOUS of the platform: FULL (default) or NORMAL',
         '  --profile           sample the platform CPU during each window; print where the time goes',
         '  --write             replace the results section of docs/benchmarks.md',
+        '  --floor N           exit 1 if a one-event-per-message saturated run acks fewer events/s (0: off)',
+        '  --live-rate N       events/s of the live-latency scenario (1000)',
+        '  --cli-messages N    messages of the mosquitto_pub → mosquitto_sub run (200000)',
+        '  --replay-year YYYY  year of the replay scenario (2023), 70 reference machines',
         '',
       ].join('\n'),
     );
@@ -179,6 +208,10 @@ function parseOptions(argv: string[]): Options {
     synchronous: values.synchronous,
     profile: values.profile ?? false,
     write: values.write ?? false,
+    floor: int('floor', values.floor, 0, 10_000_000),
+    liveRate: int('live-rate', values['live-rate'], 1, 100_000),
+    cliMessages: int('cli-messages', values['cli-messages'], 1, 10_000_000),
+    replayYear: int('replay-year', values['replay-year'], 2000, 2100),
   };
   // The collector holds at most 100,000 events in memory and sheds (does not ack) beyond that.
   for (const [name, inFlight] of [
@@ -194,29 +227,48 @@ function parseOptions(argv: string[]): Options {
 }
 
 function scenariosOf(options: Options): Scenario[] {
-  const all: Record<ScenarioName, Scenario[]> = {
-    single: options.windows.map((window) => ({
-      name: 'single',
-      title:
-        options.windows.length > 1 ? `one event per message, saturated, window ${window}` : 'one event per message, saturated',
-      load: { kind: 'closed', eventsPerMessage: 1, window },
-    })),
-    batch: [
-      {
-        name: 'batch',
-        title: `${options.batch} events per message, saturated`,
-        load: { kind: 'closed', eventsPerMessage: options.batch, window: options.batchWindow },
-      },
-    ],
+  const aedes = { broker: 'embedded', collector: 'platform', live: false } as const;
+  const mosquitto = { broker: 'mosquitto', collector: 'platform', live: false } as const;
+  const singles = (prefix: string) =>
+    options.windows.map((window) => ({
+      title: `${prefix}one event per message, saturated${options.windows.length > 1 ? `, window ${window}` : ''}`,
+      load: { kind: 'closed', eventsPerMessage: 1, window } as const,
+    }));
+  const batch = { kind: 'closed', eventsPerMessage: options.batch, window: options.batchWindow } as const;
+  const all: Record<Exclude<ScenarioName, 'wire-cli' | 'replay'>, Scenario[]> = {
+    single: singles('').map((s) => ({ name: 'single', ...aedes, ...s })),
+    batch: [{ name: 'batch', ...aedes, title: `${options.batch} events per message, saturated`, load: batch }],
     rate: [
       {
         name: 'rate',
+        ...aedes,
         title: `one event per message, fixed ${options.rate.toLocaleString('en')} ev/s`,
         load: { kind: 'open', eventsPerMessage: 1, ratePerSecond: options.rate, maxUnackedPerMachine: 1000 },
       },
     ],
+    mosquitto: singles('Mosquitto: ').map((s) => ({ name: 'mosquitto', ...mosquitto, ...s })),
+    'mosquitto-batch': [
+      { name: 'mosquitto-batch', ...mosquitto, title: `Mosquitto: ${options.batch} events per message, saturated`, load: batch },
+    ],
+    wire: singles('wire limit (Mosquitto + echo): ').map((s) => ({
+      name: 'wire',
+      broker: 'mosquitto',
+      collector: 'echo',
+      live: false,
+      ...s,
+    })),
+    live: [
+      {
+        name: 'live',
+        broker: 'embedded',
+        collector: 'platform',
+        live: true,
+        title: `live: one event per message, fixed ${options.liveRate.toLocaleString('en')} ev/s, socket.io client`,
+        load: { kind: 'open', eventsPerMessage: 1, ratePerSecond: options.liveRate, maxUnackedPerMachine: 1000 },
+      },
+    ],
   };
-  return options.scenarios.flatMap((name) => all[name]);
+  return options.scenarios.flatMap((name) => (name === 'wire-cli' || name === 'replay' ? [] : all[name]));
 }
 
 /** The machines, registered in the data directory's registry before the platform starts. */
@@ -266,8 +318,36 @@ async function countStored(file: string, timeZone: string): Promise<{ byStore: n
   }
 }
 
+/** What the benchmark reads of the collector: the platform's ingest, or the echo's counters. */
+interface IngestView {
+  stats(): IngestStats;
+  drain(): Promise<void>;
+}
+
+function echoIngest(echo: { stats(): EchoStats }): IngestView {
+  return {
+    stats: () => ({
+      ...echo.stats(),
+      duplicates: 0,
+      telemetryStored: 0,
+      deadLetters: 0,
+      rejectedByReason: {},
+      shed: 0,
+      storeErrors: 0,
+      queuedEvents: 0,
+      lastStoreError: null,
+      spooled: 0,
+      spoolDepth: 0,
+      spoolDropped: 0,
+      lastStoredMs: null,
+    }),
+    drain: async () => {},
+  };
+}
+
 async function runScenario(scenario: Scenario, run: number, options: Options): Promise<RunResult> {
   const dataDir = await mkdtemp(join(os.tmpdir(), 'kiosk-fleet-bench-'));
+  const mosquitto = scenario.broker === 'mosquitto' ? await startMosquitto() : null;
   const config = parseConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -277,13 +357,32 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
     SIM_KIOSKS: '0',
     LOG_LEVEL: 'silent',
     SQLITE_SYNCHRONOUS: options.synchronous,
+    ...(mosquitto ? { MQTT_URL: mosquitto.url } : {}),
   });
-  let platform: RunningPlatform | null = null;
+  let platform: { stop(): Promise<void> } | null = null;
   try {
     const machines = provisionMachines(dataDir, config, options.machines);
-    const running = await startPlatform(config, createLogger(config.LOG_LEVEL));
-    platform = running;
-    const { ingest } = running.collector;
+    let ingest: IngestView;
+    let mqttUrl: string;
+    let liveUrl: string | undefined;
+    let stopCollector: () => Promise<void>;
+    if (scenario.collector === 'echo') {
+      if (!mosquitto) throw new Error('the echo collector needs Mosquitto');
+      const echo = await startEchoCollector(mosquitto.url, config.TOPIC_ROOT);
+      platform = echo;
+      stopCollector = () => echo.stop();
+      ingest = echoIngest(echo);
+      mqttUrl = mosquitto.url;
+    } else {
+      const running: RunningPlatform = await startPlatform(config, createLogger(config.LOG_LEVEL));
+      platform = running;
+      stopCollector = () => running.stop();
+      ingest = running.collector.ingest;
+      mqttUrl = running.mqttUrl;
+      if (scenario.live) liveUrl = `http://127.0.0.1:${running.dashboard.port}`;
+    }
+    let brokerCpuAtStart = Number.NaN;
+    let brokerCpuCores: number | null = null;
 
     const generator = fork(GENERATOR, [], {
       cwd: PROJECT_ROOT,
@@ -326,6 +425,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
               ingest: ingest.stats(),
               io: ioCounters(),
             };
+            if (mosquitto) void mosquitto.cpu().then((c) => (brokerCpuAtStart = c));
             rssPeak = process.memoryUsage.rss();
             sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 250);
             if (options.profile) {
@@ -342,6 +442,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
             const stored = now.eventsStored - atStart.ingest.eventsStored;
             if (sampler) clearInterval(sampler);
             rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+            if (mosquitto) void mosquitto.cpu().then((c) => (brokerCpuCores = (c - brokerCpuAtStart) / seconds));
             window = {
               seconds,
               cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
@@ -350,6 +451,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
               storedPerSecond: stored / seconds,
               messagesInPerSecond: (now.messagesIn - atStart.ingest.messagesIn) / seconds,
               acksSentPerSecond: (now.acksSent - atStart.ingest.acksSent) / seconds,
+              brokerCpuCores: null,
               io:
                 io && atStart.io && stored > 0
                   ? {
@@ -373,7 +475,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
       void exited.then((code) => reject(new Error(`load generator exited (${code}) before reporting`)));
       const command: RunCommand = {
         type: 'run',
-        mqttUrl: running.mqttUrl,
+        mqttUrl,
         topicRoot: config.TOPIC_ROOT,
         machines,
         load: scenario.load,
@@ -381,6 +483,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
         measureMs: options.measureMs,
         drainTimeoutMs: options.drainTimeoutMs,
         connectConcurrency: 20,
+        ...(liveUrl ? { liveUrl } : {}),
       };
       generator.send(command);
     })
@@ -403,9 +506,13 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
     const ingestStats = ingest.stats();
     const profile = profiling ? await (profiling as Promise<ProfileSummary>) : null;
     platform = null;
-    await running.stop();
+    await stopCollector();
+    if (window) (window as PlatformWindow).brokerCpuCores = brokerCpuCores;
 
-    const counted = await countStored(join(dataDir, 'events.sqlite'), config.FLEET_TZ);
+    const counted =
+      scenario.collector === 'echo'
+        ? { rows: result.totals.ackedEvents, distinct: result.totals.ackedEvents, byStore: result.totals.ackedEvents }
+        : await countStored(join(dataDir, 'events.sqlite'), config.FLEET_TZ);
     const t = result.totals;
     const problems: string[] = [];
     if (t.unackedAtEnd > 0) problems.push(`${t.unackedAtEnd} events never acked`);
@@ -440,6 +547,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
     };
   } finally {
     await platform?.stop();
+    await mosquitto?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
@@ -517,6 +625,7 @@ function detailLines(results: RunResult[]): string {
         (p.io
           ? ` (per event stored: ${fmt(p.io.readSyscallsPerEvent, 1)} read and ${fmt(p.io.writeSyscallsPerEvent, 1)} write syscalls, ${fmt(p.io.diskBytesPerEvent / 1024, 1)} KiB to disk)`
           : '') +
+        (p.brokerCpuCores !== null ? `; Mosquitto used ${fmt(p.brokerCpuCores, 2)} cores` : '') +
         `; machines received ${fmt(g.windowAckMessages / g.windowSeconds)} ack messages/s; ` +
         `generator loop busy ${fmt(g.eventLoopUtilization * 100)} %; totals sent ${fmt(g.totals.sentEvents)}, acked ${fmt(g.totals.ackedEvents)}, ` +
         `drained in ${fmt(g.drainMs)} ms` +
@@ -540,9 +649,94 @@ function environment(options: Options): string {
   ].join('\n');
 }
 
-function report(results: RunResult[], options: Options): string {
-  const parts = [environment(options), '', resultsTable(results), ''];
+const rateOf = (r: RunResult) => r.generator.windowAckedEvents / r.generator.windowSeconds;
+
+/** Ratios of the median rates of scenario pairs measured in this invocation. */
+function ratiosTable(results: RunResult[], cliRuns: CliWireResult[]): string | null {
+  const median = (name: ScenarioName) => {
+    const rates = results
+      .filter((r) => r.scenario.name === name)
+      .map(rateOf)
+      .sort((a, b) => a - b);
+    return rates.length === 0 ? null : rates[Math.floor((rates.length - 1) / 2)]!;
+  };
+  const pairs: [string, ScenarioName, ScenarioName][] = [
+    ['platform (aedes) ÷ wire limit, one event per message', 'single', 'wire'],
+    ['platform via Mosquitto ÷ wire limit, one event per message', 'mosquitto', 'wire'],
+    ['platform (aedes) ÷ platform via Mosquitto, one event per message', 'single', 'mosquitto'],
+    ['platform (aedes) ÷ platform via Mosquitto, batched', 'batch', 'mosquitto-batch'],
+    ['platform (aedes) batched ÷ wire limit (events/s)', 'batch', 'wire'],
+  ];
+  const lines = ['| ratio of acked events/s | numerator | denominator | ratio |', '|---|---:|---:|---:|'];
+  for (const [title, a, b] of pairs) {
+    const x = median(a);
+    const y = median(b);
+    if (x !== null && y !== null) lines.push(`| ${title} | ${fmt(x)} | ${fmt(y)} | **${fmt(x / y, 2)}** |`);
+  }
+  const cli = cliRuns.map((r) => r.perSecond).sort((a, b) => a - b)[Math.floor((cliRuns.length - 1) / 2)];
+  if (cli !== undefined)
+    for (const [title, a] of [
+      ['platform (aedes), one event per message ÷ mosquitto_pub → mosquitto_sub', 'single'],
+      ['platform via Mosquitto, one event per message ÷ mosquitto_pub → mosquitto_sub', 'mosquitto'],
+      ['wire limit round trip (Mosquitto + echo) ÷ mosquitto_pub → mosquitto_sub', 'wire'],
+    ] as const) {
+      const x = median(a);
+      if (x !== null) lines.push(`| ${title} | ${fmt(x)} | ${fmt(cli)} | **${fmt(x / cli, 2)}** |`);
+    }
+  return lines.length > 2 ? lines.join('\n') : null;
+}
+
+function liveTable(results: RunResult[]): string | null {
+  const live = results.filter((r) => r.generator.live);
+  if (live.length === 0) return null;
+  const lines = [
+    '| scenario | run | events published in window | received in a push | pushes/s | publish → push p50 / p90 / p99 / max (ms) | publish → ack p50 / p99 (ms) |',
+    '|---|---:|---:|---:|---:|---|---|',
+  ];
+  for (const r of live) {
+    const l = r.generator.live!;
+    const a = r.generator.latency;
+    lines.push(
+      `| ${r.scenario.title} | ${r.run} | ${fmt(l.published)} | ${fmt(l.received)} | ${fmt(l.pushes / r.generator.windowSeconds, 1)} | ` +
+        `${ms(l.latency.p50Ms)} / ${ms(l.latency.p90Ms)} / **${ms(l.latency.p99Ms)}** / ${ms(l.latency.maxMs)} | ${ms(a.p50Ms)} / ${ms(a.p99Ms)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function cliTable(runs: CliWireResult[]): string {
+  return [
+    '| wire limit, one way: `mosquitto_pub -q 1 -l` → Mosquitto → `mosquitto_sub -q 1 -C N` | run | messages received | seconds | messages/s | Mosquitto CPU (cores) |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...runs.map(
+      (r, i) =>
+        `| one publisher, one subscriber, ${fmt(r.messages)} event-sized messages | ${i + 1} | ${fmt(r.received)} | ${fmt(r.seconds, 2)} | **${fmt(r.perSecond)}** | ${fmt(r.mosquittoCpuCores, 2)} |`,
+    ),
+  ].join('\n');
+}
+
+function replayTable(runs: ReplayBenchResult[]): string {
+  return [
+    "| replay | run | machines | events acked | seconds, child start → last ack | seconds, replay's own clock | events/s | replay CPU (s) | platform CPU (s) | platform RSS peak | stored = acked |",
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...runs.map(
+      (r, i) =>
+        `| \`kiosk-fleet replay --year ${r.year}\` | ${i + 1} | ${r.machines} | ${fmt(r.acked)} | **${fmt(r.wallSeconds, 1)}** | ${fmt(r.replaySeconds, 1)} | ${fmt(r.eventsPerSecond)} | ` +
+        `${fmt(r.replayCpuSeconds, 1)} | ${fmt(r.platformCpuSeconds, 1)} | ${fmt(r.platformRssPeakMB)} MB | ${r.ok ? `yes: ${fmt(r.storedRows)}` : `**NO**: ${r.problems.join('; ')}`} |`,
+    ),
+  ].join('\n');
+}
+
+function report(results: RunResult[], cliRuns: CliWireResult[], replays: ReplayBenchResult[], options: Options): string {
+  const parts = [environment(options), ''];
+  if (results.length > 0) parts.push(resultsTable(results), '');
+  if (replays.length > 0) parts.push(replayTable(replays), '');
   if (options.repeat > 1) parts.push(spreadTable(results), '');
+  if (cliRuns.length > 0) parts.push(cliTable(cliRuns), '');
+  const ratios = ratiosTable(results, cliRuns);
+  if (ratios) parts.push(ratios, '');
+  const live = liveTable(results);
+  if (live) parts.push(live, '');
   parts.push(detailLines(results), '');
   for (const r of results) if (r.profile) parts.push(formatProfile(r.profile, `${r.scenario.title}, run ${r.run}`));
   return parts.join('\n');
@@ -559,7 +753,27 @@ async function writeDoc(text: string): Promise<void> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const results: RunResult[] = [];
+  const cliRuns: CliWireResult[] = [];
+  const replays: ReplayBenchResult[] = [];
   for (let run = 1; run <= options.repeat; run++) {
+    if (options.scenarios.includes('wire-cli')) {
+      process.stderr.write(`wire limit, mosquitto_pub -l → mosquitto_sub (run ${run}/${options.repeat}) …\n`);
+      const r = await runCliWire(options.cliMessages, 20);
+      process.stderr.write(
+        `  ${fmt(r.received)} of ${fmt(r.messages)} messages in ${fmt(r.seconds, 2)} s: ${fmt(r.perSecond)} msg/s\n`,
+      );
+      cliRuns.push(r);
+    }
+    if (options.scenarios.includes('replay')) {
+      process.stderr.write(`replay --year ${options.replayYear}, 70 machines (run ${run}/${options.repeat}) …\n`);
+      const r = await runReplayBench(options.replayYear, 70, options.synchronous);
+      process.stderr.write(
+        `  ${fmt(r.acked)} events in ${fmt(r.wallSeconds, 1)} s (${fmt(r.eventsPerSecond)} ev/s); ${r.ok ? 'store = acked' : `PROBLEMS: ${r.problems.join('; ')}`}` +
+          (r.otherRows.length > 0 ? `; other events stored: ${r.otherRows.map((o) => `${o.type} ${o.n}`).join(', ')}` : '') +
+          '\n',
+      );
+      replays.push(r);
+    }
     for (const scenario of scenariosOf(options)) {
       process.stderr.write(`${scenario.title} (run ${run}/${options.repeat}) …\n`);
       const result = await runScenario(scenario, run, options);
@@ -571,13 +785,28 @@ async function main(): Promise<void> {
       results.push(result);
     }
   }
-  const text = report(results, options);
+  const text = report(results, cliRuns, replays, options);
   process.stdout.write(`${text}\n`);
   if (options.write) {
     await writeDoc(text);
     process.stderr.write(`results written to ${DOC}\n`);
   }
-  if (results.some((r) => !r.verification.ok)) process.exitCode = 1;
+  if (results.some((r) => !r.verification.ok) || replays.some((r) => !r.ok)) process.exitCode = 1;
+  if (options.floor > 0) {
+    const saturatedSingles = results.filter((r) => r.scenario.name === 'single');
+    for (const r of saturatedSingles) {
+      if (rateOf(r) < options.floor) {
+        process.stderr.write(
+          `FAIL: ${r.scenario.title} acked ${fmt(rateOf(r))} events/s, below the floor of ${fmt(options.floor)}\n`,
+        );
+        process.exitCode = 1;
+      }
+    }
+    if (saturatedSingles.length === 0) {
+      process.stderr.write('FAIL: --floor needs the single scenario\n');
+      process.exitCode = 1;
+    }
+  }
 }
 
 main().catch((error: unknown) => {

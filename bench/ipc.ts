@@ -27,6 +27,11 @@ export interface RunCommand {
   drainTimeoutMs: number;
   /** Connections opened at once while the fleet connects. */
   connectConcurrency: number;
+  /**
+   * The dashboard's socket.io URL: the generator connects a socket.io client and measures, for
+   * every event published in the window, publish → receipt in an `events` push (same clock).
+   */
+  liveUrl?: string;
 }
 
 export interface LatencySummary {
@@ -72,6 +77,8 @@ export interface GeneratorResult {
   /** The generator's own CPU over the window (user + system), in cores. */
   cpuCores: number;
   eventLoopUtilization: number;
+  /** With `liveUrl`: publish → socket.io `events` push receipt of the events published in the window. */
+  live?: { latency: LatencySummary; published: number; received: number; pushes: number };
 }
 
 export type GeneratorMessage =

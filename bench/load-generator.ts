@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
+import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { GeneratorMessage, GeneratorResult, LatencySummary, MachineCredentials, RunCommand } from './ipc.js';
 
 type Phase = 'connecting' | 'warmup' | 'measure' | 'drain' | 'done';
@@ -94,6 +95,10 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
   let maxScheduleLagMs = 0;
   const bootId = Date.now().toString(36);
   const isSending = () => phase === 'warmup' || phase === 'measure';
+  // Live latency: id → publish time of the events published in the window, until their push arrives.
+  const liveLatencies = new Samples();
+  const livePending = new Map<string, number>();
+  const live = { published: 0, received: 0, pushes: 0 };
   const onPublished = (error?: Error) => {
     if (error) totals.publishErrors += 1;
   };
@@ -108,6 +113,10 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
       const id = `${m.id}-${bootId}-${m.seq}`;
       events.push({ id, ts, type: m.seq % 2 === 0 ? 'return' : 'loan', itemId: `B${(m.seq * 7919) % 1_000_000}` });
       m.unacked.set(id, now);
+      if (socket && phase === 'measure') {
+        livePending.set(id, now);
+        live.published += 1;
+      }
     }
     m.client.publish(m.eventsTopic, JSON.stringify(count === 1 ? events[0] : events), { qos: 1 }, onPublished);
     totals.sentEvents += count;
@@ -149,6 +158,33 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
     }
     refill(m);
   };
+
+  // The dashboard's socket.io client, when live latency is measured.
+  let socket: Socket | null = null;
+  if (command.liveUrl) {
+    const s = connectSocket(command.liveUrl, { transports: ['websocket'], reconnection: false });
+    sockets.push(s);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        s.once('snapshot', () => resolve());
+        s.once('connect_error', reject);
+      }),
+      10_000,
+      'connecting to socket.io',
+    );
+    s.on('events', (events: { id: string }[]) => {
+      const now = performance.now();
+      live.pushes += 1;
+      for (const e of events) {
+        const sentAt = livePending.get(e.id);
+        if (sentAt === undefined) continue;
+        livePending.delete(e.id);
+        live.received += 1;
+        liveLatencies.push(now - sentAt);
+      }
+    });
+    socket = s;
+  }
 
   // Connect the fleet, a few connections at a time.
   const connectStart = performance.now();
@@ -267,6 +303,8 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
   while (outstanding() > 0 && performance.now() - drainStart < command.drainTimeoutMs) await sleep(20);
   const drainMs = performance.now() - drainStart;
   totals.unackedAtEnd = outstanding();
+  // The last pushes of the window's events follow their acks by at most one push interval.
+  if (socket) for (let i = 0; i < 100 && livePending.size > 0; i++) await sleep(20);
   phase = 'done';
 
   return {
@@ -283,16 +321,19 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
     connectMs,
     cpuCores,
     eventLoopUtilization,
+    ...(socket ? { live: { latency: liveLatencies.summary(), ...live } } : {}),
   };
 }
 
 /** Every client opened, so that they are closed whatever happened. */
 const clients: MqttClient[] = [];
+const sockets: Socket[] = [];
 
 const sendAndWait = (message: GeneratorMessage) =>
   new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
 
 async function shutdown(code: number): Promise<never> {
+  for (const s of sockets) s.disconnect();
   await withTimeout(Promise.all(clients.map((c) => c.endAsync(false))), 10_000, 'disconnecting').catch(() => {});
   process.exit(code);
 }
