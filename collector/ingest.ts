@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EventAck, Topics } from '../protocol/index.js';
 import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type Rejection } from './decode.js';
 import type { AppendResult, DeadLetterRecord, EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
+import type { Spool } from './store/spool.js';
 
 export interface IngestOptions {
   topics: Topics;
@@ -19,6 +20,11 @@ export interface IngestOptions {
    * not stored and not acked, so machines keep them in their outboxes and send them again.
    */
   maxQueuedEvents?: number;
+  /**
+   * Where a batch goes when the store cannot take it: machines are acked once it is fsynced
+   * there, and it is replayed into the store, in order, when the store is back.
+   */
+  spool?: Spool | null;
 }
 
 export interface IngestStats {
@@ -34,6 +40,14 @@ export interface IngestStats {
   storeErrors: number;
   queuedEvents: number;
   lastStoreError: string | null;
+  /** Events acked from the spool (durable on local disk, not yet in the store) since start. */
+  spooled: number;
+  /** Events waiting in the spool now. */
+  spoolDepth: number;
+  /** Events the full spool refused since start (not acked: machines resend them). */
+  spoolDropped: number;
+  /** When the newest event went into the store, epoch ms; telemetry and dead letters aside. */
+  lastStoredMs: number | null;
 }
 
 export interface IngestEvents {
@@ -55,12 +69,20 @@ const isEmpty = (b: Batch) => b.records.length + b.telemetry.length + b.deadLett
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
+/** The spool is full: the batch stays in memory, unacked. */
+class SpoolFullError extends Error {}
+
 /**
  * decode → validate → dedupe → append → ack. Messages are queued and written in batches, one
  * store transaction each; a machine is acked only after the append holding its events resolved.
  */
 export class Ingest extends EventEmitter<IngestEvents> {
-  private readonly options: Required<Omit<IngestOptions, 'limits'>> & { limits: DecodeLimits };
+  private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool'>> & { limits: DecodeLimits };
+  private readonly spool: Spool | null;
+  private isDrainingSpool = false;
+  private isStopped = false;
+  private spoolTimer: NodeJS.Timeout | null = null;
+  private spoolRetryMs = RETRY_MIN_MS;
   private pending = emptyBatch();
   private isFlushing = false;
   private retryDelayMs = RETRY_MIN_MS;
@@ -78,6 +100,10 @@ export class Ingest extends EventEmitter<IngestEvents> {
     storeErrors: 0,
     queuedEvents: 0,
     lastStoreError: null,
+    spooled: 0,
+    spoolDepth: 0,
+    spoolDropped: 0,
+    lastStoredMs: null,
   };
 
   constructor(options: IngestOptions) {
@@ -89,6 +115,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
       ...options,
       limits: { ...DEFAULT_DECODE_LIMITS, ...options.limits },
     };
+    this.spool = options.spool ?? null;
+    // What a previous run spooled (a crash, a stop during an outage) goes to the store first.
+    this.scheduleSpoolDrain(0);
   }
 
   /** Takes one MQTT message. Never throws: whatever is wrong with it becomes a dead letter. */
@@ -151,7 +180,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   stats(): IngestStats {
-    return { ...this.counters, rejectedByReason: { ...this.counters.rejectedByReason } };
+    const spool = this.spool?.stats();
+    return {
+      ...this.counters,
+      rejectedByReason: { ...this.counters.rejectedByReason },
+      spoolDepth: spool?.depthEvents ?? 0,
+      spoolDropped: spool?.droppedEvents ?? 0,
+    };
   }
 
   /** Resolves once everything accepted so far has been written (or the store gave up for now). */
@@ -162,8 +197,11 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /** Stops retrying; what is still queued stays unacked and machines will resend it. */
   stop(): void {
+    this.isStopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.spoolTimer) clearTimeout(this.spoolTimer);
+    this.spoolTimer = null;
   }
 
   private scheduleFlush(): void {
@@ -191,9 +229,12 @@ export class Ingest extends EventEmitter<IngestEvents> {
         await this.write(batch);
         this.retryDelayMs = RETRY_MIN_MS;
       } catch (error) {
+        if (!(error instanceof SpoolFullError)) {
+          this.counters.storeErrors += 1;
+          this.counters.lastStoreError = (error as Error).message;
+          if (this.trySpool(batch) && batch.deadLetters.length === 0) continue;
+        }
         this.putBack(batch);
-        this.counters.storeErrors += 1;
-        this.counters.lastStoreError = (error as Error).message;
         this.options.logger.error({ err: error, retryInMs: this.retryDelayMs }, 'store write failed; will retry');
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
@@ -226,14 +267,15 @@ export class Ingest extends EventEmitter<IngestEvents> {
       this.counters.deadLetters += written.length;
       for (const record of written) this.emit('deadLetter', record);
     }
-    const result = batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [] };
-    this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
-    this.counters.eventsStored += result.inserted.length;
-    this.counters.duplicates += result.duplicates.length;
-    this.sendAcks(batch);
-    const inserted = new Set(result.inserted);
-    const stored = batch.records.filter((r) => inserted.has(r.id));
-    if (stored.length > 0) this.emit('stored', stored);
+    if (batch.records.length > 0 && (this.spool?.stats().batches ?? 0) > 0) {
+      // Behind what is spooled, so that the store receives every machine's events in order.
+      if (!this.trySpool(batch)) throw new SpoolFullError('spool full');
+    } else {
+      const result = batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [] };
+      this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
+      this.countStored(batch.records, result);
+      this.sendAcks(batch);
+    }
 
     if (batch.telemetry.length > 0) {
       try {
@@ -245,6 +287,79 @@ export class Ingest extends EventEmitter<IngestEvents> {
       }
       this.emit('telemetry', batch.telemetry);
     }
+  }
+
+  private countStored(records: readonly EventRecord[], result: AppendResult): void {
+    this.counters.eventsStored += result.inserted.length;
+    this.counters.duplicates += result.duplicates.length;
+    if (records.length > 0) this.counters.lastStoredMs = this.options.now();
+    const inserted = new Set(result.inserted);
+    const stored = records.filter((r) => inserted.has(r.id));
+    if (stored.length > 0) this.emit('stored', stored);
+  }
+
+  /**
+   * Puts a batch's events in the spool and, once they are fsynced there, acks them (with the
+   * batch's rejections); the batch keeps only its dead letters. False when there is no spool,
+   * nothing to spool, or the spool is full (then the batch is untouched and nobody is acked).
+   */
+  private trySpool(batch: Batch): boolean {
+    if (!this.spool || batch.records.length === 0) return false;
+    if (!this.spool.put(batch.records)) {
+      const { droppedEvents, bytes, maxBytes } = this.spool.stats();
+      this.options.logger.error(
+        { events: batch.records.length, droppedEvents, spoolBytes: bytes, maxBytes },
+        'spool full: events not acked, machines will resend them',
+      );
+      return false;
+    }
+    this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
+    this.counters.spooled += batch.records.length;
+    this.sendAcks(batch);
+    batch.records = [];
+    batch.rejectedByKiosk = new Map();
+    this.scheduleSpoolDrain(this.isDrainingSpool ? 0 : this.spoolRetryMs);
+    return true;
+  }
+
+  private scheduleSpoolDrain(delayMs: number): void {
+    if (!this.spool || this.isStopped || this.isDrainingSpool || this.spoolTimer) return;
+    this.spoolTimer = setTimeout(() => {
+      this.spoolTimer = null;
+      void this.drainSpool();
+    }, delayMs);
+  }
+
+  /** Replays the spool into the store, oldest first; on failure, again after a backoff. */
+  private async drainSpool(): Promise<void> {
+    const spool = this.spool;
+    if (!spool || this.isStopped || this.isDrainingSpool) return;
+    this.isDrainingSpool = true;
+    try {
+      for (
+        let batch = spool.peek(this.options.maxBatchEvents);
+        batch && !this.isStopped;
+        batch = spool.peek(this.options.maxBatchEvents)
+      ) {
+        const result = await this.options.store.append(batch.records);
+        spool.remove(batch.seqs);
+        this.countStored(batch.records, result);
+        this.spoolRetryMs = RETRY_MIN_MS;
+      }
+      if (spool.stats().batches === 0) this.options.logger.info('spool drained into the store');
+    } catch (error) {
+      this.counters.storeErrors += 1;
+      this.counters.lastStoreError = (error as Error).message;
+      this.options.logger.warn(
+        { err: error, retryInMs: this.spoolRetryMs, spooled: spool.stats().depthEvents },
+        'spool replay failed; will retry',
+      );
+      this.isDrainingSpool = false;
+      this.scheduleSpoolDrain(this.spoolRetryMs);
+      this.spoolRetryMs = Math.min(this.spoolRetryMs * 2, RETRY_MAX_MS);
+      return;
+    }
+    this.isDrainingSpool = false;
   }
 
   private sendAcks(batch: Batch): void {

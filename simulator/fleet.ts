@@ -5,11 +5,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { MAX_EVENTS_PER_MESSAGE } from '../protocol/events.js';
+import { type KioskEvent, MAX_EVENTS_PER_MESSAGE } from '../protocol/events.js';
 import type { Topics } from '../protocol/topics.js';
 import { kioskRecordSchema, type KioskRecord } from '../registry/kiosk.js';
 import { createSimulatedMachine, type CredentialsProvider, type SimulatedMachine } from './machine.js';
-import { openOutbox } from './outbox.js';
+import { openOutbox, type Outbox } from './outbox.js';
 import type { ActivityProfile } from './profile.js';
 import { createRng } from './random.js';
 import { simulatedNowMs, type SimClock, type SimClockOptions } from './sim-clock.js';
@@ -49,6 +49,8 @@ export interface SimulatedFleetOptions extends Partial<z.input<typeof tunablesSc
   logger: Logger;
   /** The real clock, epoch ms; default `Date.now`. */
   now?: () => number;
+  /** Called with each machine's events as they enter the outbox (fault tests compare what was stored). */
+  onGenerated?: (kioskId: string, events: readonly KioskEvent[]) => void;
 }
 
 export interface SimulatedFleet {
@@ -76,7 +78,19 @@ function createDeferredClock(options: SimClockOptions): SimClock & { begin(realN
 
 /** Throws a ZodError on bad tunables, a RangeError on a bad clock. */
 export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedFleet {
-  const { brokerUrl, topics, kiosks, credentials, dataDir, clock: clockOptions, profile, logger, now, ...rest } = options;
+  const {
+    brokerUrl,
+    topics,
+    kiosks,
+    credentials,
+    dataDir,
+    clock: clockOptions,
+    profile,
+    logger,
+    now,
+    onGenerated,
+    ...rest
+  } = options;
   const tunables = tunablesSchema.parse(rest);
   if (!(clockOptions.speed > 0 && Number.isFinite(clockOptions.speed))) throw new RangeError('clock.speed must be positive');
   const config = Object.freeze({
@@ -87,7 +101,16 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
   });
   const log = logger.bindings()['component'] === undefined ? logger.child({ component: 'simulator' }) : logger;
   mkdirSync(dataDir, { recursive: true });
-  const outbox = openOutbox(join(dataDir, 'simulator-outbox.sqlite'));
+  const opened = openOutbox(join(dataDir, 'simulator-outbox.sqlite'));
+  const outbox: Outbox = onGenerated
+    ? Object.freeze({
+        ...opened,
+        add(kioskId: string, events: readonly KioskEvent[], progress?: unknown) {
+          opened.add(kioskId, events, progress);
+          if (events.length > 0) onGenerated(kioskId, events);
+        },
+      })
+    : opened;
   const clock = createDeferredClock(clockOptions);
   // Local hours of activity follow the fleet's time zone, whatever zone the profile was built in.
   const zonedProfile = config.timeZone === profile.timeZone ? profile : profile.inTimeZone(config.timeZone);

@@ -40,7 +40,7 @@ describe('the ingest pipeline', () => {
 
   const ackedIds = () => acks.flatMap((a) => a.ack.stored);
 
-  test('while the store is down nothing is acked; once it is back every event is stored once and acked', async () => {
+  test('without a spool, while the store is down nothing is acked; once it is back every event is stored once and acked', async () => {
     const outage = withOutage(store);
     const ingest = new Ingest({ topics, store: outage.store, logger, publishAck: (kioskId, ack) => acks.push({ kioskId, ack }) });
     outage.state.isDown = true;

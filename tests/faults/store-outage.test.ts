@@ -1,0 +1,182 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Ingest } from '../../collector/ingest.js';
+import type { EventStore } from '../../collector/store/event-store.js';
+import { createInfluxEventStore } from '../../collector/store/influx-event-store.js';
+import { openSpool, type Spool } from '../../collector/store/spool.js';
+import { createTopics, type EventAck } from '../../protocol/index.js';
+
+type Mode = 'ok' | '503' | '429' | 'hang' | 'reset';
+
+/**
+ * A stand-in for InfluxDB's HTTP API that keeps the event points it accepted and fails as told:
+ * 503, 429 with Retry-After, no answer at all, or a dropped connection. Queries answer an empty
+ * result (no event known yet), so nothing here hides a second write of the same event.
+ */
+class FlakyInflux {
+  mode: Mode = 'ok';
+  /** Event lines accepted, in the order they were written. */
+  readonly eventLines: string[] = [];
+  readonly failures: Record<Mode, number> = { ok: 0, '503': 0, '429': 0, hang: 0, reset: 0 };
+  private readonly hanging: ServerResponse[] = [];
+  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
+  url = '';
+
+  async start(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const body = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const mode = this.mode;
+    if (mode !== 'ok') this.failures[mode] += 1;
+    switch (mode) {
+      case '503':
+        return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"code":"unavailable","message":"down"}');
+      case '429':
+        return void res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' })
+          .end('{"code":"too many requests","message":"slow down"}');
+      case 'hang':
+        return void this.hanging.push(res);
+      case 'reset':
+        return void req.socket.destroy();
+      case 'ok':
+        break;
+    }
+    if (path === '/api/v2/write') {
+      this.eventLines.push(...body.split('\n').filter((line) => line.startsWith('kiosk_event,')));
+      return void res.writeHead(204).end();
+    }
+    if (path === '/api/v2/query') return void res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end('');
+    res.writeHead(404).end();
+  }
+}
+
+const topics = createTopics('kiosks');
+const logger = pino({ level: 'silent' });
+const KIOSKS = 20;
+
+describe('a store outage: the InfluxDB endpoint answers 503, 429 with Retry-After, hangs, resets, then recovers', () => {
+  let influx: FlakyInflux;
+  let dir: string;
+  let store: EventStore;
+  let spool: Spool;
+
+  beforeAll(async () => {
+    influx = new FlakyInflux();
+    await influx.start();
+    dir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-outage-'));
+    spool = openSpool({ file: join(dir, 'spool.sqlite'), maxBytes: 64 * 1024 * 1024 });
+    store = createInfluxEventStore({
+      url: influx.url,
+      token: 't',
+      org: 'o',
+      bucket: 'b',
+      timeZone: 'Asia/Shanghai',
+      timeoutMs: 1_000,
+      maxRetries: 1,
+      minRetryDelayMs: 50,
+      maxRetryDelayMs: 2_000,
+      logger,
+    });
+  });
+  afterAll(async () => {
+    await store?.close();
+    spool?.close();
+    await influx?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('every event is acked once durable (store or spool), and written exactly once, in order per machine', async () => {
+    const acked = new Set<string>();
+    let ackedTwice = 0;
+    const ingest = new Ingest({
+      topics,
+      store,
+      logger,
+      spool,
+      publishAck: (_kioskId, ack: EventAck) => {
+        for (const id of ack.stored) {
+          if (acked.has(id)) ackedTwice += 1;
+          acked.add(id);
+        }
+      },
+    });
+    const sent: string[] = [];
+    let seq = 0;
+    let isSending = true;
+    let spoolPeak = 0;
+    const producer = (async () => {
+      while (isSending) {
+        for (let k = 0; k < KIOSKS; k++) {
+          const id = `K${k}-${String(seq).padStart(6, '0')}`;
+          sent.push(id);
+          const ts = new Date(Date.now() - 60_000 + seq).toISOString();
+          ingest.accept(`kiosks/K${k}/events`, Buffer.from(JSON.stringify({ id, ts, type: seq % 2 ? 'loan' : 'return' })));
+        }
+        seq += 1;
+        spoolPeak = Math.max(spoolPeak, ingest.stats().spoolDepth);
+        await delay(10);
+      }
+    })();
+
+    await delay(1_500);
+    // Each failure lasts at least a second and until the adapter has met it twice.
+    for (const mode of ['503', '429', 'hang', 'reset'] as const) {
+      influx.mode = mode;
+      await delay(1_000);
+      await expect.poll(() => influx.failures[mode], { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+    }
+    influx.mode = 'ok';
+    await delay(1_500);
+    isSending = false;
+    await producer;
+    await ingest.drain();
+    await expect.poll(() => ingest.stats().spoolDepth, { timeout: 30_000, interval: 200 }).toBe(0);
+
+    const writtenIds = influx.eventLines.map((line) => /(?:^|[ ,])id="([^"]+)"/.exec(line)?.[1] ?? line);
+    console.info('store outage:', {
+      sent: sent.length,
+      written: writtenIds.length,
+      spoolPeak,
+      spooled: ingest.stats().spooled,
+      failures: influx.failures,
+      storeErrors: ingest.stats().storeErrors,
+    });
+    expect(spoolPeak).toBeGreaterThan(0);
+    expect(ingest.stats().spooled).toBeGreaterThan(0);
+    // Every event acked and written; none written twice.
+    expect([...acked].sort()).toEqual([...sent].sort());
+    expect(ackedTwice).toBe(0);
+    expect(writtenIds).toHaveLength(sent.length);
+    expect(new Set(writtenIds)).toEqual(new Set(sent));
+    // Each machine's events reached the store in the order it sent them.
+    for (let k = 0; k < KIOSKS; k++) {
+      const mine = writtenIds.filter((id) => id.startsWith(`K${k}-`));
+      expect(mine).toEqual([...mine].sort());
+    }
+    ingest.stop();
+  }, 120_000);
+});
