@@ -15,6 +15,8 @@ import { type ServicePromises, startServicePromises } from '../collector/promise
 import type { EventStore } from '../collector/store/event-store.js';
 import { checkInfluxAccess } from '../collector/store/influx-access-check.js';
 import { createInfluxEventStore, type InfluxConnection } from '../collector/store/influx-event-store.js';
+import { createPlatformMetrics } from '../collector/metrics.js';
+import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
 import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
@@ -138,6 +140,12 @@ export async function startPlatform(
         })
       : createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
     stops.push(() => store.close());
+    // Closed after the collector (stops run in reverse): what it spooled stays for the next start.
+    const spool =
+      config.SPOOL_MAX_BYTES > 0
+        ? openSpool({ file: join(config.DATA_DIR, 'spool.sqlite'), maxBytes: config.SPOOL_MAX_BYTES })
+        : null;
+    if (spool) stops.push(() => spool.close());
 
     let collector: RunningCollector | null = null;
     const broker = parts.broker
@@ -166,6 +174,7 @@ export async function startPlatform(
       logger,
       limits: { maxPayloadBytes: config.MAX_PACKET_BYTES, maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS },
       knownKioskIds: f.registry.list().map((k) => k.id),
+      spool,
       ...(isEmbedded
         ? { username: 'collector', password: f.secrets.serviceToken }
         : {
@@ -218,6 +227,8 @@ export async function startPlatform(
       const stats = broker.stats();
       return { state: 'ok', detail: `${stats.connectedKiosks} machines connected`, connectedKiosks: stats.connectedKiosks };
     };
+    const metrics = createPlatformMetrics({ ingest: collector.ingest, broker: broker ? () => broker.stats() : null, spool });
+    stops.push(() => metrics.stop());
     const exportLog = openExportLog(join(config.DATA_DIR, 'reports.sqlite'));
     stops.push(() => exportLog.close());
     const ctx: DashboardContext = {
@@ -235,6 +246,8 @@ export async function startPlatform(
       exportLog,
       fleetHealth,
       ...(notifications ? { notifications } : {}),
+      ...(spool ? { spool } : {}),
+      metrics,
       serviceMeasures: {
         ...fleetHealthMeasures(fleetHealth.health, Date.now),
         ...servicePromiseMeasures(promises.inspections, promises.reservations),

@@ -6,6 +6,7 @@ import type { DecodeLimits } from './decode.js';
 import { Ingest } from './ingest.js';
 import { LiveFleet } from './live-fleet.js';
 import type { EventStore } from './store/event-store.js';
+import type { Spool } from './store/spool.js';
 
 export interface CollectorOptions {
   mqttUrl: string;
@@ -21,6 +22,8 @@ export interface CollectorOptions {
   limits?: Partial<DecodeLimits>;
   /** Machines to show before they have said anything (the registry). */
   knownKioskIds?: readonly string[];
+  /** The durable local spool for batches the store cannot take (see Ingest). */
+  spool?: Spool | null;
 }
 
 export interface RunningCollector {
@@ -56,6 +59,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     logger,
     now,
     ...(options.limits ? { limits: options.limits } : {}),
+    spool: options.spool ?? null,
     publishAck: (kioskId, ack) => {
       client?.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack), { qos: 1 });
     },

@@ -60,6 +60,12 @@ export const configSchema = z
       .enum(['FULL', 'NORMAL'])
       .default('FULL')
       .describe('FULL survives power loss; NORMAL only process crashes'),
+    SPOOL_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(268_435_456)
+      .describe('Largest size of the collector spool (events kept on disk while the store is down); 0 turns the spool off'),
     INFLUX_URL: z
       .url({ protocol: /^https?$/, message: 'INFLUX_URL must be an http:// or https:// URL, e.g. http://localhost:8086' })
       .optional()

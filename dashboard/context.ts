@@ -5,7 +5,9 @@ import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
 import type { InspectionService } from '../collector/promises/inspection-service.js';
 import type { ReservationService } from '../collector/promises/reservation-service.js';
 import type { ServiceMeasures } from '../collector/domain/indicators.js';
+import type { PlatformMetrics } from '../collector/metrics.js';
 import type { EventStore } from '../collector/store/event-store.js';
+import type { Spool } from '../collector/store/spool.js';
 import type { Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
 import type { ExportLog } from './exports/export-log.js';
@@ -42,6 +44,10 @@ export interface DashboardContext {
   serviceMeasures?: ServiceMeasures;
   /** Fleet health: service states, uptime, alerts, operator commands; its routes answer 503 without it. */
   fleetHealth?: RunningFleetHealth;
+  /** The collector's durable local spool, when the platform keeps one. */
+  spool?: Spool;
+  /** Prometheus metrics of the platform (`GET /metrics`), when the platform exposes them. */
+  metrics?: PlatformMetrics;
   /** Alert notifiers (webhook, WeCom, DingTalk, e-mail), when NOTIFY_CONFIG names their settings. */
   notifications?: NotificationDispatcher;
 }

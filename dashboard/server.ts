@@ -13,6 +13,7 @@ import { healthRouter } from './routes/health.js';
 import { inspectionsRouter } from './routes/inspections.js';
 import { kiosksRouter } from './routes/kiosks.js';
 import { maintenanceRouter } from './routes/maintenance.js';
+import { metricsRouter } from './routes/metrics.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { reliabilityRouter } from './routes/reliability.js';
 import { reportsRouter } from './routes/reports.js';
@@ -44,6 +45,7 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   api.use('/notifications', notificationsRouter(ctx));
   api.use(notFound);
   app.use('/api/v1', api);
+  app.use('/metrics', metricsRouter(ctx));
   app.use(express.static(WEB_DIR));
   app.use(notFound);
   app.use(errorHandler((error) => ctx.logger.error({ err: error }, 'request failed')));

@@ -10,6 +10,30 @@ function notificationsHealth(ctx: DashboardContext): { notifications?: Component
   return { notifications: { state: 'degraded', detail } };
 }
 
+/**
+ * The collector's local spool, when there is one: degraded while it holds events (the store is
+ * behind) or has refused some for want of room (they were not acked; machines resend them).
+ */
+function spoolHealth(ctx: DashboardContext): { spool?: ComponentHealth & { depth: number; bytes: number; dropped: number } } {
+  const spool = ctx.spool?.stats();
+  if (!spool) return {};
+  const figures = { depth: spool.depthEvents, bytes: spool.bytes, dropped: spool.droppedEvents };
+  const room = `${spool.bytes} of ${spool.maxBytes} bytes`;
+  if (spool.droppedEvents > 0)
+    return {
+      spool: {
+        state: 'degraded',
+        detail: `${spool.droppedEvents} events refused when full (not acked, machines resend); ${spool.depthEvents} events held, ${room}`,
+        ...figures,
+      },
+    };
+  if (spool.depthEvents > 0)
+    return {
+      spool: { state: 'degraded', detail: `${spool.depthEvents} events held until the store takes them; ${room}`, ...figures },
+    };
+  return { spool: { state: 'ok', detail: `empty; ${room}`, ...figures } };
+}
+
 /** Broker, collector and store, each with a state and a sentence; 503 when any is down. */
 export function healthRouter(ctx: DashboardContext): Router {
   const router = Router();
@@ -18,11 +42,15 @@ export function healthRouter(ctx: DashboardContext): Router {
     const collector: ComponentHealth = ctx.collector.isConnected()
       ? { state: 'ok', detail: 'subscribed to the broker' }
       : { state: 'down', detail: 'not connected to the broker; reconnecting' };
+    const waiting = ingest.queuedEvents + ingest.spoolDepth;
     const store: ComponentHealth =
-      ingest.lastStoreError !== null && ingest.queuedEvents > 0
-        ? { state: 'degraded', detail: `writes failing (${ingest.lastStoreError}); ${ingest.queuedEvents} events waiting` }
+      ingest.lastStoreError !== null && waiting > 0
+        ? {
+            state: 'degraded',
+            detail: `writes failing (${ingest.lastStoreError}); ${ingest.spoolDepth} events spooled, ${ingest.queuedEvents} in memory`,
+          }
         : { state: 'ok', detail: `${ingest.eventsStored} events stored since start` };
-    const components = { broker: ctx.brokerHealth(), collector, store, ...notificationsHealth(ctx) };
+    const components = { broker: ctx.brokerHealth(), collector, store, ...spoolHealth(ctx), ...notificationsHealth(ctx) };
     const states = Object.values(components).map((c) => c.state);
     const status = states.includes('down') ? 'down' : states.includes('degraded') ? 'degraded' : 'ok';
     res.status(status === 'down' ? 503 : 200).json({

@@ -24,6 +24,7 @@ describe('configuration', () => {
       DATA_DIR: './data',
       FLEET_TZ: 'Asia/Shanghai',
       SQLITE_SYNCHRONOUS: 'FULL',
+      SPOOL_MAX_BYTES: 268_435_456,
       MAX_CLOCK_SKEW_MS: 3_600_000,
       RESERVATION_SLA_HOURS: 72,
       RESERVATION_AT_RISK_RATIO: 0.8,

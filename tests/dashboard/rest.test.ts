@@ -156,7 +156,7 @@ describe('REST API v1', () => {
     );
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.components).sort()).toEqual(['broker', 'collector', 'store']);
+    expect(Object.keys(body.components).sort()).toEqual(['broker', 'collector', 'spool', 'store']);
   });
 
   test('a socket.io connection from a page of another origin is refused', async () => {
