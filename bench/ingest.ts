@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createLogger } from '../cli/logger.js';
 import { openFoundation, startPlatform, type RunningPlatform } from '../cli/platform.js';
-import type { IngestStats } from '../collector/ingest.js';
+import { emptyIngestStats, type IngestStats } from '../collector/ingest.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import { parseConfig } from '../config/config.js';
 import type { GeneratorMessage, GeneratorResult, LoadShape, MachineCredentials, RunCommand } from './ipc.js';
@@ -326,21 +326,7 @@ interface IngestView {
 
 function echoIngest(echo: { stats(): EchoStats }): IngestView {
   return {
-    stats: () => ({
-      ...echo.stats(),
-      duplicates: 0,
-      telemetryStored: 0,
-      deadLetters: 0,
-      rejectedByReason: {},
-      shed: 0,
-      storeErrors: 0,
-      queuedEvents: 0,
-      lastStoreError: null,
-      spooled: 0,
-      spoolDepth: 0,
-      spoolDropped: 0,
-      lastStoredMs: null,
-    }),
+    stats: () => ({ ...emptyIngestStats(), ...echo.stats() }),
     drain: async () => {},
   };
 }

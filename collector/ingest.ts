@@ -72,23 +72,9 @@ const RETRY_MAX_MS = 5_000;
 /** The spool is full: the batch stays in memory, unacked. */
 class SpoolFullError extends Error {}
 
-/**
- * decode → validate → dedupe → append → ack. Messages are queued and written in batches, one
- * store transaction each; a machine is acked only after the append holding its events resolved.
- */
-export class Ingest extends EventEmitter<IngestEvents> {
-  private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool'>> & { limits: DecodeLimits };
-  private readonly spool: Spool | null;
-  private isDrainingSpool = false;
-  private isStopped = false;
-  private spoolTimer: NodeJS.Timeout | null = null;
-  private spoolRetryMs = RETRY_MIN_MS;
-  private pending = emptyBatch();
-  private isFlushing = false;
-  private retryDelayMs = RETRY_MIN_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private readonly idleWaiters: (() => void)[] = [];
-  private readonly counters: IngestStats = {
+/** Counters of an ingest that has received nothing yet. */
+export function emptyIngestStats(): IngestStats {
+  return {
     messagesIn: 0,
     eventsStored: 0,
     duplicates: 0,
@@ -105,6 +91,25 @@ export class Ingest extends EventEmitter<IngestEvents> {
     spoolDropped: 0,
     lastStoredMs: null,
   };
+}
+
+/**
+ * decode → validate → dedupe → append → ack. Messages are queued and written in batches, one
+ * store transaction each; a machine is acked only after the append holding its events resolved.
+ */
+export class Ingest extends EventEmitter<IngestEvents> {
+  private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool'>> & { limits: DecodeLimits };
+  private readonly spool: Spool | null;
+  private isDrainingSpool = false;
+  private isStopped = false;
+  private spoolTimer: NodeJS.Timeout | null = null;
+  private spoolRetryMs = RETRY_MIN_MS;
+  private pending = emptyBatch();
+  private isFlushing = false;
+  private retryDelayMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly counters: IngestStats = emptyIngestStats();
 
   constructor(options: IngestOptions) {
     super();
