@@ -31,7 +31,7 @@ import { createLogger } from '../cli/logger.js';
 import { openFoundation, startPlatform, type RunningPlatform } from '../cli/platform.js';
 import { emptyIngestStats, type IngestStats } from '../collector/ingest.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
-import { parseConfig } from '../config/config.js';
+import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import type { GeneratorMessage, GeneratorResult, LoadShape, MachineCredentials, RunCommand } from './ipc.js';
 import { type CliWireResult, type EchoStats, runCliWire, startEchoCollector, startMosquitto } from './mosquitto.js';
 import { formatProfile, PlatformProfiler, type ProfileSummary } from './profile.js';
@@ -335,13 +335,8 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
   const dataDir = await mkdtemp(join(os.tmpdir(), 'kiosk-fleet-bench-'));
   const mosquitto = scenario.broker === 'mosquitto' ? await startMosquitto() : null;
   const config = parseConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: 'off',
+    ...LOOPBACK_SETTINGS,
     DATA_DIR: dataDir,
-    SIM_KIOSKS: '0',
-    LOG_LEVEL: 'silent',
     SQLITE_SYNCHRONOUS: options.synchronous,
     ...(mosquitto ? { MQTT_URL: mosquitto.url } : {}),
   });

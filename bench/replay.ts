@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createLogger } from '../cli/logger.js';
 import { startPlatform } from '../cli/platform.js';
-import { parseConfig } from '../config/config.js';
+import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import { replayBootId } from '../simulator/replay.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -58,13 +58,8 @@ interface ChildResult {
 export async function runReplayBench(year: number, machines: number, synchronous: 'FULL' | 'NORMAL'): Promise<ReplayBenchResult> {
   const dataDir = await mkdtemp(join(os.tmpdir(), 'kiosk-fleet-bench-replay-'));
   const env = {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: 'off',
+    ...LOOPBACK_SETTINGS,
     DATA_DIR: dataDir,
-    SIM_KIOSKS: '0',
-    LOG_LEVEL: 'silent',
     SQLITE_SYNCHRONOUS: synchronous,
   };
   const config = parseConfig(env);

@@ -25,7 +25,7 @@ import { startPlatform } from '../cli/platform.js';
 import { createCalendar, nextDay } from '../collector/domain/calendar.js';
 import type { EventRecord } from '../collector/store/event-store.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
-import { parseConfig } from '../config/config.js';
+import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import { readCirculationTable } from '../dashboard/reports/circulation-report.js';
 import { timestampFormatterFor } from '../simulator/local-timestamp.js';
 import { DEFAULT_HOUR_WEIGHTS } from '../simulator/profile.js';
@@ -236,13 +236,8 @@ async function measure(dir: string, manifest: Manifest, repeat: number): Promise
 
   log('starting the platform on the filled data directory');
   const config = parseConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: 'off',
+    ...LOOPBACK_SETTINGS,
     DATA_DIR: dir,
-    SIM_KIOSKS: '0',
-    LOG_LEVEL: 'silent',
   });
   const platformStartMs = performance.now();
   const platform = await startPlatform(config, createLogger('silent'));

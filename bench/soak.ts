@@ -20,7 +20,7 @@ import { createLogger } from '../cli/logger.js';
 import { REFERENCE_DIR, REFERENCE_MACHINE_COUNT, startPlatform } from '../cli/platform.js';
 import { ensureSimulatedCredentials } from '../cli/sim-credentials.js';
 import type { EventRecord } from '../collector/store/event-store.js';
-import { parseConfig } from '../config/config.js';
+import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import { KIOSK_EVENT_TYPES } from '../protocol/events.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../simulator/fleet.js';
 import { loadCirculationProfile } from '../simulator/profile.js';
@@ -96,13 +96,8 @@ async function main(): Promise<void> {
   if (!gc) log('note: run with node --expose-gc (npm run soak does) for heap figures after a GC');
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-soak-'));
   const config = parseConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: 'off',
+    ...LOOPBACK_SETTINGS,
     DATA_DIR: dataDir,
-    SIM_KIOSKS: '0',
-    LOG_LEVEL: 'silent',
   });
   const platform = await startPlatform(config, createLogger('silent'));
   const f = platform.foundation;

@@ -144,6 +144,19 @@ export const configSchema = z
     }
   });
 
+/**
+ * A platform reachable only from this machine, on free ports, with no simulated fleet and no
+ * logs: what tests and benchmarks start (with a data directory of their own).
+ */
+export const LOOPBACK_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
+  HOST: '127.0.0.1',
+  PORT: '0',
+  MQTT_PORT: '0',
+  MQTT_WS_PORT: 'off',
+  SIM_KIOSKS: '0',
+  LOG_LEVEL: 'silent',
+});
+
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];
 

@@ -8,30 +8,10 @@ import type {
   EventRecord,
   EventStore,
 } from '../../collector/store/event-store.js';
+import { eventRecord as event, ms, RECEIVED_MS } from '../support/event-records.js';
 
 /** Opens an empty store counting days in `timeZone`; `cleanup` closes it and removes what it left. */
 export type OpenEventStore = (timeZone: string) => Promise<{ store: EventStore; cleanup(): Promise<void> }>;
-
-const RECEIVED_MS = Date.parse('2024-01-01T00:00:00Z');
-const ms = (iso: string): number => Date.parse(iso);
-
-/** An event as the collector stores it: `data` is the whole event the machine sent. */
-function event(
-  id: string,
-  ts: string,
-  options: { kioskId?: string; type?: string; extra?: Record<string, unknown> } = {},
-): EventRecord {
-  const type = options.type ?? 'loan';
-  return {
-    id,
-    kioskId: options.kioskId ?? 'CY-001',
-    type,
-    ts,
-    tsMs: ms(ts),
-    receivedMs: RECEIVED_MS,
-    data: { id, ts, type, ...options.extra },
-  };
-}
 
 /** Time order with ties by id, compared as code units (ids are ASCII). */
 function compareByTimeThenId(a: EventRecord, b: EventRecord): number {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createLogger } from '../../cli/logger.js';
 import { type RunningPlatform, startPlatform } from '../../cli/platform.js';
-import { parseConfig } from '../../config/config.js';
+import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 
 export interface TestPlatform {
   platform: RunningPlatform;
@@ -23,12 +23,8 @@ export interface TestPlatform {
 export async function startTestPlatform(settings: Record<string, string> = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-test-'));
   const config = parseConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: 'off',
+    ...LOOPBACK_SETTINGS,
     DATA_DIR: dataDir,
-    SIM_KIOSKS: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...settings,
   });

@@ -7,6 +7,7 @@ import type { DeadLetterRecord, EventRecord, EventStore } from '../../../collect
 import { checkInfluxAccess } from '../../../collector/store/influx-access-check.js';
 import { createInfluxEventStore, type InfluxEventStoreOptions } from '../../../collector/store/influx-event-store.js';
 import { tiebreakOf } from '../../../collector/store/influx-schema.js';
+import { eventRecord as event, ms } from '../../support/event-records.js';
 
 /**
  * The InfluxDB adapter checked at the HTTP level, against a local server that records every
@@ -124,25 +125,6 @@ function fluxResult(rows: Array<Record<string, string | number>>): Reply {
     ...rows.map((row) => `,,0,${columns.map((c) => cell(row[c])).join(',')}`),
   ];
   return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: `${lines.join('\r\n')}\r\n\r\n` };
-}
-
-const ms = (iso: string): number => Date.parse(iso);
-
-function event(
-  id: string,
-  ts: string,
-  options: { kioskId?: string; type?: string; extra?: Record<string, unknown> } = {},
-): EventRecord {
-  const type = options.type ?? 'loan';
-  return {
-    id,
-    kioskId: options.kioskId ?? 'CY-001',
-    type,
-    ts,
-    tsMs: ms(ts),
-    receivedMs: 1_704_067_200_000,
-    data: { id, ts, type, ...options.extra },
-  };
 }
 
 const FAULT = event('CY-007-boot3-000042', '2023-03-01T17:05:09.123+08:00', {
