@@ -259,25 +259,7 @@ export async function startPlatform(
     const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) stops.push(() => simulator.stop());
     if (simulator) {
-      // The online lending platform, simulated: it reserves through the API (admin token until accounts exist).
-      const host =
-        config.HOST === '0.0.0.0' || config.HOST === '::'
-          ? '127.0.0.1'
-          : config.HOST.includes(':')
-            ? `[${config.HOST}]`
-            : config.HOST;
-      const lending = createLendingPlatform({
-        apiUrl: `http://${host}:${dashboard.port}`,
-        credential: () => f.secrets.adminToken,
-        machines: simulator.machines,
-        simNow: () => Math.max(...simulator.machines.map((m) => m.generatedUntilMs())),
-        startMs: simulationStartMs(config, f.calendar, Date.now()),
-        timeZone: config.FLEET_TZ,
-        windowHours: config.RESERVATION_SLA_HOURS,
-        stateFile: join(f.paths.simulator, 'lending-platform.json'),
-        logger: f.logger.child({ component: 'simulator' }),
-      });
-      lending.start();
+      const lending = startSimulatedLendingPlatform(f, simulator, dashboard.port);
       stops.push(() => lending.stop());
     }
 
@@ -304,6 +286,30 @@ export async function startPlatform(
 function influxConnectionOf(config: Config): InfluxConnection | undefined {
   const { INFLUX_URL: url, INFLUX_TOKEN: token, INFLUX_ORG: org, INFLUX_BUCKET: bucket } = config;
   return url && token && org && bucket ? { url, token, org, bucket } : undefined;
+}
+
+/** The online lending platform, simulated: it reserves through the API (admin token until accounts exist). */
+function startSimulatedLendingPlatform(f: Foundation, simulator: SimulatedFleet, dashboardPort: number) {
+  const { config } = f;
+  const host =
+    config.HOST === '0.0.0.0' || config.HOST === '::'
+      ? '127.0.0.1'
+      : config.HOST.includes(':')
+        ? `[${config.HOST}]`
+        : config.HOST;
+  const lending = createLendingPlatform({
+    apiUrl: `http://${host}:${dashboardPort}`,
+    credential: () => f.secrets.adminToken,
+    machines: simulator.machines,
+    simNow: () => Math.max(...simulator.machines.map((m) => m.generatedUntilMs())),
+    startMs: simulationStartMs(config, f.calendar, Date.now()),
+    timeZone: config.FLEET_TZ,
+    windowHours: config.RESERVATION_SLA_HOURS,
+    stateFile: join(f.paths.simulator, 'lending-platform.json'),
+    logger: f.logger.child({ component: 'simulator' }),
+  });
+  lending.start();
+  return lending;
 }
 
 /** Where simulated time starts: SIM_START, or the start of today in the fleet's time zone. */
