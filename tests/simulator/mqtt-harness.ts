@@ -105,7 +105,26 @@ export async function startTestCollector(url: string, topics: Topics, isAcking: 
 }
 
 /** The retained status messages a newly connecting client receives, once there are `count`. */
-export async function readRetainedStatuses(url: string, topics: Topics, count: number): Promise<Map<string, KioskStatus>> {
+/**
+ * The retained statuses a new subscriber is given, once `count` of them are there. A status
+ * published after the subscription arrives live (retain flag cleared) and does not count, so
+ * this subscribes again until the broker holds `count` retained ones or `timeoutMs` passes.
+ */
+export async function readRetainedStatuses(
+  url: string,
+  topics: Topics,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<Map<string, KioskStatus>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await readRetainedOnce(url, topics, count);
+    if (statuses.size >= count || Date.now() > deadline) return statuses;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function readRetainedOnce(url: string, topics: Topics, count: number): Promise<Map<string, KioskStatus>> {
   const client = await connectAsync(url, { clientId: `retained-reader-${process.hrtime.bigint()}`, reconnectPeriod: 0 });
   const statuses = new Map<string, KioskStatus>();
   const complete = new Promise<void>((resolve) => {
@@ -118,7 +137,8 @@ export async function readRetainedStatuses(url: string, topics: Topics, count: n
   });
   try {
     await client.subscribeAsync(topics.everyKiosk('status'), { qos: 1 });
-    await complete;
+    // Retained messages follow the SUBACK at once; a short wait collects them all.
+    await Promise.race([complete, new Promise((resolve) => setTimeout(resolve, 200))]);
   } finally {
     await client.endAsync();
   }
