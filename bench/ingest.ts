@@ -18,7 +18,6 @@
  * `wire-cli` (mosquitto_pub -l → mosquitto_sub, one way), `live` (publish → socket.io push), and
  * `replay` (kiosk-fleet replay --year, bench/replay.ts). `npm run bench:smoke` is the CI floor.
  */
-import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,22 +31,31 @@ import { openFoundation, startPlatform, type RunningPlatform } from '../cli/plat
 import { emptyIngestStats, type IngestStats } from '../collector/ingest.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
-import type { GeneratorMessage, GeneratorResult, LoadShape, MachineCredentials, RunCommand } from './ipc.js';
+import type { GeneratorResult, LoadShape, MachineCredentials, RunCommand } from './ipc.js';
 import { type CliWireResult, type EchoStats, runCliWire, startEchoCollector, startMosquitto } from './mosquitto.js';
+import { issueBenchToken } from './api-token.js';
+import { runGenerators } from './generators.js';
 import { formatProfile, PlatformProfiler, type ProfileSummary } from './profile.js';
 import { type ReplayBenchResult, runReplayBench } from './replay.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
 const DOC = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 const RESULTS_BEGIN = '<!-- bench:results:begin -->';
 const RESULTS_END = '<!-- bench:results:end -->';
+
+/**
+ * The embedded broker's abuse limits, off: 200 machines on one address connect within a second
+ * and each publishes hundreds of messages a second, far beyond what a kiosk does.
+ */
+const BENCH_BROKER_LIMITS = Object.freeze({ CONNECT_RATE_PER_ADDRESS: '0', PUBLISH_RATE_PER_KIOSK: '0' });
 
 const SCENARIO_NAMES = ['single', 'batch', 'rate', 'mosquitto', 'mosquitto-batch', 'wire', 'wire-cli', 'live', 'replay'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 interface Options {
   machines: number;
+  /** Load generator processes the machines are split among. */
+  generators: number;
   /** One single-event scenario per window: `--window 1,20,50` sweeps. */
   windows: number[];
   batch: number;
@@ -84,6 +92,8 @@ interface PlatformWindow {
   /** Wall seconds of the window as the platform measured it. */
   seconds: number;
   cpuCores: number;
+  /** CPU of the main thread alone (the event loop; the store's writer thread is the rest), Linux only. */
+  mainThreadCpuCores: number | null;
   eventLoopUtilization: number;
   rssPeakMB: number;
   storedPerSecond: number;
@@ -93,6 +103,17 @@ interface PlatformWindow {
   brokerCpuCores: number | null;
   /** From /proc/self/io (Linux), per event stored: syscalls and bytes handed to the disk. */
   io: { readSyscallsPerEvent: number; writeSyscallsPerEvent: number; diskBytesPerEvent: number } | null;
+}
+
+/** CPU seconds (user + system) of this process's main thread so far, from /proc (Linux); NaN elsewhere. */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
 }
 
 interface IoCounters {
@@ -136,6 +157,7 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       machines: { type: 'string', default: '200' },
+      generators: { type: 'string', default: '2' },
       window: { type: 'string', default: '20' },
       batch: { type: 'string', default: '50' },
       'batch-window': { type: 'string' },
@@ -161,6 +183,7 @@ function parseOptions(argv: string[]): Options {
       [
         'npm run bench -- [flags]',
         '  --machines N        connected machines, one MQTT client each (200)',
+        '  --generators N      load generator processes the machines are split among (2)',
         '  --window N[,N…]     unacked events per machine, one event per message (20); a list sweeps',
         '  --batch N           events per message in the batch scenario (50)',
         '  --batch-window N    unacked events per machine in the batch scenario (2 × batch)',
@@ -196,6 +219,7 @@ function parseOptions(argv: string[]): Options {
   if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') throw new Error('--synchronous must be FULL or NORMAL');
   const options: Options = {
     machines: int('machines', values.machines, 1, 5000),
+    generators: int('generators', values.generators, 1, 16),
     windows: (values.window ?? '').split(',').map((w) => int('window', w, 1, 10_000)),
     batch,
     batchWindow: int('batch-window', values['batch-window'] ?? String(2 * batch), batch, 50_000),
@@ -336,6 +360,7 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
   const mosquitto = scenario.broker === 'mosquitto' ? await startMosquitto() : null;
   const config = parseConfig({
     ...LOOPBACK_SETTINGS,
+    ...BENCH_BROKER_LIMITS,
     DATA_DIR: dataDir,
     SQLITE_SYNCHRONOUS: options.synchronous,
     ...(mosquitto ? { MQTT_URL: mosquitto.url } : {}),
@@ -343,9 +368,11 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
   let platform: { stop(): Promise<void> } | null = null;
   try {
     const machines = provisionMachines(dataDir, config, options.machines);
+    // The dashboard's live pushes need a signed-in person or an integration token.
+    const liveToken = scenario.live ? issueBenchToken(dataDir, 'operator') : undefined;
     let ingest: IngestView;
     let mqttUrl: string;
-    let liveUrl: string | undefined;
+    let live: RunCommand['live'];
     let stopCollector: () => Promise<void>;
     if (scenario.collector === 'echo') {
       if (!mosquitto) throw new Error('the echo collector needs Mosquitto');
@@ -360,25 +387,16 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
       stopCollector = () => running.stop();
       ingest = running.collector.ingest;
       mqttUrl = running.mqttUrl;
-      if (scenario.live) liveUrl = `http://127.0.0.1:${running.dashboard.port}`;
+      if (scenario.live) live = { url: `http://127.0.0.1:${running.dashboard.port}`, token: liveToken! };
     }
     let brokerCpuAtStart = Number.NaN;
     let brokerCpuCores: number | null = null;
-
-    const generator = fork(GENERATOR, [], {
-      cwd: PROJECT_ROOT,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const exited = new Promise<string>((resolve) => generator.once('exit', (code, signal) => resolve(signal ?? String(code))));
-    const budgetMs = 60_000 + options.warmupMs + options.measureMs + options.drainTimeoutMs + 30_000;
-    const killer = setTimeout(() => generator.kill('SIGKILL'), budgetMs);
-
     let rssPeak = 0;
     let sampler: NodeJS.Timeout | null = null;
     let atStart: {
       t: number;
       cpu: NodeJS.CpuUsage;
+      mainCpuSeconds: number;
       elu: ReturnType<typeof performance.eventLoopUtilization>;
       ingest: IngestStats;
       io: IoCounters | null;
@@ -388,100 +406,77 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
     let profiling: Promise<ProfileSummary> | null = null;
     const profileFile = join(os.tmpdir(), `kiosk-fleet-bench-${scenario.name}-${run}-${process.pid}.cpuprofile`);
 
-    const result = await new Promise<GeneratorResult>((resolve, reject) => {
-      generator.once('error', reject);
-      generator.on('message', (message: GeneratorMessage) => {
-        switch (message.type) {
-          case 'connected':
-            process.stderr.write(
-              `  ${message.machines} machines connected in ${(message.connectMs / 1000).toFixed(1)} s ` +
-                `(platform pid ${process.pid}, load generator pid ${generator.pid})\n`,
-            );
-            break;
-          case 'measure-start':
-            atStart = {
-              t: performance.now(),
-              cpu: process.cpuUsage(),
-              elu: performance.eventLoopUtilization(),
-              ingest: ingest.stats(),
-              io: ioCounters(),
-            };
-            if (mosquitto) void mosquitto.cpu().then((c) => (brokerCpuAtStart = c));
-            rssPeak = process.memoryUsage.rss();
-            sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 250);
-            if (options.profile) {
-              profiler = new PlatformProfiler();
-              void profiler.start();
-            }
-            break;
-          case 'measure-end': {
-            if (!atStart) break;
-            const seconds = (performance.now() - atStart.t) / 1000;
-            const cpu = process.cpuUsage(atStart.cpu);
-            const now = ingest.stats();
-            const io = ioCounters();
-            const stored = now.eventsStored - atStart.ingest.eventsStored;
-            if (sampler) clearInterval(sampler);
-            rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-            if (mosquitto) void mosquitto.cpu().then((c) => (brokerCpuCores = (c - brokerCpuAtStart) / seconds));
-            window = {
-              seconds,
-              cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
-              eventLoopUtilization: performance.eventLoopUtilization(atStart.elu).utilization,
-              rssPeakMB: rssPeak / 2 ** 20,
-              storedPerSecond: stored / seconds,
-              messagesInPerSecond: (now.messagesIn - atStart.ingest.messagesIn) / seconds,
-              acksSentPerSecond: (now.acksSent - atStart.ingest.acksSent) / seconds,
-              brokerCpuCores: null,
-              io:
-                io && atStart.io && stored > 0
-                  ? {
-                      readSyscallsPerEvent: (io.syscr - atStart.io.syscr) / stored,
-                      writeSyscallsPerEvent: (io.syscw - atStart.io.syscw) / stored,
-                      diskBytesPerEvent: (io.write_bytes - atStart.io.write_bytes) / stored,
-                    }
-                  : null,
-            };
-            if (profiler) profiling = profiler.stop(profileFile);
-            break;
-          }
-          case 'result':
-            resolve(message.result);
-            break;
-          case 'failed':
-            reject(new Error(`load generator failed: ${message.message}`));
-            break;
+    const command: RunCommand = {
+      type: 'run',
+      mqttUrl,
+      topicRoot: config.TOPIC_ROOT,
+      machines,
+      load: scenario.load,
+      warmupMs: options.warmupMs,
+      measureMs: options.measureMs,
+      drainTimeoutMs: options.drainTimeoutMs,
+      connectConcurrency: 20,
+      ...(live ? { live } : {}),
+    };
+    const budgetMs = 60_000 + options.warmupMs + options.measureMs + options.drainTimeoutMs + 30_000;
+    const result = await runGenerators(command, options.generators, budgetMs, {
+      connected(count, connectMs, pids) {
+        process.stderr.write(
+          `  ${count} machines connected in ${(connectMs / 1000).toFixed(1)} s ` +
+            `(platform pid ${process.pid}, load generator pid${pids.length > 1 ? 's' : ''} ${pids.join(', ')})\n`,
+        );
+      },
+      measureStart() {
+        atStart = {
+          t: performance.now(),
+          cpu: process.cpuUsage(),
+          mainCpuSeconds: mainThreadCpuSeconds(),
+          elu: performance.eventLoopUtilization(),
+          ingest: ingest.stats(),
+          io: ioCounters(),
+        };
+        if (mosquitto) void mosquitto.cpu().then((c) => (brokerCpuAtStart = c));
+        rssPeak = process.memoryUsage.rss();
+        sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 250);
+        if (options.profile) {
+          profiler = new PlatformProfiler();
+          void profiler.start();
         }
-      });
-      void exited.then((code) => reject(new Error(`load generator exited (${code}) before reporting`)));
-      const command: RunCommand = {
-        type: 'run',
-        mqttUrl,
-        topicRoot: config.TOPIC_ROOT,
-        machines,
-        load: scenario.load,
-        warmupMs: options.warmupMs,
-        measureMs: options.measureMs,
-        drainTimeoutMs: options.drainTimeoutMs,
-        connectConcurrency: 20,
-        ...(liveUrl ? { liveUrl } : {}),
-      };
-      generator.send(command);
-    })
-      .catch((error: unknown) => {
-        // The generator stops by itself when its parent goes; end it now so the platform can stop.
-        if (generator.exitCode === null && generator.signalCode === null) generator.kill('SIGKILL');
-        clearTimeout(killer);
-        throw error;
-      })
-      .finally(() => {
+      },
+      measureEnd() {
+        if (!atStart) return;
+        const seconds = (performance.now() - atStart.t) / 1000;
+        const cpu = process.cpuUsage(atStart.cpu);
+        const now = ingest.stats();
+        const io = ioCounters();
+        const stored = now.eventsStored - atStart.ingest.eventsStored;
         if (sampler) clearInterval(sampler);
-      });
-    try {
-      await exited;
-    } finally {
-      clearTimeout(killer);
-    }
+        rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+        if (mosquitto) void mosquitto.cpu().then((c) => (brokerCpuCores = (c - brokerCpuAtStart) / seconds));
+        window = {
+          seconds,
+          cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+          mainThreadCpuCores: nullIfNaN((mainThreadCpuSeconds() - atStart.mainCpuSeconds) / seconds),
+          eventLoopUtilization: performance.eventLoopUtilization(atStart.elu).utilization,
+          rssPeakMB: rssPeak / 2 ** 20,
+          storedPerSecond: stored / seconds,
+          messagesInPerSecond: (now.messagesIn - atStart.ingest.messagesIn) / seconds,
+          acksSentPerSecond: (now.acksSent - atStart.ingest.acksSent) / seconds,
+          brokerCpuCores: null,
+          io:
+            io && atStart.io && stored > 0
+              ? {
+                  readSyscallsPerEvent: (io.syscr - atStart.io.syscr) / stored,
+                  writeSyscallsPerEvent: (io.syscw - atStart.io.syscw) / stored,
+                  diskBytesPerEvent: (io.write_bytes - atStart.io.write_bytes) / stored,
+                }
+              : null,
+        };
+        if (profiler) profiling = profiler.stop(profileFile);
+      },
+    }).finally(() => {
+      if (sampler) clearInterval(sampler);
+    });
 
     await ingest.drain();
     const ingestStats = ingest.stats();
@@ -533,6 +528,8 @@ async function runScenario(scenario: Scenario, run: number, options: Options): P
   }
 }
 
+const nullIfNaN = (n: number) => (Number.isNaN(n) ? null : n);
+
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
 const ms = (n: number) => (n < 10 ? fmt(n, 1) : fmt(n));
@@ -546,7 +543,7 @@ function loadColumn(r: RunResult): string {
 
 function resultsTable(results: RunResult[]): string {
   const lines = [
-    '| scenario | run | load | acked events/s | messages/s | latency p50 / p90 / p99 / max (ms) | platform CPU (cores) | platform loop busy | generator CPU (cores) | platform RSS peak | stored = acked |',
+    '| scenario | run | load | acked events/s | messages/s | latency p50 / p90 / p99 / max (ms) | platform CPU, cores (main thread) | platform loop busy | generator CPU (cores) | platform RSS peak | stored = acked |',
     '|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
@@ -561,7 +558,7 @@ function resultsTable(results: RunResult[]): string {
         `**${fmt(g.windowAckedEvents / g.windowSeconds)}**`,
         fmt(g.windowSentMessages / g.windowSeconds),
         `${ms(l.p50Ms)} / ${ms(l.p90Ms)} / ${ms(l.p99Ms)} / ${ms(l.maxMs)}`,
-        fmt(r.platform.cpuCores, 2),
+        `${fmt(r.platform.cpuCores, 2)}${r.platform.mainThreadCpuCores === null ? '' : ` (${fmt(r.platform.mainThreadCpuCores, 2)})`}`,
         `${fmt(r.platform.eventLoopUtilization * 100)} %`,
         fmt(g.cpuCores, 2),
         `${fmt(r.platform.rssPeakMB)} MB`,
@@ -603,6 +600,10 @@ function detailLines(results: RunResult[]): string {
       return (
         `- ${r.scenario.title}, run ${r.run}: collector stored ${fmt(p.storedPerSecond)} ev/s, received ${fmt(p.messagesInPerSecond)} msg/s, ` +
         `sent ${fmt(p.acksSentPerSecond)} acks/s` +
+        (p.mainThreadCpuCores !== null && p.storedPerSecond > 0
+          ? `; platform CPU per event stored ${fmt((p.mainThreadCpuCores * 1e6) / p.storedPerSecond, 1)} µs on the main thread + ` +
+            `${fmt(((p.cpuCores - p.mainThreadCpuCores) * 1e6) / p.storedPerSecond, 1)} µs on others`
+          : '') +
         (p.io
           ? ` (per event stored: ${fmt(p.io.readSyscallsPerEvent, 1)} read and ${fmt(p.io.writeSyscallsPerEvent, 1)} write syscalls, ${fmt(p.io.diskBytesPerEvent / 1024, 1)} KiB to disk)`
           : '') +
@@ -648,11 +649,25 @@ function ratiosTable(results: RunResult[], cliRuns: CliWireResult[]): string | n
     ['platform (aedes) ÷ platform via Mosquitto, batched', 'batch', 'mosquitto-batch'],
     ['platform (aedes) batched ÷ wire limit (events/s)', 'batch', 'wire'],
   ];
-  const lines = ['| ratio of acked events/s | numerator | denominator | ratio |', '|---|---:|---:|---:|'];
+  // With other work on the machine, runs a minute apart differ more than scenarios do: the ratio of
+  // the two scenarios' runs of the same repeat (seconds apart) is shown beside the medians'.
+  const rateIn = (name: ScenarioName, run: number) => {
+    const r = results.find((x) => x.scenario.name === name && x.run === run);
+    return r ? rateOf(r) : null;
+  };
+  const runs = [...new Set(results.map((r) => r.run))];
+  const lines = [
+    '| ratio of acked events/s | numerator | denominator | ratio | ratio in each repeat |',
+    '|---|---:|---:|---:|---|',
+  ];
   for (const [title, a, b] of pairs) {
     const x = median(a);
     const y = median(b);
-    if (x !== null && y !== null) lines.push(`| ${title} | ${fmt(x)} | ${fmt(y)} | **${fmt(x / y, 2)}** |`);
+    const each = runs.flatMap((run) => {
+      const [xr, yr] = [rateIn(a, run), rateIn(b, run)];
+      return xr !== null && yr !== null ? [fmt(xr / yr, 2)] : [];
+    });
+    if (x !== null && y !== null) lines.push(`| ${title} | ${fmt(x)} | ${fmt(y)} | **${fmt(x / y, 2)}** | ${each.join(' · ')} |`);
   }
   const cli = cliRuns.map((r) => r.perSecond).sort((a, b) => a - b)[Math.floor((cliRuns.length - 1) / 2)];
   if (cli !== undefined)
@@ -662,7 +677,7 @@ function ratiosTable(results: RunResult[], cliRuns: CliWireResult[]): string | n
       ['wire limit round trip (Mosquitto + echo) ÷ mosquitto_pub → mosquitto_sub', 'wire'],
     ] as const) {
       const x = median(a);
-      if (x !== null) lines.push(`| ${title} | ${fmt(x)} | ${fmt(cli)} | **${fmt(x / cli, 2)}** |`);
+      if (x !== null) lines.push(`| ${title} | ${fmt(x)} | ${fmt(cli)} | **${fmt(x / cli, 2)}** | |`);
     }
   return lines.length > 2 ? lines.join('\n') : null;
 }
@@ -687,11 +702,11 @@ function liveTable(results: RunResult[]): string | null {
 
 function cliTable(runs: CliWireResult[]): string {
   return [
-    '| wire limit, one way: `mosquitto_pub -q 1 -l` → Mosquitto → `mosquitto_sub -q 1 -C N` | run | messages received | seconds | messages/s | Mosquitto CPU (cores) |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| wire limit, one way: `mosquitto_pub -q 1 -l` → Mosquitto → `mosquitto_sub -q 1 -C N` | run | publishers | messages received | seconds | messages/s | Mosquitto CPU (cores) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...runs.map(
       (r, i) =>
-        `| one publisher, one subscriber, ${fmt(r.messages)} event-sized messages | ${i + 1} | ${fmt(r.received)} | ${fmt(r.seconds, 2)} | **${fmt(r.perSecond)}** | ${fmt(r.mosquittoCpuCores, 2)} |`,
+        `| ${r.publishers} publisher${r.publishers > 1 ? 's' : ''}, one subscriber, ${fmt(r.messages)} event-sized messages | ${i + 1} | ${r.publishers} | ${fmt(r.received)} | ${fmt(r.seconds, 2)} | **${fmt(r.perSecond)}** | ${fmt(r.mosquittoCpuCores, 2)} |`,
     ),
   ].join('\n');
 }
@@ -739,7 +754,7 @@ async function main(): Promise<void> {
   for (let run = 1; run <= options.repeat; run++) {
     if (options.scenarios.includes('wire-cli')) {
       process.stderr.write(`wire limit, mosquitto_pub -l → mosquitto_sub (run ${run}/${options.repeat}) …\n`);
-      const r = await runCliWire(options.cliMessages, 20);
+      const r = await runCliWire(options.cliMessages, 20, options.generators);
       process.stderr.write(
         `  ${fmt(r.received)} of ${fmt(r.messages)} messages in ${fmt(r.seconds, 2)} s: ${fmt(r.perSecond)} msg/s\n`,
       );

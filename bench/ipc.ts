@@ -1,6 +1,6 @@
 /**
- * Messages between the benchmark (which hosts the platform) and the load generator (a child
- * process with its own event loop), over Node's IPC channel.
+ * Messages between the benchmark (which hosts the platform) and its load generators (child
+ * processes, each with its own event loop), over Node's IPC channel ('advanced' serialization).
  */
 
 export interface MachineCredentials {
@@ -27,11 +27,18 @@ export interface RunCommand {
   drainTimeoutMs: number;
   /** Connections opened at once while the fleet connects. */
   connectConcurrency: number;
+  // After connecting, the generator waits for a GoCommand, so that several start together.
   /**
-   * The dashboard's socket.io URL: the generator connects a socket.io client and measures, for
-   * every event published in the window, publish → receipt in an `events` push (same clock).
+   * The dashboard's socket.io URL and an integration token to connect with: the generator connects
+   * a socket.io client and measures, for every event published in the window, publish → receipt
+   * in an `events` push (same clock).
    */
-  liveUrl?: string;
+  live?: { url: string; token: string };
+}
+
+/** Sent to every generator once all have connected: the warm-up starts now. */
+export interface GoCommand {
+  type: 'go';
 }
 
 export interface LatencySummary {
@@ -54,6 +61,8 @@ export interface GeneratorResult {
   windowAckMessages: number;
   /** Latency (ack received − publish) of the events acked inside the window. */
   latency: LatencySummary;
+  /** The same, every sample (ms), so that several generators' results can be merged. */
+  latencySamples: Float64Array;
   totals: {
     sentEvents: number;
     sentMessages: number;
@@ -77,8 +86,8 @@ export interface GeneratorResult {
   /** The generator's own CPU over the window (user + system), in cores. */
   cpuCores: number;
   eventLoopUtilization: number;
-  /** With `liveUrl`: publish → socket.io `events` push receipt of the events published in the window. */
-  live?: { latency: LatencySummary; published: number; received: number; pushes: number };
+  /** With `live`: publish → socket.io `events` push receipt of the events published in the window. */
+  live?: { latency: LatencySummary; samples: Float64Array; published: number; received: number; pushes: number };
 }
 
 export type GeneratorMessage =
@@ -87,3 +96,21 @@ export type GeneratorMessage =
   | { type: 'measure-end' }
   | { type: 'result'; result: GeneratorResult }
   | { type: 'failed'; message: string };
+
+/** Percentiles by nearest rank, over samples in ms (sorted in place). */
+export function summarizeLatency(samples: Float64Array): LatencySummary {
+  const sorted = samples.sort();
+  const n = sorted.length;
+  const at = (q: number) => (n === 0 ? Number.NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!);
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    samples: n,
+    meanMs: n === 0 ? Number.NaN : sum / n,
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    p999Ms: at(0.999),
+    maxMs: n === 0 ? Number.NaN : sorted[n - 1]!,
+  };
+}

@@ -1,15 +1,23 @@
 /**
- * The load generator: a child process of `bench/ingest.ts` holding one real MQTT.js client per
- * machine. Each machine publishes valid loan/return events QoS 1 on its own events topic and
+ * A load generator: a child process of `bench/ingest.ts` (one or several, see bench/generators.ts)
+ * holding one real MQTT.js client per machine. Each machine publishes valid loan/return events QoS 1 on its own events topic and
  * waits for the collector's application-level ack on its acks topic, like a kiosk's outbox.
  *
- * Started with an IPC channel; receives one RunCommand, answers with GeneratorMessages, exits.
+ * Started with an IPC channel; receives one RunCommand, connects, waits for a GoCommand, answers
+ * with GeneratorMessages, exits.
  * Every phase is bounded in time: connect, warm-up, measurement, drain, disconnect.
  */
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
-import type { GeneratorMessage, GeneratorResult, LatencySummary, MachineCredentials, RunCommand } from './ipc.js';
+import {
+  type GeneratorMessage,
+  type GeneratorResult,
+  type GoCommand,
+  type MachineCredentials,
+  type RunCommand,
+  summarizeLatency,
+} from './ipc.js';
 
 type Phase = 'connecting' | 'warmup' | 'measure' | 'drain' | 'done';
 
@@ -37,21 +45,9 @@ class Samples {
     }
     this.data[this.length++] = value;
   }
-  summary(): LatencySummary {
-    const sorted = this.data.slice(0, this.length).sort();
-    const n = sorted.length;
-    const at = (q: number) => (n === 0 ? Number.NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!);
-    let sum = 0;
-    for (const v of sorted) sum += v;
-    return {
-      samples: n,
-      meanMs: n === 0 ? Number.NaN : sum / n,
-      p50Ms: at(0.5),
-      p90Ms: at(0.9),
-      p99Ms: at(0.99),
-      p999Ms: at(0.999),
-      maxMs: n === 0 ? Number.NaN : sorted[n - 1]!,
-    };
+  /** A sorted copy of the samples. */
+  values(): Float64Array {
+    return this.data.slice(0, this.length).sort();
   }
 }
 
@@ -161,8 +157,12 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
 
   // The dashboard's socket.io client, when live latency is measured.
   let socket: Socket | null = null;
-  if (command.liveUrl) {
-    const s = connectSocket(command.liveUrl, { transports: ['websocket'], reconnection: false });
+  if (command.live) {
+    const s = connectSocket(command.live.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      auth: { token: command.live.token },
+    });
     sockets.push(s);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -232,6 +232,7 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
   );
   const connectMs = performance.now() - connectStart;
   send({ type: 'connected', machines: machines.length, connectMs });
+  await withTimeout(go, 60_000, 'waiting for the other generators');
 
   // Warm-up, then the measurement window; both end by timers.
   let cpuAtStart = process.cpuUsage();
@@ -307,13 +308,16 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
   if (socket) for (let i = 0; i < 100 && livePending.size > 0; i++) await sleep(20);
   phase = 'done';
 
+  const latencySamples = latencies.values();
+  const liveSamples = liveLatencies.values();
   return {
     windowSeconds: (windowEnd - windowStart) / 1000,
     windowAckedEvents,
     windowSentEvents: atWindowEnd.sentEvents - atWindowStart.sentEvents,
     windowSentMessages: atWindowEnd.sentMessages - atWindowStart.sentMessages,
     windowAckMessages: atWindowEnd.ackMessages - atWindowStart.ackMessages,
-    latency: latencies.summary(),
+    latency: summarizeLatency(latencySamples),
+    latencySamples,
     totals,
     skippedEvents,
     maxScheduleLagMs,
@@ -321,7 +325,7 @@ async function run(command: RunCommand): Promise<GeneratorResult> {
     connectMs,
     cpuCores,
     eventLoopUtilization,
-    ...(socket ? { live: { latency: liveLatencies.summary(), ...live } } : {}),
+    ...(socket ? { live: { latency: summarizeLatency(liveSamples), samples: liveSamples, ...live } } : {}),
   };
 }
 
@@ -337,6 +341,13 @@ async function shutdown(code: number): Promise<never> {
   await withTimeout(Promise.all(clients.map((c) => c.endAsync(false))), 10_000, 'disconnecting').catch(() => {});
   process.exit(code);
 }
+
+/** Resolves when the benchmark says every generator is connected. */
+const go = new Promise<void>((resolve) =>
+  process.on('message', (message: GoCommand) => {
+    if (message?.type === 'go') resolve();
+  }),
+);
 
 process.once('message', (message: RunCommand) => {
   if (message?.type !== 'run') {

@@ -132,6 +132,7 @@ export async function startEchoCollector(url: string, topicRoot: string) {
 
 export interface CliWireResult {
   messages: number;
+  publishers: number;
   seconds: number;
   perSecond: number;
   received: number;
@@ -139,12 +140,18 @@ export interface CliWireResult {
 }
 
 /**
- * `mosquitto_sub -q 1 -C N` subscribed first, then `mosquitto_pub -q 1 -l` publishing N event-sized
- * lines from a pipe; timed from the publisher's start to the subscriber's exit after the Nth message.
+ * `mosquitto_sub -q 1 -C N` subscribed first, then `publishers` × `mosquitto_pub -q 1 -l`, each
+ * publishing its share of N event-sized lines from a pipe on its own topic (one publisher process
+ * cannot keep Mosquitto busy); timed from the publishers' start to the subscriber's exit after the Nth message.
  * The pipe stays open until the subscriber is done: at end of input, mosquitto_pub 2.0.11 exits
  * without waiting for its queued QoS 1 messages (a first try from a file delivered 34 % of them).
  */
-export async function runCliWire(messages: number, maxInflight: number, timeoutMs = 60_000): Promise<CliWireResult> {
+export async function runCliWire(
+  messages: number,
+  maxInflight: number,
+  publishers: number,
+  timeoutMs = 60_000,
+): Promise<CliWireResult> {
   const broker = await startMosquitto();
   const host = ['-h', '127.0.0.1', '-p', String(broker.port)];
   const children: ChildProcess[] = [];
@@ -162,21 +169,26 @@ export async function runCliWire(messages: number, maxInflight: number, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 500));
     const line = (i: number) =>
       `{"id":"WIRE-${String(i).padStart(8, '0')}","ts":"2026-11-22T00:00:00.000Z","type":"loan","itemId":"B${(i * 7919) % 1_000_000}"}\n`;
-    const input = Buffer.from(Array.from({ length: messages }, (_, i) => line(i)).join(''));
+    const inputs = Array.from({ length: publishers }, (_, p) =>
+      Buffer.from(Array.from({ length: Math.ceil((messages - p) / publishers) }, (_, i) => line(i * publishers + p)).join('')),
+    );
     const cpuAtStart = await broker.cpu();
     const start = performance.now();
-    const pub = spawn('mosquitto_pub', [...host, '-q', '1', '-t', 'bench/WIRE/events', '-l', '-M', String(maxInflight)], {
-      stdio: ['pipe', 'ignore', 'inherit'],
+    inputs.forEach((input, p) => {
+      const topic = `bench/WIRE-${p + 1}/events`;
+      const pub = spawn('mosquitto_pub', [...host, '-q', '1', '-t', topic, '-l', '-M', String(maxInflight)], {
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
+      children.push(pub);
+      pub.stdin!.on('error', () => {});
+      pub.stdin!.write(input); // and keep stdin open until the subscriber has everything
     });
-    children.push(pub);
-    pub.stdin!.on('error', () => {});
-    pub.stdin!.write(input); // and keep stdin open until the subscriber has everything
     const timer = setTimeout(() => sub.kill('SIGKILL'), timeoutMs);
     await subExited;
     clearTimeout(timer);
     const seconds = (performance.now() - start) / 1000;
     const cpu = (await broker.cpu()) - cpuAtStart;
-    return { messages, seconds, perSecond: received / seconds, received, mosquittoCpuCores: cpu / seconds };
+    return { messages, publishers, seconds, perSecond: received / seconds, received, mosquittoCpuCores: cpu / seconds };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await broker.stop();

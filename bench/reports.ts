@@ -244,12 +244,15 @@ async function measure(dir: string, manifest: Manifest, repeat: number): Promise
   log(`  platform started in ${((performance.now() - platformStartMs) / 1000).toFixed(1)} s`);
   try {
     const base = `http://127.0.0.1:${platform.dashboard.port}/api/v1/reports/circulation?from=${from}&to=${to}`;
+    const authorization = {
+      authorization: `Bearer ${platform.auth.tokens.issue({ name: 'bench reports', role: 'manager', createdBy: 'bench' }).secret}`,
+    };
     const fleetTotal = expectedMonths(manifest, from, to);
     for (const format of ['json', 'csv', 'xlsx'] as const) {
       let bytes = 0;
       let total = '';
       const ms = await time(repeat, async () => {
-        const res = await fetch(`${base}&format=${format}&lang=zh`);
+        const res = await fetch(`${base}&format=${format}&lang=zh`, { headers: authorization });
         if (res.status !== 200) throw new Error(`${format}: HTTP ${res.status} ${await res.text()}`);
         const body = Buffer.from(await res.arrayBuffer());
         bytes = body.length;

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../cli/logger.js';
 import { openFoundation } from '../cli/platform.js';
+import { issueBenchToken } from './api-token.js';
 import { parseConfig } from '../config/config.js';
 import type { MachineCredentials } from './ipc.js';
 import { freePort } from './mosquitto.js';
@@ -92,8 +93,12 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     SIM_KIOSKS: '0',
     LOG_LEVEL: 'warn',
+    // Every simulated machine connects from 127.0.0.1: no per-address rate, a cap with room for all.
+    CONNECT_RATE_PER_ADDRESS: '0',
+    MAX_CONNECTIONS: String(count + 1_000),
   };
   const config = parseConfig(env);
+  const authorization = { authorization: `Bearer ${issueBenchToken(dataDir, 'metrics')}` };
   const children: ChildProcess[] = [];
   let platform: ChildProcess | null = null;
 
@@ -108,7 +113,7 @@ async function main(): Promise<void> {
     await waitFor('platform ready', 60_000, async () => {
       if (child.exitCode !== null) throw new Error(`platform exited with ${child.exitCode}`);
       try {
-        return (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`)).status < 500;
+        return (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health/live`)).ok;
       } catch {
         return false;
       }
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
     const memory = memoryOf(platform.pid);
     const platformCpu = (cpuSecondsOf(platform.pid) - cpuAtStart) / holdSeconds;
     const telemetryRate = (total('telemetrySent') - telemetryAtStart) / holdSeconds;
-    const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`)).json()) as {
+    const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, { headers: authorization })).json()) as {
       components?: { broker?: { connectedKiosks?: number } };
     };
     log(

@@ -1,7 +1,7 @@
 import type { AedesOptions, Client } from 'aedes';
 import { KIOSK_PUBLISH_CHANNELS, type Topics } from '../protocol/topics.js';
 import type { Principal } from './auth.js';
-import { addressOf, type RejectionListener } from './rejection.js';
+import { addressOf, PolicyRefusal, type RejectionListener } from './rejection.js';
 
 export type AclDecision =
   | { isAllowed: true }
@@ -141,7 +141,7 @@ export function createAcl(options: AclOptions): AclHooks {
         topic: packet.topic,
         detail: decision.detail,
       });
-      callback(new Error(decision.detail));
+      callback(new PolicyRefusal(decision.detail));
     },
     // Answering (null, null) grants 0x80 for this filter alone ([MQTT-3.9.3]); an error would close
     // the connection (lib/handlers/subscribe.js storeSubscriptions).

@@ -1,7 +1,12 @@
 import type { AedesOptions, AuthErrorCode, AuthenticateError, Client, ConnectPacket } from 'aedes';
 import { kioskIdSchema, type KioskId, type Topics } from '../protocol/topics.js';
 import { decidePublish } from './acl.js';
-import { addressOf, type Rejection, type RejectionListener } from './rejection.js';
+import { addressOf, PolicyRefusal, type Rejection, type RejectionListener } from './rejection.js';
+
+/** Longest client id accepted; a kiosk id is at most 64 characters. */
+const MAX_CLIENT_ID_LENGTH = 128;
+/** Printable ASCII, no space: what logs, metrics labels and aedes' session map can hold safely. */
+const CLIENT_ID_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${MAX_CLIENT_ID_LENGTH}}$`);
 
 /** Who is behind an authenticated connection; the ACL decides from this alone. */
 export type Principal = { kind: 'kiosk'; kioskId: KioskId } | { kind: 'service'; name: string };
@@ -29,6 +34,8 @@ export interface Authenticator {
   authenticate: NonNullable<AedesOptions['authenticate']>;
   /** The principal of a client that passed `authenticate`. */
   principalOf(client: Client): Principal | undefined;
+  /** When (performance.now()) the credentials of a client that passed `authenticate` were checked. */
+  checkedAt(client: Client): number | undefined;
 }
 
 /** What the CONNECT packet said, before aedes replaces an empty client id with a generated one. */
@@ -54,6 +61,7 @@ function refuse(returnCode: Refusal['returnCode'], reason: Refusal['reason'], de
 export function createAuthenticator(options: AuthOptions): Authenticator {
   const connectFacts = new WeakMap<Client, ConnectFacts>();
   const principals = new WeakMap<Client, Principal>();
+  const checkedAt = new WeakMap<Client, number>();
 
   function identify(username: string, token: Buffer): ConnectDecision {
     if (options.serviceNames.has(username)) {
@@ -74,9 +82,21 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   }
 
   function decide(facts: ConnectFacts, username: string | undefined, password: Buffer | undefined): ConnectDecision {
-    // [MQTT-3.1.3-8]: a zero-byte client id with CleanSession 0 MUST get return code 2.
-    if (facts.clientId === '' && !facts.isClean) {
-      return refuse(RETURN_CODE.identifierRejected, 'empty_client_id', 'an empty client id cannot have a persistent session');
+    // [MQTT-3.1.3-8] demands return code 2 for a zero-byte client id with CleanSession 0; MQTT 3.1.1
+    // lets a server refuse one with CleanSession 1 too ([MQTT-3.1.3-9]), and this one does: every
+    // machine connects as itself, and a service's id names it in the logs.
+    if (facts.clientId === '') {
+      const detail = facts.isClean
+        ? 'an empty client id is refused: connect with your machine id'
+        : 'an empty client id cannot have a persistent session';
+      return refuse(RETURN_CODE.identifierRejected, 'empty_client_id', detail);
+    }
+    if (!CLIENT_ID_PATTERN.test(facts.clientId)) {
+      return refuse(
+        RETURN_CODE.identifierRejected,
+        'malformed_client_id',
+        `client id ${JSON.stringify(facts.clientId.slice(0, 80))} is not 1-${MAX_CLIENT_ID_LENGTH} printable ASCII characters without spaces`,
+      );
     }
     if (username === undefined || password === undefined) {
       return refuse(RETURN_CODE.badUserNameOrPassword, 'bad_credentials', 'CONNECT carried no user name or no password');
@@ -117,20 +137,23 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       callback(null, true);
     },
     authenticate(client, username, password, done) {
+      const startedAt = performance.now();
       const facts = connectFacts.get(client) ?? { clientId: client.id, isClean: client.clean, will: undefined };
       const decision = decideSafely(facts, username, password);
       if ('principal' in decision) {
         principals.set(client, decision.principal);
+        checkedAt.set(client, startedAt);
         done(null, true);
         return;
       }
       const { returnCode, reason, detail } = decision.refusal;
       options.onRejected({ reason, clientId: facts.clientId, address: addressOf(client.conn), detail });
-      const error: AuthenticateError = Object.assign(new Error(detail), {
+      const error: AuthenticateError = Object.assign(new PolicyRefusal(detail), {
         returnCode: returnCode as number as AuthErrorCode,
       });
       done(error, null);
     },
     principalOf: (client) => principals.get(client),
+    checkedAt: (client) => checkedAt.get(client),
   };
 }

@@ -5,9 +5,19 @@ import { z } from 'zod';
 import type { KioskId, Topics } from '../protocol/topics.js';
 import { createAcl } from './acl.js';
 import { createAuthenticator, type Principal } from './auth.js';
+import { ConnectionGate } from './connection-gate.js';
 import { MAX_REMAINING_LENGTH } from './frame-guard.js';
-import { startTcpListener, startWebSocketListener, type ListenerOptions } from './listeners.js';
-import { REJECTION_REASONS, type Rejection, type RejectionListener, type RejectionReason } from './rejection.js';
+import { startTcpListener, startWebSocketListener, type ListenerOptions, type TlsCredentials } from './listeners.js';
+import { boundOfflineQueues, type OfflineQueueStats, type OutgoingQueuePersistence } from './offline-queue.js';
+import { withPublishBudget } from './publish-budget.js';
+import {
+  PolicyRefusal,
+  REJECTION_REASONS,
+  addressOf,
+  type Rejection,
+  type RejectionListener,
+  type RejectionReason,
+} from './rejection.js';
 
 export interface BrokerOptions {
   topics: Topics;
@@ -19,8 +29,27 @@ export interface BrokerOptions {
   wsPort?: number | null;
   /** Largest Remaining Length of any packet. Default 262,144 (256 KiB). */
   maxPacketBytes?: number;
-  /** Time allowed from accepting a connection to a complete CONNECT. Default 10,000 ms. */
+  /** Time allowed from accepting a connection to a complete CONNECT (and for a TLS handshake). Default 10,000 ms. */
   connectTimeoutMs?: number;
+  /** MQTTS and MQTT over secure WebSocket, with these certificates; both ports may be null. */
+  tls?: BrokerTlsOptions;
+  /** Open connections on all listeners together; 0 for no cap. Default 20,000. */
+  maxConnections?: number;
+  /** New connections per remote address per 10 s, sustained; 0 turns the limit off. Default 30. */
+  connectRatePerAddress?: number;
+  /** New connections a remote address may open at once. Default 100. */
+  connectBurstPerAddress?: number;
+  /** PUBLISH packets per machine per 10 s, sustained; 0 turns the budget off. Default 60. */
+  publishRatePerKiosk?: number;
+  /** PUBLISH packets a machine may send at once (an outbox flush). Default 3,000. */
+  publishBurstPerKiosk?: number;
+  /** Messages queued per offline persistent session (the external collector's); 0 for no cap. Default 100,000. */
+  offlineQueueMaxMessages?: number;
+  /**
+   * Subscribes to changes of machines' credentials (rotation, revocation) and returns the
+   * unsubscribe function; the broker disconnects such a machine at once.
+   */
+  watchCredentials?(listener: (kioskId: KioskId) => void): () => void;
   /** User names of services; any other user name must be a kiosk id. Default collector, dashboard. */
   serviceNames?: readonly string[];
   verifyKioskToken(kioskId: KioskId, token: Buffer): boolean;
@@ -30,17 +59,36 @@ export interface BrokerOptions {
   logger: Logger;
 }
 
+export interface BrokerTlsOptions extends TlsCredentials {
+  /** MQTT over TLS ("mqtts"); null for none, 0 picks a free port. */
+  port: number | null;
+  /** MQTT over secure WebSocket at `/mqtt` ("wss"); null for none, 0 picks a free port. */
+  wsPort: number | null;
+}
+
 export interface BrokerStats {
   connectedClients: number;
   connectedKiosks: number;
+  /** Accepted connections on every listener, including those not past CONNECT yet. */
+  openConnections: number;
   rejectionsByReason: Record<RejectionReason, number>;
+  /** Messages dropped from, and the deepest of, the queues of offline persistent sessions. */
+  offlineQueue: OfflineQueueStats;
 }
 
 export interface RunningBroker {
   readonly port: number;
   readonly wsPort: number | null;
+  /** MQTTS port, when TLS is configured. */
+  readonly tlsPort: number | null;
+  /** MQTT over secure WebSocket port, when configured. */
+  readonly wssPort: number | null;
+  /** The aedes instance, for a subscriber in this process (the embedded collector): no MQTT round trip. */
+  readonly aedes: Aedes;
   stats(): BrokerStats;
   isKioskConnected(kioskId: KioskId): boolean;
+  /** Closes a machine's connection, if it has one (its will is published); true when it had one. */
+  disconnectKiosk(kioskId: KioskId, why: string): boolean;
   /** Closes the listeners (and every connection), then the broker. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -51,6 +99,12 @@ export const BROKER_DEFAULTS = Object.freeze({
   maxPacketBytes: 256 * 1024,
   connectTimeoutMs: 10_000,
   serviceNames: Object.freeze(['collector', 'dashboard']),
+  maxConnections: 20_000,
+  connectRatePerAddress: 30,
+  connectBurstPerAddress: 100,
+  publishRatePerKiosk: 60,
+  publishBurstPerKiosk: 3_000,
+  offlineQueueMaxMessages: 100_000,
 });
 
 /**
@@ -72,6 +126,14 @@ const settingsSchema = z.strictObject({
   maxPacketBytes: z.number().int().min(1024).max(MAX_REMAINING_LENGTH),
   connectTimeoutMs: z.number().int().positive(),
   serviceNames: z.array(z.string().min(1)),
+  tlsPort: portSchema.nullable(),
+  wssPort: portSchema.nullable(),
+  maxConnections: z.number().int().min(0),
+  connectRatePerAddress: z.number().int().min(0),
+  connectBurstPerAddress: z.number().int().min(1),
+  publishRatePerKiosk: z.number().int().min(0),
+  publishBurstPerKiosk: z.number().int().min(1),
+  offlineQueueMaxMessages: z.number().int().min(0),
 });
 
 function resolveOptions(options: BrokerOptions) {
@@ -82,6 +144,14 @@ function resolveOptions(options: BrokerOptions) {
     maxPacketBytes: options.maxPacketBytes ?? BROKER_DEFAULTS.maxPacketBytes,
     connectTimeoutMs: options.connectTimeoutMs ?? BROKER_DEFAULTS.connectTimeoutMs,
     serviceNames: [...(options.serviceNames ?? BROKER_DEFAULTS.serviceNames)],
+    tlsPort: options.tls?.port ?? null,
+    wssPort: options.tls?.wsPort ?? null,
+    maxConnections: options.maxConnections ?? BROKER_DEFAULTS.maxConnections,
+    connectRatePerAddress: options.connectRatePerAddress ?? BROKER_DEFAULTS.connectRatePerAddress,
+    connectBurstPerAddress: options.connectBurstPerAddress ?? BROKER_DEFAULTS.connectBurstPerAddress,
+    publishRatePerKiosk: options.publishRatePerKiosk ?? BROKER_DEFAULTS.publishRatePerKiosk,
+    publishBurstPerKiosk: options.publishBurstPerKiosk ?? BROKER_DEFAULTS.publishBurstPerKiosk,
+    offlineQueueMaxMessages: options.offlineQueueMaxMessages ?? BROKER_DEFAULTS.offlineQueueMaxMessages,
   });
   if (!parsed.success)
     throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -102,47 +172,148 @@ function countRejections(log: Logger, forward: RejectionListener | undefined) {
   return { counts, onRejected };
 }
 
-/** Keeps which kiosks hold a live session, surviving takeovers by a newer connection ([MQTT-3.1.4-2]). */
+/**
+ * Keeps which clients, and which kiosks, hold a live session, surviving takeovers by a newer
+ * connection ([MQTT-3.1.4-2]). aedes' own `connectedClients` and session map drift when
+ * connections with one client id race each other (a takeover's close deletes the newer entry),
+ * so sessions are counted here, and a closed one is dropped whenever it is looked at.
+ */
 function trackClients(aedes: Aedes, principalOf: (client: Client) => Principal | undefined, log: Logger) {
+  const sessions = new Set<Client>();
+  const byClientId = new Map<string, Client>();
   const kiosks = new Map<KioskId, Client>();
   // 'client' fires when aedes registers the session, before the CONNACK is written, and pairs with
   // 'clientDisconnect'; 'clientReady' comes only after queued messages were flushed.
   aedes.on('client', (client) => {
+    sessions.add(client);
+    byClientId.set(client.id, client);
     const principal = principalOf(client);
     if (principal?.kind === 'kiosk') kiosks.set(principal.kioskId, client);
     log.debug({ clientId: client.id, principal }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
+    sessions.delete(client);
+    if (byClientId.get(client.id) === client) byClientId.delete(client.id);
     const principal = principalOf(client);
     if (principal?.kind === 'kiosk' && kiosks.get(principal.kioskId) === client) kiosks.delete(principal.kioskId);
     log.debug({ clientId: client.id, principal }, 'client disconnected');
   });
-  aedes.on('clientError', (client, error) =>
-    log.debug({ clientId: client.id, err: error }, 'client connection ended by an error'),
-  );
-  aedes.on('connectionError', (_client, error) => log.debug({ err: error }, 'connection ended before CONNECT completed'));
   // Persistence failures surface as 'error' on the broker; unhandled, they would end the process.
   (aedes as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
-  return kiosks;
+  const prune = () => {
+    for (const client of sessions) if (client.closed) sessions.delete(client);
+    for (const [kioskId, client] of kiosks) if (client.closed) kiosks.delete(kioskId);
+    for (const [clientId, client] of byClientId) if (client.closed) byClientId.delete(clientId);
+  };
+  return {
+    /** Every live session of a kiosk: normally one, but aedes may briefly hold two during a takeover. */
+    sessionsOf(kioskId: KioskId): Client[] {
+      prune();
+      return [...sessions].filter((client) => {
+        const principal = principalOf(client);
+        return principal?.kind === 'kiosk' && principal.kioskId === kioskId;
+      });
+    },
+    /** Whether a session with this client id is live (the newest one registered). */
+    isOnline(clientId: string): boolean {
+      return byClientId.get(clientId)?.closed === false;
+    },
+    kiosk(kioskId: KioskId): Client | undefined {
+      const client = kiosks.get(kioskId);
+      return client?.closed === false ? client : undefined;
+    },
+    counts() {
+      prune();
+      return { connectedClients: sessions.size, connectedKiosks: kiosks.size };
+    },
+  };
+}
+
+/** Errors that are the network's doing (a reset, a timeout), not the client breaking the protocol. */
+const BENIGN_CLIENT_ERRORS = new Set(['keep alive timeout', 'connect did not arrive in time', 'drain timeout']);
+
+/**
+ * Counts what aedes and its packet parser refuse on their own (bad header flags, reserved packet
+ * types, a second CONNECT, a wildcard in a PUBLISH topic…) as `protocol_violation`: aedes closes
+ * such a connection and reports it as a client or connection error. Policy refusals were counted
+ * where they were made; socket errors (they carry a `code`) are not the client's protocol.
+ */
+function countProtocolViolations(aedes: Aedes, onRejected: RejectionListener, log: Logger): void {
+  const onError = (client: Client, error: Error) => {
+    const isSocketError = typeof (error as { code?: unknown }).code === 'string';
+    if (error instanceof PolicyRefusal || isSocketError || BENIGN_CLIENT_ERRORS.has(error.message)) {
+      log.debug({ clientId: client.id, err: error }, 'client connection ended by an error');
+      return;
+    }
+    onRejected({
+      reason: 'protocol_violation',
+      ...(client.id ? { clientId: client.id } : {}),
+      address: addressOf(client.conn),
+      detail: `connection closed: ${error.message}`,
+    });
+  };
+  aedes.on('clientError', onError);
+  aedes.on('connectionError', onError);
+}
+
+/**
+ * Disconnects a machine as soon as its credentials change (rotation, revocation). A connection
+ * whose token was checked before the change but whose session registers after it (the check and
+ * the registration are asynchronous) is closed as it registers. Returns the unsubscribe function.
+ */
+function watchCredentialChanges(
+  aedes: Aedes,
+  policy: Pick<ReturnType<typeof createPolicy>, 'principalOf' | 'checkedAt'>,
+  watch: BrokerOptions['watchCredentials'],
+  disconnect: (kioskId: KioskId, why: string) => boolean,
+): (() => void) | undefined {
+  if (watch === undefined) return undefined;
+  const changedAt = new Map<KioskId, number>();
+  aedes.on('client', (client) => {
+    const principal = policy.principalOf(client);
+    if (principal?.kind !== 'kiosk') return;
+    const changed = changedAt.get(principal.kioskId);
+    if (changed !== undefined && (policy.checkedAt(client) ?? -Infinity) <= changed) client.close();
+  });
+  return watch((kioskId) => {
+    changedAt.set(kioskId, performance.now());
+    disconnect(kioskId, 'its credentials changed');
+  });
 }
 
 function closeAedes(aedes: Aedes): Promise<void> {
   return new Promise((resolve) => aedes.close(() => resolve()));
 }
 
-async function startListeners(settings: ReturnType<typeof resolveOptions>, base: Omit<ListenerOptions, 'port'>) {
-  const tcp = await startTcpListener({ ...base, port: settings.port });
-  if (settings.wsPort === null) return { tcp, ws: null };
+type ResolvedSettings = ReturnType<typeof resolveOptions>;
+
+async function startListeners(settings: ResolvedSettings, base: Omit<ListenerOptions, 'port'>) {
+  const started: { close(): Promise<void> }[] = [];
+  const start = async <T extends { close(): Promise<void> }>(listener: Promise<T>): Promise<T> => {
+    const running = await listener;
+    started.push(running);
+    return running;
+  };
+  const tls = settings.tls;
   try {
-    return { tcp, ws: await startWebSocketListener({ ...base, port: settings.wsPort }) };
+    const tcp = await start(startTcpListener({ ...base, port: settings.port }));
+    const ws = settings.wsPort === null ? null : await start(startWebSocketListener({ ...base, port: settings.wsPort }));
+    const secure = tls === undefined ? null : { ...base, tls };
+    const mqtts =
+      secure === null || settings.tlsPort === null ? null : await start(startTcpListener({ ...secure, port: settings.tlsPort }));
+    const wss =
+      secure === null || settings.wssPort === null
+        ? null
+        : await start(startWebSocketListener({ ...secure, port: settings.wssPort }));
+    return { tcp, ws, mqtts, wss, all: started };
   } catch (error) {
-    await tcp.close();
+    await Promise.all(started.map((listener) => listener.close()));
     throw error;
   }
 }
 
-/** The aedes hooks that carry this platform's policy: who may connect, publish and subscribe. */
-function createPolicy(settings: ReturnType<typeof resolveOptions>, onRejected: RejectionListener) {
+/** The aedes hooks that carry this platform's policy: who may connect, publish (how much) and subscribe. */
+function createPolicy(settings: ResolvedSettings, onRejected: RejectionListener) {
   const auth = createAuthenticator({
     topics: settings.topics,
     serviceNames: settings.serviceNames,
@@ -151,15 +322,47 @@ function createPolicy(settings: ReturnType<typeof resolveOptions>, onRejected: R
     onRejected,
   });
   const acl = createAcl({ topics: settings.topics, principalOf: auth.principalOf, onRejected });
+  const authorizePublish = withPublishBudget(acl.authorizePublish, {
+    ratePer10s: settings.publishRatePerKiosk,
+    burst: settings.publishBurstPerKiosk,
+    principalOf: auth.principalOf,
+    onRejected,
+  });
   return {
     principalOf: auth.principalOf,
-    hooks: { preConnect: auth.preConnect, authenticate: auth.authenticate, ...acl },
+    checkedAt: auth.checkedAt,
+    hooks: {
+      preConnect: auth.preConnect,
+      authenticate: auth.authenticate,
+      authorizePublish,
+      authorizeSubscribe: acl.authorizeSubscribe,
+    },
   };
+}
+
+/** Bounds the queues of offline persistent sessions; logs the first drop and each tenfold after. */
+function boundQueues(aedes: Aedes, maxPerClient: number, isOnline: (clientId: string) => boolean, log: Logger) {
+  // aedes' persistence is not in its type declarations.
+  const { persistence } = aedes as unknown as { persistence: OutgoingQueuePersistence };
+  let dropped = 0;
+  return boundOfflineQueues(persistence, {
+    maxPerClient,
+    isOnline,
+    onDrop(clientId, topic) {
+      dropped += 1;
+      if (Number.isInteger(Math.log10(dropped)))
+        log.warn(
+          { clientId, topic, dropped, maxPerClient },
+          `queue of offline session ${clientId} full: ${dropped} messages dropped`,
+        );
+    },
+  });
 }
 
 /**
  * Starts the embedded MQTT 3.1.1 broker (aedes): kiosk and service credentials, per-kiosk topic
- * ACL, frame-size and CONNECT guards on TCP and (optionally) WebSocket listeners.
+ * ACL and publish budget, connection cap and per-address rate, frame-size and CONNECT guards on
+ * TCP and (optionally) WebSocket and TLS listeners, and bounded queues for offline sessions.
  */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const settings = resolveOptions(options);
@@ -171,32 +374,57 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     drainTimeout: DRAIN_TIMEOUT_MS,
     ...policy.hooks,
   });
-  const kiosks = trackClients(aedes, policy.principalOf, log);
+  const clients = trackClients(aedes, policy.principalOf, log);
+  countProtocolViolations(aedes, rejections.onRejected, log);
+  const offlineQueue = boundQueues(aedes, settings.offlineQueueMaxMessages, clients.isOnline, log);
+  const gate = new ConnectionGate({
+    maxConnections: settings.maxConnections,
+    connectRatePerAddress: settings.connectRatePerAddress,
+    connectBurstPerAddress: settings.connectBurstPerAddress,
+    onRejected: rejections.onRejected,
+  });
   const guard = {
     maxPacketBytes: settings.maxPacketBytes,
     connectTimeoutMs: settings.connectTimeoutMs,
     onRejected: rejections.onRejected,
   };
   const handle: ListenerOptions['handle'] = (stream, request) => void aedes.handle(stream, request);
-  const listeners = await startListeners(settings, { host: settings.host, guard, handle }).catch(async (error: unknown) => {
+  const listeners = await startListeners(settings, { host: settings.host, guard, gate, handle }).catch(async (error: unknown) => {
     await closeAedes(aedes);
     throw error;
   });
-  log.info({ host: settings.host, port: listeners.tcp.port, wsPort: listeners.ws?.port ?? null }, 'broker listening');
+  const ports = {
+    port: listeners.tcp.port,
+    wsPort: listeners.ws?.port ?? null,
+    tlsPort: listeners.mqtts?.port ?? null,
+    wssPort: listeners.wss?.port ?? null,
+  };
+  log.info({ host: settings.host, ...ports }, 'broker listening');
+
+  const disconnectKiosk = (kioskId: KioskId, why: string): boolean => {
+    const sessions = clients.sessionsOf(kioskId);
+    if (sessions.length > 0) log.info({ kioskId }, `disconnecting kiosk ${kioskId}: ${why}`);
+    for (const client of sessions) client.close();
+    return sessions.length > 0;
+  };
+  const unwatch = watchCredentialChanges(aedes, policy, settings.watchCredentials, disconnectKiosk);
 
   let stopping: Promise<void> | undefined;
   return {
-    port: listeners.tcp.port,
-    wsPort: listeners.ws?.port ?? null,
+    ...ports,
+    aedes,
     stats: () => ({
-      connectedClients: aedes.connectedClients,
-      connectedKiosks: kiosks.size,
+      ...clients.counts(),
+      openConnections: gate.openConnections,
       rejectionsByReason: { ...rejections.counts },
+      offlineQueue: offlineQueue(),
     }),
-    isKioskConnected: (kioskId) => kiosks.has(kioskId),
+    isKioskConnected: (kioskId) => clients.kiosk(kioskId) !== undefined,
+    disconnectKiosk,
     stop() {
       // Listeners first: no new connection can arrive while aedes closes its clients.
-      stopping ??= Promise.all([listeners.tcp.close(), listeners.ws?.close()])
+      stopping ??= Promise.resolve(unwatch?.())
+        .then(() => Promise.all(listeners.all.map((listener) => listener.close())))
         .then(() => closeAedes(aedes))
         .then(() => log.info('broker stopped'));
       return stopping;

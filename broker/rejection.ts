@@ -3,6 +3,9 @@
  * in stats, logged, and may be alerted on, so rename none of them.
  */
 export const REJECTION_REASONS = [
+  // connection gate, as a connection is accepted
+  'too_many_connections',
+  'connect_rate_exceeded',
   // frame guard, before aedes sees a byte
   'packet_too_large',
   'first_packet_not_connect',
@@ -10,6 +13,7 @@ export const REJECTION_REASONS = [
   'malformed_header',
   // CONNECT
   'empty_client_id',
+  'malformed_client_id',
   'client_id_mismatch',
   'bad_credentials',
   'will_not_allowed',
@@ -18,6 +22,10 @@ export const REJECTION_REASONS = [
   'publish_not_allowed',
   'retain_not_allowed',
   'subscribe_not_allowed',
+  'publish_rate_exceeded',
+  // anything else aedes or its packet parser refused (bad flags, reserved types, a second
+  // CONNECT, wildcards in a PUBLISH topic…): it closed the connection
+  'protocol_violation',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -31,6 +39,12 @@ export interface Rejection {
 }
 
 export type RejectionListener = (rejection: Rejection) => void;
+
+/**
+ * The error a policy hook hands aedes when it refuses: the refusal was already counted, so the
+ * 'clientError' aedes raises for it is not counted again as a protocol violation.
+ */
+export class PolicyRefusal extends Error {}
 
 /** Remote address of a connection (a net.Socket or the frame guard), if it exposes one. */
 export function addressOf(conn: unknown): string | undefined {

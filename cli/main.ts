@@ -115,7 +115,6 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const platform = await startPlatform(config, logger);
-      const f = platform.foundation;
       logger.info(
         {
           dashboard: `http://localhost:${platform.dashboard.port}/`,
@@ -125,11 +124,6 @@ async function main(argv: string[]): Promise<void> {
         },
         'platform running',
       );
-      if (f.secrets.isNew)
-        logger.info(
-          { adminToken: f.secrets.adminToken },
-          `admin token created in ${config.DATA_DIR}/secrets.json (used to provision machines)`,
-        );
       runUntilSignal(logger, platform);
       return;
     }

@@ -20,6 +20,8 @@ import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
 import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
+import { loadTlsPem } from '../config/tls.js';
+import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import { openExportLog } from '../dashboard/exports/export-log.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
@@ -73,18 +75,33 @@ export async function startEmbeddedBroker(
   onRejected?: Parameters<typeof startBroker>[0]['onRejected'],
 ): Promise<RunningBroker> {
   const serviceHash = hashToken(f.secrets.serviceToken);
+  const { config } = f;
+  const pem = config.MQTTS_PORT !== null || config.MQTT_WSS_PORT !== null ? loadTlsPem(config) : null;
   return startBroker({
     topics: f.topics,
-    host: f.config.HOST,
-    port: f.config.MQTT_PORT,
-    wsPort: f.config.MQTT_WS_PORT,
-    maxPacketBytes: f.config.MAX_PACKET_BYTES,
+    host: config.HOST,
+    port: config.MQTT_PORT,
+    wsPort: config.MQTT_WS_PORT,
+    ...(pem ? { tls: { ...pem, port: config.MQTTS_PORT, wsPort: config.MQTT_WSS_PORT } } : {}),
+    maxPacketBytes: config.MAX_PACKET_BYTES,
+    connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+    maxConnections: config.MAX_CONNECTIONS,
+    connectRatePerAddress: config.CONNECT_RATE_PER_ADDRESS,
+    connectBurstPerAddress: config.CONNECT_BURST_PER_ADDRESS,
+    publishRatePerKiosk: config.PUBLISH_RATE_PER_KIOSK,
+    publishBurstPerKiosk: config.PUBLISH_BURST_PER_KIOSK,
+    offlineQueueMaxMessages: config.OFFLINE_QUEUE_MAX_MESSAGES,
+    // A rotated or revoked machine is disconnected at once (revocation from this process's registry).
+    watchCredentials: (listener) => f.registry.onCredentialsChanged(listener),
     verifyKioskToken: (id, token) => f.registry.verifyToken(id, token),
     verifyServiceToken: (_username, token) => isTokenValid(token, serviceHash),
     ...(onRejected ? { onRejected } : {}),
     logger: f.logger,
   });
 }
+
+/** Refusals by the broker's connection gate, before a byte of MQTT was read. */
+const isConnectionRefusal = (reason: string) => reason === 'too_many_connections' || reason === 'connect_rate_exceeded';
 
 export interface RunningPlatform {
   broker: RunningBroker | null;
@@ -95,6 +112,8 @@ export interface RunningPlatform {
   promises: ServicePromises;
   fleetHealth: RunningFleetHealth;
   notifications: NotificationDispatcher | null;
+  /** People, sessions, integration tokens, audit log (`DATA_DIR/users.sqlite`). */
+  auth: Auth;
   foundation: Foundation;
   mqttUrl: string;
   stop(): Promise<void>;
@@ -113,6 +132,8 @@ export async function startPlatform(
   config: Config,
   logger: Logger,
   parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0 },
+  /** The dashboard's clock (sessions expire by it): tests move it. */
+  now: () => number = Date.now,
 ): Promise<RunningPlatform> {
   // InfluxDB is checked before anything starts, so a wrong setting stops the start with one line.
   const influx = influxConnectionOf(config);
@@ -150,14 +171,17 @@ export async function startPlatform(
     let collector: RunningCollector | null = null;
     const broker = parts.broker
       ? await startEmbeddedBroker(f, (r) =>
-          collector?.ingest.reject({
-            receivedMs: Date.now(),
-            topic: r.topic ?? '',
-            ...(r.clientId ? { kioskId: r.clientId } : {}),
-            reason: r.reason,
-            detail: r.detail,
-            payloadExcerpt: '',
-          }),
+          // Refused connections are only counted: a connection flood must not become a write flood.
+          isConnectionRefusal(r.reason)
+            ? undefined
+            : collector?.ingest.reject({
+                receivedMs: Date.now(),
+                topic: r.topic ?? '',
+                ...(r.clientId ? { kioskId: r.clientId } : {}),
+                reason: r.reason,
+                detail: r.detail,
+                payloadExcerpt: '',
+              }),
         )
       : null;
     if (broker) stops.push(() => broker.stop());
@@ -167,7 +191,6 @@ export async function startPlatform(
     // Read before the collector subscribes: what it receives on start must not hide the gap.
     const downSinceMs = await lastActivityMs(store);
     collector = await startCollector({
-      mqttUrl,
       topics: f.topics,
       store,
       calendar: f.calendar,
@@ -175,12 +198,16 @@ export async function startPlatform(
       limits: { maxPayloadBytes: config.MAX_PACKET_BYTES, maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS },
       knownKioskIds: f.registry.list().map((k) => k.id),
       spool,
-      ...(isEmbedded
-        ? { username: 'collector', password: f.secrets.serviceToken }
-        : {
-            ...(config.MQTT_USERNAME ? { username: config.MQTT_USERNAME } : {}),
-            ...(config.MQTT_PASSWORD ? { password: config.MQTT_PASSWORD } : {}),
-          }),
+      // With the broker in this process, the collector subscribes to it directly (no loopback MQTT).
+      ...(broker
+        ? { localBroker: broker.aedes }
+        : isEmbedded
+          ? { mqttUrl, username: 'collector', password: f.secrets.serviceToken }
+          : {
+              mqttUrl,
+              ...(config.MQTT_USERNAME ? { username: config.MQTT_USERNAME } : {}),
+              ...(config.MQTT_PASSWORD ? { password: config.MQTT_PASSWORD } : {}),
+            }),
     });
     const runningCollector = collector;
     stops.push(() => runningCollector.stop());
@@ -222,25 +249,47 @@ export async function startPlatform(
       : null;
     if (notifications) stops.push(() => notifications.stop());
 
-    const brokerHealth = (): ComponentHealth & { connectedKiosks?: number } => {
+    const brokerHealth = (): ComponentHealth & { connectedKiosks?: number; offlineQueueDropped?: number } => {
       if (!broker) return { state: 'external', detail: `external broker ${config.MQTT_URL ?? mqttUrl}` };
       const stats = broker.stats();
-      return { state: 'ok', detail: `${stats.connectedKiosks} machines connected`, connectedKiosks: stats.connectedKiosks };
+      const figures = { connectedKiosks: stats.connectedKiosks, offlineQueueDropped: stats.offlineQueue.dropped };
+      // Like the spool's refusals: dropped messages are resent by the machines, but someone should look.
+      if (stats.offlineQueue.dropped > 0)
+        return {
+          state: 'degraded',
+          detail: `${stats.connectedKiosks} machines connected; ${stats.offlineQueue.dropped} messages dropped from full queues of offline sessions (OFFLINE_QUEUE_MAX_MESSAGES)`,
+          ...figures,
+        };
+      return { state: 'ok', detail: `${stats.connectedKiosks} machines connected`, ...figures };
     };
     const metrics = createPlatformMetrics({ ingest: collector.ingest, broker: broker ? () => broker.stats() : null, spool });
     stops.push(() => metrics.stop());
     const exportLog = openExportLog(join(config.DATA_DIR, 'reports.sqlite'));
     stops.push(() => exportLog.close());
+    const auth = openAuth({
+      file: join(config.DATA_DIR, 'users.sqlite'),
+      now,
+      sessions: { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 },
+      scrypt: { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 },
+    });
+    stops.push(() => auth.close());
+    const firstAdmin = await ensureFirstAdmin(auth, config.FLEET_ADMIN_PASSWORD);
+    if (firstAdmin?.oneTimePassword) {
+      logger.warn(
+        { username: 'admin', oneTimePassword: firstAdmin.oneTimePassword },
+        'FIRST START: sign in as admin with this one-time password and choose a new one; it is shown only now',
+      );
+    }
     const ctx: DashboardContext = {
       registry: f.registry,
       store,
       collector,
       topics: f.topics,
-      adminTokenHash: hashToken(f.secrets.adminToken),
+      auth,
       brokerHealth,
       mqttEndpoint: config.MQTT_URL ?? `mqtt://<this host>:${broker?.port ?? config.MQTT_PORT}`,
       logger: logger.child({ component: 'dashboard' }),
-      now: Date.now,
+      now,
       inspections: promises.inspections,
       reservations: promises.reservations,
       exportLog,
@@ -253,13 +302,14 @@ export async function startPlatform(
         ...servicePromiseMeasures(promises.inspections, promises.reservations),
       },
     };
-    const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST });
+    const tls = config.HTTPS === 'on' ? loadTlsPem(config) : null;
+    const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
     stops.push(() => dashboard.stop());
 
     const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) stops.push(() => simulator.stop());
     if (simulator) {
-      const lending = startSimulatedLendingPlatform(f, simulator, dashboard.port);
+      const lending = startSimulatedLendingPlatform(f, auth, simulator, dashboard.port);
       stops.push(() => lending.stop());
     }
 
@@ -272,6 +322,7 @@ export async function startPlatform(
       promises,
       fleetHealth,
       notifications,
+      auth,
       foundation: f,
       mqttUrl,
       stop: stopAll,
@@ -288,8 +339,14 @@ function influxConnectionOf(config: Config): InfluxConnection | undefined {
   return url && token && org && bucket ? { url, token, org, bucket } : undefined;
 }
 
-/** The online lending platform, simulated: it reserves through the API (admin token until accounts exist). */
-function startSimulatedLendingPlatform(f: Foundation, simulator: SimulatedFleet, dashboardPort: number) {
+/**
+ * The online lending platform, simulated: it reserves through the API with an integration token of
+ * role `lending`, issued afresh at every start (the previous one revoked), never written down.
+ */
+function startSimulatedLendingPlatform(f: Foundation, auth: Auth, simulator: SimulatedFleet, dashboardPort: number) {
+  const name = 'simulated lending platform';
+  auth.tokens.revokeNamed(name);
+  const { secret } = auth.tokens.issue({ name, role: 'lending', createdBy: 'system' });
   const { config } = f;
   const host =
     config.HOST === '0.0.0.0' || config.HOST === '::'
@@ -299,7 +356,7 @@ function startSimulatedLendingPlatform(f: Foundation, simulator: SimulatedFleet,
         : config.HOST;
   const lending = createLendingPlatform({
     apiUrl: `http://${host}:${dashboardPort}`,
-    credential: () => f.secrets.adminToken,
+    credential: () => secret,
     machines: simulator.machines,
     simNow: () => Math.max(...simulator.machines.map((m) => m.generatedUntilMs())),
     startMs: simulationStartMs(config, f.calendar, Date.now()),

@@ -1,19 +1,28 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { KioskCommand, Topics } from '../protocol/index.js';
 import type { Calendar } from './domain/calendar.js';
 import type { DecodeLimits } from './decode.js';
 import { Ingest } from './ingest.js';
 import { LiveFleet } from './live-fleet.js';
+import { attachLocalTransport } from './local-transport.js';
+import { connectMqttTransport } from './mqtt-transport.js';
 import type { EventStore } from './store/event-store.js';
 import type { Spool } from './store/spool.js';
+import type { CollectorTransport } from './transport.js';
 
-export interface CollectorOptions {
-  mqttUrl: string;
-  username?: string;
-  password?: string;
-  /** Stable, so the broker keeps the collector's session (and queues for it) across restarts. */
-  clientId?: string;
+/** Where the collector's messages come from: a broker over MQTT, or the embedded aedes in this process. */
+export type CollectorLink =
+  | {
+      mqttUrl: string;
+      username?: string;
+      password?: string;
+      /** Stable, so the broker keeps the collector's session (and queues for it) across restarts. */
+      clientId?: string;
+    }
+  | { localBroker: Aedes };
+
+export type CollectorOptions = CollectorLink & {
   topics: Topics;
   store: EventStore;
   calendar: Calendar;
@@ -24,14 +33,14 @@ export interface CollectorOptions {
   knownKioskIds?: readonly string[];
   /** The durable local spool for batches the store cannot take (see Ingest). */
   spool?: Spool | null;
-}
+};
 
 export interface RunningCollector {
   readonly ingest: Ingest;
   readonly fleet: LiveFleet;
   isConnected(): boolean;
   /**
-   * Publishes a command to a machine (QoS 1 on its commands topic). While the broker is away,
+   * Publishes a command to a machine (QoS 1 on its commands topic). While an MQTT broker is away,
    * mqtt.js keeps it and sends it on reconnect; the machine answers with a `command_ack` event.
    */
   publishCommand(kioskId: string, command: KioskCommand): void;
@@ -42,8 +51,9 @@ const SUBSCRIBED_CHANNELS = ['status', 'events', 'telemetry'] as const;
 const DAY_ROLL_CHECK_MS = 60_000;
 
 /**
- * The collector: subscribes to every machine's status, events and telemetry with a persistent
- * session, feeds the ingest pipeline, and keeps the live fleet picture folded from what is stored.
+ * The collector: subscribes to every machine's status, events and telemetry (over MQTT with a
+ * persistent session, or in-process on the embedded broker), feeds the ingest pipeline, and keeps
+ * the live fleet picture folded from what is stored.
  */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const now = options.now ?? Date.now;
@@ -52,7 +62,16 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   fleet.ensure(options.knownKioskIds ?? []);
   await fleet.rebuild(options.store);
 
-  let client: MqttClient | null = null;
+  const link: CollectorTransport =
+    'localBroker' in options
+      ? attachLocalTransport(options.localBroker)
+      : await connectMqttTransport({
+          url: options.mqttUrl,
+          clientId: options.clientId ?? 'collector',
+          ...(options.username === undefined ? {} : { username: options.username }),
+          ...(options.password === undefined ? {} : { password: options.password }),
+          logger,
+        });
   const ingest = new Ingest({
     topics: options.topics,
     store: options.store,
@@ -60,41 +79,16 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     now,
     ...(options.limits ? { limits: options.limits } : {}),
     spool: options.spool ?? null,
-    publishAck: (kioskId, ack) => {
-      client?.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack), { qos: 1 });
-    },
+    publishAck: (kioskId, ack) => link.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack)),
   });
   ingest.on('stored', (records) => fleet.applyEvents(records));
   ingest.on('telemetry', (records) => fleet.applyTelemetry(records));
 
-  let isStopping = false;
-  client = await mqtt.connectAsync(options.mqttUrl, {
-    clientId: options.clientId ?? 'collector',
-    clean: false,
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    reconnectPeriod: 1_000,
-    keepalive: 30,
-  });
-  client.on('message', (topic, payload) => {
-    if (!isStopping) ingest.accept(topic, payload);
-  });
-  client.on('error', (error) => logger.error({ err: error }, 'MQTT error'));
-  client.on('offline', () => logger.warn('collector lost its broker connection; reconnecting'));
-  client.on('connect', () => logger.info('collector connected to the broker'));
-
-  const granted = await client.subscribeAsync(
+  await link.subscribe(
     SUBSCRIBED_CHANNELS.map((c) => options.topics.everyKiosk(c)),
-    { qos: 1 },
+    (topic, payload) => ingest.accept(topic, payload),
   );
-  const refused = granted.filter((g) => g.qos === 128);
-  if (refused.length > 0) {
-    await client.endAsync(true);
-    throw Object.assign(new Error(`broker refused the collector's subscriptions: ${refused.map((g) => g.topic).join(', ')}`), {
-      code: 'COLLECTOR_SUBSCRIBE_REFUSED',
-    });
-  }
-  logger.info({ url: options.mqttUrl }, 'collector subscribed');
+  logger.info('localBroker' in options ? { broker: 'embedded' } : { url: options.mqttUrl }, 'collector subscribed');
 
   const dayTimer = setInterval(() => fleet.rollDay(), DAY_ROLL_CHECK_MS);
   dayTimer.unref();
@@ -102,17 +96,15 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   return {
     ingest,
     fleet,
-    isConnected: () => client?.connected ?? false,
+    isConnected: () => link.isConnected(),
     publishCommand(kioskId, command) {
-      client?.publish(options.topics.topic(kioskId, 'commands'), JSON.stringify(command), { qos: 1 }, (error) => {
-        if (error) logger.warn({ err: error, kioskId, commandId: command.id }, 'command not delivered to the broker');
-      });
+      link.publish(options.topics.topic(kioskId, 'commands'), JSON.stringify(command), (error) =>
+        logger.warn({ err: error, kioskId, commandId: command.id }, 'command not delivered to the broker'),
+      );
     },
     async stop() {
-      // Not unsubscribing: the broker keeps queueing for the persistent session while we are down.
       clearInterval(dayTimer);
-      await client?.endAsync();
-      isStopping = true;
+      await link.close();
       await ingest.drain();
       ingest.stop();
     },

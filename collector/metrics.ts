@@ -98,6 +98,21 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
   if (broker) {
     gauge('connected_machines', 'Machines connected to the embedded broker', () => broker().connectedKiosks);
     gauge('broker_connected_clients', 'Clients connected to the embedded broker', () => broker().connectedClients);
+    gauge(
+      'broker_open_connections',
+      'Connections open on the embedded broker, CONNECT done or not',
+      () => broker().openConnections,
+    );
+    mirrored(
+      'broker_offline_queue_dropped_total',
+      'Messages dropped because an offline persistent session (an external collector) had a full queue',
+      () => broker().offlineQueue.dropped,
+    );
+    gauge(
+      'broker_offline_queue_deepest',
+      'Messages in the deepest queue of a persistent session',
+      () => broker().offlineQueue.deepest,
+    );
     new Counter({
       name: `${PREFIX}broker_rejections_total`,
       help: 'Connections, publishes and subscriptions the embedded broker refused, by reason',

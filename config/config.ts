@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { topicRootSchema } from '../protocol/topics.js';
+import { loadTlsPem, TlsSettingError, type TlsFiles } from './tls.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPort = z.union([z.literal('off'), port]).transform((v) => (v === 'off' ? null : v));
@@ -49,6 +50,55 @@ export const configSchema = z
       .max(268_435_455)
       .default(262_144)
       .describe('Largest MQTT packet the embedded broker accepts'),
+    CONNECT_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(10_000)
+      .describe('Time a new MQTT connection has to complete its TLS handshake and CONNECT'),
+    MAX_CONNECTIONS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(20_000)
+      .describe('Open connections the embedded broker accepts on all its listeners (0 = no cap)'),
+    CONNECT_RATE_PER_ADDRESS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe('New MQTT connections one address may open per 10 s, sustained (0 = no limit)'),
+    CONNECT_BURST_PER_ADDRESS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe('New MQTT connections one address may open at once'),
+    PUBLISH_RATE_PER_KIOSK: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(60)
+      .describe('MQTT messages a machine may publish per 10 s, sustained, before it is disconnected (0 = no budget)'),
+    PUBLISH_BURST_PER_KIOSK: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(3_000)
+      .describe('MQTT messages a machine may publish at once (an outbox flush after an outage)'),
+    OFFLINE_QUEUE_MAX_MESSAGES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(100_000)
+      .describe('Messages the embedded broker queues for an offline persistent session, e.g. an external collector (0 = no cap)'),
+    MQTTS_PORT: optionalPort.default(null).describe('MQTT over TLS port of the embedded broker, or off'),
+    MQTT_WSS_PORT: optionalPort.default(null).describe('MQTT over secure WebSocket port (path /mqtt), or off'),
+    HTTPS: z.enum(['on', 'off']).default('off').describe('The dashboard on PORT speaks HTTPS (with TLS_CERT_FILE)'),
+    TLS_CERT_FILE: z.string().min(1).optional().describe('PEM certificate of the TLS listeners'),
+    TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key of TLS_CERT_FILE'),
+    TLS_CA_FILE: z.string().min(1).optional().describe('PEM CA certificates sent after TLS_CERT_FILE (its chain)'),
     TOPIC_ROOT: topicRootSchema.default('kiosks').describe('First topic level(s) of the wire contract'),
     DATA_DIR: z.string().min(1).default('./data').describe('Where the SQLite files, secrets and the simulator outbox live'),
     FLEET_TZ: z
@@ -131,9 +181,38 @@ export const configSchema = z
       .default(1)
       .describe('Events per MQTT message when a machine flushes its outbox'),
     SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
+    FLEET_ADMIN_PASSWORD: z
+      .string()
+      .min(12, 'FLEET_ADMIN_PASSWORD must be at least 12 characters')
+      .max(256)
+      .optional()
+      .describe('Password of user admin, created at first start (without it: a one-time password is printed)'),
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(30)
+      .describe('A dashboard session unused this long ends'),
+    SESSION_MAX_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(720)
+      .default(12)
+      .describe('A dashboard session ends this long after login'),
+    PASSWORD_SCRYPT_N: z.coerce
+      .number()
+      .int()
+      .min(16_384, 'PASSWORD_SCRYPT_N must be at least 16384 (16 MiB of memory per hash)')
+      .max(1_048_576)
+      .refine((n) => (n & (n - 1)) === 0, 'PASSWORD_SCRYPT_N must be a power of two')
+      .default(65_536)
+      .describe('scrypt cost of password hashes (r = 8: 128·N·8 bytes, 64 MiB at 65536)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    checkTlsSettings(config, ctx);
     const missing = INFLUX_KEYS.filter((key) => config[key] === undefined);
     if (missing.length > 0 && missing.length < INFLUX_KEYS.length) {
       ctx.addIssue({
@@ -143,6 +222,31 @@ export const configSchema = z
       });
     }
   });
+
+/** TLS listeners need the certificate files, and those must be readable PEM that fit together. */
+function checkTlsSettings(
+  config: TlsFiles & { MQTTS_PORT: number | null; MQTT_WSS_PORT: number | null; HTTPS: 'on' | 'off' },
+  ctx: z.RefinementCtx,
+): void {
+  const wanting =
+    config.MQTTS_PORT !== null
+      ? 'MQTTS_PORT'
+      : config.MQTT_WSS_PORT !== null
+        ? 'MQTT_WSS_PORT'
+        : config.HTTPS === 'on'
+          ? 'HTTPS'
+          : null;
+  if (wanting !== null && config.TLS_CERT_FILE === undefined) {
+    ctx.addIssue({ code: 'custom', path: [wanting], message: 'needs TLS_CERT_FILE and TLS_KEY_FILE' });
+    return;
+  }
+  try {
+    loadTlsPem(config);
+  } catch (error) {
+    const setting = error instanceof TlsSettingError ? error.setting : 'TLS_CERT_FILE';
+    ctx.addIssue({ code: 'custom', path: [setting], message: (error as Error).message });
+  }
+}
 
 /**
  * A platform reachable only from this machine, on free ports, with no simulated fleet and no
@@ -155,6 +259,9 @@ export const LOOPBACK_SETTINGS: Readonly<Record<string, string>> = Object.freeze
   MQTT_WS_PORT: 'off',
   SIM_KIOSKS: '0',
   LOG_LEVEL: 'silent',
+  // Every client of such a platform connects from 127.0.0.1 (fault tests and the soak reconnect
+  // whole fleets at once): a per-address rate would only throttle the test itself.
+  CONNECT_RATE_PER_ADDRESS: '0',
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { generateToken } from '../registry/tokens.js';
 
-const secretsSchema = z.strictObject({
-  /** Password of the platform's own MQTT clients (collector, dashboard) on the embedded broker. */
-  serviceToken: z.string().min(32),
-  /** Bearer token for provisioning machines through the REST API. */
-  adminToken: z.string().min(32),
-});
+const secretsSchema = z
+  .strictObject({
+    /** Password of the platform's own MQTT clients (collector, dashboard) on the embedded broker. */
+    serviceToken: z.string().min(32),
+    /**
+     * The REST API's admin token of files written before people had accounts: no longer accepted
+     * anywhere (admins sign in; integrations get tokens of their own), tolerated and dropped.
+     */
+    adminToken: z.string().optional(),
+  })
+  .transform(({ serviceToken }) => ({ serviceToken }));
 export type Secrets = z.infer<typeof secretsSchema> & { isNew: boolean };
 
 /**
@@ -19,7 +24,7 @@ export function loadOrCreateSecrets(dataDir: string): Secrets {
   const file = join(dataDir, 'secrets.json');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    const secrets = { serviceToken: generateToken(), adminToken: generateToken() };
+    const secrets = { serviceToken: generateToken() };
     // Written whole under a temporary name, then linked into place: a crash leaves no half file,
     // and of two processes starting at once the second reads what the first wrote.
     const temporary = `${file}.${process.pid}.tmp`;

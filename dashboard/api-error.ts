@@ -40,7 +40,8 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
     const type = (error as { type?: string }).type;
     if (type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'INVALID_JSON', message: 'request body is not valid JSON' } });
+      const reason = String((error as Error).message);
+      res.status(400).json({ error: { code: 'INVALID_JSON', message: `request body is not valid JSON: ${reason}` } });
     } else if (type === 'entity.too.large') {
       res.status(413).json({ error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } });
     } else if (status !== undefined && status >= 400 && status < 500) {

@@ -10,6 +10,7 @@ import type { EventStore } from '../collector/store/event-store.js';
 import type { Spool } from '../collector/store/spool.js';
 import type { Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
+import type { Auth } from './auth/auth-service.js';
 import type { ExportLog } from './exports/export-log.js';
 
 export type ComponentState = 'ok' | 'degraded' | 'down' | 'external';
@@ -25,8 +26,8 @@ export interface DashboardContext {
   store: EventStore;
   collector: RunningCollector;
   topics: Topics;
-  /** SHA-256 of the admin token that guards provisioning. */
-  adminTokenHash: string;
+  /** People, sessions, integration tokens and the audit log: who may do what (dashboard/auth/). */
+  auth: Auth;
   brokerHealth: () => ComponentHealth & { connectedKiosks?: number };
   /** The MQTT address machines should use, for provisioning answers. */
   mqttEndpoint: string;

@@ -4,6 +4,8 @@ import type { KioskLiveState } from '../collector/domain/fleet-state.js';
 import type { ReservationNotice } from '../collector/promises/reservation-service.js';
 import type { EventRecord } from '../collector/store/event-store.js';
 import type { AlertView } from './alert-view.js';
+import { SOCKET_MATRIX } from './auth/access-matrix.js';
+import type { Principal } from './auth/roles.js';
 import type { DashboardContext } from './context.js';
 import { attachHealthPush, type EscalationPush } from './health-push.js';
 import { type KioskView, toKioskView } from './kiosk-view.js';
@@ -32,6 +34,13 @@ export interface ServerToClientEvents {
   escalation: (escalation: EscalationPush) => void;
 }
 export type ClientToServerEvents = Record<string, never>;
+interface SocketData {
+  principal: Principal;
+}
+
+/** How often live sockets are checked against their session (idle or absolute expiry, revocation elsewhere). */
+const SESSION_CHECK_MS = 500;
+const roomOf = (p: Principal) => (p.kind === 'session' ? `session:${p.sessionKey}` : `token:${p.tokenId}`);
 
 /**
  * Pushes are coalesced: a busy fleet sends at most one update of each kind per interval. The
@@ -57,10 +66,33 @@ export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly s
 }
 
 export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContext, allowedOrigins: readonly string[] = []) {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     serveClient: true,
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, allowedOrigins)),
   });
+  // The handshake carries the session cookie, or an integration token as `auth.token`; without a
+  // valid one the client gets connect_error UNAUTHENTICATED and not a byte of data.
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown }).token;
+    const principal = ctx.auth.authenticate({
+      cookieHeader: socket.request.headers.cookie,
+      bearer: typeof token === 'string' ? token : undefined,
+    });
+    if (!principal) return next(new Error('UNAUTHENTICATED'));
+    if (!(SOCKET_MATRIX.connect as readonly string[]).includes(principal.role)) return next(new Error('FORBIDDEN'));
+    if (principal.kind === 'session' && principal.mustChangePassword) return next(new Error('PASSWORD_CHANGE_REQUIRED'));
+    socket.data.principal = principal;
+    next();
+  });
+  const offEnded = ctx.auth.onEnded(({ sessionKeys = [], tokenIds = [] }) => {
+    for (const key of sessionKeys) io.in(`session:${key}`).disconnectSockets(true);
+    for (const id of tokenIds) io.in(`token:${id}`).disconnectSockets(true);
+  });
+  const sessionCheck = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (!ctx.auth.isStillValid(socket.data.principal)) socket.disconnect(true);
+    }
+  }, SESSION_CHECK_MS);
   const { fleet, ingest } = ctx.collector;
   const changed = new Map<string, KioskLiveState>();
   let newEvents: LiveEvent[] = [];
@@ -100,6 +132,7 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
   }, PUSH_INTERVAL_MS);
 
   io.on('connection', (socket) => {
+    void socket.join(roomOf(socket.data.principal));
     const records = new Map(ctx.registry.list().map((k) => [k.id, k]));
     const ids = new Set([...records.keys(), ...fleet.all().map((s) => s.kioskId)]);
     const kiosks = [...ids].sort().map((id) => toKioskView(records.get(id), fleet.get(id), id, serviceOf(id)));
@@ -110,6 +143,8 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
     io,
     async close() {
       clearInterval(timer);
+      clearInterval(sessionCheck);
+      offEnded();
       fleet.off('changed', onChanged);
       ingest.off('stored', onStored);
       promises.close();

@@ -27,13 +27,30 @@ export interface KioskRegistry {
   provision(input: KioskInput): ProvisionedKiosk;
   /** Creates the machines that do not exist yet, in one transaction; returns only the new ones. */
   provisionMissing(inputs: readonly KioskInput[]): ProvisionedKiosk[];
-  /** Replaces a machine's token; the old one stops working at once. */
+  /** Replaces a machine's token; the old one stops working at once (also ends a revocation). */
   rotateToken(id: string): string;
+  /** Revokes a machine's credentials: no token works until the next rotation. */
+  revoke(id: string): void;
+  /** Whether a machine's credentials are revoked (false for an unknown machine). */
+  isRevoked(id: string): boolean;
+  /**
+   * Calls `listener` after a machine's token was rotated or revoked through this registry, so the
+   * broker in this process can disconnect it at once; returns the unsubscribe function.
+   */
+  onCredentialsChanged(listener: CredentialsListener): () => void;
   setLifecycle(id: string, lifecycle: Lifecycle): KioskRecord;
   /** Constant-time check of a machine's MQTT password. */
   verifyToken(id: string, token: Buffer | string | undefined): boolean;
   close(): void;
 }
+
+export type CredentialsListener = (kioskId: string, change: 'rotated' | 'revoked') => void;
+
+/**
+ * The stored hash of a revoked machine. Not hex, so no presented token can ever match it
+ * (isTokenValid compares 32-byte SHA-256 digests).
+ */
+const REVOKED = 'revoked';
 
 interface Row {
   id: string;
@@ -43,7 +60,7 @@ interface Row {
 
 /** The machine registry in its own SQLite file, shared by the broker, collector and dashboard. */
 export function openKioskRegistry(file: string): KioskRegistry {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
     db = new Database(file);
@@ -55,8 +72,15 @@ export function openKioskRegistry(file: string): KioskRegistry {
       token_hash TEXT NOT NULL,
       created_ms INTEGER NOT NULL
     )`);
+    // The broker checks every machine's token here: a damaged file must stop the start, not turn
+    // into refusals (or worse) later. quick_check reads every page; the registry is small.
+    const integrity = db.pragma('quick_check', { simple: true });
+    if (integrity !== 'ok') throw new Error(`integrity check failed: ${String(integrity)}`);
+    db.prepare('SELECT id, record, token_hash, created_ms FROM kiosks LIMIT 1').all();
   } catch (cause) {
-    throw new RegistryError('REGISTRY_UNAVAILABLE', `cannot open the machine registry at ${file}`, { cause });
+    db?.close();
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new RegistryError('REGISTRY_UNAVAILABLE', `cannot open the machine registry at ${file}: ${reason}`, { cause });
   }
   const selectAll = db.prepare<[], Row>('SELECT id, record, token_hash FROM kiosks ORDER BY id');
   const selectOne = db.prepare<[string], Row>('SELECT id, record, token_hash FROM kiosks WHERE id = ?');
@@ -65,6 +89,10 @@ export function openKioskRegistry(file: string): KioskRegistry {
   const updateRecord = db.prepare('UPDATE kiosks SET record = ? WHERE id = ?');
 
   const toRecord = (row: Row): KioskRecord => JSON.parse(row.record) as KioskRecord;
+  const listeners = new Set<CredentialsListener>();
+  const announce = (id: string, change: 'rotated' | 'revoked') => {
+    for (const listener of listeners) listener(id, change);
+  };
 
   function provisionOne(input: KioskInput): ProvisionedKiosk {
     const kiosk = kioskRecordSchema.parse(input);
@@ -102,7 +130,18 @@ export function openKioskRegistry(file: string): KioskRegistry {
       mustGet(id);
       const token = generateToken();
       updateToken.run(hashToken(token), id);
+      announce(id, 'rotated');
       return token;
+    },
+    revoke(id) {
+      mustGet(id);
+      updateToken.run(REVOKED, id);
+      announce(id, 'revoked');
+    },
+    isRevoked: (id) => selectOne.get(id)?.token_hash === REVOKED,
+    onCredentialsChanged(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     setLifecycle(id, lifecycle) {
       const kiosk = { ...toRecord(mustGet(id)), lifecycle: lifecycleSchema.parse(lifecycle) };

@@ -39,7 +39,7 @@ const tunablesSchema = z.strictObject({
 export interface LendingPlatformOptions extends Partial<z.input<typeof tunablesSchema>> {
   /** The dashboard's base URL, e.g. `http://127.0.0.1:3000`. */
   apiUrl: string;
-  /** The bearer credential for the API, asked for on each call (the admin token until accounts exist). */
+  /** The bearer credential for the API, asked for on each call: an integration token of role `lending`. */
   credential: () => string;
   machines: readonly SimulatedMachine[];
   /** The simulated now, epoch ms. */
@@ -173,7 +173,7 @@ export function createLendingPlatform(options: LendingPlatformOptions): LendingP
         const machine = r.destination.kind === 'kiosk' ? machinesById.get(r.destination.kioskId) : undefined;
         if (machine) machine.deliverReservation(r.reservationId, r.deliverAtMs);
         else {
-          answer = await call(`/${id}/delivered`, { deliveredAt: iso(r.deliverAtMs), by: `courier-${1 + (r.createdAtMs % 4)}` });
+          answer = await call(`/${id}/delivered`, { deliveredAt: iso(r.deliverAtMs) });
           if (answer.status >= 300) break;
         }
         return r.pickUpAtMs === null ? null : { ...r, step: 'pick_up' };

@@ -2,17 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCalendar, type Calendar } from '../domain/calendar.js';
-import type {
-  AppendResult,
-  CountQuery,
-  DeadLetterRecord,
-  EventQuery,
-  EventRecord,
-  EventStore,
-  StoredDeadLetter,
-  TelemetryRecord,
-} from './event-store.js';
+import type { CountQuery, EventQuery, EventRecord, EventStore, StoredDeadLetter } from './event-store.js';
 import { migrate } from './sqlite-schema.js';
+import { startSqliteWriter } from './sqlite-writer.js';
+import { openConnection } from './sqlite-writes.js';
 import {
   checkInteger,
   DEAD_LETTER_LIMIT,
@@ -36,9 +29,6 @@ export interface SqliteEventStoreOptions {
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
-
-/** How long a write waits for another connection's lock (a backup, a second process). */
-const BUSY_TIMEOUT_MS = 5000;
 
 interface EventRow {
   id: string;
@@ -67,21 +57,25 @@ interface DeadLetterRow {
   payload_excerpt: string;
 }
 
-/** The default EventStore: one SQLite file in WAL mode, counts kept per local day and month at append time. */
+/**
+ * The default EventStore: one SQLite file in WAL mode, counts kept per local day and month at
+ * append time. Appends run on a writer thread with its own connection (sqlite-writer.ts), so
+ * commits and their fsyncs do not hold up the event loop; reads use this thread's connection,
+ * and see every append that has resolved (WAL: a read sees each commit made before it began).
+ */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const calendar = openCalendar(options.timeZone);
   const db = openDatabase(options, calendar);
   const statements = prepareStatements(db);
   const readStatements = new Map<string, Database.Statement>();
+  const writer = startSqliteWriter({ file: options.file, timeZone: calendar.timeZone, synchronous: options.synchronous });
   let isClosed = false;
 
-  const writes = prepareWrites(db, statements, calendar);
-
   /** Runs `work` against the open database, turning any failure into a StoreError with `code`. */
-  async function run<T>(code: StoreErrorCode, what: string, work: () => T): Promise<T> {
+  async function run<T>(code: StoreErrorCode, what: string, work: () => T | Promise<T>): Promise<T> {
     if (isClosed) throw new StoreError('STORE_CLOSED', `cannot ${what}: the store is closed`);
     try {
-      return work();
+      return await work();
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(code, `cannot ${what}: ${(error as Error).message}`, { cause: error });
@@ -103,7 +97,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     append: (records) =>
       run('STORE_WRITE_FAILED', 'append events', () =>
-        records.length === 0 ? { inserted: [], duplicates: [] } : writes.appendEvents.immediate(records),
+        records.length === 0 ? { inserted: [], duplicates: [] } : writer.appendEvents(records),
       ),
 
     readEvents: (query) =>
@@ -123,7 +117,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     appendTelemetry: (records) =>
       run('STORE_WRITE_FAILED', 'append telemetry', () => {
-        if (records.length > 0) writes.appendTelemetry.immediate(records);
+        if (records.length > 0) return writer.appendTelemetry(records);
       }),
 
     readTelemetry: (query) =>
@@ -143,7 +137,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     appendDeadLetters: (records) =>
       run('STORE_WRITE_FAILED', 'append dead letters', () => {
-        if (records.length > 0) writes.appendDeadLetters.immediate(records);
+        if (records.length > 0) return writer.appendDeadLetters(records);
       }),
 
     readDeadLetters: (query = {}) =>
@@ -161,11 +155,16 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       if (isClosed) return;
       isClosed = true;
       try {
-        // Keeps the planner's statistics current, as SQLite advises before closing a connection.
         try {
-          db.pragma('optimize');
+          // Every write asked before close is done first: close drains.
+          await writer.close();
         } finally {
-          db.close();
+          // Keeps the planner's statistics current, as SQLite advises before closing a connection.
+          try {
+            db.pragma('optimize');
+          } finally {
+            db.close();
+          }
         }
       } catch (error) {
         throw new StoreError('STORE_CLOSE_FAILED', `cannot close ${options.file}`, { cause: error });
@@ -186,10 +185,9 @@ function openDatabase(options: SqliteEventStoreOptions, calendar: Calendar): Dat
   let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(options.file), { recursive: true });
-    db = new Database(options.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Created here (the writer's connection requires the file), then used for reads.
+    new Database(options.file).close();
+    db = openConnection(options.file, options.synchronous);
     migrate(db);
     assertSameTimeZone(db, options.file, calendar);
     // Bounded statistics refresh for a long-lived connection (https://sqlite.org/pragma.html#pragma_optimize).
@@ -219,78 +217,13 @@ function assertSameTimeZone(db: Database.Database, file: string, calendar: Calen
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertEvent: db.prepare(
-      `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    ),
-    addDailyCount: db.prepare(
-      `INSERT INTO daily_counts (day, kiosk_id, type, count) VALUES (?, ?, ?, ?)
-       ON CONFLICT (day, kiosk_id, type) DO UPDATE SET count = count + excluded.count`,
-    ),
-    addMonthlyCount: db.prepare(
-      `INSERT INTO monthly_counts (month, kiosk_id, type, count) VALUES (?, ?, ?, ?)
-       ON CONFLICT (month, kiosk_id, type) DO UPDATE SET count = count + excluded.count`,
-    ),
-    insertTelemetry: db.prepare(`INSERT INTO telemetry (kiosk_id, ts_ms, readings) VALUES (?, ?, ?)`),
     readTelemetry: db.prepare(
       `SELECT ts_ms, readings FROM telemetry
        WHERE kiosk_id = @kioskId AND ts_ms >= @fromMs AND ts_ms < @toMs
        ORDER BY ts_ms DESC, rowid DESC LIMIT @limit`,
     ),
-    insertDeadLetter: db.prepare(
-      `INSERT INTO dead_letters (received_ms, topic, kiosk_id, reason, detail, payload_excerpt)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ),
     readDeadLetters: db.prepare(`SELECT * FROM dead_letters WHERE seq < @beforeSeq ORDER BY seq DESC LIMIT @limit`),
     countDeadLetters: db.prepare(`SELECT count(*) FROM dead_letters`).pluck(),
-  };
-}
-
-type Statements = ReturnType<typeof prepareStatements>;
-
-/** One transaction per call: all of a batch is stored, or none of it. */
-function prepareWrites(db: Database.Database, statements: Statements, calendar: Calendar) {
-  return {
-    appendEvents: db.transaction((records: readonly EventRecord[]): AppendResult => {
-      const inserted: string[] = [];
-      const duplicates: string[] = [];
-      const increments = new Map<string, [day: string, kioskId: string, type: string, count: number]>();
-      for (const r of records) {
-        const data = JSON.stringify(r.data);
-        if (statements.insertEvent.run(r.id, r.kioskId, r.type, r.ts, r.tsMs, r.receivedMs, data).changes === 0) {
-          // Stored already, by an earlier call or earlier in this batch: the first one wins.
-          duplicates.push(r.id);
-          continue;
-        }
-        inserted.push(r.id);
-        // Only new rows are counted, so redelivery and replay never count an event twice.
-        const day = calendar.dayOf(r.tsMs);
-        const key = JSON.stringify([day, r.kioskId, r.type]);
-        const increment = increments.get(key);
-        if (increment) increment[3] += 1;
-        else increments.set(key, [day, r.kioskId, r.type, 1]);
-      }
-      const monthly = new Map<string, [month: string, kioskId: string, type: string, count: number]>();
-      for (const [day, kioskId, type, count] of increments.values()) {
-        statements.addDailyCount.run(day, kioskId, type, count);
-        const key = JSON.stringify([day.slice(0, 7), kioskId, type]);
-        const increment = monthly.get(key);
-        if (increment) increment[3] += count;
-        else monthly.set(key, [day.slice(0, 7), kioskId, type, count]);
-      }
-      for (const increment of monthly.values()) statements.addMonthlyCount.run(increment);
-      return { inserted, duplicates };
-    }),
-
-    appendTelemetry: db.transaction((records: readonly TelemetryRecord[]) => {
-      for (const r of records) statements.insertTelemetry.run(r.kioskId, r.tsMs, JSON.stringify(r.readings));
-    }),
-
-    appendDeadLetters: db.transaction((records: readonly DeadLetterRecord[]) => {
-      for (const r of records) {
-        statements.insertDeadLetter.run(r.receivedMs, r.topic, r.kioskId ?? null, r.reason, r.detail, r.payloadExcerpt);
-      }
-    }),
   };
 }
 

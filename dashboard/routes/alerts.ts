@@ -7,7 +7,7 @@ import { ApiError, parseOr400 } from '../api-error.js';
 import { toAlertView } from '../alert-view.js';
 import type { DashboardContext } from '../context.js';
 import { fleetHealthOf, toHealthApiError } from '../health-api-error.js';
-import { requireAdmin } from './kiosks.js';
+import { principalOf } from '../auth/guard.js';
 
 const STATES = ['open', 'acknowledged', 'resolved'] as const;
 
@@ -23,14 +23,14 @@ const listQuery = z.strictObject({
 });
 
 const note = z.string().trim().max(1000).optional();
-const ackBody = z.strictObject({ by: personSchema, note });
-const assignBody = z.strictObject({ by: personSchema, assignee: personSchema, note });
-const commentBody = z.strictObject({ by: personSchema, text: z.string().trim().min(1).max(2000) });
-const resolveBody = z.strictObject({ by: personSchema, note });
+const ackBody = z.strictObject({ note });
+const assignBody = z.strictObject({ assignee: personSchema, note });
+const commentBody = z.strictObject({ text: z.string().trim().min(1).max(2000) });
+const resolveBody = z.strictObject({ note });
 
 /**
- * Fault and offline alerts: list, read, and act on them. Every action is recorded with who (`by`,
- * from the body until authentication exists; the admin token guards the actions) and when.
+ * Fault and offline alerts: list, read, and act on them. Every action is recorded with who (`by`:
+ * the signed-in person or the token's name, never taken from the body) and when.
  */
 export function alertsRouter(ctx: DashboardContext): Router {
   const router = Router();
@@ -58,19 +58,23 @@ export function alertsRouter(ctx: DashboardContext): Router {
     res.json({ alert: view(alert) });
   });
 
-  const act = (path: string, run: (id: string, body: unknown) => Promise<Parameters<typeof view>[0]>) =>
-    router.post(path, requireAdmin(ctx), async (req, res) => {
+  const act = (path: string, run: (id: string, body: unknown, by: string) => Promise<Parameters<typeof view>[0]>) =>
+    router.post(path, async (req, res) => {
       const id = String(req.params.id);
       try {
-        res.json({ alert: view(await run(id, req.body)) });
+        res.json({ alert: view(await run(id, req.body, principalOf(res).name)) });
       } catch (error) {
         throw toHealthApiError(error);
       }
     });
-  act('/:id/ack', (id, body) => fleetHealthOf(ctx).alertDesk.acknowledge(id, parseOr400(ackBody, body, 'body')));
-  act('/:id/assign', (id, body) => fleetHealthOf(ctx).alertDesk.assign(id, parseOr400(assignBody, body, 'body')));
-  act('/:id/comment', (id, body) => fleetHealthOf(ctx).alertDesk.comment(id, parseOr400(commentBody, body, 'body')));
-  act('/:id/resolve', (id, body) => fleetHealthOf(ctx).alertDesk.resolve(id, parseOr400(resolveBody, body, 'body')));
+  act('/:id/ack', (id, body, by) => fleetHealthOf(ctx).alertDesk.acknowledge(id, { ...parseOr400(ackBody, body, 'body'), by }));
+  act('/:id/assign', (id, body, by) => fleetHealthOf(ctx).alertDesk.assign(id, { ...parseOr400(assignBody, body, 'body'), by }));
+  act('/:id/comment', (id, body, by) =>
+    fleetHealthOf(ctx).alertDesk.comment(id, { ...parseOr400(commentBody, body, 'body'), by }),
+  );
+  act('/:id/resolve', (id, body, by) =>
+    fleetHealthOf(ctx).alertDesk.resolve(id, { ...parseOr400(resolveBody, body, 'body'), by }),
+  );
 
   return router;
 }

@@ -37,6 +37,10 @@ function spoolHealth(ctx: DashboardContext): { spool?: ComponentHealth & { depth
 /** Broker, collector and store, each with a state and a sentence; 503 when any is down. */
 export function healthRouter(ctx: DashboardContext): Router {
   const router = Router();
+  // Liveness without credentials, for a load balancer: says the process answers, and nothing else.
+  router.get('/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   router.get('/', (_req, res) => {
     const ingest = ctx.collector.ingest.stats();
     const collector: ComponentHealth = ctx.collector.isConnected()

@@ -1,6 +1,5 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { isTokenValid } from '../../registry/tokens.js';
 import { kioskRecordSchema } from '../../registry/kiosk.js';
 import { RegistryError } from '../../registry/kiosk-registry.js';
 import { kioskIdSchema } from '../../protocol/index.js';
@@ -8,16 +7,6 @@ import { SERVICE_STATES } from '../../collector/domain/service-state.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toKioskView } from '../kiosk-view.js';
-
-/** Guards state-changing routes with the admin token (`Authorization: Bearer …`). */
-export function requireAdmin(ctx: DashboardContext): RequestHandler {
-  return (req, _res, next) => {
-    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    if (!match) return next(new ApiError(401, 'UNAUTHENTICATED', 'this route needs Authorization: Bearer <admin token>'));
-    if (!isTokenValid(match[1], ctx.adminTokenHash)) return next(new ApiError(403, 'FORBIDDEN', 'the admin token is not valid'));
-    next();
-  };
-}
 
 const listQuery = z.strictObject({
   connection: z.enum(['online', 'offline', 'unknown']).optional(),
@@ -55,7 +44,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     res.json({ kiosk: toKioskView(record, live, id, ctx.fleetHealth?.health.serviceState(id)) });
   });
 
-  router.post('/', requireAdmin(ctx), (req, res) => {
+  router.post('/', (req, res) => {
     const input = parseOr400(kioskRecordSchema, req.body, 'body');
     try {
       const { kiosk, token } = ctx.registry.provision(input);
@@ -67,10 +56,19 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     }
   });
 
-  router.post('/:id/token', requireAdmin(ctx), (req, res) => {
+  router.post('/:id/token', (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
     res.json({ mqtt: mqttCredentials(ctx, id, ctx.registry.rotateToken(id)) });
+  });
+
+  // Revoked: no token works and a connected machine is dropped within a second; a new token
+  // (POST /:id/token) lets it back in.
+  router.post('/:id/revoke', (req, res) => {
+    const id = parseOr400(kioskIdSchema, req.params.id, 'path');
+    if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    ctx.registry.revoke(id);
+    res.json({ kioskId: id, revoked: true });
   });
 
   return router;

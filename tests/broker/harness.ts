@@ -28,7 +28,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export type HarnessOptions = Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'connectTimeoutMs' | 'wsPort'>>;
+export type HarnessOptions = Partial<
+  Pick<
+    BrokerOptions,
+    | 'maxPacketBytes'
+    | 'connectTimeoutMs'
+    | 'wsPort'
+    | 'maxConnections'
+    | 'connectRatePerAddress'
+    | 'connectBurstPerAddress'
+    | 'publishRatePerKiosk'
+    | 'publishBurstPerKiosk'
+    | 'offlineQueueMaxMessages'
+  >
+>;
 
 function verifierFor(hashes: ReadonlyMap<string, string>) {
   return (name: string, token: Buffer): boolean => isTokenValid(token, hashes.get(name));
@@ -46,9 +59,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const broker = await startBroker({
     topics,
     port: 0,
+    ...options,
     wsPort: options.wsPort ?? 0,
-    ...(options.maxPacketBytes === undefined ? {} : { maxPacketBytes: options.maxPacketBytes }),
-    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     verifyKioskToken: verifierFor(kioskHashes),
     verifyServiceToken: verifierFor(serviceHashes),
     onRejected: (rejection) => rejections.push(rejection),
@@ -144,4 +156,24 @@ export function collectMessages(client: MqttClient): Array<{ topic: string; payl
 /** Resolves when an mqtt.js client's connection closes (its emitter is not a Node EventEmitter). */
 export function closeOf(client: MqttClient): Promise<void> {
   return new Promise((resolve) => client.once('close', () => resolve()));
+}
+
+/** Resolves once `condition` holds; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** True when the broker closes the socket within `ms`. */
+export async function isClosedWithin(socket: net.Socket, ms: number): Promise<boolean> {
+  // A paused socket never sees the end of what the broker sent (a refusing CONNACK) nor closes.
+  socket.resume();
+  if (socket.destroyed || socket.readableEnded) return true;
+  return Promise.race([
+    new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
 }

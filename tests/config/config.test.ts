@@ -20,6 +20,16 @@ describe('configuration', () => {
       MQTT_PORT: 1883,
       MQTT_WS_PORT: 8083,
       MAX_PACKET_BYTES: 262_144,
+      CONNECT_TIMEOUT_MS: 10_000,
+      MAX_CONNECTIONS: 20_000,
+      CONNECT_RATE_PER_ADDRESS: 30,
+      CONNECT_BURST_PER_ADDRESS: 100,
+      PUBLISH_RATE_PER_KIOSK: 60,
+      PUBLISH_BURST_PER_KIOSK: 3_000,
+      OFFLINE_QUEUE_MAX_MESSAGES: 100_000,
+      MQTTS_PORT: null,
+      MQTT_WSS_PORT: null,
+      HTTPS: 'off',
       TOPIC_ROOT: 'kiosks',
       DATA_DIR: './data',
       FLEET_TZ: 'Asia/Shanghai',
@@ -35,6 +45,9 @@ describe('configuration', () => {
       SIM_SPEED: 60,
       SIM_BATCH: 1,
       SIM_TELEMETRY_MS: 60_000,
+      SESSION_IDLE_MINUTES: 30,
+      SESSION_MAX_HOURS: 12,
+      PASSWORD_SCRYPT_N: 65_536,
       LOG_LEVEL: 'info',
     });
   });
@@ -135,6 +148,10 @@ describe('configuration', () => {
     { what: 'LOG_LEVEL=verbose', env: { LOG_LEVEL: 'verbose' }, names: 'LOG_LEVEL' },
     { what: 'RESERVATION_SLA_HOURS=0', env: { RESERVATION_SLA_HOURS: '0' }, names: 'RESERVATION_SLA_HOURS' },
     { what: 'RESERVATION_AT_RISK_RATIO=1', env: { RESERVATION_AT_RISK_RATIO: '1' }, names: 'RESERVATION_AT_RISK_RATIO' },
+    { what: 'a short FLEET_ADMIN_PASSWORD', env: { FLEET_ADMIN_PASSWORD: 'admin123' }, names: 'at least 12 characters' },
+    { what: 'PASSWORD_SCRYPT_N=1024', env: { PASSWORD_SCRYPT_N: '1024' }, names: 'PASSWORD_SCRYPT_N' },
+    { what: 'PASSWORD_SCRYPT_N=50000', env: { PASSWORD_SCRYPT_N: '50000' }, names: 'power of two' },
+    { what: 'SESSION_IDLE_MINUTES=0', env: { SESSION_IDLE_MINUTES: '0' }, names: 'SESSION_IDLE_MINUTES' },
     { what: 'the unknown flag --colour', flags: { colour: 'red' }, names: 'unknown option --colour' },
   ])('$what is refused with a ConfigError naming it', ({ env = {}, flags = {}, names }) => {
     const error = configErrorOf(() => parseConfig(env, flags));

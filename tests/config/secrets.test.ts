@@ -19,32 +19,32 @@ describe('platform secrets', () => {
     const secrets = loadOrCreateSecrets(dataDir);
     expect(secrets.isNew).toBe(true);
     expect(secrets.serviceToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(secrets.adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(secrets.adminToken).not.toBe(secrets.serviceToken);
 
     const file = join(dataDir, 'secrets.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
-      serviceToken: secrets.serviceToken,
-      adminToken: secrets.adminToken,
-    });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ serviceToken: secrets.serviceToken });
   });
 
   test('on later starts the same secrets are read back, not renewed', () => {
     const first = loadOrCreateSecrets(dir);
     const second = loadOrCreateSecrets(dir);
     const third = loadOrCreateSecrets(dir);
-    expect(second).toEqual({ serviceToken: first.serviceToken, adminToken: first.adminToken, isNew: false });
+    expect(second).toEqual({ serviceToken: first.serviceToken, isNew: false });
     expect(third).toEqual(second);
+  });
+
+  test('the admin token of files from before accounts existed is read past and dropped', async () => {
+    await writeFile(join(dir, 'secrets.json'), JSON.stringify({ serviceToken: 'x'.repeat(43), adminToken: 'y'.repeat(43) }));
+    expect(loadOrCreateSecrets(dir)).toEqual({ serviceToken: 'x'.repeat(43), isNew: false });
   });
 
   test.each<{ what: string; content: string; code: string }>([
     { what: 'a truncated file', content: '{"serviceToken": "abc', code: 'SECRETS_UNREADABLE' },
     { what: 'an empty file', content: '', code: 'SECRETS_UNREADABLE' },
-    { what: 'a file with a missing token', content: JSON.stringify({ serviceToken: 'x'.repeat(43) }), code: 'SECRETS_INVALID' },
+    { what: 'a file with a missing token', content: JSON.stringify({ adminToken: 'x'.repeat(43) }), code: 'SECRETS_INVALID' },
     {
       what: 'a file with a short token',
-      content: JSON.stringify({ serviceToken: 'x'.repeat(43), adminToken: 'short' }),
+      content: JSON.stringify({ serviceToken: 'short' }),
       code: 'SECRETS_INVALID',
     },
     {

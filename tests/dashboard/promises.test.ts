@@ -1,10 +1,9 @@
 import type { MqttClient } from 'mqtt';
-import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addIsoWeeks, isoWeekOf, monthOfIsoWeek, startOfIsoWeek } from '../../collector/domain/iso-week.js';
 import { ReservationService, type ReservationNotice } from '../../collector/promises/reservation-service.js';
 import type { PromisesSummary } from '../../dashboard/promises-push.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
+import { type ApiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -47,12 +46,15 @@ describe('service promises over REST, MQTT and socket.io', () => {
   });
   afterAll(async () => t?.stop());
 
-  const post = (path: string, body: unknown, token: string | null = t.adminToken) =>
-    fetch(`${t.baseUrl}${path}`, {
+  /** A POST as the admin, as another client, or with no credentials (null). */
+  const post = async (path: string, body: unknown, as?: ApiClient | null) => {
+    const client = as === undefined ? await t.api('admin') : as;
+    return fetch(`${t.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(client ? { ...client.headers, 'x-csrf-token': client.csrfToken } : {}) },
       body: JSON.stringify(body),
     });
+  };
   const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR_MS).toISOString();
   /** Publishes one event as machine P-001 and waits until the collector acks it stored. */
   async function publishFromMachine(event: Record<string, unknown>): Promise<void> {
@@ -136,7 +138,7 @@ describe('service promises over REST, MQTT and socket.io', () => {
       expect((await reservation('WEB-2')).status).toBe(404);
     });
 
-    test('creating needs the admin token', async () => {
+    test('creating needs credentials', async () => {
       const res = await post(
         '/api/v1/reservations',
         { reservationId: 'WEB-3', createdAt: hoursAgo(1), destination: { kind: 'home' } },
@@ -195,7 +197,7 @@ describe('service promises over REST, MQTT and socket.io', () => {
     });
 
     test('a courier delivering an unknown reservation is a 404 and a dead letter, and nothing is stored', async () => {
-      const res = await post('/api/v1/reservations/GHOST-1/delivered', { by: 'courier-1' });
+      const res = await post('/api/v1/reservations/GHOST-1/delivered', {}, await t.bearer('courier', 'courier-1'));
       expect(res.status).toBe(404);
       expect(((await res.json()) as ErrorBody).error.code).toBe('RESERVATION_NOT_FOUND');
       await expect
@@ -210,7 +212,8 @@ describe('service promises over REST, MQTT and socket.io', () => {
 
     test('a courier delivers to the door, late; the reader never picks up a home delivery at a machine', async () => {
       await post('/api/v1/reservations', { reservationId: 'WEB-HOME', createdAt: hoursAgo(80), destination: { kind: 'home' } });
-      const res = await post('/api/v1/reservations/WEB-HOME/delivered', { by: 'courier-7' });
+      // Who delivered is the caller: here a courier's integration token named courier-7.
+      const res = await post('/api/v1/reservations/WEB-HOME/delivered', {}, await t.bearer('courier', 'courier-7'));
       expect(res.status).toBe(200);
       expect(((await res.json()) as ReservationBody).reservation).toMatchObject({
         state: 'delivered_late',
@@ -219,11 +222,11 @@ describe('service promises over REST, MQTT and socket.io', () => {
       });
       const bad = await post('/api/v1/reservations/WEB-HOME/delivered', { deliveredAt: 'soon' });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as ErrorBody).error.message).toContain('by');
+      expect(((await bad.json()) as ErrorBody).error.message).toContain('deliveredAt');
     });
 
     test('at-risk and breached reservations are listed, and each notice fires once, even after a restart', async () => {
-      const socket = connectSocket(t.baseUrl, { transports: ['websocket'], reconnection: false });
+      const socket = await t.socket('operator');
       const notices: ReservationNotice[] = [];
       socket.on('notice', (n: ReservationNotice) => notices.push(n));
       const summary = await new Promise<PromisesSummary>((resolve) => socket.once('promises', resolve));
@@ -278,7 +281,7 @@ describe('service promises over REST, MQTT and socket.io', () => {
       expect((await post('/api/v1/reservations/WEB-10/picked-up', {})).status).toBe(200);
       const cancelled = await post('/api/v1/reservations/WEB-RISK/cancel', { reason: 'reader changed their mind' });
       expect(((await cancelled.json()) as ReservationBody).reservation.state).toBe('cancelled');
-      expect((await post('/api/v1/reservations/WEB-RISK/delivered', { by: 'courier-1' })).status).toBe(409);
+      expect((await post('/api/v1/reservations/WEB-RISK/delivered', {})).status).toBe(409);
     });
 
     test('on-time rates per month of creation and per destination', async () => {

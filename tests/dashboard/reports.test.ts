@@ -46,13 +46,11 @@ describe('managers reports', () => {
   const ackWaiters = new Set<{ ids: string[]; resolve: () => void }>();
 
   async function register(id: string, name: string, district: string, extra: Record<string, unknown> = {}): Promise<void> {
-    const res = await fetch(`${t.baseUrl}/api/v1/kiosks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
-      body: JSON.stringify({ id, name, district, lat: 39.9, lon: 116.4, ...extra }),
-    });
-    if (res.status !== 201) throw new Error(`provisioning ${id}: ${res.status} ${await res.text()}`);
-    const token = ((await res.json()) as { mqtt: { password: string } }).mqtt.password;
+    const res = await (
+      await t.api('admin')
+    ).post<{ mqtt: { password: string } }>('/api/v1/kiosks', { id, name, district, lat: 39.9, lon: 116.4, ...extra });
+    if (res.status !== 201) throw new Error(`provisioning ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    const token = res.body.mqtt.password;
     const client = await t.connectKiosk(id, token);
     client.on('message', (_topic, payload) => {
       const ack = ackSchema.parse(JSON.parse(payload.toString('utf8')));
@@ -83,7 +81,7 @@ describe('managers reports', () => {
     return res.body;
   };
   const download = async (query: string) => {
-    const res = await fetch(`${t.baseUrl}/api/v1/reports/${query}`);
+    const res = await fetch(`${t.baseUrl}/api/v1/reports/${query}`, { headers: (await t.api('manager')).headers });
     expect(res.status).toBe(200);
     return { res, bytes: Buffer.from(await res.arrayBuffer()) };
   };

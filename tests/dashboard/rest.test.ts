@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
+import { type ApiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -14,12 +14,15 @@ describe('REST API v1', () => {
   });
   afterAll(async () => t?.stop());
 
-  const post = (path: string, body: unknown, token: string | null = t.adminToken) =>
-    fetch(`${t.baseUrl}${path}`, {
+  /** A POST as the admin (signed in, with the CSRF token), as another client, or with no credentials (null). */
+  const post = async (path: string, body: unknown, as?: ApiClient | null) => {
+    const client = as === undefined ? await t.api('admin') : as;
+    return fetch(`${t.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(client ? { ...client.headers, 'x-csrf-token': client.csrfToken } : {}) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
+  };
   const machine = (id: string) => ({ id, name: `Machine ${id}`, district: '望京', lat: 39.99, lon: 116.47 });
 
   test('provisioning answers the MQTT credentials once, and they connect', async () => {
@@ -47,10 +50,16 @@ describe('REST API v1', () => {
   });
 
   test.each([
-    ['no token', null, 401, 'UNAUTHENTICATED'],
-    ['a wrong token', 'x'.repeat(43), 403, 'FORBIDDEN'],
-  ])('provisioning with %s is refused (%i %s)', async (_name, token, status, code) => {
-    const res = await post('/api/v1/kiosks', machine('R-002'), token);
+    ['no credentials', () => null, 401, 'UNAUTHENTICATED'],
+    [
+      'a bearer token that is not valid',
+      () => ({ headers: { authorization: `Bearer ${'x'.repeat(43)}` }, csrfToken: '' }),
+      401,
+      'UNAUTHENTICATED',
+    ],
+    ['an operator', () => t.api('operator'), 403, 'FORBIDDEN'],
+  ])('provisioning with %s is refused (%i %s)', async (_name, as, status, code) => {
+    const res = await post('/api/v1/kiosks', machine('R-002'), (await as()) as ApiClient | null);
     expect(res.status).toBe(status);
     expect(((await res.json()) as ErrorBody).error.code).toBe(code);
     expect((await t.get('/api/v1/kiosks/R-002')).status).toBe(404);

@@ -1,5 +1,4 @@
 import type { MqttClient } from 'mqtt';
-import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EscalationPush } from '../../dashboard/health-push.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
@@ -89,7 +88,7 @@ describe('fault alerts over a real broker', () => {
   });
 
   test('an acknowledged alert stops escalating; an unacknowledged one goes on, one step at a time, once each', async () => {
-    const socket = connectSocket(t.baseUrl, { transports: ['websocket'], reconnection: false });
+    const socket = await t.socket('maintenance');
     const pushed: EscalationPush[] = [];
     socket.on('escalation', (e: EscalationPush) => pushed.push(e));
     try {
@@ -108,7 +107,11 @@ describe('fault alerts over a real broker', () => {
       ]);
       expect(await health.checkEscalations(at(ignored, 13))).toEqual([]); // once per alert and step
 
-      const ack = await api.post<{ alert: AlertBody }>(`/api/v1/alerts/${acked.id}/ack`, { by: 'wang.fang', note: 'on my way' });
+      const ack = await api.post<{ alert: AlertBody }>(
+        `/api/v1/alerts/${acked.id}/ack`,
+        { note: 'on my way' },
+        await t.user('wang.fang', 'maintenance'),
+      );
       expect(ack.status).toBe(200);
       expect(ack.body.alert).toMatchObject({ state: 'acknowledged', acknowledged: { by: 'wang.fang' } });
 
@@ -131,12 +134,14 @@ describe('fault alerts over a real broker', () => {
   test('assign, comment and resolve are kept with who and when; a resolved alert refuses more actions', async () => {
     await publish('A-001', fault('k1', 'card_reader', 'CARD_READER_FAULT'));
     const alert = await openAlertOf('A-001');
-    expect((await api.post(`/api/v1/alerts/${alert.id}/assign`, { by: 'li.na', assignee: 'zhao.lei' })).status).toBe(200);
+    // Who acted is the signed-in person, never a name in the body.
+    const li = await t.user('li.na', 'maintenance');
+    const zhao = await t.user('zhao.lei', 'maintenance');
+    expect((await api.post(`/api/v1/alerts/${alert.id}/assign`, { assignee: 'zhao.lei' }, li)).status).toBe(200);
     expect(
-      (await api.post(`/api/v1/alerts/${alert.id}/comment`, { by: 'zhao.lei', text: 'reader replaced from the reserve machine' }))
-        .status,
+      (await api.post(`/api/v1/alerts/${alert.id}/comment`, { text: 'reader replaced from the reserve machine' }, zhao)).status,
     ).toBe(200);
-    const resolved = await api.post<{ alert: AlertBody }>(`/api/v1/alerts/${alert.id}/resolve`, { by: 'zhao.lei' });
+    const resolved = await api.post<{ alert: AlertBody }>(`/api/v1/alerts/${alert.id}/resolve`, {}, zhao);
     expect(resolved.body.alert).toMatchObject({
       state: 'resolved',
       assignee: { name: 'zhao.lei', by: 'li.na' },
@@ -148,7 +153,7 @@ describe('fault alerts over a real broker', () => {
       ['commented', 'zhao.lei'],
       ['resolved', 'zhao.lei'],
     ]);
-    const again = await api.post<ErrorBody>(`/api/v1/alerts/${alert.id}/ack`, { by: 'li.na' });
+    const again = await api.post<ErrorBody>(`/api/v1/alerts/${alert.id}/ack`, {}, li);
     expect([again.status, again.body.error.code]).toEqual([409, 'ALERT_RESOLVED']);
     const audit = await t.get<{ events: { type: string; by: string }[] }>(
       '/api/v1/events?kiosk=A-001&type=alert_assigned,alert_commented,alert_resolved&order=asc',
@@ -161,9 +166,9 @@ describe('fault alerts over a real broker', () => {
   });
 
   test.each([
-    ['no by', '/ack', {}, 400, 'INVALID_REQUEST'],
-    ['an unknown field', '/ack', { by: 'x', colour: 'red' }, 400, 'INVALID_REQUEST'],
-    ['an assignment without assignee', '/assign', { by: 'x' }, 400, 'INVALID_REQUEST'],
+    ['a who in the body (it is the signed-in person)', '/ack', { by: 'x' }, 400, 'INVALID_REQUEST'],
+    ['an unknown field', '/ack', { colour: 'red' }, 400, 'INVALID_REQUEST'],
+    ['an assignment without assignee', '/assign', {}, 400, 'INVALID_REQUEST'],
   ])('an action with %s is refused', async (_name, path, body, statusCode, code) => {
     await publish('A-002', fault(`v-${seq}`, 'screen', 'TOUCHSCREEN_FAULT'));
     const alert = await openAlertOf('A-002');
@@ -171,13 +176,13 @@ describe('fault alerts over a real broker', () => {
     expect([res.status, res.body.error.code]).toEqual([statusCode, code]);
   });
 
-  test('an unknown alert is a 404; actions without the admin token are refused', async () => {
-    const res = await api.post<ErrorBody>('/api/v1/alerts/AL-nope-1/ack', { by: 'x' });
+  test('an unknown alert is a 404; actions without credentials are refused', async () => {
+    const res = await api.post<ErrorBody>('/api/v1/alerts/AL-nope-1/ack', {});
     expect([res.status, res.body.error.code]).toEqual([404, 'ALERT_NOT_FOUND']);
     const anonymous = await fetch(`${t.baseUrl}/api/v1/alerts/AL-nope-1/ack`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: '{"by":"x"}',
+      body: '{}',
     });
     expect(anonymous.status).toBe(401);
     expect((await t.get<ErrorBody>('/api/v1/alerts?state=closed')).status).toBe(400);

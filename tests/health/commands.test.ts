@@ -59,11 +59,12 @@ describe('operator commands to a real simulated machine', () => {
   test('a paused machine acknowledges, stops lending and publishes no loans; resumed, it lends again', async () => {
     await expect.poll(async () => (await lendingAfter(new Date(0).toISOString())).length, { timeout: 15_000 }).toBeGreaterThan(5);
 
-    const sent = await api.post<{ command: CommandBody; lifecycle: string }>(`/api/v1/kiosks/${machine.kioskId}/commands`, {
-      type: 'pause',
-      reason: 'glass panel broken',
-      by: 'op.zhang',
-    });
+    const zhang = await t.user('op.zhang', 'operator');
+    const sent = await api.post<{ command: CommandBody; lifecycle: string }>(
+      `/api/v1/kiosks/${machine.kioskId}/commands`,
+      { type: 'pause', reason: 'glass panel broken' },
+      zhang,
+    );
     expect(sent.status).toBe(202);
     expect(sent.body).toMatchObject({ command: { type: 'pause', by: 'op.zhang', status: 'sent' }, lifecycle: 'paused' });
     const paused = await commandAcked(sent.body.command.id);
@@ -76,11 +77,11 @@ describe('operator commands to a real simulated machine', () => {
     await expect.poll(() => t.platform.simulator!.pendingCount(), { timeout: 15_000 }).toBe(0);
     expect(await lendingAfter(new Date(pausedAtMs + 1).toISOString())).toEqual([]);
 
-    const resumed = await api.post<{ command: CommandBody; lifecycle: string }>(`/api/v1/kiosks/${machine.kioskId}/commands`, {
-      type: 'resume',
-      reason: 'panel replaced',
-      by: 'op.zhang',
-    });
+    const resumed = await api.post<{ command: CommandBody; lifecycle: string }>(
+      `/api/v1/kiosks/${machine.kioskId}/commands`,
+      { type: 'resume', reason: 'panel replaced' },
+      zhang,
+    );
     expect(resumed.body.lifecycle).toBe('active');
     const ack = await commandAcked(resumed.body.command.id);
     await expect.poll(async () => (await lendingAfter(ack.ack!.at)).length, { timeout: 15_000 }).toBeGreaterThan(0);
@@ -99,9 +100,9 @@ describe('operator commands to a real simulated machine', () => {
   });
 
   test.each([
-    ['an unknown command', { type: 'explode', reason: 'x', by: 'op' }, 400, 'INVALID_REQUEST'],
-    ['no reason', { type: 'pause', by: 'op' }, 400, 'INVALID_REQUEST'],
-    ['no by', { type: 'pause', reason: 'x' }, 400, 'INVALID_REQUEST'],
+    ['an unknown command', { type: 'explode', reason: 'x' }, 400, 'INVALID_REQUEST'],
+    ['no reason', { type: 'pause' }, 400, 'INVALID_REQUEST'],
+    ['a who in the body (it is the signed-in person)', { type: 'pause', reason: 'x', by: 'op' }, 400, 'INVALID_REQUEST'],
   ])('a command with %s is refused', async (_name, body, statusCode, code) => {
     const res = await api.post<{ error: { code: string } }>(`/api/v1/kiosks/${machine.kioskId}/commands`, body);
     expect([res.status, res.body.error.code]).toEqual([statusCode, code]);
@@ -111,7 +112,6 @@ describe('operator commands to a real simulated machine', () => {
     const res = await api.post<{ error: { code: string } }>('/api/v1/kiosks/NOPE-1/commands', {
       type: 'reboot',
       reason: 'x',
-      by: 'op',
     });
     expect([res.status, res.body.error.code]).toEqual([404, 'KIOSK_NOT_FOUND']);
   });

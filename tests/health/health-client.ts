@@ -1,17 +1,12 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { once } from 'node:events';
-import type { TestPlatform } from '../support/platform-harness.js';
+import type { ApiClient, TestPlatform } from '../support/platform-harness.js';
 
-/** What the fleet-health tests ask the API, with the admin token on writes. */
+/** What the fleet-health tests ask the API: writes as the admin, or as the person given. */
 export function healthClient(t: TestPlatform) {
   return {
-    async post<T = unknown>(path: string, body: unknown): Promise<{ status: number; body: T }> {
-      const res = await fetch(`${t.baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as T };
+    async post<T = unknown>(path: string, body: unknown, as?: ApiClient): Promise<{ status: number; body: T }> {
+      return (as ?? (await t.api('admin'))).post<T>(path, body);
     },
     async serviceState(kioskId: string): Promise<string> {
       return (await t.get<{ kiosk: { serviceState: string } }>(`/api/v1/kiosks/${kioskId}`)).body.kiosk.serviceState;

@@ -89,12 +89,11 @@ describe('GET /api/v1/uptime', () => {
     await t.provision('U-102');
     const from = new Date().toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
-    const planned = await api.post<{ window: { windowId: string } }>('/api/v1/kiosks/U-102/maintenance', {
-      from,
-      to,
-      reason: 'quarterly service',
-      by: 'crew.liu',
-    });
+    const planned = await api.post<{ window: { windowId: string } }>(
+      '/api/v1/kiosks/U-102/maintenance',
+      { from, to, reason: 'quarterly service' },
+      await t.user('crew.liu', 'operator'),
+    );
     expect(planned.status).toBe(201);
     await expect.poll(() => api.serviceState('U-102')).toBe('maintenance');
     const listed = await t.get<{ windows: { windowId: string; by: string }[] }>('/api/v1/kiosks/U-102/maintenance');
@@ -108,7 +107,6 @@ describe('GET /api/v1/uptime', () => {
       from: new Date(Date.now() - 86_400_000).toISOString(),
       to: new Date().toISOString(),
       reason: 'was down anyway',
-      by: 'crew.liu',
     });
     expect([res.status, res.body.error.code]).toEqual([400, 'MAINTENANCE_IN_PAST']);
   });

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { io as connectSocket, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 
@@ -84,6 +84,10 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     await expect
       .poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason[reason])
       .toBe(countBefore + 1);
+    // Counted when refused; stored by the store's writer thread a moment later.
+    await expect
+      .poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters[0]?.payloadExcerpt)
+      .toBe(payload.slice(0, 1024));
     const dead = (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters[0]!;
     expect(dead).toMatchObject({ reason, topic: 'kiosks/T-001/events', kioskId: 'T-001' });
     expect(dead.detail.length).toBeGreaterThan(10);
@@ -116,10 +120,13 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
     await expect
       .poll(async () => (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.rejectedByReason.publish_not_allowed)
       .toBe(1);
-    const dead = (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters.find(
-      (d) => d.reason === 'publish_not_allowed',
-    );
-    expect(dead?.topic).toBe('kiosks/T-001/events');
+    await expect
+      .poll(
+        async () =>
+          (await t.get<DeadLettersBody>('/api/v1/dead-letters')).body.deadLetters.find((d) => d.reason === 'publish_not_allowed')
+            ?.topic,
+      )
+      .toBe('kiosks/T-001/events');
     expect(kiosk.connected).toBe(true);
     const event = loan('T-001');
     await kiosk.publishAsync('kiosks/T-001/events', JSON.stringify(event), { qos: 1 });
@@ -135,7 +142,7 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
   });
 
   test('a socket.io client gets a snapshot, then a pushed update for a new event', async () => {
-    const socket: Socket = connectSocket(t.baseUrl, { transports: ['websocket'] });
+    const socket: Socket = await t.socket('operator');
     try {
       const snapshot = await new Promise<{ kiosks: { id: string; connection: string }[] }>((resolve) =>
         socket.once('snapshot', resolve),

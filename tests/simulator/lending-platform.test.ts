@@ -18,8 +18,11 @@ describe('the simulated online lending platform against the real API', () => {
   let seq = 0;
   const deliveredByMachine: string[] = [];
 
+  let lendingToken: string;
   beforeAll(async () => {
     t = await startTestPlatform();
+    // The online lending platform's own credential: an integration token of role `lending`.
+    lendingToken = t.platform.auth.tokens.issue({ name: 'lending platform', role: 'lending', createdBy: 'test' }).secret;
     client = await t.connectKiosk('L-001', await t.provision('L-001'));
   });
   afterAll(async () => t?.stop());
@@ -37,7 +40,7 @@ describe('the simulated online lending platform against the real API', () => {
   function lendingPlatform(simNow: () => number, startMs: number): LendingPlatform {
     return createLendingPlatform({
       apiUrl: t.baseUrl,
-      credential: () => t.adminToken,
+      credential: () => lendingToken,
       machines: [machine],
       simNow,
       startMs,
@@ -75,7 +78,7 @@ describe('the simulated online lending platform against the real API', () => {
     expect(ids).toEqual(expect.arrayContaining(afterFirst.map((r) => r.reservationId)));
     const home = all.filter((r) => r.destination.kind === 'home' && r.delivery);
     expect(home.length).toBeGreaterThan(0);
-    expect(home.every((r) => r.delivery?.by?.startsWith('courier-'))).toBe(true);
+    expect(home.every((r) => r.delivery?.by === 'lending platform')).toBe(true); // recorded from its token, not its body
     const atMachine = all.filter((r) => r.destination.kind === 'kiosk' && r.delivery);
     expect(atMachine.length).toBeGreaterThan(0);
     expect(atMachine.every((r) => r.delivery?.by === null)).toBe(true);

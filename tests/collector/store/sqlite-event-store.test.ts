@@ -137,6 +137,18 @@ describe('SQLite event store', () => {
     ]);
   });
 
+  test('close waits for every append asked before it (they run on the writer thread)', async () => {
+    const store = open();
+    const appends = Array.from({ length: 20 }, (_, b) =>
+      store.append(Array.from({ length: 50 }, (_, i) => loan(`c-${b}-${i}`, '2023-03-01T08:00:00Z'))),
+    );
+    await store.close();
+
+    expect((await Promise.all(appends)).every((r) => r.inserted.length === 50)).toBe(true);
+    await expect(store.append([loan('late', '2023-03-01T08:00:00Z')])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    expect(await open().countByPeriod(MARCH)).toEqual([{ period: '2023-03', type: 'loan', count: 1000 }]);
+  });
+
   test('a batch that fails to write stores none of its events and keeps the SQLite error as cause', async () => {
     const store = open();
     await store.append([loan('e-1', '2023-03-01T08:00:00Z')]);

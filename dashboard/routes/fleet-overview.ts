@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { createCalendar } from '../../collector/domain/calendar.js';
+import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
+import type { TimeWindow } from '../../collector/domain/uptime.js';
+import type { DashboardContext } from '../context.js';
+import { readCirculationTable } from '../reports/circulation-report.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * What the fleet overview's KPI tiles show beside the live push: the fleet's time zone and
+ * calendar position, availability today and this month, and loans + returns against the pace of
+ * the yearly target (150,000 a year in the reference network: docs DOMAIN).
+ */
+export function fleetOverviewRouter(ctx: DashboardContext): Router {
+  const router = Router();
+  const calendar = createCalendar(ctx.store.timeZone);
+
+  router.get('/', async (_req, res) => {
+    const nowMs = ctx.now();
+    const today = calendar.dayOf(nowMs);
+    const month = calendar.monthOf(nowMs);
+    const year = month.slice(0, 4);
+    const yearStartMs = calendar.startOfDay(`${year}-01-01`);
+    const yearEndMs = calendar.startOfDay(`${Number(year) + 1}-01-01`);
+    const monthStartMs = calendar.startOfDay(`${month}-01`);
+    const table = await readCirculationTable(ctx.store, calendar, { kind: 'fleet' }, `${year}-01`, month, nowMs);
+    const target = REFERENCE_TARGETS.circulationPerYear;
+    // The pace is the target spread evenly over the year's time: what should be done by now.
+    const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
+    const health = ctx.fleetHealth?.health;
+    const availability = (window: TimeWindow) => health?.uptime(window).fleet.uptimeRatio ?? null;
+    const window = (spec: string, fromMs: number): TimeWindow => ({ spec, fromMs, toMs: nowMs, countedToMs: nowMs });
+    res.json({
+      now: iso(nowMs),
+      timeZone: ctx.store.timeZone,
+      today,
+      month,
+      responsePromiseHours: health ? health.policy.promiseMs / 3_600_000 : null,
+      availability: {
+        today: availability(window(today, calendar.startOfDay(today))),
+        month: availability(window(month, monthStartMs)),
+      },
+      circulation: {
+        month: table.rows.at(-1) ?? { loans: 0, returns: 0, total: 0 },
+        year: table.total,
+        yearTarget: target,
+        monthPace: paceOf(monthStartMs),
+        yearPace: paceOf(yearStartMs),
+      },
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,99 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { createCalendar, nextDay } from '../../collector/domain/calendar.js';
+import { CIRCULATION_TYPES } from '../../collector/domain/circulation.js';
+import { parseOr400 } from '../api-error.js';
+import type { DashboardContext } from '../context.js';
+import { readCirculationTable } from '../reports/circulation-report.js';
+import { kioskIdOf } from './commands.js';
+
+const HOUR_MS = 3_600_000;
+/** A week of readings at one a minute is 10,080 points (the store's read limit): charts get at most this many. */
+const MAX_POINTS = 1_500;
+
+const telemetryQuery = z.strictObject({
+  hours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(24),
+});
+const circulationQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(30) });
+
+const daysBefore = (day: string, count: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) - count * 86_400_000).toISOString().slice(0, 10);
+
+/** Keeps every n-th reading (always the newest) so a long window stays a light chart. */
+function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = items.length / max;
+  return Array.from({ length: max }, (_, i) => items[Math.floor(items.length - 1 - (max - 1 - i) * step)]!);
+}
+
+/**
+ * `/kiosks/:id/history`: one machine's health readings over the last hours, and its loans and
+ * returns per day and per month of this year (fleet time zone), for the machine detail page. Every
+ * signed-in person may read it, unlike the managers' reports.
+ */
+export function kioskHistoryRouter(ctx: DashboardContext): Router {
+  const router = Router({ mergeParams: true });
+  const calendar = createCalendar(ctx.store.timeZone);
+
+  router.get('/telemetry', async (req, res) => {
+    const id = kioskIdOf(ctx, (req.params as { id?: string }).id);
+    const q = parseOr400(telemetryQuery, req.query, 'query');
+    const nowMs = ctx.now();
+    const records = await ctx.store.readTelemetry({
+      kioskId: id,
+      fromMs: nowMs - q.hours * HOUR_MS,
+      toMs: nowMs + 1,
+      limit: 10_080,
+    });
+    const ordered = [...records].sort((a, b) => a.tsMs - b.tsMs);
+    res.json({
+      kioskId: id,
+      hours: q.hours,
+      readings: thin(ordered, MAX_POINTS).map((r) => ({ ts: new Date(r.tsMs).toISOString(), ...r.readings })),
+    });
+  });
+
+  router.get('/circulation', async (req, res) => {
+    const id = kioskIdOf(ctx, (req.params as { id?: string }).id);
+    const q = parseOr400(circulationQuery, req.query, 'query');
+    const today = calendar.dayOf(ctx.now());
+    const toDay = nextDay(today);
+    // Local days are calendar dates: stepping back on the date string is free of DST offsets.
+    const days: string[] = [];
+    for (let day = daysBefore(today, q.days - 1); day < toDay; day = nextDay(day)) days.push(day);
+    const counts = await ctx.store.countByPeriod({
+      granularity: 'day',
+      fromDay: days[0]!,
+      toDay,
+      kioskIds: [id],
+      types: CIRCULATION_TYPES,
+    });
+    const countOf = (day: string, type: string) => counts.find((c) => c.period === day && c.type === type)?.count ?? 0;
+    const month = calendar.monthOf(ctx.now());
+    const months = await readCirculationTable(
+      ctx.store,
+      calendar,
+      { kind: 'kiosk', kioskId: id },
+      `${month.slice(0, 4)}-01`,
+      month,
+      ctx.now(),
+    );
+    res.json({
+      kioskId: id,
+      timeZone: ctx.store.timeZone,
+      days: days.map((day) => {
+        const loans = countOf(day, 'loan');
+        const returns = countOf(day, 'return');
+        return { day, loans, returns, total: loans + returns };
+      }),
+      months: months.rows,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ApiError, parseOr400 } from '../api-error.js';
+import { PERSON_ROLES } from '../auth/roles.js';
+import { UserError } from '../auth/users.js';
+import type { DashboardContext } from '../context.js';
+import { newPasswordSchema } from './auth.js';
+
+const username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1–64 lowercase letters, digits, dots, dashes or underscores');
+const displayName = z.string().trim().min(1).max(100);
+const createBody = z.strictObject({
+  username,
+  displayName,
+  role: z.enum(PERSON_ROLES),
+  password: newPasswordSchema,
+  /** Default true: whoever the admin created an account for chooses their own password at first login. */
+  mustChangePassword: z.boolean().default(true),
+});
+const patchBody = z
+  .strictObject({
+    role: z.enum(PERSON_ROLES).optional(),
+    displayName: displayName.optional(),
+    disabled: z.boolean().optional(),
+    password: newPasswordSchema.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one of role, displayName, disabled, password' });
+
+/** `/users` (admin): accounts of people. Disabling or resetting one signs it out everywhere at once. */
+export function usersRouter(ctx: DashboardContext): Router {
+  const router = Router();
+  const { auth } = ctx;
+  const toApiError = (error: unknown) =>
+    error instanceof UserError ? new ApiError(error.code === 'USER_EXISTS' ? 409 : 404, error.code, error.message) : error;
+
+  router.get('/', (_req, res) => {
+    res.json({ users: auth.users.list() });
+  });
+
+  router.post('/', async (req, res) => {
+    const body = parseOr400(createBody, req.body, 'body');
+    try {
+      res.status(201).json({ user: await auth.users.create(body) });
+    } catch (error) {
+      throw toApiError(error);
+    }
+  });
+
+  router.patch('/:username', async (req, res) => {
+    const name = parseOr400(username, req.params.username, 'path');
+    const body = parseOr400(patchBody, req.body, 'body');
+    const user = auth.users.get(name);
+    if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `no user ${name}`);
+    const losesAdmin = user.role === 'admin' && !user.disabled && (body.disabled === true || (body.role ?? 'admin') !== 'admin');
+    if (losesAdmin && auth.users.list().filter((u) => u.role === 'admin' && !u.disabled).length === 1) {
+      throw new ApiError(409, 'LAST_ADMIN', 'the last enabled admin cannot be disabled or demoted');
+    }
+    // A password set by an admin is a temporary one: its owner chooses a new one at the next login.
+    const updated = await auth.users.update(name, { ...body, ...(body.password ? { mustChangePassword: true } : {}) });
+    if (body.disabled === true || body.password !== undefined) auth.ended({ sessionKeys: auth.sessions.closeAllOf(name) });
+    res.json({ user: updated });
+  });
+
+  return router;
+}

@@ -1,0 +1,73 @@
+/**
+ * `npm run screenshots`: one PNG per view of the web app (1280×800, and the alerts board on a
+ * portrait tablet) in docs/screenshots/, taken against a whole platform in this process with a
+ * simulated fleet of 70 machines (the reference network) that has caught up from the start of
+ * yesterday. Not part of `npm test`.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { startTestPlatform } from '../tests/support/platform-harness.js';
+import { launchBrowser, signedInPage } from '../tests/e2e/browser.js';
+
+const OUT_DIR = 'docs/screenshots';
+const DAY_MS = 86_400_000;
+/** Simulated time runs this much faster until it reaches now: about a minute for a day and a half. */
+const SIM_SPEED = 2_000;
+
+const startOfYesterdayUtc = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS).toISOString();
+// Telemetry is sent on a real-time interval: every second gives the charts a reading per ~half hour of simulated time.
+const t = await startTestPlatform({
+  SIM_KIOSKS: '70',
+  SIM_SPEED: String(SIM_SPEED),
+  SIM_START: startOfYesterdayUtc,
+  SIM_TELEMETRY_MS: '1000',
+});
+const browser = await launchBrowser();
+try {
+  await mkdir(OUT_DIR, { recursive: true });
+  const catchUpMs = (Date.now() - Date.parse(startOfYesterdayUtc)) / SIM_SPEED;
+  console.log(`simulating the fleet from ${startOfYesterdayUtc}: about ${Math.round(catchUpMs / 1000)} s`);
+  await new Promise((resolve) => setTimeout(resolve, catchUpMs + 5_000));
+
+  const loginPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await loginPage.goto(t.baseUrl);
+  await loginPage.evaluate(() => localStorage.setItem('kiosk-fleet.lang', 'zh'));
+  await loginPage.reload();
+  await loginPage.locator('form.auth-form').waitFor();
+  await loginPage.screenshot({ path: `${OUT_DIR}/login-zh.png` });
+
+  const page = await signedInPage(browser, t.baseUrl, 'admin');
+  const shoot = async (hash: string, name: string, ready: (p: Page) => Promise<unknown>) => {
+    await page.goto(`${t.baseUrl}/#/${hash}`);
+    await ready(page);
+    await page.waitForTimeout(1_500); // charts finish drawing
+    await page.screenshot({ path: `${OUT_DIR}/${name}.png` });
+    console.log(`${OUT_DIR}/${name}.png`);
+  };
+  await shoot('', 'overview', (p) => p.locator('.tile').first().waitFor());
+  // A machine with a fault makes the richest detail page; any machine will do otherwise.
+  const detailId = await page.evaluate(
+    () =>
+      (
+        document.querySelector('.tile[data-state="out_of_service"], .tile[data-state="degraded"]') ??
+        document.querySelector('.tile')
+      )?.getAttribute('data-kiosk') ?? 'CY-001',
+  );
+  await shoot(`kiosk/${detailId}`, 'machine-detail', (p) => p.locator('.machine').waitFor());
+  await shoot('alerts', 'alerts', (p) => p.locator('#alerts-title').waitFor());
+  await shoot('inspections', 'inspections', (p) => p.locator('#inspections-title').waitFor());
+  await shoot('reservations', 'reservations', (p) => p.locator('#reservations-title').waitFor());
+  await shoot('reports', 'reports', (p) => p.locator('#circulation-table').waitFor());
+  await page.locator('button[data-lang="zh"]').click();
+  await shoot('', 'overview-zh', (p) => p.locator('.tile').first().waitFor());
+
+  // A crew member's tablet in portrait: the alerts board.
+  const tablet = await signedInPage(browser, t.baseUrl, 'maintenance', { width: 820, height: 1180 });
+  await tablet.goto(`${t.baseUrl}/#/alerts`);
+  await tablet.locator('#alerts-title').waitFor();
+  await tablet.screenshot({ path: `${OUT_DIR}/alerts-tablet.png` });
+  console.log(`${OUT_DIR}/alerts-tablet.png`);
+} finally {
+  await browser.close();
+  await t.stop();
+}

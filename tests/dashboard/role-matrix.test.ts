@@ -1,0 +1,157 @@
+import type { Express } from 'express';
+import type { Socket } from 'socket.io-client';
+import { io as connectSocket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ACCESS_MATRIX, type AccessRule, SOCKET_MATRIX } from '../../dashboard/auth/access-matrix.js';
+import { INTEGRATION_ROLES, PERSON_ROLES, type Role } from '../../dashboard/auth/roles.js';
+import { type ApiClient, startTestPlatform, TEST_PASSWORDS, type TestPlatform } from '../support/platform-harness.js';
+
+interface ErrorBody {
+  error?: { code: string; message: string };
+}
+
+interface Layer {
+  rawPath?: unknown;
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: Layer[] };
+}
+
+/** Every route the app actually serves, as `METHOD /path`, walking express's router stack. */
+function mountedRoutes(app: Express): string[] {
+  const routes: string[] = [];
+  const walk = (stack: Layer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
+          routes.push(`${method.toUpperCase()} ${`${prefix}${layer.route.path}`.replace(/(.)\/$/, '$1')}`);
+        }
+      } else if (layer.handle.stack) {
+        const mountedAt = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
+        walk(layer.handle.stack, `${prefix}${mountedAt}`);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+  return [...new Set(routes)].sort();
+}
+
+const ruleKey = (r: AccessRule) => `${r.method} ${r.path}`;
+const concrete = (path: string) => path.replace(':username', 'nobody').replace(/:[a-zA-Z]+/g, 'MX-404');
+const isAllowed = (rule: AccessRule, role: Role) => rule.roles === 'public' || rule.roles.includes(role);
+
+describe('the role matrix: every role × every route and socket event', () => {
+  let t: TestPlatform;
+  const clients = new Map<Role, ApiClient>();
+  beforeAll(async () => {
+    t = await startTestPlatform();
+    for (const role of PERSON_ROLES) clients.set(role, await t.login(role, TEST_PASSWORDS[role]));
+    for (const role of INTEGRATION_ROLES) clients.set(role, await t.bearer(role));
+  });
+  afterAll(async () => t?.stop());
+
+  test('every route the dashboard mounts has a rule, and every rule a route (a new unguarded route fails here)', () => {
+    const mounted = mountedRoutes(t.platform.dashboard.app);
+    expect(mounted.length).toBeGreaterThan(40);
+    expect(mounted).toEqual([...new Set(ACCESS_MATRIX.map(ruleKey))].sort());
+  });
+
+  test('every state-changing route is audited', () => {
+    expect(ACCESS_MATRIX.filter((r) => r.method !== 'GET' && r.roles !== 'public' && !r.audit)).toEqual([]);
+  });
+
+  test.each(ACCESS_MATRIX.filter((r) => r.roles !== 'public').map((r) => [ruleKey(r), r] as const))(
+    '%s: 401 without credentials, 403 for the roles not listed, through for those listed',
+    async (_key, rule) => {
+      const path = concrete(rule.path);
+      const body = rule.method === 'GET' || rule.method === 'DELETE' ? undefined : {};
+      const anonymous = await t.anonymous.request<ErrorBody>(rule.method, path, body);
+      expect([anonymous.status, anonymous.body?.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+      for (const [role, client] of clients) {
+        // Signing out is tried on a session of its own, so the others stay signed in.
+        const as =
+          rule.path === '/api/v1/auth/logout' && clients.get(role)?.csrfToken
+            ? await t.login(role, TEST_PASSWORDS[role as keyof typeof TEST_PASSWORDS])
+            : client;
+        const res = await as.request<ErrorBody>(rule.method, path, body);
+        const outcome = `${role}: ${res.status} ${res.body?.error?.code ?? ''}`;
+        if (isAllowed(rule, role)) {
+          expect(res.status, outcome).not.toBe(401);
+          expect(['FORBIDDEN', 'CSRF_FAILED'], outcome).not.toContain(res.body?.error?.code);
+        } else {
+          expect([res.status, res.body?.error?.code], outcome).toEqual([403, 'FORBIDDEN']);
+        }
+      }
+    },
+  );
+
+  test('the public routes answer without credentials: login (400 for an empty body) and liveness', async () => {
+    expect((await t.anonymous.post<ErrorBody>('/api/v1/auth/login', {})).status).toBe(400);
+    const live = await t.anonymous.get('/api/v1/health/live');
+    expect([live.status, live.body]).toEqual([200, { status: 'ok' }]);
+    expect(
+      ACCESS_MATRIX.filter((r) => r.roles === 'public')
+        .map(ruleKey)
+        .sort(),
+    ).toEqual(['GET /api/v1/health/live', 'POST /api/v1/auth/login']);
+  });
+
+  test('an unknown API path is 401 without credentials and 404 with them; the page itself is public', async () => {
+    expect((await t.anonymous.get('/api/v1/nothing-here')).status).toBe(401);
+    expect((await t.anonymous.get('/api')).status).toBe(401);
+    const known = await clients.get('admin')!.get<ErrorBody>('/api/v1/nothing-here');
+    expect([known.status, known.body?.error?.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await t.anonymous.get('/socket.io/socket.io.js')).status).toBe(200);
+    // Spellings express would route to the API are guarded too.
+    for (const path of ['/API/v1/users', '/Api/V1/Audit', '//api/v1/users', '/api/v1/users/', '/METRICS']) {
+      expect((await t.anonymous.get(path)).status, path).toBe(401);
+      expect((await clients.get('operator')!.get(path)).status, path).not.toBe(200);
+    }
+  });
+
+  describe('socket.io', () => {
+    const connect = (options: Parameters<typeof connectSocket>[1]) =>
+      connectSocket(t.baseUrl, { transports: ['websocket'], reconnection: false, ...options });
+    const outcome = (socket: Socket) =>
+      new Promise<string>((resolve) => {
+        socket.once('connect', () => resolve('connected'));
+        socket.once('connect_error', (error) => resolve(error.message));
+      });
+
+    test.each([...PERSON_ROLES, ...INTEGRATION_ROLES])('%s: may connect only if the socket matrix allows it', async (role) => {
+      const client = clients.get(role)!;
+      const bearer = client.headers.authorization?.slice('Bearer '.length);
+      const socket = bearer ? connect({ auth: { token: bearer } }) : connect({ extraHeaders: client.headers });
+      try {
+        const expected = (SOCKET_MATRIX.connect as readonly string[]).includes(role) ? 'connected' : 'FORBIDDEN';
+        expect(await outcome(socket)).toBe(expected);
+      } finally {
+        socket.close();
+      }
+    });
+
+    test('without a session cookie or token: connect_error UNAUTHENTICATED, and not one event', async () => {
+      for (const options of [{}, { extraHeaders: { cookie: `kf_session=${'x'.repeat(43)}` } }, { auth: { token: 'nope' } }]) {
+        const socket = connect(options);
+        const received: string[] = [];
+        socket.onAny((event: string) => received.push(event));
+        try {
+          expect(await outcome(socket)).toBe('UNAUTHENTICATED');
+          await new Promise((resolve) => setTimeout(resolve, 300)); // pushes go out every 50 ms
+          expect(received).toEqual([]);
+        } finally {
+          socket.close();
+        }
+      }
+    });
+
+    test('a handshake from a foreign Origin is refused even with a valid session', async () => {
+      const { headers } = clients.get('operator')!;
+      const socket = connect({ transports: ['polling'], extraHeaders: { ...headers, origin: 'https://evil.example' } });
+      try {
+        expect(await outcome(socket)).not.toBe('connected');
+      } finally {
+        socket.close();
+      }
+    });
+  });
+});

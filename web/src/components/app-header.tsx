@@ -1,0 +1,70 @@
+import { useLive } from '../hooks.js';
+import { type MessageKey, useI18n } from '../i18n.js';
+import { mayRead, type Permission, type Session } from '../session.js';
+import { CriticalCue } from './critical-cue.js';
+import { LanguageSwitch } from './language-switch.js';
+
+const NAV: ReadonlyArray<{ path: string; label: MessageKey; permission?: Permission }> = [
+  { path: '', label: 'navOverview' },
+  { path: 'alerts', label: 'navAlerts' },
+  { path: 'inspections', label: 'navInspections' },
+  { path: 'reservations', label: 'navReservations' },
+  { path: 'reports', label: 'navReports', permission: 'readReports' },
+];
+
+export function AppHeader({ session, route, onLogout }: { session: Session; route: string; onLogout: () => void }) {
+  const { t } = useI18n();
+  const connection = useLive((s) => s.connection);
+  const openAlerts = useLive((s) => s.alerts.size);
+  return (
+    <header class="app-header">
+      {/* The hash is the router's: the skip link moves focus itself instead of navigating. */}
+      <a
+        class="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        {t('skipToContent')}
+      </a>
+      <span class="brand">{t('appTitle')}</span>
+      <nav aria-label="Main">
+        <ul>
+          {NAV.filter((item) => item.permission === undefined || mayRead(session, item.permission)).map((item) => (
+            <li key={item.path}>
+              <a
+                href={`#/${item.path}`}
+                aria-current={route === item.path ? 'page' : undefined}
+                data-nav={item.path || 'overview'}
+              >
+                {t(item.label)}
+                {item.path === 'alerts' && openAlerts > 0 ? <span class="nav-count">{openAlerts}</span> : null}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div class="header-tools">
+        <span class={`connection connection-${connection}`} role="status" data-connection={connection}>
+          {connection === 'live' ? t('live') : t('reconnecting')}
+        </span>
+        <CriticalCue />
+        <LanguageSwitch />
+        {session.user ? (
+          <span class="user" data-role={session.user.role}>
+            {session.user.displayName} <span class="muted">({t(`role_${session.user.role}`)})</span>
+          </span>
+        ) : (
+          <span class="muted">{t('readOnly')}</span>
+        )}
+        {session.user ? (
+          <button type="button" onClick={onLogout} data-action="logout">
+            {t('logout')}
+          </button>
+        ) : null}
+      </div>
+    </header>
+  );
+}

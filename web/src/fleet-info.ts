@@ -1,0 +1,20 @@
+import { api } from './api.js';
+
+/** `GET /api/v1/fleet`: the fleet's time zone and the KPI figures that are not in the live push. */
+export interface FleetInfo {
+  now: string;
+  timeZone: string;
+  today: string;
+  month: string;
+  responsePromiseHours: number | null;
+  availability: { today: number | null; month: number | null };
+  circulation: {
+    month: { loans: number; returns: number; total: number };
+    year: { loans: number; returns: number; total: number };
+    yearTarget: number;
+    monthPace: number;
+    yearPace: number;
+  };
+}
+
+export const fetchFleetInfo = () => api.get<FleetInfo>('/fleet');

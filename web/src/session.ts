@@ -1,0 +1,68 @@
+import { api, ApiError, setCsrfToken } from './api.js';
+
+export type Role = 'operator' | 'maintenance' | 'manager' | 'admin';
+
+export interface User {
+  username: string;
+  role: Role;
+  displayName: string;
+  mustChangePassword: boolean;
+}
+
+interface SessionAnswer {
+  user: User;
+  csrfToken: string;
+}
+
+/**
+ * Who is signed in. `null` with `isAuthAvailable: false` is a server without sign-in (older
+ * versions): the page then only reads.
+ */
+export type Session = { isAuthAvailable: true; user: User } | { isAuthAvailable: false; user: null };
+
+/** What each role may do on the page; the server enforces the same and answers 403 otherwise. */
+const PERMISSIONS = {
+  commandMachines: ['operator', 'admin'],
+  handleAlerts: ['maintenance', 'admin'],
+  recordInspections: ['maintenance', 'admin'],
+  readReports: ['manager', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(session: Session, permission: Permission): boolean {
+  return session.user !== null && (PERMISSIONS[permission] as readonly Role[]).includes(session.user.role);
+}
+
+/** Reading is open on a server without sign-in; with sign-in it follows the role. */
+export function mayRead(session: Session, permission: Permission): boolean {
+  return !session.isAuthAvailable || can(session, permission);
+}
+
+/** The current session, or null when nobody is signed in. */
+export async function fetchSession(): Promise<Session | null> {
+  try {
+    const answer = await api.auth<SessionAnswer>('GET', '/me');
+    setCsrfToken(answer.csrfToken);
+    return { isAuthAvailable: true, user: answer.user };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    if (error instanceof ApiError && error.status === 404) return { isAuthAvailable: false, user: null };
+    throw error;
+  }
+}
+
+export async function logIn(username: string, password: string): Promise<Session> {
+  const answer = await api.auth<SessionAnswer>('POST', '/login', { username, password });
+  setCsrfToken(answer.csrfToken);
+  return { isAuthAvailable: true, user: answer.user };
+}
+
+export async function logOut(): Promise<void> {
+  await api.auth('POST', '/logout');
+  setCsrfToken(null);
+}
+
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await api.auth('POST', '/password', { currentPassword, newPassword });
+}

@@ -1,0 +1,150 @@
+import { useMemo, useState } from 'preact/hooks';
+import { api, ApiError } from '../../api.js';
+import { ErrorMessage } from '../../components/error-message.js';
+import { formatDateTime, formatDuration } from '../../format.js';
+import { useLive, useNow } from '../../hooks.js';
+import { useI18n } from '../../i18n.js';
+import type { AlertView, KioskView } from '../../live/live-store.js';
+import { byUrgency } from './urgency.js';
+
+type Action = 'ack' | 'assign' | 'comment' | 'resolve';
+
+function AlertCard({
+  alert,
+  kiosk,
+  canAct,
+  nowMs,
+}: {
+  alert: AlertView;
+  kiosk: KioskView | undefined;
+  canAct: boolean;
+  nowMs: number;
+}) {
+  const { lang, t } = useI18n();
+  const [note, setNote] = useState('');
+  const [assignee, setAssignee] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [isBusy, setBusy] = useState(false);
+  const leftMs = Date.parse(alert.response.deadline) - nowMs;
+  const noteOrNothing = note.trim() === '' ? {} : { note: note.trim() };
+
+  async function act(action: Action) {
+    const bodies: Record<Action, unknown> = {
+      ack: noteOrNothing,
+      assign: { assignee: assignee.trim(), ...noteOrNothing },
+      comment: { text: note.trim() },
+      resolve: noteOrNothing,
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/alerts/${encodeURIComponent(alert.id)}/${action}`, bodies[action]);
+      setNote('');
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const name = kiosk ? (lang === 'zh' ? kiosk.name : (kiosk.nameEn ?? kiosk.name)) : '';
+  return (
+    <li class={`alert-card severity-${alert.severity}`} data-alert={alert.id} data-kiosk={alert.kioskId} data-state={alert.state}>
+      <div class="alert-head">
+        <span class={`severity severity-${alert.severity}`}>{t(`severity_${alert.severity}`)}</span>
+        <a href={`#/kiosk/${encodeURIComponent(alert.kioskId)}`}>
+          {alert.kioskId} {name}
+        </a>
+        <span class="alert-title">{alert.title}</span>
+        <span class="alert-state" data-alert-state={alert.state}>
+          {t(`alertState_${alert.state}`)}
+        </span>
+      </div>
+      <div class="alert-meta">
+        <span>
+          {t('opened')}: {formatDateTime(lang, alert.openedAt)}
+        </span>
+        <span class={leftMs < 0 ? 'late' : leftMs < 4 * 3_600_000 ? 'soon' : ''} data-time-left-ms={leftMs}>
+          {t('timeLeft')}: {leftMs >= 0 ? formatDuration(leftMs) : t('pastPromise', { t: formatDuration(leftMs) })}
+        </span>
+        {alert.acknowledged ? (
+          <span>
+            {t('alertState_acknowledged')}: {alert.acknowledged.by}
+          </span>
+        ) : null}
+        {alert.assignee ? (
+          <span>
+            {t('assignee')}: {alert.assignee.name}
+          </span>
+        ) : null}
+      </div>
+      {alert.history.length > 0 ? (
+        <details>
+          <summary>{t('history')}</summary>
+          <ul class="plain-list">
+            {alert.history.map((h) => (
+              <li key={`${h.at}-${h.action}`}>
+                {formatDateTime(lang, h.at)} · {h.action} · {h.by}
+                {h.detail ? ` · ${h.detail}` : ''}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {canAct ? (
+        <form class="alert-actions" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            {t('note')}
+            <input name="note" value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
+          </label>
+          {alert.state === 'open' ? (
+            <button type="button" data-action="ack" disabled={isBusy} onClick={() => void act('ack')}>
+              {t('acknowledge')}
+            </button>
+          ) : null}
+          <button type="button" data-action="comment" disabled={isBusy || note.trim() === ''} onClick={() => void act('comment')}>
+            {t('comment')}
+          </button>
+          <button type="button" data-action="resolve" disabled={isBusy} onClick={() => void act('resolve')}>
+            {t('resolve')}
+          </button>
+          <label>
+            {t('assignee')}
+            <input name="assignee" value={assignee} maxLength={64} onInput={(e) => setAssignee(e.currentTarget.value)} />
+          </label>
+          <button
+            type="button"
+            data-action="assign"
+            disabled={isBusy || assignee.trim() === ''}
+            onClick={() => void act('assign')}
+          >
+            {t('assign')}
+          </button>
+          <ErrorMessage error={error} />
+        </form>
+      ) : null}
+    </li>
+  );
+}
+
+/** Open and acknowledged alerts for the crews, most urgent first, with time left on the promise. */
+export function AlertsPage({ canAct }: { canAct: boolean }) {
+  const { t } = useI18n();
+  const alerts = useLive((s) => s.alerts);
+  const kiosks = useLive((s) => s.kiosks);
+  const nowMs = useNow(15_000);
+  const sorted = useMemo(() => [...alerts.values()].sort(byUrgency), [alerts]);
+  return (
+    <section class="panel" aria-labelledby="alerts-title">
+      <h1 id="alerts-title">
+        {t('alertsTitle')} <span class="muted">({sorted.length})</span>
+      </h1>
+      {sorted.length === 0 ? <p class="muted">{t('noAlerts')}</p> : null}
+      <ul class="alert-list" id="alerts">
+        {sorted.map((a) => (
+          <AlertCard key={a.id} alert={a} kiosk={kiosks.get(a.kioskId)} canAct={canAct} nowMs={nowMs} />
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,149 @@
+import { api, query } from '../../api.js';
+import { ErrorMessage } from '../../components/error-message.js';
+import { formatDateTime, formatPercent } from '../../format.js';
+import { useLoad } from '../../hooks.js';
+import { useI18n } from '../../i18n.js';
+import type { AlertView } from '../../live/live-store.js';
+import { STATE_COLOURS, type ServiceState } from '../../states.js';
+
+const WINDOWS = ['24h', '7d', '30d'] as const;
+
+interface UptimeAnswer {
+  kiosks: Array<{ kioskId: string; uptimeRatio: number | null }>;
+}
+interface TimelineAnswer {
+  window: { from: string; to: string; countedTo: string };
+  intervals: Array<{ state: ServiceState; from: string; to: string }>;
+}
+
+/** Uptime over 24 h, 7 days, 30 days and this month (fleet time zone). */
+export function UptimePanel({ kioskId, month, refreshKey }: { kioskId: string; month: string; refreshKey: unknown }) {
+  const { lang, t } = useI18n();
+  const windows = [...WINDOWS, month];
+  const answer = useLoad(
+    () =>
+      Promise.all(
+        windows.map((window) =>
+          api.get<UptimeAnswer>(`/uptime?${query({ window, kiosk: kioskId })}`).then((a) => a.kiosks[0]?.uptimeRatio ?? null),
+        ),
+      ),
+    [kioskId, month, refreshKey],
+  );
+  return (
+    <>
+      <ErrorMessage error={answer.error} />
+      <dl class="uptime">
+        {windows.map((window, i) => (
+          <div key={window} data-window={window}>
+            <dt>{window === month ? t('thisMonth') : t(`window_${window as (typeof WINDOWS)[number]}`)}</dt>
+            <dd>{answer.data ? formatPercent(lang, answer.data[i] ?? null) : '…'}</dd>
+          </div>
+        ))}
+      </dl>
+    </>
+  );
+}
+
+/** The machine's service states over the last 7 days as one strip of coloured segments. */
+export function StateTimeline({ kioskId, refreshKey }: { kioskId: string; refreshKey: unknown }) {
+  const { lang, t } = useI18n();
+  const answer = useLoad(
+    () => api.get<TimelineAnswer>(`/uptime/timeline?${query({ kiosk: kioskId, window: '7d' })}`),
+    [kioskId, refreshKey],
+  );
+  if (!answer.data) return <ErrorMessage error={answer.error} />;
+  const fromMs = Date.parse(answer.data.window.from);
+  const spanMs = Date.parse(answer.data.window.countedTo) - fromMs || 1;
+  return (
+    <div>
+      <ol class="timeline" aria-label={t('timeline')}>
+        {answer.data.intervals.map((interval) => {
+          const widthPercent = ((Date.parse(interval.to) - Date.parse(interval.from)) / spanMs) * 100;
+          const label = `${t(`state_${interval.state}`)}: ${formatDateTime(lang, interval.from)} – ${formatDateTime(lang, interval.to)}`;
+          return (
+            <li
+              key={interval.from}
+              data-state={interval.state}
+              title={label}
+              aria-label={label}
+              style={{ width: `${widthPercent}%`, background: STATE_COLOURS[interval.state].background }}
+            />
+          );
+        })}
+      </ol>
+      <div class="timeline-axis muted">
+        <span>{formatDateTime(lang, answer.data.window.from)}</span>
+        <span>{formatDateTime(lang, answer.data.window.countedTo)}</span>
+      </div>
+    </div>
+  );
+}
+
+/** Faults still open (from the live push) and the machine's resolved alerts. */
+export function FaultsPanel({ kioskId, open, refreshKey }: { kioskId: string; open: AlertView[]; refreshKey: unknown }) {
+  const { lang, t } = useI18n();
+  const past = useLoad(
+    () => api.get<{ alerts: AlertView[] }>(`/alerts?${query({ kiosk: kioskId, state: 'resolved', limit: 20 })}`),
+    [kioskId, refreshKey],
+  );
+  const row = (a: AlertView) => (
+    <li key={a.id} data-alert={a.id}>
+      <span class={`severity severity-${a.severity}`}>{t(`severity_${a.severity}`)}</span> {a.title}{' '}
+      <span class="muted">
+        {formatDateTime(lang, a.openedAt)}
+        {a.resolved ? ` – ${formatDateTime(lang, a.resolved.at)}` : ''}
+      </span>
+    </li>
+  );
+  return (
+    <div class="two-columns">
+      <div>
+        <h3>{t('openFaults')}</h3>
+        {open.length === 0 ? <p class="muted">{t('none')}</p> : <ul class="plain-list">{open.map(row)}</ul>}
+      </div>
+      <div>
+        <h3>{t('pastFaults')}</h3>
+        <ErrorMessage error={past.error} />
+        {past.data && past.data.alerts.length === 0 ? <p class="muted">{t('none')}</p> : null}
+        <ul class="plain-list">{(past.data?.alerts ?? []).map(row)}</ul>
+      </div>
+    </div>
+  );
+}
+
+interface InspectionHistory {
+  inspections: Array<{ id: string; inspectedAt: string; week: string; inspector: string; result: string; notes: string | null }>;
+}
+
+/** The machine's inspections over the last 12 weeks. */
+export function InspectionsPanel({ kioskId }: { kioskId: string }) {
+  const { lang, t } = useI18n();
+  const answer = useLoad(() => api.get<InspectionHistory>(`/inspections/history?${query({ kiosk: kioskId })}`), [kioskId]);
+  if (!answer.data) return <ErrorMessage error={answer.error} />;
+  if (answer.data.inspections.length === 0) return <p class="muted">{t('none')}</p>;
+  return (
+    <table class="table compact">
+      <thead>
+        <tr>
+          <th scope="col">{t('week')}</th>
+          <th scope="col">{t('inspections')}</th>
+          <th scope="col">{t('inspector')}</th>
+          <th scope="col">{t('result')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {answer.data.inspections
+          .slice(-12)
+          .reverse()
+          .map((i) => (
+            <tr key={i.id}>
+              <td>{i.week}</td>
+              <td>{formatDateTime(lang, i.inspectedAt)}</td>
+              <td>{i.inspector}</td>
+              <td>{i.result}</td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}

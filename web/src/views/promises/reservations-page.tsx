@@ -1,0 +1,92 @@
+import { useMemo } from 'preact/hooks';
+import type { toReservationView } from '../../../../dashboard/reservation-view.js';
+import { api } from '../../api.js';
+import { ErrorMessage } from '../../components/error-message.js';
+import { formatDateTime, formatDuration } from '../../format.js';
+import { useLive, useLoad, useNow } from '../../hooks.js';
+import { useI18n } from '../../i18n.js';
+
+type ReservationView = ReturnType<typeof toReservationView>;
+
+interface ReservationList {
+  reservations: ReservationView[];
+  count: number;
+  slaHours: number;
+}
+
+const STATE_RANK: Partial<Record<ReservationView['state'], number>> = { breached: 0, at_risk: 1, open: 2 };
+const rankOf = (r: ReservationView) => STATE_RANK[r.state] ?? 3;
+
+/** Outstanding reservations against the 72-hour delivery promise: breached, at risk, then open; a live countdown. */
+export function ReservationsPage() {
+  const { lang, t } = useI18n();
+  const summary = useLive((s) => s.promises?.reservations);
+  const noticeSeq = useLive((s) => s.noticeSeq);
+  const list = useLoad(
+    () => api.get<ReservationList>('/reservations'),
+    [summary?.open, summary?.atRisk, summary?.breached, noticeSeq],
+  );
+  const nowMs = useNow(1_000);
+  const sorted = useMemo(
+    () =>
+      [...(list.data?.reservations ?? [])].sort(
+        (a, b) => rankOf(a) - rankOf(b) || Date.parse(a.deadline) - Date.parse(b.deadline),
+      ),
+    [list.data],
+  );
+  return (
+    <section class="panel" aria-labelledby="reservations-title">
+      <h1 id="reservations-title">{t('reservationsTitle', { h: list.data?.slaHours ?? 72 })}</h1>
+      {summary ? (
+        <p class="summary-row">
+          <span>
+            {t('res_open')}: <strong>{summary.open}</strong>
+          </span>
+          <span class="soon">
+            {t('res_at_risk')}: <strong>{summary.atRisk}</strong>
+          </span>
+          <span class="late">
+            {t('res_breached')}: <strong>{summary.breached}</strong>
+          </span>
+        </p>
+      ) : null}
+      <ErrorMessage error={list.error} />
+      {list.data && sorted.length === 0 ? <p class="muted">{t('noReservations')}</p> : null}
+      {sorted.length > 0 ? (
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">{t('reservation')}</th>
+              <th scope="col">{t('destination')}</th>
+              <th scope="col">{t('created')}</th>
+              <th scope="col">{t('deadline')}</th>
+              <th scope="col">{t('countdown')}</th>
+              <th scope="col">{t('status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((r) => {
+              const leftMs = Date.parse(r.deadline) - nowMs;
+              return (
+                <tr key={r.reservationId} data-reservation={r.reservationId} data-state={r.state}>
+                  <td>{r.reservationId}</td>
+                  <td>{r.kioskId ? <a href={`#/kiosk/${encodeURIComponent(r.kioskId)}`}>{r.kioskId}</a> : t('home')}</td>
+                  <td>{formatDateTime(lang, r.createdAt)}</td>
+                  <td>{formatDateTime(lang, r.deadline)}</td>
+                  <td class={leftMs < 0 ? 'late' : r.state === 'at_risk' ? 'soon' : ''}>
+                    {leftMs >= 0 ? formatDuration(leftMs) : `−${formatDuration(leftMs)}`}
+                  </td>
+                  <td>
+                    <span class={`pill pill-${r.state}`}>
+                      {r.state === 'open' || r.state === 'at_risk' || r.state === 'breached' ? t(`res_${r.state}`) : r.state}
+                    </span>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
