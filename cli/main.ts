@@ -25,6 +25,9 @@ See README.md for the full table.`;
 
 type Stoppable = { stop(): Promise<void> };
 
+/** Where people open the dashboard: https when it serves TLS. */
+const dashboardUrl = (config: Config, port: number) => `${config.HTTPS === 'on' ? 'https' : 'http'}://localhost:${port}/`;
+
 function runUntilSignal(logger: Logger, running: Stoppable): void {
   let isStopping = false;
   const shutdown = (signal: string) => {
@@ -117,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
       const platform = await startPlatform(config, logger);
       logger.info(
         {
-          dashboard: `http://localhost:${platform.dashboard.port}/`,
+          dashboard: dashboardUrl(config, platform.dashboard.port),
           mqtt: platform.mqttUrl,
           dataDir: config.DATA_DIR,
           simulatedKiosks: config.SIM_KIOSKS,
@@ -137,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
     case 'collector': {
       const platform = await startPlatform(config, logger, { broker: false, simulator: false });
       logger.info(
-        { dashboard: `http://localhost:${platform.dashboard.port}/`, mqtt: platform.mqttUrl },
+        { dashboard: dashboardUrl(config, platform.dashboard.port), mqtt: platform.mqttUrl },
         'collector and dashboard running',
       );
       runUntilSignal(logger, platform);

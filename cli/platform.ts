@@ -20,7 +20,7 @@ import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
 import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
-import { loadTlsPem } from '../config/tls.js';
+import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import { openExportLog } from '../dashboard/exports/export-log.js';
@@ -65,7 +65,10 @@ export function openFoundation(config: Config, logger: Logger): Foundation {
     topics: createTopics(config.TOPIC_ROOT),
     calendar: createCalendar(config.FLEET_TZ),
     secrets,
-    registry: openKioskRegistry(paths.registry),
+    registry: openKioskRegistry(paths.registry, {
+      onCredentialsPollError: (error) =>
+        logger.error({ err: error }, 'cannot read credential changes from the registry; retrying'),
+    }),
     paths,
   };
 }
@@ -91,7 +94,8 @@ export async function startEmbeddedBroker(
     publishRatePerKiosk: config.PUBLISH_RATE_PER_KIOSK,
     publishBurstPerKiosk: config.PUBLISH_BURST_PER_KIOSK,
     offlineQueueMaxMessages: config.OFFLINE_QUEUE_MAX_MESSAGES,
-    // A rotated or revoked machine is disconnected at once (revocation from this process's registry).
+    // A rotated or revoked machine is disconnected: at once when this process changed its token,
+    // within the registry's poll (250 ms) when another process sharing DATA_DIR did.
     watchCredentials: (listener) => f.registry.onCredentialsChanged(listener),
     verifyKioskToken: (id, token) => f.registry.verifyToken(id, token),
     verifyServiceToken: (_username, token) => isTokenValid(token, serviceHash),
@@ -309,7 +313,7 @@ export async function startPlatform(
     const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) stops.push(() => simulator.stop());
     if (simulator) {
-      const lending = startSimulatedLendingPlatform(f, auth, simulator, dashboard.port);
+      const lending = startSimulatedLendingPlatform(f, auth, simulator, { port: dashboard.port, tls });
       stops.push(() => lending.stop());
     }
 
@@ -343,7 +347,12 @@ function influxConnectionOf(config: Config): InfluxConnection | undefined {
  * The online lending platform, simulated: it reserves through the API with an integration token of
  * role `lending`, issued afresh at every start (the previous one revoked), never written down.
  */
-function startSimulatedLendingPlatform(f: Foundation, auth: Auth, simulator: SimulatedFleet, dashboardPort: number) {
+function startSimulatedLendingPlatform(
+  f: Foundation,
+  auth: Auth,
+  simulator: SimulatedFleet,
+  dashboard: { port: number; tls: TlsPem | null },
+) {
   const name = 'simulated lending platform';
   auth.tokens.revokeNamed(name);
   const { secret } = auth.tokens.issue({ name, role: 'lending', createdBy: 'system' });
@@ -355,7 +364,9 @@ function startSimulatedLendingPlatform(f: Foundation, auth: Auth, simulator: Sim
         ? `[${config.HOST}]`
         : config.HOST;
   const lending = createLendingPlatform({
-    apiUrl: `http://${host}:${dashboardPort}`,
+    // With HTTPS=on the dashboard speaks nothing else; trust its own certificate and chain.
+    apiUrl: `${dashboard.tls ? 'https' : 'http'}://${host}:${dashboard.port}`,
+    ...(dashboard.tls ? { trustedCertificates: dashboard.tls.cert } : {}),
     credential: () => secret,
     machines: simulator.machines,
     simNow: () => Math.max(...simulator.machines.map((m) => m.generatedUntilMs())),

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createCredentialChangeFeed, type CredentialChange, type CredentialsListener } from './credential-changes.js';
 import { type KioskInput, type KioskRecord, kioskRecordSchema, type Lifecycle, lifecycleSchema } from './kiosk.js';
+import { migrateRegistry } from './registry-schema.js';
 import { generateToken, hashToken, isTokenValid } from './tokens.js';
 
 export class RegistryError extends Error {
@@ -34,8 +36,9 @@ export interface KioskRegistry {
   /** Whether a machine's credentials are revoked (false for an unknown machine). */
   isRevoked(id: string): boolean;
   /**
-   * Calls `listener` after a machine's token was rotated or revoked through this registry, so the
-   * broker in this process can disconnect it at once; returns the unsubscribe function.
+   * Calls `listener` after a machine's token was rotated or revoked, so the broker can disconnect
+   * it: at once for a change through this registry, within `credentialsPollMs` for one another
+   * process made on the same file. Each change is announced once. Returns the unsubscribe function.
    */
   onCredentialsChanged(listener: CredentialsListener): () => void;
   setLifecycle(id: string, lifecycle: Lifecycle): KioskRecord;
@@ -44,7 +47,20 @@ export interface KioskRegistry {
   close(): void;
 }
 
-export type CredentialsListener = (kioskId: string, change: 'rotated' | 'revoked') => void;
+export type { CredentialChange, CredentialsListener };
+
+export interface KioskRegistryOptions {
+  /**
+   * How often, while someone listens for credential changes, to look for those other processes
+   * committed. Default 250 ms: a revocation through another process's dashboard disconnects the
+   * machine well within 1 s. 0: changes through this registry only.
+   */
+  credentialsPollMs?: number;
+  /** Called when looking for other processes' credential changes fails (once per run of failures). */
+  onCredentialsPollError?: (error: unknown) => void;
+}
+
+export const KIOSK_REGISTRY_DEFAULTS = Object.freeze({ credentialsPollMs: 250 });
 
 /**
  * The stored hash of a revoked machine. Not hex, so no presented token can ever match it
@@ -59,24 +75,19 @@ interface Row {
 }
 
 /** The machine registry in its own SQLite file, shared by the broker, collector and dashboard. */
-export function openKioskRegistry(file: string): KioskRegistry {
+export function openKioskRegistry(file: string, options: KioskRegistryOptions = {}): KioskRegistry {
   let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
-    db.exec(`CREATE TABLE IF NOT EXISTS kiosks (
-      id TEXT PRIMARY KEY,
-      record TEXT NOT NULL,
-      token_hash TEXT NOT NULL,
-      created_ms INTEGER NOT NULL
-    )`);
     // The broker checks every machine's token here: a damaged file must stop the start, not turn
     // into refusals (or worse) later. quick_check reads every page; the registry is small.
     const integrity = db.pragma('quick_check', { simple: true });
     if (integrity !== 'ok') throw new Error(`integrity check failed: ${String(integrity)}`);
-    db.prepare('SELECT id, record, token_hash, created_ms FROM kiosks LIMIT 1').all();
+    migrateRegistry(db);
+    db.prepare('SELECT id, record, token_hash, created_ms, credentials_version FROM kiosks LIMIT 1').all();
   } catch (cause) {
     db?.close();
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -85,13 +96,27 @@ export function openKioskRegistry(file: string): KioskRegistry {
   const selectAll = db.prepare<[], Row>('SELECT id, record, token_hash FROM kiosks ORDER BY id');
   const selectOne = db.prepare<[string], Row>('SELECT id, record, token_hash FROM kiosks WHERE id = ?');
   const insert = db.prepare('INSERT INTO kiosks (id, record, token_hash, created_ms) VALUES (?, ?, ?, ?)');
-  const updateToken = db.prepare('UPDATE kiosks SET token_hash = ? WHERE id = ?');
+  // One statement, so one transaction: the token and the change counter move together.
+  const updateToken = db
+    .prepare<[string, string], number>(
+      `UPDATE kiosks SET token_hash = ?,
+         credentials_version = (SELECT COALESCE(MAX(credentials_version), 0) + 1 FROM kiosks)
+       WHERE id = ? RETURNING credentials_version`,
+    )
+    .pluck();
   const updateRecord = db.prepare('UPDATE kiosks SET record = ? WHERE id = ?');
 
   const toRecord = (row: Row): KioskRecord => JSON.parse(row.record) as KioskRecord;
-  const listeners = new Set<CredentialsListener>();
-  const announce = (id: string, change: 'rotated' | 'revoked') => {
-    for (const listener of listeners) listener(id, change);
+  const credentialChanges = createCredentialChangeFeed(db, {
+    pollMs: options.credentialsPollMs ?? KIOSK_REGISTRY_DEFAULTS.credentialsPollMs,
+    isRevokedHash: (hash) => hash === REVOKED,
+    onPollError: options.onCredentialsPollError,
+  });
+  const changeToken = (id: string, tokenHash: string, change: CredentialChange) => {
+    mustGet(id);
+    const version = updateToken.get(tokenHash, id);
+    if (version === undefined) throw new RegistryError('KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    credentialChanges.announceOwn(id, change, version);
   };
 
   function provisionOne(input: KioskInput): ProvisionedKiosk {
@@ -127,28 +152,22 @@ export function openKioskRegistry(file: string): KioskRegistry {
       inputs.filter((input) => !selectOne.get(String(input.id))).map(provisionOne),
     ),
     rotateToken(id) {
-      mustGet(id);
       const token = generateToken();
-      updateToken.run(hashToken(token), id);
-      announce(id, 'rotated');
+      changeToken(id, hashToken(token), 'rotated');
       return token;
     },
-    revoke(id) {
-      mustGet(id);
-      updateToken.run(REVOKED, id);
-      announce(id, 'revoked');
-    },
+    revoke: (id) => changeToken(id, REVOKED, 'revoked'),
     isRevoked: (id) => selectOne.get(id)?.token_hash === REVOKED,
-    onCredentialsChanged(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onCredentialsChanged: (listener) => credentialChanges.subscribe(listener),
     setLifecycle(id, lifecycle) {
       const kiosk = { ...toRecord(mustGet(id)), lifecycle: lifecycleSchema.parse(lifecycle) };
       updateRecord.run(JSON.stringify(kiosk), id);
       return kiosk;
     },
     verifyToken: (id, token) => isTokenValid(token, selectOne.get(id)?.token_hash),
-    close: () => db.close(),
+    close() {
+      credentialChanges.close();
+      db.close();
+    },
   };
 }

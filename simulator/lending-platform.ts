@@ -1,5 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { checkServerIdentity, type PeerCertificate, rootCertificates } from 'node:tls';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -37,8 +40,15 @@ const tunablesSchema = z.strictObject({
 });
 
 export interface LendingPlatformOptions extends Partial<z.input<typeof tunablesSchema>> {
-  /** The dashboard's base URL, e.g. `http://127.0.0.1:3000`. */
+  /** The dashboard's base URL, e.g. `http://127.0.0.1:3000`, or `https://…` when it speaks HTTPS. */
   apiUrl: string;
+  /**
+   * For an `https://` apiUrl: PEM certificates to trust besides the system's roots, the dashboard's
+   * own certificate first, then its chain (TLS_CERT_FILE, TLS_CA_FILE). A server presenting exactly
+   * that first certificate is the dashboard, whatever host name apiUrl uses: the platform calls
+   * itself on loopback, and a public certificate does not name 127.0.0.1.
+   */
+  trustedCertificates?: string;
   /** The bearer credential for the API, asked for on each call: an integration token of role `lending`. */
   credential: () => string;
   machines: readonly SimulatedMachine[];
@@ -50,7 +60,6 @@ export interface LendingPlatformOptions extends Partial<z.input<typeof tunablesS
   /** The plan's file. */
   stateFile: string;
   logger: Logger;
-  fetch?: typeof fetch;
 }
 
 export interface LendingPlatform {
@@ -79,6 +88,55 @@ function deliveryDelayMs(rng: Rng, windowHours: number, lateRatio: number): numb
   return hours * HOUR_MS;
 }
 
+interface ApiAnswer {
+  status: number;
+  text: string;
+}
+
+/** The certificates an HTTPS client trusts, and the dashboard's own certificate as its identity. */
+function trustOf(pem: string): Pick<https.AgentOptions, 'ca' | 'checkServerIdentity'> {
+  const own = new X509Certificate(pem).raw;
+  return {
+    ca: [...rootCertificates, pem],
+    // The chain is still verified against `ca`; only the host-name check accepts our own certificate.
+    checkServerIdentity: (host: string, cert: PeerCertificate) =>
+      cert.raw.equals(own) ? undefined : checkServerIdentity(host, cert),
+  };
+}
+
+/**
+ * POSTs JSON over http or https with node:http(s): Node 20's fetch cannot be given a CA for one
+ * client (only undici's own Agent can, which is not a dependency), and NODE_EXTRA_CA_CERTS would
+ * trust it process-wide.
+ */
+function createApiPoster(apiUrl: string, trustedCertificates: string | undefined) {
+  const isHttps = new URL(apiUrl).protocol === 'https:';
+  const agent = isHttps
+    ? new https.Agent({ keepAlive: true, ...(trustedCertificates === undefined ? {} : trustOf(trustedCertificates)) })
+    : new http.Agent({ keepAlive: true });
+  const send = isHttps ? https.request : http.request;
+  return {
+    post(url: string, headers: Record<string, string>, body: string): Promise<ApiAnswer> {
+      return new Promise((resolve, reject) => {
+        const request = send(
+          url,
+          { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: 30_000 },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', reject);
+          },
+        );
+        request.on('timeout', () => request.destroy(new Error(`no answer from ${url} within 30 s`)));
+        request.on('error', reject);
+        request.end(body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
 const dueAt = (r: PlannedReservation): number =>
   r.step === 'create'
     ? r.createdAtMs
@@ -89,10 +147,11 @@ const dueAt = (r: PlannedReservation): number =>
         : r.pickUpAtMs!;
 
 export function createLendingPlatform(options: LendingPlatformOptions): LendingPlatform {
-  const { apiUrl, credential, machines, simNow, startMs, timeZone, stateFile, logger, fetch: fetchFn = fetch, ...rest } = options;
+  const { apiUrl, trustedCertificates, credential, machines, simNow, startMs, timeZone, stateFile, logger, ...rest } = options;
   const t = tunablesSchema.parse(rest);
   const log = logger.child({ component: 'lending-platform' });
   const calendar = createCalendar(timeZone);
+  const api = createApiPoster(apiUrl, trustedCertificates);
   const rng = createRng(t.seed ?? randomInt(Math.random, 0, 2 ** 31));
   const hourSum = DEFAULT_HOUR_WEIGHTS.reduce((a, b) => a + b, 0);
   const machinesById = new Map(machines.map((m) => [m.kioskId, m]));
@@ -145,20 +204,16 @@ export function createLendingPlatform(options: LendingPlatformOptions): LendingP
     }
   }
 
-  async function call(path: string, body: unknown): Promise<{ status: number; text: string }> {
-    const res = await fetchFn(`${apiUrl}/api/v1/reservations${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential()}` },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, text: await res.text() };
+  function call(path: string, body: unknown): Promise<ApiAnswer> {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${credential()}` };
+    return api.post(`${apiUrl}/api/v1/reservations${path}`, headers, JSON.stringify(body));
   }
 
   /** One step of a reservation; returns the reservation's next form, null when done, or 'retry'. */
   async function advance(r: PlannedReservation): Promise<PlannedReservation | null | 'retry'> {
     const iso = (ms: number) => new Date(ms).toISOString();
     const id = encodeURIComponent(r.reservationId);
-    let answer: { status: number; text: string };
+    let answer: ApiAnswer;
     switch (r.step) {
       case 'create':
         answer = await call('', { reservationId: r.reservationId, createdAt: iso(r.createdAtMs), destination: r.destination });
@@ -233,6 +288,7 @@ export function createLendingPlatform(options: LendingPlatformOptions): LendingP
       clearInterval(timer);
       timer = undefined;
       await ticking;
+      api.close();
       save();
     },
     pendingCount: () => planned.length,
