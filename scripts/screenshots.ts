@@ -58,6 +58,7 @@ try {
   await shoot('inspections', 'inspections', (p) => p.locator('#inspections-title').waitFor());
   await shoot('reservations', 'reservations', (p) => p.locator('#reservations-title').waitFor());
   await shoot('reports', 'reports', (p) => p.locator('#circulation-table').waitFor());
+  await shoot('admin', 'admin', (p) => p.locator('#audit-table').waitFor());
   await page.locator('button[data-lang="zh"]').click();
   await shoot('', 'overview-zh', (p) => p.locator('.tile').first().waitFor());
 

@@ -59,6 +59,8 @@ async function request<T>(method: string, path: string, body?: unknown, options:
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  delete: (path: string) => request<void>('DELETE', path),
   /** Login, logout and who-am-I: a 401 there is an answer, not a lost session. */
   auth: <T>(method: 'GET' | 'POST', path: string, body?: unknown) =>
     request<T>(method, `/auth${path}`, body, { isAuthCall: true }),

@@ -53,3 +53,33 @@ export function fleetMonthOf(epochMs: number): string {
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}`;
 }
+
+/** The fleet's time zone name (`Asia/Shanghai`): forms that take a wall time say which zone they mean. */
+export function getFleetTimeZone(): string {
+  return fleetTimeZone;
+}
+
+/** The fleet zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
+function fleetOffsetMs(epochMs: number): number {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: fleetTimeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(epochMs));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wallMs = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wallMs - Math.floor(epochMs / 1000) * 1000;
+}
+
+/** The instant (ISO, UTC) of a wall time `YYYY-MM-DDTHH:mm` in the fleet's zone, as a datetime-local input gives it. */
+export function fleetInstantOf(wallTime: string): string {
+  const asUtcMs = Date.parse(`${wallTime}Z`);
+  // Twice: the offset at the guess may differ from the offset at the answer across a DST change.
+  const guessMs = asUtcMs - fleetOffsetMs(asUtcMs);
+  return new Date(asUtcMs - fleetOffsetMs(guessMs)).toISOString();
+}

@@ -9,7 +9,8 @@ import { setFleetTimeZone } from './format.js';
 import { provideLiveStore, useLive, useRoute } from './hooks.js';
 import { useI18n } from './i18n.js';
 import { createLiveStore } from './live/live-store.js';
-import { can, fetchSession, logOut, mayRead, type Session } from './session.js';
+import { can, fetchSession, logOut, type Session } from './session.js';
+import { AdminPage } from './views/admin/admin-page.js';
 import { AlertsPage } from './views/alerts/alerts-page.js';
 import { MachinePage } from './views/detail/machine-page.js';
 import { OverviewPage } from './views/overview/overview-page.js';
@@ -31,6 +32,9 @@ type Phase =
   | { name: 'ready'; session: Session }
   | { name: 'failed'; error: ApiError };
 
+/** What a role that may not see a page sees there; the server answers 403 to its calls as well. */
+const forbidden = () => <ErrorMessage error={new ApiError(403, 'FORBIDDEN', 'forbidden')} />;
+
 function Routes({ session }: { session: Session }) {
   const [page, id] = useRoute();
   switch (page) {
@@ -39,15 +43,13 @@ function Routes({ session }: { session: Session }) {
     case 'alerts':
       return <AlertsPage canAct={can(session, 'handleAlerts')} />;
     case 'inspections':
-      return <InspectionsPage recorder={can(session, 'recordInspections') ? (session.user?.displayName ?? null) : null} />;
+      return <InspectionsPage recorder={can(session, 'recordInspections') ? session.user.displayName : null} />;
     case 'reservations':
       return <ReservationsPage />;
     case 'reports':
-      return mayRead(session, 'readReports') ? (
-        <ReportsPage />
-      ) : (
-        <ErrorMessage error={new ApiError(403, 'FORBIDDEN', 'forbidden')} />
-      );
+      return can(session, 'readReports') ? <ReportsPage /> : forbidden();
+    case 'admin':
+      return can(session, 'administer') ? <AdminPage /> : forbidden();
     default:
       return <OverviewPage />;
   }
@@ -68,10 +70,20 @@ function Shell({ session, onLogout, onSessionLost }: { session: Session; onLogou
   }, []);
   useEffect(() => {
     if (connection !== 'unauthenticated' && connection !== 'ended') return;
+    // A retry still waiting when the page signs out must not connect a socket nobody watches.
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let isCurrent = true;
+    const retryLater = () => {
+      if (isCurrent) retry = setTimeout(live.connect, RECONNECT_DELAY_MS);
+    };
     fetchSession().then(
-      (current) => (current === null ? onSessionLost() : setTimeout(live.connect, RECONNECT_DELAY_MS)),
-      () => setTimeout(live.connect, RECONNECT_DELAY_MS), // the server is unreachable for now
+      (current) => (current === null ? onSessionLost() : retryLater()),
+      retryLater, // the server is unreachable for now
     );
+    return () => {
+      isCurrent = false;
+      clearTimeout(retry);
+    };
   }, [connection]);
   return (
     <>
@@ -88,7 +100,7 @@ function App() {
   const [phase, setPhase] = useState<Phase>({ name: 'checking' });
   const enter = (session: Session | null) => {
     if (session === null) setPhase({ name: 'login' });
-    else if (session.user?.mustChangePassword) setPhase({ name: 'password' });
+    else if (session.user.mustChangePassword) setPhase({ name: 'password' });
     else setPhase({ name: 'ready', session });
   };
   const check = () => fetchSession().then(enter, (error: ApiError) => setPhase({ name: 'failed', error }));

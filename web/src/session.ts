@@ -14,11 +14,10 @@ interface SessionAnswer {
   csrfToken: string;
 }
 
-/**
- * Who is signed in. `null` with `isAuthAvailable: false` is a server without sign-in (older
- * versions): the page then only reads.
- */
-export type Session = { isAuthAvailable: true; user: User } | { isAuthAvailable: false; user: null };
+/** Who is signed in: the app ships with its server, so there is always sign-in. */
+export interface Session {
+  user: User;
+}
 
 /** What each role may do on the page; the server enforces the same and answers 403 otherwise. */
 const PERMISSIONS = {
@@ -26,17 +25,13 @@ const PERMISSIONS = {
   handleAlerts: ['maintenance', 'admin'],
   recordInspections: ['maintenance', 'admin'],
   readReports: ['manager', 'admin'],
+  administer: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export function can(session: Session, permission: Permission): boolean {
-  return session.user !== null && (PERMISSIONS[permission] as readonly Role[]).includes(session.user.role);
-}
-
-/** Reading is open on a server without sign-in; with sign-in it follows the role. */
-export function mayRead(session: Session, permission: Permission): boolean {
-  return !session.isAuthAvailable || can(session, permission);
+  return (PERMISSIONS[permission] as readonly Role[]).includes(session.user.role);
 }
 
 /** The current session, or null when nobody is signed in. */
@@ -44,10 +39,9 @@ export async function fetchSession(): Promise<Session | null> {
   try {
     const answer = await api.auth<SessionAnswer>('GET', '/me');
     setCsrfToken(answer.csrfToken);
-    return { isAuthAvailable: true, user: answer.user };
+    return { user: answer.user };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;
-    if (error instanceof ApiError && error.status === 404) return { isAuthAvailable: false, user: null };
     throw error;
   }
 }
@@ -55,7 +49,7 @@ export async function fetchSession(): Promise<Session | null> {
 export async function logIn(username: string, password: string): Promise<Session> {
   const answer = await api.auth<SessionAnswer>('POST', '/login', { username, password });
   setCsrfToken(answer.csrfToken);
-  return { isAuthAvailable: true, user: answer.user };
+  return { user: answer.user };
 }
 
 export async function logOut(): Promise<void> {

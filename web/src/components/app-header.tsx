@@ -1,6 +1,8 @@
+import { useEffect, useState } from 'preact/hooks';
 import { useLive } from '../hooks.js';
 import { type MessageKey, useI18n } from '../i18n.js';
-import { mayRead, type Permission, type Session } from '../session.js';
+import { can, type Permission, type Session } from '../session.js';
+import { PasswordDialog } from './auth-screens.js';
 import { CriticalCue } from './critical-cue.js';
 import { LanguageSwitch } from './language-switch.js';
 
@@ -10,12 +12,20 @@ const NAV: ReadonlyArray<{ path: string; label: MessageKey; permission?: Permiss
   { path: 'inspections', label: 'navInspections' },
   { path: 'reservations', label: 'navReservations' },
   { path: 'reports', label: 'navReports', permission: 'readReports' },
+  { path: 'admin', label: 'navAdmin', permission: 'administer' },
 ];
 
 export function AppHeader({ session, route, onLogout }: { session: Session; route: string; onLogout: () => void }) {
   const { t } = useI18n();
   const connection = useLive((s) => s.connection);
   const openAlerts = useLive((s) => s.alerts.size);
+  const [isPasswordOpen, setPasswordOpen] = useState(false);
+  // Each view titles the tab (WCAG 2.4.2 Page Titled); the overview keeps the app's own title.
+  const view = NAV.find((item) => item.path === route && item.path !== '');
+  const title = view ? `${t(view.label)} · ${t('appTitle')}` : t('appTitle');
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   return (
     <header class="app-header">
       {/* The hash is the router's: the skip link moves focus itself instead of navigating. */}
@@ -30,9 +40,9 @@ export function AppHeader({ session, route, onLogout }: { session: Session; rout
         {t('skipToContent')}
       </a>
       <span class="brand">{t('appTitle')}</span>
-      <nav aria-label="Main">
+      <nav aria-label={t('navMain')}>
         <ul>
-          {NAV.filter((item) => item.permission === undefined || mayRead(session, item.permission)).map((item) => (
+          {NAV.filter((item) => item.permission === undefined || can(session, item.permission)).map((item) => (
             <li key={item.path}>
               <a
                 href={`#/${item.path}`}
@@ -48,23 +58,21 @@ export function AppHeader({ session, route, onLogout }: { session: Session; rout
       </nav>
       <div class="header-tools">
         <span class={`connection connection-${connection}`} role="status" data-connection={connection}>
-          {connection === 'live' ? t('live') : t('reconnecting')}
+          {connection === 'live' ? t('live') : connection === 'connecting' ? t('connecting') : t('reconnecting')}
         </span>
         <CriticalCue />
         <LanguageSwitch />
-        {session.user ? (
-          <span class="user" data-role={session.user.role}>
-            {session.user.displayName} <span class="muted">({t(`role_${session.user.role}`)})</span>
-          </span>
-        ) : (
-          <span class="muted">{t('readOnly')}</span>
-        )}
-        {session.user ? (
-          <button type="button" onClick={onLogout} data-action="logout">
-            {t('logout')}
-          </button>
-        ) : null}
+        <span class="user" data-role={session.user.role}>
+          {session.user.displayName} <span class="muted">({t(`role_${session.user.role}`)})</span>
+        </span>
+        <button type="button" aria-haspopup="dialog" data-action="change-password" onClick={() => setPasswordOpen(true)}>
+          {t('changePassword')}
+        </button>
+        <button type="button" onClick={onLogout} data-action="logout">
+          {t('logout')}
+        </button>
       </div>
+      {isPasswordOpen ? <PasswordDialog onClose={() => setPasswordOpen(false)} /> : null}
     </header>
   );
 }

@@ -2,7 +2,7 @@ import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -11,10 +11,14 @@ export type ChartOption = echarts.EChartsCoreOption;
 /**
  * One ECharts instance per chart on the page (never one per machine); options are merged in place,
  * so a live update redraws without rebuilding the chart.
+ *
+ * A canvas says nothing to a screen reader: the chart is an image named `label`, described by
+ * `description`, a sentence with what the chart shows (WCAG 1.1.1 Non-text Content).
  */
 export function Chart(props: {
   option: ChartOption;
   label: string;
+  description: string;
   height: number;
   onPick?: (dataIndex: number, seriesIndex: number) => void;
 }) {
@@ -38,5 +42,20 @@ export function Chart(props: {
     chart.current?.setOption(props.option, { notMerge: false, lazyUpdate: true, replaceMerge: ['series'] });
   }, [props.option]);
 
-  return <div ref={element} class="chart" role="img" aria-label={props.label} style={{ height: `${props.height}px` }} />;
+  const descriptionId = useId();
+  return (
+    <>
+      <div
+        ref={element}
+        class="chart"
+        role="img"
+        aria-label={props.label}
+        aria-describedby={descriptionId}
+        style={{ height: `${props.height}px` }}
+      />
+      <p id={descriptionId} class="visually-hidden" data-chart-description>
+        {props.description}
+      </p>
+    </>
+  );
 }

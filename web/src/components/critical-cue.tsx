@@ -53,8 +53,9 @@ export function CriticalCue() {
   const isShown = news !== null && news.seq > dismissedSeq;
   return (
     <>
+      {/* One name, the state in aria-pressed: "Sound off, not pressed" would say the opposite of what it means. */}
       <button type="button" class="sound-toggle" aria-pressed={isSoundOn} onClick={toggle}>
-        {isSoundOn ? t('soundOn') : t('soundOff')}
+        {t('alertSound')}
       </button>
       <div class="critical-live" aria-live="assertive" role="alert">
         {isShown ? (

@@ -22,6 +22,9 @@ export interface LiveState {
 
 type Listener = () => void;
 
+/** A background tab runs no animation frames: a timer applies the updates after this long instead. */
+const HIDDEN_FLUSH_MS = 1_000;
+
 /**
  * The socket.io feed as a store. Every (re)connect starts with the server's full snapshot and open
  * alerts, which replace what the page held: a reconnect resyncs without a reload. Updates are
@@ -38,11 +41,14 @@ export function createLiveStore() {
   };
   const listeners = new Set<Listener>();
   let pending: Array<(s: LiveState) => LiveState> = [];
-  let frame: number | null = null;
+  let isFlushScheduled = false;
   let isAwaitingAlertSnapshot = true;
+  /** Whether this connection of the page already had an alerts snapshot: the next one is a resync. */
+  let hasAlertSnapshot = false;
 
   const flush = () => {
-    frame = null;
+    if (!isFlushScheduled) return; // the frame and the timer race: the first one applies the updates
+    isFlushScheduled = false;
     const updates = pending;
     pending = [];
     for (const update of updates) state = update(state);
@@ -50,7 +56,11 @@ export function createLiveStore() {
   };
   const schedule = (update: (s: LiveState) => LiveState) => {
     pending.push(update);
-    frame ??= requestAnimationFrame(flush);
+    if (isFlushScheduled) return;
+    isFlushScheduled = true;
+    requestAnimationFrame(flush);
+    // A wall screen left behind another tab must not pile up hours of pushes until it is shown.
+    setTimeout(flush, HIDDEN_FLUSH_MS);
   };
 
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ autoConnect: false, withCredentials: true });
@@ -77,8 +87,10 @@ export function createLiveStore() {
   );
   socket.on('alerts', (alerts) => {
     const isSnapshot = isAwaitingAlertSnapshot;
+    const isResync = isSnapshot && hasAlertSnapshot;
     isAwaitingAlertSnapshot = false;
-    schedule((s) => mergeAlerts(s, alerts, isSnapshot));
+    hasAlertSnapshot = true;
+    schedule((s) => mergeAlerts(s, alerts, isSnapshot, isResync));
   });
   socket.on('promises', (promises) => schedule((s) => ({ ...s, promises })));
   socket.on('notice', () => schedule((s) => ({ ...s, noticeSeq: s.noticeSeq + 1 })));
@@ -92,20 +104,33 @@ export function createLiveStore() {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
-    connect: () => void socket.connect(),
-    disconnect: () => void socket.disconnect(),
+    /** Each attempt shows as "connecting", so a refused one is a change the page can react to again. */
+    connect() {
+      if (socket.active) return; // connected, or socket.io is already retrying on its own
+      schedule((s) => ({ ...s, connection: 'connecting' }));
+      socket.connect();
+    },
+    /** The page stops watching (sign-out): the next connection's alerts are a fresh start, not news. */
+    disconnect() {
+      hasAlertSnapshot = false;
+      socket.disconnect();
+    },
   };
 }
 
-/** Alerts into the map; resolved ones leave it. A critical alert first seen after the snapshot is news. */
-export function mergeAlerts(s: LiveState, alerts: AlertView[], isSnapshot: boolean): LiveState {
+/**
+ * Alerts into the map; resolved ones leave it. A critical alert first seen after the snapshot is
+ * news, and so is one first seen in the snapshot of a reconnect (`isResync`): it opened while the
+ * connection was down, and the crew must still hear of it.
+ */
+export function mergeAlerts(s: LiveState, alerts: AlertView[], isSnapshot: boolean, isResync = false): LiveState {
   const next = isSnapshot ? new Map<string, AlertView>() : new Map(s.alerts);
   let newCritical = s.newCritical;
   for (const alert of alerts) {
     const isNew = !s.alerts.has(alert.id);
     if (alert.state === 'resolved') next.delete(alert.id);
     else next.set(alert.id, alert);
-    if (!isSnapshot && isNew && alert.state === 'open' && alert.severity === 'critical') {
+    if ((!isSnapshot || isResync) && isNew && alert.state === 'open' && alert.severity === 'critical') {
       newCritical = { alert, seq: (newCritical?.seq ?? 0) + 1 };
     }
   }

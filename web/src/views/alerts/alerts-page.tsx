@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatDuration } from '../../format.js';
@@ -25,6 +25,16 @@ function AlertCard({
   const [assignee, setAssignee] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [isBusy, setBusy] = useState(false);
+  // Acknowledging removes the button that had the focus: it moves on to Resolve instead of
+  // falling back to the top of the page (WCAG 2.4.3 Focus Order).
+  const [isFocusPending, setFocusPending] = useState(false);
+  const resolveButton = useRef<HTMLButtonElement>(null);
+  const headId = useId();
+  useEffect(() => {
+    if (!isFocusPending || alert.state === 'open' || isBusy) return;
+    setFocusPending(false);
+    resolveButton.current?.focus();
+  }, [isFocusPending, alert.state, isBusy]);
   const leftMs = Date.parse(alert.response.deadline) - nowMs;
   const noteOrNothing = note.trim() === '' ? {} : { note: note.trim() };
 
@@ -40,6 +50,7 @@ function AlertCard({
     try {
       await api.post(`/alerts/${encodeURIComponent(alert.id)}/${action}`, bodies[action]);
       setNote('');
+      if (action === 'ack') setFocusPending(true);
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -50,7 +61,8 @@ function AlertCard({
   const name = kiosk ? (lang === 'zh' ? kiosk.name : (kiosk.nameEn ?? kiosk.name)) : '';
   return (
     <li class={`alert-card severity-${alert.severity}`} data-alert={alert.id} data-kiosk={alert.kioskId} data-state={alert.state}>
-      <div class="alert-head">
+      {/* The action buttons are described by this line: several cards each have an "Acknowledge". */}
+      <div class="alert-head" id={headId}>
         <span class={`severity severity-${alert.severity}`}>{t(`severity_${alert.severity}`)}</span>
         <a href={`#/kiosk/${encodeURIComponent(alert.kioskId)}`}>
           {alert.kioskId} {name}
@@ -98,14 +110,27 @@ function AlertCard({
             <input name="note" value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
           </label>
           {alert.state === 'open' ? (
-            <button type="button" data-action="ack" disabled={isBusy} onClick={() => void act('ack')}>
+            <button type="button" data-action="ack" aria-describedby={headId} disabled={isBusy} onClick={() => void act('ack')}>
               {t('acknowledge')}
             </button>
           ) : null}
-          <button type="button" data-action="comment" disabled={isBusy || note.trim() === ''} onClick={() => void act('comment')}>
+          <button
+            type="button"
+            data-action="comment"
+            aria-describedby={headId}
+            disabled={isBusy || note.trim() === ''}
+            onClick={() => void act('comment')}
+          >
             {t('comment')}
           </button>
-          <button type="button" data-action="resolve" disabled={isBusy} onClick={() => void act('resolve')}>
+          <button
+            ref={resolveButton}
+            type="button"
+            data-action="resolve"
+            aria-describedby={headId}
+            disabled={isBusy}
+            onClick={() => void act('resolve')}
+          >
             {t('resolve')}
           </button>
           <label>
@@ -115,6 +140,7 @@ function AlertCard({
           <button
             type="button"
             data-action="assign"
+            aria-describedby={headId}
             disabled={isBusy || assignee.trim() === ''}
             onClick={() => void act('assign')}
           >

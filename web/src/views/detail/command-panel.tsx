@@ -74,28 +74,32 @@ export function CommandPanel({ kioskId, canCommand }: { kioskId: string; canComm
           <ErrorMessage error={error} />
         </form>
       ) : null}
-      <table class="table compact">
-        <thead>
-          <tr>
-            <th scope="col">{t('sentAt')}</th>
-            <th scope="col">{t('commands')}</th>
-            <th scope="col">{t('reason')}</th>
-            <th scope="col">{t('by')}</th>
-            <th scope="col">{t('status')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(history.data?.commands ?? []).slice(0, 10).map((c) => (
-            <tr key={c.id}>
-              <td>{formatDateTime(lang, c.sentAt)}</td>
-              <td>{c.type}</td>
-              <td>{c.reason}</td>
-              <td>{c.by}</td>
-              <td>{c.status}</td>
+      {/* No table of headers over no rows: a screen reader would announce an empty grid. */}
+      {history.data?.commands.length === 0 ? <p class="muted">{t('none')}</p> : null}
+      {history.data && history.data.commands.length > 0 ? (
+        <table class="table compact">
+          <thead>
+            <tr>
+              <th scope="col">{t('sentAt')}</th>
+              <th scope="col">{t('commands')}</th>
+              <th scope="col">{t('reason')}</th>
+              <th scope="col">{t('by')}</th>
+              <th scope="col">{t('status')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {history.data.commands.slice(0, 10).map((c) => (
+              <tr key={c.id}>
+                <td>{formatDateTime(lang, c.sentAt)}</td>
+                <td>{c.type}</td>
+                <td>{c.reason}</td>
+                <td>{c.by}</td>
+                <td>{c.status}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       <ErrorMessage error={history.error} />
     </div>
   );

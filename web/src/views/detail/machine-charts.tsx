@@ -43,23 +43,33 @@ export function TelemetryCharts({ kioskId, refreshKey }: { kioskId: string; refr
     () => api.get<TelemetryAnswer>(`/kiosks/${encodeURIComponent(kioskId)}/history/telemetry?hours=24`),
     [kioskId, refreshKey],
   );
+  const describe = (points: Array<[number, number]>) => {
+    if (points.length === 0) return t('chartNoReadings');
+    const values = points.map(([, value]) => value);
+    return t('chartReadingsDescription', {
+      n: formatNumber(lang, points.length),
+      latest: formatNumber(lang, values[values.length - 1]!),
+      min: formatNumber(lang, Math.min(...values)),
+      max: formatNumber(lang, Math.max(...values)),
+    });
+  };
   const options = useMemo(
     () =>
       TELEMETRY.map(({ key, colour }) => {
         const points = (answer.data?.readings ?? [])
           .filter((r) => r[key] !== undefined)
           .map((r): [number, number] => [Date.parse(r.ts), r[key]!]);
-        return { key, option: lineOption(points, colour, lang), count: points.length };
+        return { key, option: lineOption(points, colour, lang), count: points.length, description: describe(points) };
       }),
     [answer.data, lang],
   );
   return (
     <div class="chart-grid">
       <ErrorMessage error={answer.error} />
-      {options.map(({ key, option, count }) => (
+      {options.map(({ key, option, count, description }) => (
         <figure key={key} class="mini-chart" data-readings={count}>
           <figcaption>{t(key as MessageKey)}</figcaption>
-          <Chart option={option} label={t(key as MessageKey)} height={150} />
+          <Chart option={option} label={t(key as MessageKey)} description={description} height={150} />
         </figure>
       ))}
     </div>
@@ -88,11 +98,23 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
       ],
     };
   }, [answer.data, lang]);
+  const days = answer.data?.days ?? [];
+  const description = t('chartCirculationDescription', {
+    days: days.length,
+    loans: formatNumber(
+      lang,
+      days.reduce((sum, d) => sum + d.loans, 0),
+    ),
+    returns: formatNumber(
+      lang,
+      days.reduce((sum, d) => sum + d.returns, 0),
+    ),
+  });
   return (
     <>
       <ErrorMessage error={answer.error} />
       <h3>{t('byDay')}</h3>
-      <Chart option={option} label={t('byDay')} height={200} />
+      <Chart option={option} label={t('byDay')} description={description} height={200} />
       <table class="table compact numeric">
         <caption>{t('byMonth')}</caption>
         <thead>

@@ -65,9 +65,11 @@ export function StateTimeline({ kioskId, refreshKey }: { kioskId: string; refres
               key={interval.from}
               data-state={interval.state}
               title={label}
-              aria-label={label}
               style={{ width: `${widthPercent}%`, background: STATE_COLOURS[interval.state].background }}
-            />
+            >
+              {/* Text, not aria-label: screen readers do not read a name given to a list item. */}
+              <span class="visually-hidden">{label}</span>
+            </li>
           );
         })}
       </ol>

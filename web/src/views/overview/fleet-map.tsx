@@ -86,11 +86,18 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
     [byState, lang, placed.length],
   );
   const missing = kiosks.length - placed.length;
+  const description = translate(lang, 'chartMapDescription', {
+    n: placed.length,
+    states: byState
+      .map(({ state, kiosks: inState }) => `${translate(lang, `state_${state}`)} ${inState.length}`)
+      .join(lang === 'zh' ? '，' : ', '),
+  });
   return (
     <div class="map">
       <Chart
         option={option}
         label={translate(lang, 'mapLabel')}
+        description={description}
         height={360}
         onPick={(dataIndex, seriesIndex) => {
           const kiosk = byState[seriesIndex]?.kiosks[dataIndex];

@@ -10,7 +10,10 @@ import { STATE_COLOURS } from '../../states.js';
 const Tile = memo(function Tile({ kiosk, lang }: { kiosk: KioskView; lang: Lang }) {
   const colours = STATE_COLOURS[kiosk.serviceState];
   const name = lang === 'zh' ? kiosk.name : (kiosk.nameEn ?? kiosk.name);
-  const label = `${kiosk.id} ${name}: ${translate(lang, `state_${kiosk.serviceState}`)}`;
+  const details = `${name}: ${translate(lang, `state_${kiosk.serviceState}`)}`;
+  const faults = kiosk.openFaults.length;
+  // The name comes from the content, hidden words included, so it holds the visible id and fault
+  // count in reading order (WCAG 2.5.3 Label in Name: say "A-002" to a speech tool and it matches).
   return (
     <li>
       <a
@@ -19,11 +22,16 @@ const Tile = memo(function Tile({ kiosk, lang }: { kiosk: KioskView; lang: Lang 
         data-kiosk={kiosk.id}
         data-state={kiosk.serviceState}
         style={{ background: colours.background, color: colours.text }}
-        title={label}
-        aria-label={label}
+        title={`${kiosk.id} ${details}`}
       >
         <span class="tile-id">{kiosk.id}</span>
-        {kiosk.openFaults.length > 0 ? <span class="tile-faults">{kiosk.openFaults.length}</span> : null}
+        <span class="visually-hidden"> {details}</span>
+        {faults > 0 ? (
+          <span class="tile-faults">
+            <span class="visually-hidden">, {translate(lang, 'openFaults')}: </span>
+            {faults}
+          </span>
+        ) : null}
       </a>
     </li>
   );

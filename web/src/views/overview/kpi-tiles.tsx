@@ -37,7 +37,7 @@ export function KpiTiles() {
   const reservations = promises?.reservations;
   const circulation = fleet?.circulation;
   return (
-    <section class="kpis" aria-label="KPI">
+    <section class="kpis" aria-label={t('kpiSection')}>
       <Kpi
         id="availability-today"
         label={t('kpiAvailabilityToday')}

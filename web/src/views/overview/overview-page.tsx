@@ -29,6 +29,7 @@ export function OverviewPage() {
 
   return (
     <div class="overview">
+      <h1 class="visually-hidden">{t('navOverview')}</h1>
       <KpiTiles />
       <section class="counts" aria-label={t('machines')}>
         <button type="button" class="count" aria-pressed={filter === null} onClick={() => setFilter(null)} data-count="all">

@@ -1,0 +1,135 @@
+import { useState } from 'preact/hooks';
+import { ACCESS_MATRIX } from '../../../../dashboard/auth/access-matrix.js';
+import { ErrorMessage } from '../../components/error-message.js';
+import { fleetInstantOf, formatDateTime, getFleetTimeZone } from '../../format.js';
+import { useLoad } from '../../hooks.js';
+import { useI18n } from '../../i18n.js';
+import { type AuditEntry, queryAudit } from './admin-api.js';
+
+interface Filters {
+  /** Wall times in the fleet's zone, as the datetime-local inputs give them; empty for no bound. */
+  from: string;
+  to: string;
+  actor: string;
+  action: string;
+  limit: string;
+}
+
+/** The server's default page size; it allows up to 5,000. */
+const DEFAULT_LIMIT = '200';
+const MAX_LIMIT = 5_000;
+/** Every action the server records: the audited routes, and sign-ins, which the login route records itself. */
+const ACTIONS = [...new Set(['auth.login', ...ACCESS_MATRIX.flatMap((rule) => (rule.audit ? [rule.audit] : []))])].sort();
+const OUTCOME_CLASS: Record<AuditEntry['outcome'], string> = { ok: '', failed: 'late', denied: 'late', rate_limited: 'soon' };
+
+const toQuery = (f: Filters) => ({
+  from: f.from ? fleetInstantOf(f.from) : undefined,
+  to: f.to ? fleetInstantOf(f.to) : undefined,
+  actor: f.actor.trim() || undefined,
+  action: f.action.trim() || undefined,
+  limit: Number(f.limit) || undefined,
+});
+
+/** Who did what, newest first; filtered by time, actor and action. Reloads after every change made on this page. */
+export function AuditPanel({ changeSeq }: { changeSeq: number }) {
+  const { lang, t } = useI18n();
+  const [form, setForm] = useState<Filters>({ from: '', to: '', actor: '', action: '', limit: DEFAULT_LIMIT });
+  const [shown, setShown] = useState<Filters>(form);
+  const entries = useLoad(() => queryAudit(toQuery(shown)), [shown, changeSeq]);
+  const update = (patch: Partial<Filters>) => setForm({ ...form, ...patch });
+
+  return (
+    <section class="panel" aria-labelledby="audit-title">
+      <h2 id="audit-title">{t('auditTitle')}</h2>
+      <form
+        class="report-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setShown({ ...form });
+        }}
+      >
+        <label>
+          {t('from')}
+          <input type="datetime-local" name="from" value={form.from} onInput={(e) => update({ from: e.currentTarget.value })} />
+        </label>
+        <label>
+          {t('to')}
+          <input type="datetime-local" name="to" value={form.to} onInput={(e) => update({ to: e.currentTarget.value })} />
+        </label>
+        <label>
+          {t('actor')}
+          <input name="actor" maxLength={64} value={form.actor} onInput={(e) => update({ actor: e.currentTarget.value })} />
+        </label>
+        <label>
+          {t('action')}
+          <input
+            name="action"
+            list="audit-actions"
+            maxLength={64}
+            value={form.action}
+            onInput={(e) => update({ action: e.currentTarget.value })}
+          />
+        </label>
+        <datalist id="audit-actions">
+          {ACTIONS.map((action) => (
+            <option key={action} value={action} />
+          ))}
+        </datalist>
+        <label>
+          {t('limit')}
+          <input
+            type="number"
+            name="limit"
+            min={1}
+            max={MAX_LIMIT}
+            required
+            value={form.limit}
+            onInput={(e) => update({ limit: e.currentTarget.value })}
+          />
+        </label>
+        <button type="submit" data-action="show-audit">
+          {t('show')}
+        </button>
+        <p class="muted hint">{t('timesIn', { zone: getFleetTimeZone() })}</p>
+      </form>
+      <ErrorMessage error={entries.error} />
+      {entries.data && entries.data.length === 0 ? <p class="muted">{t('noAuditEntries')}</p> : null}
+      {entries.data && entries.data.length > 0 ? (
+        <div class="table-scroll">
+          <table class="table compact admin-table" id="audit-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('time')}</th>
+                <th scope="col">{t('actor')}</th>
+                <th scope="col">{t('role')}</th>
+                <th scope="col">{t('action')}</th>
+                <th scope="col">{t('auditTarget')}</th>
+                <th scope="col">{t('ipAddress')}</th>
+                <th scope="col">{t('outcome')}</th>
+                <th scope="col">{t('detail')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.data.map((entry, i) => (
+                <tr key={`${entry.at}-${i}`} data-audit-action={entry.action} data-outcome={entry.outcome}>
+                  <td>
+                    <time dateTime={entry.at} title={entry.at}>
+                      {formatDateTime(lang, entry.at)}
+                    </time>
+                  </td>
+                  <td>{entry.actor}</td>
+                  <td>{entry.role ?? '—'}</td>
+                  <td>{entry.action}</td>
+                  <td>{entry.target ?? '—'}</td>
+                  <td>{entry.address ?? '—'}</td>
+                  <td class={OUTCOME_CLASS[entry.outcome]}>{t(`outcome_${entry.outcome}`)}</td>
+                  <td class="audit-detail">{entry.detail ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
