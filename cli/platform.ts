@@ -9,6 +9,7 @@ import { lastActivityMs } from '../collector/health/platform-watch.js';
 import { type RunningFleetHealth, startFleetHealth } from '../collector/health/start-fleet-health.js';
 import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
 import { loadNotifyConfig } from '../collector/notify/notify-config.js';
+import { startPlatformNotifier } from '../collector/notify/platform-notifier.js';
 import { startNotifications } from '../collector/notify/start-notifications.js';
 import { servicePromiseMeasures } from '../collector/promises/indicator-measures.js';
 import { type ServicePromises, startServicePromises } from '../collector/promises/service-promises.js';
@@ -24,6 +25,7 @@ import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import { openExportLog } from '../dashboard/exports/export-log.js';
+import { platformComponents } from '../dashboard/routes/health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
 import { createTopics, type Topics } from '../protocol/index.js';
 import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
@@ -306,6 +308,23 @@ export async function startPlatform(
         ...servicePromiseMeasures(promises.inspections, promises.reservations),
       },
     };
+    if (notifications && notifyConfig) {
+      const { sampleIntervalMs, ...policy } = notifyConfig.platform;
+      const platformNotifier = startPlatformNotifier({
+        sample: () => {
+          // The spool's and the broker's health stay degraded once they dropped anything (counted since
+          // start); drops are told through their counters instead, the spool's backlog through the store's.
+          const { spool: _spool, broker: _broker, ...components } = platformComponents(ctx);
+          const offlineQueue = broker?.stats().offlineQueue.dropped ?? 0;
+          return { components, drops: { spool: runningCollector.ingest.stats().spoolDropped, offlineQueue } };
+        },
+        policy,
+        sampleIntervalMs,
+        listeners: [(notices) => notifications.acceptPlatform(notices)],
+        logger,
+      });
+      stops.push(() => platformNotifier.stop());
+    }
     const tls = config.HTTPS === 'on' ? loadTlsPem(config) : null;
     const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
     stops.push(() => dashboard.stop());

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { NotificationMessage } from '../domain/notification-rules.js';
-import { ChannelError, type NotificationChannel } from './channel.js';
+import { type ChannelMessage, ChannelError, type NotificationChannel } from './channel.js';
 
 export interface RetryPolicy {
   /** Tries per message, the first included. */
@@ -29,7 +28,7 @@ export interface ChannelHealth {
  * that is down delays only its own messages.
  */
 export class ChannelQueue {
-  private readonly queue: NotificationMessage[] = [];
+  private readonly queue: ChannelMessage[] = [];
   private isSending = false;
   private isStopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -49,7 +48,7 @@ export class ChannelQueue {
     private readonly options: { retry: RetryPolicy; maxQueued: number; logger: Logger; now: () => number },
   ) {}
 
-  enqueue(message: NotificationMessage): void {
+  enqueue(message: ChannelMessage): void {
     if (this.isStopped) return;
     this.queue.push(message);
     if (this.queue.length > this.options.maxQueued) {
@@ -87,7 +86,7 @@ export class ChannelQueue {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private async deliver(message: NotificationMessage): Promise<void> {
+  private async deliver(message: ChannelMessage): Promise<void> {
     const { retry, logger, now } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,11 +1,15 @@
 import type { NotificationMessage } from '../domain/notification-rules.js';
+import type { PlatformMessage } from '../domain/platform-notices.js';
+
+/** What a channel sends: alerts about machines, or notices about the platform itself. */
+export type ChannelMessage = NotificationMessage | PlatformMessage;
 
 /** A place messages go: a webhook, a group robot, a mailbox. One file per kind (`webhook.ts`, …). */
 export interface NotificationChannel {
   readonly name: string;
   readonly type: 'webhook' | 'wecom' | 'dingtalk' | 'email';
   /** Resolves once the receiver accepted the message; rejects with a ChannelError otherwise. */
-  send(message: NotificationMessage): Promise<void>;
+  send(message: ChannelMessage): Promise<void>;
   close?(): Promise<void> | void;
 }
 

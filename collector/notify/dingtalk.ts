@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { headlineOf, linesOf, type NotificationMessage } from '../domain/notification-rules.js';
-import type { NotificationChannel } from './channel.js';
+import { headlineOf, linesOf } from '../domain/notification-rules.js';
+import { platformHeadlineOf, platformLinesOf } from '../domain/platform-notices.js';
+import type { ChannelMessage, NotificationChannel } from './channel.js';
 import { postJson } from './http-post.js';
 import type { ChannelConfig } from './notify-config.js';
 import { checkRobotReply } from './robot-reply.js';
@@ -9,9 +10,10 @@ import { checkRobotReply } from './robot-reply.js';
 const RATE_LIMIT_CODES = [130101];
 
 /** The DingTalk group robot's markdown message: `{msgtype: 'markdown', markdown: {title, text}}`. */
-export function dingtalkPayload(message: NotificationMessage, formatTime: (ms: number) => string) {
-  const headline = headlineOf(message);
-  const text = [`#### ${headline}`, ...linesOf(message, formatTime).map((l) => `- ${l}`)].join('\n');
+export function dingtalkPayload(message: ChannelMessage, formatTime: (ms: number) => string) {
+  const headline = message.source === 'platform' ? platformHeadlineOf(message) : headlineOf(message);
+  const lines = message.source === 'platform' ? platformLinesOf(message, formatTime) : linesOf(message, formatTime);
+  const text = [`#### ${headline}`, ...lines.map((l) => `- ${l}`)].join('\n');
   return { msgtype: 'markdown' as const, markdown: { title: headline.slice(0, 64), text } };
 }
 

@@ -7,7 +7,9 @@ import {
   groupNotices,
   noticeKey,
   type NotificationRule,
+  platformChannelsOf,
 } from '../domain/notification-rules.js';
+import { type PlatformNotice, platformMessageOf } from '../domain/platform-notices.js';
 import type { AlertNotice, EscalationNotice, FleetHealth } from '../health/fleet-health.js';
 import type { NotificationChannel } from './channel.js';
 import { type ChannelHealth, ChannelQueue, type RetryPolicy } from './channel-queue.js';
@@ -26,6 +28,8 @@ export interface DispatcherOptions {
   now: () => number;
 }
 
+/** The health route's name for the channels' own health: platform notices about it skip troubled channels. */
+const NOTIFICATIONS_COMPONENT = 'notifications';
 /** How long a stop waits for queued messages before giving them up. */
 const STOP_GRACE_MS = 2_000;
 /** Notice keys remembered per channel (one message per alert and step); older ones are forgotten. */
@@ -109,6 +113,22 @@ export class NotificationDispatcher {
         timer.unref();
         this.timers.set(name, timer);
       }
+    }
+  }
+
+  /**
+   * Sends one look's platform notices, at once, to the channels of rules that take them. A channel
+   * in trouble is not told of the notification component's trouble: it would only fail again, and
+   * the other channels carry the news.
+   */
+  acceptPlatform(notices: readonly PlatformNotice[]): void {
+    if (notices.length === 0) return;
+    for (const name of platformChannelsOf(this.options.rules)) {
+      const queue = this.queues.get(name);
+      if (!queue) continue;
+      const isTroubled = queue.health().state !== 'ok';
+      const fit = notices.filter((n) => !(isTroubled && n.kind === 'opened' && n.component === NOTIFICATIONS_COMPONENT));
+      if (fit.length > 0) queue.enqueue(platformMessageOf(fit));
     }
   }
 

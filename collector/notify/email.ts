@@ -1,15 +1,15 @@
 import nodemailer from 'nodemailer';
-import { headlineOf, linesOf, type NotificationMessage } from '../domain/notification-rules.js';
-import { ChannelError, type NotificationChannel } from './channel.js';
+import { headlineOf, linesOf } from '../domain/notification-rules.js';
+import { platformHeadlineOf, platformLinesOf } from '../domain/platform-notices.js';
+import { type ChannelMessage, ChannelError, type NotificationChannel } from './channel.js';
 import type { ChannelConfig } from './notify-config.js';
 
-/** The e-mail: the headline as subject, one line per alert as plain text. */
-export function emailContent(
-  message: NotificationMessage,
-  formatTime: (ms: number) => string,
-): { subject: string; text: string } {
-  const text = [headlineOf(message), '', ...linesOf(message, formatTime, 200), '', `Message ${message.id}`].join('\n');
-  return { subject: headlineOf(message).slice(0, 200), text };
+/** The e-mail: the headline as subject, one line per alert (or platform notice) as plain text. */
+export function emailContent(message: ChannelMessage, formatTime: (ms: number) => string): { subject: string; text: string } {
+  const headline = message.source === 'platform' ? platformHeadlineOf(message) : headlineOf(message);
+  const lines = message.source === 'platform' ? platformLinesOf(message, formatTime) : linesOf(message, formatTime, 200);
+  const text = [headline, '', ...lines, '', `Message ${message.id}`].join('\n');
+  return { subject: headline.slice(0, 200), text };
 }
 
 /**

@@ -63,6 +63,17 @@ export const notifyConfigSchema = z
       .default({ attempts: 6, initialDelayMs: 1_000, maxDelayMs: 60_000, timeoutMs: 10_000 }),
     /** Messages waiting per channel beyond which the oldest are dropped (and counted failed). */
     maxQueuedPerChannel: z.number().int().min(1).default(1_000),
+    /** Notices about the platform itself, for rules with `sources: ["platform"]` (docs/notifications.md). */
+    platform: z
+      .strictObject({
+        /** How often the platform's health is looked at. */
+        sampleIntervalMs: z.number().int().min(10).max(60_000).default(5_000),
+        /** A component must stay degraded this long before it is reported, and ok as long before its recovery is: no flapping. */
+        debounceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+        /** Dropped data is reported at once, then at most once per this interval with the count since. */
+        dropIntervalMs: z.number().int().min(0).max(3_600_000).default(60_000),
+      })
+      .default({ sampleIntervalMs: 5_000, debounceMs: 30_000, dropIntervalMs: 60_000 }),
   })
   .superRefine((config, ctx) => {
     const names = config.channels.map((c) => c.name);

@@ -1,4 +1,5 @@
 import { headlineOf, type NotificationMessage } from '../domain/notification-rules.js';
+import { type PlatformMessage, platformHeadlineOf } from '../domain/platform-notices.js';
 import type { NotificationChannel } from './channel.js';
 import { postJson } from './http-post.js';
 import type { ChannelConfig } from './notify-config.js';
@@ -8,6 +9,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The generic webhook's JSON body (docs/notifications.md): every alert of the message, times in ISO 8601. */
 export function webhookPayload(message: NotificationMessage, sentAtMs: number) {
   return {
+    type: 'alert' as const,
     source: 'kiosk-fleet',
     messageId: message.id,
     kind: message.kind,
@@ -35,7 +37,31 @@ export function webhookPayload(message: NotificationMessage, sentAtMs: number) {
 }
 export type WebhookPayload = ReturnType<typeof webhookPayload>;
 
-/** A generic JSON webhook: POST {@link webhookPayload}; any 2xx is accepted. */
+/** The generic webhook's body for notices about the platform itself: `type: 'platform'` tells it from an alert. */
+export function platformWebhookPayload(message: PlatformMessage, sentAtMs: number) {
+  return {
+    type: 'platform' as const,
+    source: 'kiosk-fleet',
+    messageId: message.id,
+    headline: platformHeadlineOf(message),
+    count: message.notices.length,
+    notices: message.notices.map((n) => {
+      const common = { kind: n.kind, since: iso(n.sinceMs), at: iso(n.atMs) };
+      switch (n.kind) {
+        case 'opened':
+          return { ...common, component: n.component, state: n.state, detail: n.detail };
+        case 'recovered':
+          return { ...common, component: n.component, state: 'ok' as const, detail: n.detail, durationMs: n.durationMs };
+        case 'dropped':
+          return { ...common, counter: n.counter, dropped: n.count, droppedSinceStart: n.total };
+      }
+    }),
+    sentAt: iso(sentAtMs),
+  };
+}
+export type PlatformWebhookPayload = ReturnType<typeof platformWebhookPayload>;
+
+/** A generic JSON webhook: POST {@link webhookPayload} or {@link platformWebhookPayload}; any 2xx is accepted. */
 export function createWebhookChannel(
   config: Extract<ChannelConfig, { type: 'webhook' }>,
   options: { timeoutMs: number; now: () => number },
@@ -44,7 +70,9 @@ export function createWebhookChannel(
     name: config.name,
     type: 'webhook',
     async send(message) {
-      await postJson(config.url, webhookPayload(message, options.now()), {
+      const body =
+        message.source === 'platform' ? platformWebhookPayload(message, options.now()) : webhookPayload(message, options.now());
+      await postJson(config.url, body, {
         timeoutMs: options.timeoutMs,
         ...(config.headers ? { headers: config.headers } : {}),
       });

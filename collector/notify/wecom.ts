@@ -1,5 +1,6 @@
-import { headlineOf, linesOf, type NotificationMessage } from '../domain/notification-rules.js';
-import type { NotificationChannel } from './channel.js';
+import { headlineOf, linesOf } from '../domain/notification-rules.js';
+import { type PlatformMessage, platformHeadlineOf, platformLinesOf } from '../domain/platform-notices.js';
+import type { ChannelMessage, NotificationChannel } from './channel.js';
 import { postJson } from './http-post.js';
 import type { ChannelConfig } from './notify-config.js';
 import { checkRobotReply } from './robot-reply.js';
@@ -23,11 +24,22 @@ function fit(lines: string[], maxBytes: number): string {
 }
 
 /** The WeCom group robot's markdown message: `{msgtype: 'markdown', markdown: {content}}`. */
-export function wecomPayload(message: NotificationMessage, formatTime: (ms: number) => string) {
+export function wecomPayload(message: ChannelMessage, formatTime: (ms: number) => string) {
+  if (message.source === 'platform') return wecomPlatformPayload(message, formatTime);
   const colour = message.severity === 'critical' ? 'warning' : message.severity === 'major' ? 'comment' : 'info';
   const lines = [
     `**<font color="${colour}">${headlineOf(message)}</font>**`,
     ...linesOf(message, formatTime).map((l) => `> ${l}`),
+  ];
+  return { msgtype: 'markdown' as const, markdown: { content: fit(lines, MAX_CONTENT_BYTES) } };
+}
+
+/** Platform notices: red while something is wrong, green when all of it is recovery. */
+function wecomPlatformPayload(message: PlatformMessage, formatTime: (ms: number) => string) {
+  const colour = message.notices.every((n) => n.kind === 'recovered') ? 'info' : 'warning';
+  const lines = [
+    `**<font color="${colour}">${platformHeadlineOf(message)}</font>**`,
+    ...platformLinesOf(message, formatTime).map((l) => `> ${l}`),
   ];
   return { msgtype: 'markdown' as const, markdown: { content: fit(lines, MAX_CONTENT_BYTES) } };
 }

@@ -34,6 +34,23 @@ function spoolHealth(ctx: DashboardContext): { spool?: ComponentHealth & { depth
   return { spool: { state: 'ok', detail: `empty; ${room}`, ...figures } };
 }
 
+/** Every component's state and sentence, as the health route reports them (and platform notices watch). */
+export function platformComponents(ctx: DashboardContext) {
+  const ingest = ctx.collector.ingest.stats();
+  const collector: ComponentHealth = ctx.collector.isConnected()
+    ? { state: 'ok', detail: 'subscribed to the broker' }
+    : { state: 'down', detail: 'not connected to the broker; reconnecting' };
+  const waiting = ingest.queuedEvents + ingest.spoolDepth;
+  const store: ComponentHealth =
+    ingest.lastStoreError !== null && waiting > 0
+      ? {
+          state: 'degraded',
+          detail: `writes failing (${ingest.lastStoreError}); ${ingest.spoolDepth} events spooled, ${ingest.queuedEvents} in memory`,
+        }
+      : { state: 'ok', detail: `${ingest.eventsStored} events stored since start` };
+  return { broker: ctx.brokerHealth(), collector, store, ...spoolHealth(ctx), ...notificationsHealth(ctx) };
+}
+
 /** Broker, collector and store, each with a state and a sentence; 503 when any is down. */
 export function healthRouter(ctx: DashboardContext): Router {
   const router = Router();
@@ -43,18 +60,7 @@ export function healthRouter(ctx: DashboardContext): Router {
   });
   router.get('/', (_req, res) => {
     const ingest = ctx.collector.ingest.stats();
-    const collector: ComponentHealth = ctx.collector.isConnected()
-      ? { state: 'ok', detail: 'subscribed to the broker' }
-      : { state: 'down', detail: 'not connected to the broker; reconnecting' };
-    const waiting = ingest.queuedEvents + ingest.spoolDepth;
-    const store: ComponentHealth =
-      ingest.lastStoreError !== null && waiting > 0
-        ? {
-            state: 'degraded',
-            detail: `writes failing (${ingest.lastStoreError}); ${ingest.spoolDepth} events spooled, ${ingest.queuedEvents} in memory`,
-          }
-        : { state: 'ok', detail: `${ingest.eventsStored} events stored since start` };
-    const components = { broker: ctx.brokerHealth(), collector, store, ...spoolHealth(ctx), ...notificationsHealth(ctx) };
+    const components = platformComponents(ctx);
     const states = Object.values(components).map((c) => c.state);
     const status = states.includes('down') ? 'down' : states.includes('degraded') ? 'degraded' : 'ok';
     res.status(status === 'down' ? 503 : 200).json({
