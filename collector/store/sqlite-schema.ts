@@ -1,10 +1,10 @@
 import type { Database } from 'better-sqlite3';
+import { type Migration, migrateSchema } from '../../config/sqlite-migrations.js';
 
 /**
  * Schema of the SQLite event store, versioned by `PRAGMA user_version`. A migration is applied
  * once, in its own transaction, and never edited after release: change the schema by appending one.
  */
-type Migration = (db: Database) => void;
 
 const MIGRATIONS: readonly Migration[] = [
   // 1: events, daily rollup, telemetry, dead letters.
@@ -77,26 +77,7 @@ const MIGRATIONS: readonly Migration[] = [
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/**
- * Brings the file to {@link SCHEMA_VERSION}. Each step runs in an IMMEDIATE transaction that
- * re-reads the version, so two processes opening a new file at once do not both migrate it.
- * Throws when the file was written by a newer version of this code.
- */
+/** Brings the file to {@link SCHEMA_VERSION} (see migrateSchema). */
 export function migrate(db: Database): void {
-  for (;;) {
-    const isDone = db
-      .transaction(() => {
-        const version = db.pragma('user_version', { simple: true }) as number;
-        if (version > SCHEMA_VERSION) {
-          throw new Error(`schema version ${version} is newer than this code's ${SCHEMA_VERSION}`);
-        }
-        const step = MIGRATIONS[version];
-        if (step === undefined) return true;
-        step(db);
-        db.pragma(`user_version = ${version + 1}`);
-        return false;
-      })
-      .immediate();
-    if (isDone) return;
-  }
+  migrateSchema(db, MIGRATIONS);
 }
