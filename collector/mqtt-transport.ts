@@ -1,4 +1,4 @@
-import mqtt from 'mqtt';
+import mqtt, { type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type CollectorTransport, CollectorSubscribeError } from './transport.js';
 
@@ -36,7 +36,7 @@ export async function connectMqttTransport(options: MqttTransportOptions): Promi
       client.on('message', (topic, payload) => {
         if (!isClosing) onMessage(topic, payload);
       });
-      const granted = await client.subscribeAsync([...topics], { qos: 1 });
+      const granted = await subscribeOnceConnected(client, [...topics], logger);
       const refused = granted.filter((g) => g.qos === 128);
       if (refused.length > 0) {
         await client.endAsync(true);
@@ -57,4 +57,22 @@ export async function connectMqttTransport(options: MqttTransportOptions): Promi
       isClosing = true;
     },
   };
+}
+
+/**
+ * Subscribes, and again after the next reconnect if the connection drops before the broker
+ * answers (a broker restarting, or one still closing this client id's previous connection):
+ * a blip while the collector starts must not stop it. Any other failure is thrown.
+ */
+async function subscribeOnceConnected(client: MqttClient, topics: string[], logger: Logger): Promise<ISubscriptionGrant[]> {
+  for (;;) {
+    try {
+      return await client.subscribeAsync(topics, { qos: 1 });
+    } catch (error) {
+      const isConnectionLost = !client.connected || (error as Error).message === 'Connection closed';
+      if (client.disconnecting || !isConnectionLost) throw error;
+      logger.warn({ err: error }, 'connection lost while subscribing; subscribing again once reconnected');
+      if (!client.connected) await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    }
+  }
 }
