@@ -25,7 +25,7 @@ import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import { openExportLog } from '../dashboard/exports/export-log.js';
-import { platformComponents } from '../dashboard/routes/health.js';
+import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
 import { createTopics, type Topics } from '../protocol/index.js';
 import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';

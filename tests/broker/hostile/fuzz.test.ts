@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { COLLECTOR, KIOSK_A, startHarness, topics, until, type Harness } from '../harness.js';
+import { createRng } from '../../../simulator/random.js';
 import { settledMemory } from './gc.js';
 import { connect, PINGREQ, probe, publish, subscribe } from './wire.js';
 
@@ -17,22 +18,10 @@ const CONCURRENCY = 24;
 /** How long a case's socket stays open for the broker to answer or close it. */
 const LINGER_MS = 25;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 class Random {
   readonly #next: () => number;
   constructor(seed: number) {
-    this.#next = prng(seed);
+    this.#next = createRng(seed);
   }
   below(n: number): number {
     return Math.floor(this.#next() * n);

@@ -1,0 +1,51 @@
+import type { ComponentHealth, DashboardContext } from './context.js';
+
+/** Notification channels, when configured: degraded while one is retrying or gave a message up. */
+function notificationsHealth(ctx: DashboardContext): { notifications?: ComponentHealth } {
+  if (!ctx.notifications) return {};
+  const troubled = ctx.notifications.health().filter((c) => c.state !== 'ok');
+  if (troubled.length === 0) return { notifications: { state: 'ok', detail: 'every channel delivering' } };
+  const detail = troubled.map((c) => `${c.name} ${c.state}: ${c.lastError?.message ?? ''}`.trim()).join('; ');
+  return { notifications: { state: 'degraded', detail } };
+}
+
+/**
+ * The collector's local spool, when there is one: degraded while it holds events (the store is
+ * behind) or has refused some for want of room (they were not acked; machines resend them).
+ */
+function spoolHealth(ctx: DashboardContext): { spool?: ComponentHealth & { depth: number; bytes: number; dropped: number } } {
+  const spool = ctx.spool?.stats();
+  if (!spool) return {};
+  const figures = { depth: spool.depthEvents, bytes: spool.bytes, dropped: spool.droppedEvents };
+  const room = `${spool.bytes} of ${spool.maxBytes} bytes`;
+  if (spool.droppedEvents > 0)
+    return {
+      spool: {
+        state: 'degraded',
+        detail: `${spool.droppedEvents} events refused when full (not acked, machines resend); ${spool.depthEvents} events held, ${room}`,
+        ...figures,
+      },
+    };
+  if (spool.depthEvents > 0)
+    return {
+      spool: { state: 'degraded', detail: `${spool.depthEvents} events held until the store takes them; ${room}`, ...figures },
+    };
+  return { spool: { state: 'ok', detail: `empty; ${room}`, ...figures } };
+}
+
+/** Every component's state and sentence, as the health route reports them (and platform notices watch). */
+export function platformComponents(ctx: DashboardContext) {
+  const ingest = ctx.collector.ingest.stats();
+  const collector: ComponentHealth = ctx.collector.isConnected()
+    ? { state: 'ok', detail: 'subscribed to the broker' }
+    : { state: 'down', detail: 'not connected to the broker; reconnecting' };
+  const waiting = ingest.queuedEvents + ingest.spoolDepth;
+  const store: ComponentHealth =
+    ingest.lastStoreError !== null && waiting > 0
+      ? {
+          state: 'degraded',
+          detail: `writes failing (${ingest.lastStoreError}); ${ingest.spoolDepth} events spooled, ${ingest.queuedEvents} in memory`,
+        }
+      : { state: 'ok', detail: `${ingest.eventsStored} events stored since start` };
+  return { broker: ctx.brokerHealth(), collector, store, ...spoolHealth(ctx), ...notificationsHealth(ctx) };
+}
