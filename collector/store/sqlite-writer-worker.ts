@@ -41,7 +41,7 @@ function perform(request: WriterRequest): WriterReply {
   try {
     switch (request.op) {
       case 'close':
-        db?.close();
+        if (db?.open) db.close();
         return { seq, result: undefined };
       case 'events':
         return { seq, result: writesOrThrow().appendEvents(request.records) };
@@ -61,6 +61,12 @@ function writesOrThrow(): SqliteWrites {
   if (!writes) throw openError;
   return writes;
 }
+
+// The thread closes its connection before it ends, whichever way it ends (a `close` request, the
+// parent closing the port): SQLite finishes its WAL cleanly instead of at environment teardown.
+port.once('close', () => {
+  if (db?.open) db.close();
+});
 
 port.on('message', (request: WriterRequest) => {
   port.postMessage(perform(request));

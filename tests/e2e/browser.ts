@@ -1,9 +1,22 @@
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { TEST_PASSWORDS } from '../support/platform-harness.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** CI installs Debian's chromium (.ci/run); elsewhere the browser tests run when it is present. */
+/** `CHROMIUM_PATH`, else the first `chromium` or `chromium-browser` on the PATH, else Debian's path. */
+function findChromium(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const name of ['chromium', 'chromium-browser'])
+    for (const dir of dirs) if (existsSync(join(dir, name))) return join(dir, name);
+  return '/usr/bin/chromium';
+}
+
+export const CHROMIUM = findChromium();
+/**
+ * CI installs Debian's chromium (.ci/run); elsewhere the browser tests run when it is present. In CI
+ * they never skip: a missing browser fails them.
+ */
 export const hasChromium = existsSync(CHROMIUM) || Boolean(process.env.CI);
 
 /** Headless Debian Chromium, kept off the network except for the page under test. */
