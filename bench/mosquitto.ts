@@ -1,7 +1,7 @@
 /**
  * Debian's Mosquitto for the benchmark: started on a free loopback port, anonymous, no queue
  * limit (its default of 1,000 queued QoS 1 messages per subscriber silently drops the rest, see
- * /work/shared/DEPENDENCIES.md), no persistence. And the "echo collector" of the wire-limit run:
+ * mosquitto.conf(5), max_queued_messages), no persistence. And the "echo collector" of the wire-limit run:
  * a bare MQTT.js subscriber that answers every events message with an ack holding its ids, without
  * validating or storing anything, so that the same load generator measures the broker's round trip.
  * And the raw command-line run: `mosquitto_pub -l` → `mosquitto_sub -C N`, QoS 1, one way.

@@ -37,7 +37,7 @@ const RESULTS_BEGIN = '<!-- bench:reports:begin -->';
 const RESULTS_END = '<!-- bench:reports:end -->';
 const TIME_ZONE = 'Asia/Shanghai';
 const MANIFEST = 'bench-manifest.json';
-/** Shares of event types: returns outnumber loans about 2.3 : 1 (DOMAIN.md); a few faults. */
+/** Shares of event types: returns outnumber loans about 2.3 : 1 (docs/domain.md); a few faults. */
 const TYPE_SHARES: readonly [string, number][] = [
   ['loan', 0.3],
   ['return', 0.69],

@@ -38,7 +38,7 @@ import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-cred
 /** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
 export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
 
-/** Machines in operation in the reference network's circulation table (DOMAIN.md). */
+/** Machines in operation in the reference network's circulation table (docs/domain.md). */
 export const REFERENCE_MACHINE_COUNT = 70;
 
 export interface Foundation {

@@ -11,7 +11,7 @@ export type EventId = z.infer<typeof eventIdSchema>;
 
 const base = { id: eventIdSchema, ts: timestampSchema };
 
-/** Peripherals a machine reports faults for (DOMAIN.md). */
+/** Peripherals a machine reports faults for (docs/domain.md). */
 export const COMPONENTS = [
   'rfid_reader',
   'card_reader',

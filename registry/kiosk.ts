@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { kioskIdSchema } from '../protocol/topics.js';
 
-/** Where a machine is in its life (DOMAIN.md): reserve machines are spare-part stores and depots. */
+/** Where a machine is in its life (docs/domain.md): reserve machines are spare-part stores and depots. */
 export const lifecycleSchema = z.enum(['active', 'reserve', 'paused', 'withdrawn']);
 export type Lifecycle = z.infer<typeof lifecycleSchema>;
 

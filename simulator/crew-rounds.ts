@@ -6,7 +6,7 @@ import type { KioskId } from '../protocol/topics.js';
 import { createRng, deriveSeed, randomInt } from './random.js';
 
 /**
- * The maintenance crews' weekly rounds (DOMAIN.md: every machine inspected once a week): each
+ * The maintenance crews' weekly rounds (docs/domain.md: every machine inspected once a week): each
  * machine is visited once per ISO week, on a working day during working hours, and now and then
  * the crew misses one. The plan of a machine's week is a function of its id and the week alone,
  * so a restarted simulator plans the same visit and never inspects a machine twice in a week.

@@ -3,7 +3,7 @@ import type { KioskEvent } from '../protocol/events.js';
 import type { KioskId } from '../protocol/topics.js';
 
 /**
- * The machines' on-disk outbox (ARCHITECTURE.md principle 4): every event stays here until the
+ * The machines' on-disk outbox (docs/architecture.md, principle 4): every event stays here until the
  * collector's ack says it is durably stored. One SQLite file holds the whole simulated fleet, and
  * each machine's generator progress, written in the same transaction as the events it produced,
  * so a killed process neither loses nor regenerates an interval.

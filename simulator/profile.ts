@@ -6,7 +6,7 @@ import { createCalendar, type Calendar } from '../collector/domain/calendar.js';
 
 /**
  * Calibration of the simulated fleet: how many loans and returns a machine should see in any local
- * hour, and how often it faults, from the reference network's real monthly figures (DOMAIN.md).
+ * hour, and how often it faults, from the reference network's real monthly figures (docs/domain.md).
  */
 
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 import type { LocalDay, LocalMonth } from './calendar.js';
 
 /**
- * The monthly circulation table managers file (DOMAIN.md): one row per month, loans, returns,
+ * The monthly circulation table managers file (docs/domain.md): one row per month, loans, returns,
  * loans + returns, and a total row; plus the revision notes that tell a manager a month has
  * changed since it was first exported. Pure: counts and export records are passed in.
  */

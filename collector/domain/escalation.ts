@@ -1,7 +1,7 @@
 import type { Alert } from './alerts.js';
 
 /**
- * The fault-response promise (DOMAIN.md: faults "answered and acted on 24 hours a day") and the
+ * The fault-response promise (docs/domain.md: faults acted on within 24 hours) and the
  * shares of it after which an alert nobody has acknowledged is escalated.
  */
 export interface EscalationPolicy {

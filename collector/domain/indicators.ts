@@ -1,7 +1,7 @@
 import type { LocalDay } from './calendar.js';
 
 /**
- * The reference library's yearly indicator table (DOMAIN.md), target against actual. The platform
+ * The reference library's yearly indicator table (docs/domain.md), target against actual. The platform
  * measures machines operated and circulation from the event history itself; the service figures
  * (inspections, availability, fault restoration, reservations) come from measures passed in, and
  * stay `null` — "not measured yet" — until one is given. Pure, apart from calling those measures.

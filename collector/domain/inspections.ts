@@ -14,7 +14,7 @@ import {
 } from './iso-week.js';
 
 /**
- * The weekly inspection promise (DOMAIN.md: "inspection of every machine, once a week"): a
+ * The weekly inspection promise (docs/domain.md: every machine inspected once a week): a
  * machine expected in service during an ISO week of the fleet's calendar needs one inspection in
  * that week. Everything here is a pure function of the inspection events, the machines and `now`.
  */

@@ -6,7 +6,7 @@ import type { Calendar, LocalMonth } from './calendar.js';
 import type { HistoryEvent, KioskId } from './inspections.js';
 
 /**
- * The 72-hour reservation promise (DOMAIN.md: "online reservation, delivered to a machine or to
+ * The 72-hour reservation promise (docs/domain.md: "online reservation, delivered to a machine or to
  * the reader's door, within 72 hours"). A reservation is a fold of its events; its state, the
  * notices due for it and the on-time rates are pure functions of those events and `now`.
  */
@@ -87,7 +87,7 @@ export const reservationEventIds = {
 };
 
 export interface SlaPolicy {
-  /** Deliver within this long of creation (DOMAIN.md: 72 h). */
+  /** Deliver within this long of creation (docs/domain.md: 72 h). */
   windowMs: number;
   /** Share of the window used after which a reservation is at risk (0–1). */
   atRiskRatio: number;

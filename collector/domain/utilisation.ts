@@ -2,7 +2,7 @@ import { type LocalDay, nextDay } from './calendar.js';
 
 /**
  * Utilisation: loans + returns per machine per day in service, ranked, with machines far below
- * the fleet median flagged, so the library can re-site machines by measured demand (DOMAIN.md).
+ * the fleet median flagged, so the library can re-site machines by measured demand (docs/domain.md).
  *
  * Days in service of a machine over a range of local days [fromDay, toDay) — the rule:
  * - it starts on the latest of: the range's first day, the machine's installation day (registry),

@@ -9,7 +9,7 @@ import type { FleetHealth } from './fleet-health.js';
 import { HealthError } from './health-error.js';
 import { platformRecord } from './platform-record.js';
 
-/** The lifecycle a command puts a machine in (DOMAIN.md: operators pause or withdraw a machine). */
+/** The lifecycle a command puts a machine in (docs/domain.md: operators pause or withdraw a machine). */
 const LIFECYCLE_AFTER: Partial<Record<KioskCommand['type'], Lifecycle>> = {
   pause: 'paused',
   resume: 'active',

@@ -21,7 +21,7 @@ async function freePort(): Promise<number> {
 async function startMosquitto(dir: string): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  // max_queued_messages 0: Mosquitto's default (1,000) silently drops QoS 1 beyond it (DEPENDENCIES.md).
+  // max_queued_messages 0: Mosquitto's default (1,000) silently drops QoS 1 beyond it (mosquitto.conf(5), max_queued_messages).
   await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n`);
   const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
