@@ -71,8 +71,11 @@ export interface TestPostgres {
   readonly port: number;
   /** URL of the cluster's `postgres` database (for administration in a test). */
   readonly adminUrl: string;
-  /** A new empty database; dropped by `drop()` or with the whole cluster in afterAll. */
-  createDatabase(): Promise<TestDatabase>;
+  /**
+   * A new empty database; dropped by `drop()` or with the whole cluster in afterAll. Its collation
+   * is the cluster's (C) unless `icuLocale` asks for a natural-language one (`en-US`).
+   */
+  createDatabase(options?: { icuLocale?: string }): Promise<TestDatabase>;
   /** Runs SQL through psql and returns its unaligned, tuples-only output. */
   psql(sql: string, database?: string): Promise<string>;
 }
@@ -242,10 +245,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     adminUrl: `postgres://${SERVER_USER}@127.0.0.1:${cluster.port}/postgres`,
     psql,
     serverPid: () => postmasterPid(cluster),
-    async createDatabase() {
+    async createDatabase(options = {}) {
       databases += 1;
       const name = `kiosk_fleet_test_${databases}`;
-      await psql(`CREATE DATABASE ${name}`);
+      const collation = options.icuLocale
+        ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replaceAll("'", '')}'`
+        : '';
+      await psql(`CREATE DATABASE ${name}${collation} STRATEGY FILE_COPY`);
       return {
         name,
         url: `postgres://${SERVER_USER}@127.0.0.1:${cluster.port}/${name}`,
@@ -282,6 +288,6 @@ export function usePostgres(): TestPostgres {
       return started().adminUrl;
     },
     psql: (sql, database) => started().psql(sql, database),
-    createDatabase: () => started().createDatabase(),
+    createDatabase: (options) => started().createDatabase(options),
   };
 }
