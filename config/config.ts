@@ -116,6 +116,14 @@ export const configSchema = z
       .min(0)
       .default(268_435_456)
       .describe('Largest size of the collector spool (events kept on disk while the store is down); 0 turns the spool off'),
+    DATABASE_URL: z
+      .url({
+        protocol: /^postgres(ql)?$/,
+        message:
+          'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://kiosk:secret@db.example:5432/kiosk_fleet',
+      })
+      .optional()
+      .describe('Keep the event history in this PostgreSQL database instead of SQLite (docs/postgresql.md)'),
     INFLUX_URL: z
       .url({ protocol: /^https?$/, message: 'INFLUX_URL must be an http:// or https:// URL, e.g. http://localhost:8086' })
       .optional()
@@ -219,6 +227,13 @@ export const configSchema = z
         code: 'custom',
         path: [missing[0]!],
         message: `${INFLUX_KEYS.join(', ')} go together: ${missing.join(', ')} missing`,
+      });
+    }
+    if (config.DATABASE_URL !== undefined && config.INFLUX_URL !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'the event history goes to PostgreSQL (DATABASE_URL) or InfluxDB (INFLUX_URL), not both',
       });
     }
   });
