@@ -8,7 +8,8 @@ import { createAuthenticator, type Principal } from './auth.js';
 import { ConnectionGate } from './connection-gate.js';
 import { MAX_REMAINING_LENGTH } from './frame-guard.js';
 import { startTcpListener, startWebSocketListener, type ListenerOptions, type TlsCredentials } from './listeners.js';
-import { boundOfflineQueues, type OfflineQueueStats, type OutgoingQueuePersistence } from './offline-queue.js';
+import { boundOfflineQueues, type OfflineQueueStats } from './offline-queue.js';
+import { persistenceOf } from './aedes-persistence.js';
 import { withPublishBudget } from './publish-budget.js';
 import {
   PolicyRefusal,
@@ -342,10 +343,8 @@ function createPolicy(settings: ResolvedSettings, onRejected: RejectionListener)
 
 /** Bounds the queues of offline persistent sessions; logs the first drop and each tenfold after. */
 function boundQueues(aedes: Aedes, maxPerClient: number, isOnline: (clientId: string) => boolean, log: Logger) {
-  // aedes' persistence is not in its type declarations.
-  const { persistence } = aedes as unknown as { persistence: OutgoingQueuePersistence };
   let dropped = 0;
-  return boundOfflineQueues(persistence, {
+  return boundOfflineQueues(persistenceOf(aedes), {
     maxPerClient,
     isOnline,
     onDrop(clientId, topic) {

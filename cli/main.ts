@@ -21,7 +21,7 @@ Commands:
   replay --year 2023    the whole year for the simulated fleet, into the running platform, as fast as it acks
 
 Settings come from the environment or flags: --sim-kiosks 10 is SIM_KIOSKS=10.
-See README.md for the full table.`;
+See docs/configuration.md for the full table.`;
 
 type Stoppable = { stop(): Promise<void> };
 
