@@ -17,6 +17,7 @@ import type { EventStore } from '../collector/store/event-store.js';
 import { checkInfluxAccess } from '../collector/store/influx-access-check.js';
 import { createInfluxEventStore, type InfluxConnection } from '../collector/store/influx-event-store.js';
 import { createPlatformMetrics } from '../collector/metrics.js';
+import { openPostgresEventStore } from '../collector/store/postgres-event-store.js';
 import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
@@ -158,14 +159,7 @@ export async function startPlatform(
     }
   };
   try {
-    const store = influx
-      ? createInfluxEventStore({
-          ...influx,
-          timeZone: config.FLEET_TZ,
-          districtOf: (kioskId) => f.registry.get(kioskId)?.district,
-          logger: logger.child({ component: 'store' }),
-        })
-      : createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
+    const store = await openEventStore(f, influx);
     stops.push(() => store.close());
     // Closed after the collector (stops run in reverse): what it spooled stays for the next start.
     const spool =
@@ -354,6 +348,22 @@ export async function startPlatform(
     await stopAll();
     throw error;
   }
+}
+
+/** The event history the settings select: InfluxDB, PostgreSQL (DATABASE_URL), or the SQLite file by default. */
+async function openEventStore(f: Foundation, influx: InfluxConnection | undefined): Promise<EventStore> {
+  const { config } = f;
+  const logger = f.logger.child({ component: 'store' });
+  if (influx) {
+    return createInfluxEventStore({
+      ...influx,
+      timeZone: config.FLEET_TZ,
+      districtOf: (kioskId) => f.registry.get(kioskId)?.district,
+      logger,
+    });
+  }
+  if (config.DATABASE_URL) return openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger });
+  return createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
 }
 
 /** The InfluxDB the settings select, if any: the configuration check makes the four go together. */

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { afterEach, describe, expect, test } from 'vitest';
+import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
+import { skipWithoutPostgres, usePostgres } from '../support/postgres.js';
+
+interface Ack {
+  stored: string[];
+  rejected: { id: string; reason: string }[];
+}
+
+/** The whole platform with DATABASE_URL: machines' events land in PostgreSQL, not in DATA_DIR. */
+describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)', () => {
+  const postgres = usePostgres();
+  const platforms: TestPlatform[] = [];
+  afterEach(async () => {
+    for (const t of platforms.splice(0).reverse()) await t.stop();
+  });
+  async function start(url: string): Promise<TestPlatform> {
+    const t = await startTestPlatform({ DATABASE_URL: url });
+    platforms.push(t);
+    return t;
+  }
+  async function connectWithAcks(t: TestPlatform, id: string): Promise<{ kiosk: MqttClient; acks: Ack[] }> {
+    const kiosk = await t.connectKiosk(id, await t.provision(id));
+    const acks: Ack[] = [];
+    kiosk.on('message', (_topic, payload) => acks.push(JSON.parse(payload.toString()) as Ack));
+    await kiosk.subscribeAsync(`kiosks/${id}/acks`, { qos: 1 });
+    return { kiosk, acks };
+  }
+
+  test('an event published twice is acked twice, stored once in PostgreSQL, and counted once', async () => {
+    const database = await postgres.createDatabase();
+    const t = await start(database.url);
+    const { kiosk, acks } = await connectWithAcks(t, 'PG-001');
+    const loan = { id: 'PG-001-b1-1', ts: new Date().toISOString(), type: 'loan', itemId: 'B1' };
+
+    await kiosk.publishAsync('kiosks/PG-001/events', JSON.stringify(loan), { qos: 1 });
+    await kiosk.publishAsync('kiosks/PG-001/events', JSON.stringify(loan), { qos: 1 });
+
+    await expect.poll(() => acks.filter((a) => a.stored.includes(loan.id)).length).toBe(2);
+    expect(await postgres.psql(`SELECT id FROM events WHERE kiosk_id = 'PG-001'`, database.name)).toBe(loan.id);
+    expect(await postgres.psql(`SELECT sum(count) FROM daily_counts WHERE kiosk_id = 'PG-001'`, database.name)).toBe('1');
+    const view = await t.get<{ kiosk: { today: { loans: number } } }>('/api/v1/kiosks/PG-001');
+    expect(view.body.kiosk.today.loans).toBe(1);
+    expect(existsSync(join(t.dataDir, 'events.sqlite'))).toBe(false);
+    const health = await t.get<{ components: { store: { state: string } } }>('/api/v1/health');
+    expect(health.body.components.store.state).toBe('ok');
+  });
+
+  test('a platform started again on the same database finds the history there', async () => {
+    const database = await postgres.createDatabase();
+    const first = await start(database.url);
+    const { kiosk, acks } = await connectWithAcks(first, 'PG-002');
+    const ret = { id: 'PG-002-b1-1', ts: new Date().toISOString(), type: 'return', itemId: 'B2' };
+    await kiosk.publishAsync('kiosks/PG-002/events', JSON.stringify(ret), { qos: 1 });
+    await expect.poll(() => acks.some((a) => a.stored.includes(ret.id))).toBe(true);
+    await platforms.pop()!.stop();
+
+    // A new data directory: only the database carries the history over.
+    const second = await start(database.url);
+    const { body } = await second.get<{ events: { id: string }[] }>('/api/v1/events?kiosk=PG-002&limit=10');
+    expect(body.events.map((e) => e.id)).toEqual([ret.id]);
+  });
+});
