@@ -1,10 +1,13 @@
+// This file is long because it composes the broker's policy modules (auth, ACL, gate, budget,
+// queues, listeners) and its options in one place; each rule itself lives in its own module.
 import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { KioskId, Topics } from '../protocol/topics.js';
 import { createAcl } from './acl.js';
-import { createAuthenticator, type Principal } from './auth.js';
+import { createAuthenticator } from './auth.js';
+import type { Principal } from './principal.js';
 import { ConnectionGate } from './connection-gate.js';
 import { MAX_REMAINING_LENGTH } from './frame-guard.js';
 import { startTcpListener, startWebSocketListener, type ListenerOptions, type TlsCredentials } from './listeners.js';
