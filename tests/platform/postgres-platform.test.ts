@@ -63,4 +63,31 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     const { body } = await second.get<{ events: { id: string }[] }>('/api/v1/events?kiosk=PG-002&limit=10');
     expect(body.events.map((e) => e.id)).toEqual([ret.id]);
   });
+
+  test('with PostgreSQL stopped, events are acked from the spool and reach the database once it is back', async () => {
+    const database = await postgres.createDatabase();
+    const t = await start(database.url);
+    const { kiosk, acks } = await connectWithAcks(t, 'PG-003');
+    const loan = (n: number) => ({ id: `PG-003-b1-${n}`, ts: new Date().toISOString(), type: 'loan', itemId: `B${n}` });
+    const isAcked = (id: string) => acks.some((a) => a.stored.includes(id));
+    await kiosk.publishAsync('kiosks/PG-003/events', JSON.stringify(loan(1)), { qos: 1 });
+    await expect.poll(() => isAcked(loan(1).id)).toBe(true);
+
+    await postgres.stopServer();
+    try {
+      await kiosk.publishAsync('kiosks/PG-003/events', JSON.stringify([loan(2), loan(3)]), { qos: 1 });
+      await expect.poll(() => isAcked(loan(2).id) && isAcked(loan(3).id)).toBe(true);
+      const health = await t.get<{ components: { spool: { state: string; depthEvents: number } } }>('/api/v1/health');
+      expect(health.body.components.spool.state).toBe('degraded');
+    } finally {
+      await postgres.startServer();
+    }
+
+    const storedIds = async () =>
+      (await postgres.psql(`SELECT string_agg(id, ',' ORDER BY id) FROM events WHERE kiosk_id = 'PG-003'`, database.name)).split(
+        ',',
+      );
+    await expect.poll(storedIds, { timeout: 20_000 }).toEqual([1, 2, 3].map((n) => loan(n).id));
+    expect(await postgres.psql(`SELECT sum(count) FROM daily_counts WHERE kiosk_id = 'PG-003'`, database.name)).toBe('3');
+  });
 });

@@ -78,6 +78,10 @@ export interface TestPostgres {
   createDatabase(options?: { icuLocale?: string }): Promise<TestDatabase>;
   /** Runs SQL through psql and returns its unaligned, tuples-only output. */
   psql(sql: string, database?: string): Promise<string>;
+  /** Stops the server and keeps its data: a database outage. */
+  stopServer(): Promise<void>;
+  /** Starts the stopped server again, on the same port. */
+  startServer(): Promise<void>;
 }
 
 interface Cluster {
@@ -131,39 +135,47 @@ async function startCluster(binDir: string): Promise<Cluster> {
     // too): try a few.
     for (let attempt = 1; ; attempt += 1) {
       cluster.port = await freePort();
-      const options = [
-        `-p ${cluster.port}`,
-        `-k ${dir}`,
-        '-c listen_addresses=127.0.0.1',
-        // A throwaway server on a shared 2-core machine: no fsync, small buffers.
-        '-c fsync=off -c full_page_writes=off -c shared_buffers=32MB',
-      ].join(' ');
       try {
-        await run(
-          ...asServerUser(join(binDir, 'pg_ctl'), [
-            '-D',
-            dataDir,
-            '-l',
-            join(dir, 'server.log'),
-            '-o',
-            options,
-            '-w',
-            '-t',
-            '60',
-            'start',
-          ]),
-          { cwd: dir },
-        );
+        await startServer(binDir, cluster);
         return cluster;
       } catch (error) {
-        await killServer(cluster);
-        if (attempt >= 3) throw new Error(`PostgreSQL did not start:\n${await logTail(dir)}`, { cause: error });
+        if (attempt >= 3) throw error;
       }
     }
   } catch (error) {
     await removeCluster(binDir, cluster);
     throw error;
   }
+}
+
+/** Starts the cluster's server on `cluster.port`; on failure, kills what started and says why. */
+async function startServer(binDir: string, cluster: Cluster): Promise<void> {
+  const options = [
+    `-p ${cluster.port}`,
+    `-k ${cluster.dir}`,
+    '-c listen_addresses=127.0.0.1',
+    // A throwaway server on a shared 2-core machine: no fsync, small buffers.
+    '-c fsync=off -c full_page_writes=off -c shared_buffers=32MB',
+  ].join(' ');
+  const log = join(cluster.dir, 'server.log');
+  try {
+    await run(
+      ...asServerUser(join(binDir, 'pg_ctl'), ['-D', cluster.dataDir, '-l', log, '-o', options, '-w', '-t', '60', 'start']),
+      {
+        cwd: cluster.dir,
+      },
+    );
+  } catch (error) {
+    await killServer(cluster);
+    throw new Error(`PostgreSQL did not start:\n${await logTail(cluster.dir)}`, { cause: error });
+  }
+}
+
+/** A fast shutdown: open connections are closed, the data stays. */
+async function stopServer(binDir: string, cluster: Cluster): Promise<void> {
+  await run(...asServerUser(join(binDir, 'pg_ctl'), ['-D', cluster.dataDir, '-m', 'fast', '-w', '-t', '20', 'stop']), {
+    cwd: cluster.dir,
+  });
 }
 
 /** The postmaster's pid, from the file it writes while it runs. */
@@ -201,11 +213,7 @@ async function killServer(cluster: Cluster): Promise<void> {
 /** A fast shutdown (connections closed, no recovery needed), then a kill of what is left, then the directory. */
 async function removeCluster(binDir: string, cluster: Cluster): Promise<void> {
   try {
-    if (existsSync(join(cluster.dataDir, 'postmaster.pid'))) {
-      await run(...asServerUser(join(binDir, 'pg_ctl'), ['-D', cluster.dataDir, '-m', 'fast', '-w', '-t', '20', 'stop']), {
-        cwd: cluster.dir,
-      }).catch(() => undefined);
-    }
+    if (existsSync(join(cluster.dataDir, 'postmaster.pid'))) await stopServer(binDir, cluster).catch(() => undefined);
   } finally {
     await killServer(cluster);
     await rm(cluster.dir, { recursive: true, force: true });
@@ -259,6 +267,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       };
     },
     stop: () => (stopping ??= removeCluster(binDir, cluster)),
+    stopServer: () => stopServer(binDir, cluster),
+    startServer: () => startServer(binDir, cluster),
   };
 }
 
@@ -289,5 +299,7 @@ export function usePostgres(): TestPostgres {
     },
     psql: (sql, database) => started().psql(sql, database),
     createDatabase: (options) => started().createDatabase(options),
+    stopServer: () => started().stopServer(),
+    startServer: () => started().startServer(),
   };
 }

@@ -195,6 +195,23 @@ describe.skipIf(skipWithoutPostgres)('PostgreSQL event store', () => {
       await expect(store.readEvents({})).rejects.toMatchObject({ code: 'STORE_READ_FAILED' });
     });
 
+    test('while the server is down appends fail with STORE_WRITE_FAILED, and once it is back the same store appends again', async () => {
+      await fresh();
+      const store = await open();
+      await store.append([loan('e-1', '2023-03-01T08:00:00Z')]);
+
+      await postgres.stopServer();
+      try {
+        await expect(store.append([loan('e-2', '2023-03-02T08:00:00Z')])).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+      } finally {
+        await postgres.startServer();
+      }
+
+      // The pool replaces the connections the restart closed: no reopening, as the collector's spool replay expects.
+      expect(await store.append([loan('e-2', '2023-03-02T08:00:00Z')])).toEqual({ inserted: ['e-2'], duplicates: [] });
+      expect(await store.countByPeriod(MARCH)).toEqual([{ period: '2023-03', type: 'loan', count: 2 }]);
+    });
+
     test('a batch that fails to write stores none of its events nor their counts', async () => {
       await fresh();
       const store = await open();
