@@ -27,7 +27,9 @@ import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
-import { openExportLog } from '../dashboard/exports/export-log.js';
+import type { ExportLog } from '../dashboard/exports/export-log.js';
+import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
+import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
 import { createTopics, type Topics } from '../protocol/index.js';
@@ -266,7 +268,7 @@ export async function startPlatform(
     };
     const metrics = createPlatformMetrics({ ingest: collector.ingest, broker: broker ? () => broker.stats() : null, spool });
     stops.push(() => metrics.stop());
-    const exportLog = openExportLog(join(config.DATA_DIR, 'reports.sqlite'));
+    const exportLog = await openExportLog(f);
     stops.push(() => exportLog.close());
     const auth = openAuth({
       file: join(config.DATA_DIR, 'users.sqlite'),
@@ -366,6 +368,15 @@ async function openEventStore(f: Foundation, influx: InfluxConnection | undefine
   }
   if (config.DATABASE_URL) return openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger });
   return createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
+}
+
+/** What reports were handed out: in PostgreSQL with DATABASE_URL, shared by every node; else `DATA_DIR/reports.sqlite`. */
+async function openExportLog(f: Foundation): Promise<ExportLog> {
+  const { config } = f;
+  if (config.DATABASE_URL) {
+    return openPostgresExportLog({ url: config.DATABASE_URL, logger: f.logger.child({ component: 'export-log' }) });
+  }
+  return openSqliteExportLog(join(config.DATA_DIR, 'reports.sqlite'));
 }
 
 /** The InfluxDB the settings select, if any: the configuration check makes the four go together. */

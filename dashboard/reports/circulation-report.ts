@@ -66,8 +66,8 @@ export async function produceCirculationReport(
   const table = await readCirculationTable(parts.store, parts.calendar, scope, from, to, nowMs);
   const complete = table.rows.filter((row) => row.isComplete);
   const firstExports = options.isExport
-    ? parts.exportLog.recordExport(scopeKey(scope), complete, nowMs)
-    : parts.exportLog.firstExports(
+    ? await parts.exportLog.recordExport(scopeKey(scope), complete, nowMs)
+    : await parts.exportLog.firstExports(
         scopeKey(scope),
         complete.map((row) => row.month),
       );

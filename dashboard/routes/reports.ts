@@ -9,7 +9,7 @@ import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toCsv } from '../exports/csv.js';
 import type { ExportDocument } from '../exports/document.js';
-import { openExportLog } from '../exports/export-log.js';
+import { openSqliteExportLog } from '../exports/sqlite-export-log.js';
 import { circulationDocument, indicatorLabel, indicatorsDocument, utilisationDocument } from '../exports/report-documents.js';
 import { toXlsx } from '../exports/xlsx.js';
 import { produceCirculationReport } from '../reports/circulation-report.js';
@@ -66,7 +66,7 @@ const indicatorsQuery = z.strictObject({
 export function reportsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
-  const exportLog = ctx.exportLog ?? openExportLog(':memory:');
+  const exportLog = ctx.exportLog ?? openSqliteExportLog(':memory:');
 
   function resolveScope(query: { kiosk?: string | undefined; district?: string | undefined }): ReportScope {
     if (query.kiosk !== undefined) {

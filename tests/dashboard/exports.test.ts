@@ -3,7 +3,6 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, test } from 'vitest';
 import { isFormulaLike, toCsv } from '../../dashboard/exports/csv.js';
 import type { ExportDocument } from '../../dashboard/exports/document.js';
-import { openExportLog } from '../../dashboard/exports/export-log.js';
 import { toXlsx } from '../../dashboard/exports/xlsx.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -100,28 +99,5 @@ describe('XLSX export', () => {
     expect(total.values).toEqual([undefined, 'total', 2001]);
     expect(total.font?.bold).toBe(true);
     expect(workbook.created.toISOString()).toBe('2024-02-03T01:00:00.000Z');
-  });
-});
-
-describe('export log', () => {
-  test('the first export of a month is kept, later ones do not replace it, and scopes are apart', () => {
-    const log = openExportLog(':memory:');
-    try {
-      expect(log.recordExport('fleet', [{ month: '2023-01', loans: 10, returns: 20 }], 1_000)).toEqual(new Map());
-      const second = log.recordExport(
-        'fleet',
-        [
-          { month: '2023-01', loans: 11, returns: 20 },
-          { month: '2023-02', loans: 1, returns: 1 },
-        ],
-        2_000,
-      );
-      expect([...second]).toEqual([['2023-01', { figures: { loans: 10, returns: 20, total: 30 }, exportedMs: 1_000 }]]);
-      const third = log.recordExport('fleet', [{ month: '2023-01', loans: 12, returns: 20 }], 3_000);
-      expect(third.get('2023-01')).toEqual({ figures: { loans: 10, returns: 20, total: 30 }, exportedMs: 1_000 });
-      expect(log.recordExport('district:望京', [{ month: '2023-01', loans: 1, returns: 2 }], 4_000)).toEqual(new Map());
-    } finally {
-      log.close();
-    }
   });
 });

@@ -30,7 +30,7 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     return { kiosk, acks };
   }
 
-  test('an event published twice is acked twice, stored once in PostgreSQL, and counted once', async () => {
+  test('an event published twice is acked twice, stored once in PostgreSQL, and counted once; nothing goes to DATA_DIR', async () => {
     const database = await postgres.createDatabase();
     const t = await start(database.url);
     const { kiosk, acks } = await connectWithAcks(t, 'PG-001');
@@ -45,6 +45,9 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     const view = await t.get<{ kiosk: { today: { loans: number } } }>('/api/v1/kiosks/PG-001');
     expect(view.body.kiosk.today.loans).toBe(1);
     expect(existsSync(join(t.dataDir, 'events.sqlite'))).toBe(false);
+    // The export log of reports is in the database too, shared by every node.
+    expect(existsSync(join(t.dataDir, 'reports.sqlite'))).toBe(false);
+    expect(await postgres.psql(`SELECT count(*) FROM report_exports`, database.name)).toBe('0');
     const health = await t.get<{ components: { store: { state: string } } }>('/api/v1/health');
     expect(health.body.components.store.state).toBe('ok');
   });
