@@ -26,6 +26,7 @@ import type { Config } from '../config/config.js';
 import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
+import { openPostgresAuditLog } from '../dashboard/auth/postgres-audit-log.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
@@ -270,8 +271,14 @@ export async function startPlatform(
     stops.push(() => metrics.stop());
     const exportLog = await openExportLog(f);
     stops.push(() => exportLog.close());
+    // With DATABASE_URL the audit log is shared by every node; people and sessions stay in users.sqlite for now.
+    const auditLog = config.DATABASE_URL
+      ? await openPostgresAuditLog({ url: config.DATABASE_URL, logger: logger.child({ component: 'audit-log' }) })
+      : null;
+    if (auditLog) stops.push(() => auditLog.close());
     const auth = openAuth({
       file: join(config.DATA_DIR, 'users.sqlite'),
+      ...(auditLog ? { audit: auditLog } : {}),
       now,
       sessions: { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 },
       scrypt: { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 },

@@ -1,5 +1,3 @@
-import type Database from 'better-sqlite3';
-
 export type AuditOutcome = 'ok' | 'failed' | 'denied' | 'rate_limited';
 
 export interface AuditEntry {
@@ -13,6 +11,9 @@ export interface AuditEntry {
   detail: string | null;
 }
 
+/** An entry as it is recorded: its time in epoch milliseconds. */
+export type AuditRecord = Omit<AuditEntry, 'at'> & { atMs: number };
+
 export interface AuditQuery {
   fromMs?: number | undefined;
   toMs?: number | undefined;
@@ -21,45 +22,17 @@ export interface AuditQuery {
   limit: number;
 }
 
-interface Row {
-  at_ms: number;
-  actor: string;
-  role: string | null;
-  action: string;
-  target: string | null;
-  address: string | null;
-  outcome: AuditOutcome;
-  detail: string | null;
-}
-
-/** Every human action, appended; triggers refuse UPDATE and DELETE. */
+/**
+ * Every human action, appended; the database refuses UPDATE and DELETE. Adapters: SQLite, in the
+ * users database (sqlite-audit-log.ts), and PostgreSQL (postgres-audit-log.ts); both pass
+ * tests/contract/audit-log-contract.ts.
+ */
 export interface AuditLog {
-  record(entry: Omit<AuditEntry, 'at'> & { atMs: number }): void;
-  /** Newest first. */
-  query(q: AuditQuery): AuditEntry[];
-}
-
-export function createAuditLog(db: Database.Database): AuditLog {
-  const insert = db.prepare(
-    `INSERT INTO audit_log (at_ms, actor, role, action, target, address, outcome, detail)
-     VALUES (@atMs, @actor, @role, @action, @target, @address, @outcome, @detail)`,
-  );
-  const select = db.prepare<Record<string, unknown>, Row>(
-    `SELECT at_ms, actor, role, action, target, address, outcome, detail FROM audit_log
-     WHERE at_ms >= @from AND at_ms < @to AND (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action)
-     ORDER BY seq DESC LIMIT @limit`,
-  );
-  return {
-    record: (entry) => void insert.run(entry),
-    query: (q) =>
-      select
-        .all({
-          from: q.fromMs ?? 0,
-          to: q.toMs ?? Number.MAX_SAFE_INTEGER,
-          actor: q.actor ?? null,
-          action: q.action ?? null,
-          limit: q.limit,
-        })
-        .map(({ at_ms, ...row }) => ({ at: new Date(at_ms).toISOString(), ...row })),
-  };
+  /**
+   * Takes the entry at once and keeps entries in the order recorded. It returns nothing to wait
+   * for because actions are audited where nobody can wait (after a response has gone out).
+   */
+  record(entry: AuditRecord): void;
+  /** Newest first; sees every entry recorded before it was called. */
+  query(q: AuditQuery): Promise<AuditEntry[]>;
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { createAuditLog, type AuditLog } from './audit-log.js';
+import type { AuditLog } from './audit-log.js';
 import { openAuthDb } from './auth-db.js';
+import { createSqliteAuditLog } from './sqlite-audit-log.js';
 import { createIntegrationTokens, type IntegrationTokens } from './integration-tokens.js';
 import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter, type LoginLimits } from './login-limiter.js';
 import { DEFAULT_SCRYPT, generatePassword, type ScryptParams } from './passwords.js';
@@ -17,6 +18,8 @@ export interface AuthOptions {
   sessions: SessionPolicy;
   scrypt?: ScryptParams;
   loginLimits?: LoginLimits;
+  /** Where actions are audited; by default the audit_log table of `file`. */
+  audit?: AuditLog;
 }
 
 /** What ended, so the socket gateway can disconnect it at once. */
@@ -86,7 +89,7 @@ export function openAuth(options: AuthOptions): Auth {
     users,
     sessions,
     tokens,
-    audit: createAuditLog(db),
+    audit: options.audit ?? createSqliteAuditLog(db),
     limiter: createLoginLimiter(now, options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
     now,
     authenticate({ cookieHeader, bearer }) {

@@ -15,9 +15,11 @@ const query = z.strictObject({
 /** `/audit` (admin): who did what, newest first; `to` is exclusive. */
 export function auditRouter(ctx: DashboardContext): Router {
   const router = Router();
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const q = parseOr400(query, req.query, 'query');
-    res.json({ entries: ctx.auth.audit.query({ fromMs: q.from, toMs: q.to, actor: q.actor, action: q.action, limit: q.limit }) });
+    res.json({
+      entries: await ctx.auth.audit.query({ fromMs: q.from, toMs: q.to, actor: q.actor, action: q.action, limit: q.limit }),
+    });
   });
   return router;
 }

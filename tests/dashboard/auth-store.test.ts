@@ -64,7 +64,7 @@ describe('the users database', () => {
     const first = await ensureFirstAdmin(auth, undefined);
     expect(first?.oneTimePassword).toMatch(/^[A-Za-z0-9_-]{20}$/);
     expect(await auth.users.authenticate('admin', first!.oneTimePassword!)).toMatchObject({ mustChangePassword: true });
-    expect(auth.audit.query({ limit: 10 })).toMatchObject([{ actor: 'system', action: 'user.create', target: 'admin' }]);
+    expect(await auth.audit.query({ limit: 10 })).toMatchObject([{ actor: 'system', action: 'user.create', target: 'admin' }]);
   });
 
   test('sessions and tokens survive a restart; a revoked token and a closed session do not', async () => {
@@ -96,7 +96,7 @@ describe('the users database', () => {
     expect(dump).not.toContain(token.secret);
   });
 
-  test('the audit log is append-only: the database itself refuses UPDATE and DELETE', () => {
+  test('the audit log is append-only: the database itself refuses UPDATE and DELETE', async () => {
     auth.audit.record({
       atMs: nowMs,
       actor: 'admin',
@@ -114,6 +114,6 @@ describe('the users database', () => {
     } finally {
       db.close();
     }
-    expect(auth.audit.query({ limit: 10 })).toHaveLength(1);
+    expect(await auth.audit.query({ limit: 10 })).toHaveLength(1);
   });
 });

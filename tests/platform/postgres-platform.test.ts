@@ -48,6 +48,10 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     // The export log of reports is in the database too, shared by every node.
     expect(existsSync(join(t.dataDir, 'reports.sqlite'))).toBe(false);
     expect(await postgres.psql(`SELECT count(*) FROM report_exports`, database.name)).toBe('0');
+    // So is the audit log: the first admin's creation, and provisioning the machine through the API.
+    const audited = async () =>
+      (await postgres.psql(`SELECT string_agg(action, ',' ORDER BY seq) FROM audit_log`, database.name)).split(',');
+    await expect.poll(audited).toEqual(expect.arrayContaining(['user.create', 'kiosk.provision']));
     const health = await t.get<{ components: { store: { state: string } } }>('/api/v1/health');
     expect(health.body.components.store.state).toBe('ok');
   });
