@@ -53,11 +53,18 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
 
 /**
  * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it
- * throws. A connection whose rollback failed is discarded rather than reused.
+ * throws. A connection that failed, or whose rollback failed, is discarded rather than reused.
  */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool listens for errors only on idle connections: a connection lost between two statements
+  // of the transaction would otherwise be an unhandled 'error' event, which ends the process. The
+  // next statement fails, and the connection is discarded.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -69,6 +76,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     });
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
