@@ -42,6 +42,8 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     if (type === 'entity.parse.failed') {
       const reason = String((error as Error).message);
       res.status(400).json({ error: { code: 'INVALID_JSON', message: `request body is not valid JSON: ${reason}` } });
+    } else if (type === 'entity.too.deep') {
+      res.status(400).json({ error: { code: 'JSON_TOO_DEEP', message: String((error as Error).message) } });
     } else if (type === 'entity.too.large') {
       res.status(413).json({ error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } });
     } else if (status !== undefined && status >= 400 && status < 500) {
