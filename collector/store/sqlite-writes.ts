@@ -5,6 +5,12 @@ import type { AppendResult, DeadLetterRecord, EventRecord, TelemetryRecord } fro
 /** How long a statement waits for another connection's lock (the other thread's, a backup, a second process). */
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Dead letters kept: the newest 100,000 (tens of MB at most; payload excerpts are short). They are
+ * evidence of what was refused, not history: a flood of refusals must not fill the disk.
+ */
+export const MAX_DEAD_LETTERS = 100_000;
+
 /** A connection to a store file already created and migrated (see openDatabase in sqlite-event-store.ts). */
 export function openConnection(file: string, synchronous: 'FULL' | 'NORMAL' | undefined): Database.Database {
   const db = new Database(file, { fileMustExist: true });
@@ -25,7 +31,7 @@ export type SqliteWrites = ReturnType<typeof prepareWrites>;
  * The store's writes, one transaction per call: all of a batch is stored, or none of it. The
  * daily and monthly rollups are updated in the same transaction as the events they count.
  */
-export function prepareWrites(db: Database.Database, calendar: Calendar) {
+export function prepareWrites(db: Database.Database, calendar: Calendar, maxDeadLetters = MAX_DEAD_LETTERS) {
   const statements = {
     insertEvent: db.prepare(
       `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data)
@@ -44,6 +50,8 @@ export function prepareWrites(db: Database.Database, calendar: Calendar) {
       `INSERT INTO dead_letters (received_ms, topic, kiosk_id, reason, detail, payload_excerpt)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
+    // seq is the rowid: this is a range delete on the primary key.
+    pruneDeadLetters: db.prepare(`DELETE FROM dead_letters WHERE seq <= (SELECT max(seq) FROM dead_letters) - ?`),
   };
   const appendEvents = db.transaction((records: readonly EventRecord[]): AppendResult => {
     const inserted: string[] = [];
@@ -82,6 +90,7 @@ export function prepareWrites(db: Database.Database, calendar: Calendar) {
     for (const r of records) {
       statements.insertDeadLetter.run(r.receivedMs, r.topic, r.kioskId ?? null, r.reason, r.detail, r.payloadExcerpt);
     }
+    statements.pruneDeadLetters.run(maxDeadLetters);
   });
   return {
     appendEvents: (records: readonly EventRecord[]) => appendEvents.immediate(records),
