@@ -134,7 +134,7 @@ export function buildIndicatorTable(figures: YearFigures, targets: IndicatorTarg
       target: targets.machinesOperated,
       actual: figures.machinesOperated,
       isMet: isMet(figures.machinesOperated, 'atLeast', targets.machinesOperated),
-      note: 'machines that reported at least one event during the year',
+      note: 'machines that sent at least one event themselves during the year (platform and hand-entered events not counted)',
     },
     {
       key: 'circulation',

@@ -169,7 +169,7 @@ const shown = (row: IndicatorRow, value: number | null) => (value === null ? nul
 
 function indicatorNote(report: IndicatorReport, row: IndicatorRow, lang: ReportLanguage): string {
   if (lang === 'en') return row.note;
-  if (row.key === 'machinesOperated') return '全年至少上报过一条事件的设备';
+  if (row.key === 'machinesOperated') return '全年至少自行上报过一条事件的设备（平台记录和人工录入的事件不计）';
   if (row.key === 'circulation') return `借书 ${report.loans} + 还书 ${report.returns}，按借还发生时间统计`;
   return row.actual === null ? '尚未测量' : row.note;
 }

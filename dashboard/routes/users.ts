@@ -54,7 +54,11 @@ export function usersRouter(ctx: DashboardContext): Router {
     // Resetting a password here needs no current one: for one's own account that would let a
     // borrowed session take the account over. The own-password route asks for the current one.
     if (body.password !== undefined && name === principalOf(res).name) {
-      throw new ApiError(403, 'OWN_PASSWORD', 'change your own password with POST /api/v1/auth/password (it asks for the current one)');
+      throw new ApiError(
+        403,
+        'OWN_PASSWORD',
+        'change your own password with POST /api/v1/auth/password (it asks for the current one)',
+      );
     }
     // A password set by an admin is a temporary one: its owner chooses a new one at the next login.
     let updated;
