@@ -319,7 +319,11 @@ export async function startPlatform(
           const offlineQueue = broker?.stats().offlineQueue.dropped ?? 0;
           return {
             components: { ...components, 'sign-in': signInHealth(auth) },
-            drops: { spool: runningCollector.ingest.stats().spoolDropped, offlineQueue },
+            drops: {
+              spool: runningCollector.ingest.stats().spoolDropped,
+              offlineQueue,
+              idConflict: runningCollector.ingest.stats().idConflicts,
+            },
           };
         },
         policy,

@@ -97,7 +97,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     append: (records) =>
       run('STORE_WRITE_FAILED', 'append events', () =>
-        records.length === 0 ? { inserted: [], duplicates: [] } : writer.appendEvents(records),
+        records.length === 0 ? { inserted: [], duplicates: [], conflicts: [] } : writer.appendEvents(records),
       ),
 
     readEvents: (query) =>

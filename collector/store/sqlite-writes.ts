@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Calendar } from '../domain/calendar.js';
-import type { AppendResult, DeadLetterRecord, EventRecord, TelemetryRecord } from './event-store.js';
+import { isSameEvent } from './event-identity.js';
+import type { AppendResult, DeadLetterRecord, EventRecord, IdConflict, TelemetryRecord } from './event-store.js';
 
 /** How long a statement waits for another connection's lock (the other thread's, a backup, a second process). */
 const BUSY_TIMEOUT_MS = 5000;
@@ -33,6 +34,10 @@ export type SqliteWrites = ReturnType<typeof prepareWrites>;
  */
 export function prepareWrites(db: Database.Database, calendar: Calendar, maxDeadLetters = MAX_DEAD_LETTERS) {
   const statements = {
+    storedEvent: db.prepare<
+      [string],
+      { kiosk_id: string; type: string; ts: string; ts_ms: number; received_ms: number; data: string }
+    >('SELECT kiosk_id, type, ts, ts_ms, received_ms, data FROM events WHERE id = ?'),
     insertEvent: db.prepare(
       `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -56,12 +61,25 @@ export function prepareWrites(db: Database.Database, calendar: Calendar, maxDead
   const appendEvents = db.transaction((records: readonly EventRecord[]): AppendResult => {
     const inserted: string[] = [];
     const duplicates: string[] = [];
+    const conflicts: IdConflict[] = [];
     const increments = new Map<string, [day: string, kioskId: string, type: string, count: number]>();
     for (const r of records) {
       const data = JSON.stringify(r.data);
       if (statements.insertEvent.run(r.id, r.kioskId, r.type, r.ts, r.tsMs, r.receivedMs, data).changes === 0) {
-        // Stored already, by an earlier call or earlier in this batch: the first one wins.
-        duplicates.push(r.id);
+        // Stored already, by an earlier call or earlier in this batch: the first one wins. The
+        // same event again is a redelivery; another one under its id is a conflict.
+        const row = statements.storedEvent.get(r.id)!;
+        const stored: EventRecord = {
+          id: r.id,
+          kioskId: row.kiosk_id,
+          type: row.type,
+          ts: row.ts,
+          tsMs: row.ts_ms,
+          receivedMs: row.received_ms,
+          data: JSON.parse(row.data) as Record<string, unknown>,
+        };
+        if (isSameEvent(stored, r)) duplicates.push(r.id);
+        else conflicts.push({ id: r.id, stored, refused: r });
         continue;
       }
       inserted.push(r.id);
@@ -81,7 +99,7 @@ export function prepareWrites(db: Database.Database, calendar: Calendar, maxDead
       else monthly.set(key, [day.slice(0, 7), kioskId, type, count]);
     }
     for (const increment of monthly.values()) statements.addMonthlyCount.run(increment);
-    return { inserted, duplicates };
+    return { inserted, duplicates, conflicts };
   });
   const appendTelemetry = db.transaction((records: readonly TelemetryRecord[]) => {
     for (const r of records) statements.insertTelemetry.run(r.kioskId, r.tsMs, JSON.stringify(r.readings));
