@@ -13,9 +13,17 @@ export class ApiError extends Error {
 }
 
 export function invalidRequest(where: 'query' | 'body' | 'path', error: z.ZodError): ApiError {
+  const seen = new Set<string>();
   const detail = error.issues
+    .map((i) => {
+      const field = i.path.length > 0 ? i.path.join('.') : where;
+      // "from: from must be a month" → "from: must be a month": the field is named once.
+      const message = i.message.startsWith(`${field} `) ? i.message.slice(field.length + 1) : i.message;
+      return `${field}: ${message}`;
+    })
+    // A union reports the same issue once per branch: said once.
+    .filter((line) => !seen.has(line) && seen.add(line))
     .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : where}: ${i.message}`)
     .join('; ');
   return new ApiError(400, 'INVALID_REQUEST', `invalid ${where}: ${detail}`);
 }

@@ -10,9 +10,7 @@ import { fleetHealthOf } from '../health-api-error.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const windowSpecSchema = z
-  .string()
-  .regex(WINDOW_SPEC_PATTERN, 'window is 24h, 7d, 30d, a month (2026-11) or a year (2026)');
+export const windowSpecSchema = z.string().regex(WINDOW_SPEC_PATTERN, 'must be 24h, 7d, 30d, a month (2026-11) or a year (2026)');
 const kioskList = z
   .string()
   .transform((s) => s.split(','))
