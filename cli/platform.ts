@@ -27,6 +27,7 @@ import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import { openPostgresAuditLog } from '../dashboard/auth/postgres-audit-log.js';
+import { signInHealth } from '../dashboard/auth/sign-in-health.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
@@ -321,7 +322,14 @@ export async function startPlatform(
           // start); drops are told through their counters instead, the spool's backlog through the store's.
           const { spool: _spool, broker: _broker, ...components } = platformComponents(ctx);
           const offlineQueue = broker?.stats().offlineQueue.dropped ?? 0;
-          return { components, drops: { spool: runningCollector.ingest.stats().spoolDropped, offlineQueue } };
+          return {
+            components: { ...components, 'sign-in': signInHealth(auth) },
+            drops: {
+              spool: runningCollector.ingest.stats().spoolDropped,
+              offlineQueue,
+              idConflict: runningCollector.ingest.stats().idConflicts,
+            },
+          };
         },
         policy,
         sampleIntervalMs,

@@ -106,7 +106,7 @@ function storeOn(pool: pg.Pool, calendar: Calendar, timeZone: string): EventStor
     append: (records) =>
       run('STORE_WRITE_FAILED', 'append events', async () =>
         records.length === 0
-          ? { inserted: [], duplicates: [] }
+          ? { inserted: [], duplicates: [], conflicts: [] }
           : inTransaction(pool, (client) => appendEvents(client, calendar, records)),
       ),
 

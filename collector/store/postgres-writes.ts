@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Calendar } from '../domain/calendar.js';
-import type { AppendResult, DeadLetterRecord, EventRecord, TelemetryRecord } from './event-store.js';
+import { isSameEvent } from './event-identity.js';
+import type { AppendResult, DeadLetterRecord, EventRecord, IdConflict, TelemetryRecord } from './event-store.js';
 
 /**
  * The PostgreSQL store's writes, each run inside the caller's transaction. Rows go in as arrays
@@ -38,13 +39,31 @@ export async function appendEvents(
     ],
   );
   const newIds = new Set(rows.map((row) => row.id));
+  // What each id taken already stands for: the row stored before (committed: ON CONFLICT waited
+  // for any transaction writing it), or the first of this batch, just inserted.
+  const standing = new Map([...newIds].map((id) => [id, firstById.get(id)!]));
+  for (const stored of await storedEvents(
+    client,
+    [...firstById.keys()].filter((id) => !newIds.has(id)),
+  )) {
+    standing.set(stored.id, stored);
+  }
   const inserted: string[] = [];
   const duplicates: string[] = [];
+  const conflicts: IdConflict[] = [];
   const seen = new Set<string>();
-  for (const { id } of records) {
+  for (const record of records) {
+    const { id } = record;
     const isFirst = !seen.has(id);
     seen.add(id);
-    (isFirst && newIds.has(id) ? inserted : duplicates).push(id);
+    if (isFirst && newIds.has(id)) {
+      inserted.push(id);
+      continue;
+    }
+    // The same event again is a redelivery; another one under its id is a conflict.
+    const stored = standing.get(id)!;
+    if (isSameEvent(stored, record)) duplicates.push(id);
+    else conflicts.push({ id, stored, refused: record });
   }
   // Only new rows are counted, so redelivery and replay never count an event twice.
   const daily = new Map<string, { key: string; period: string; kioskId: string; type: string; count: number }>();
@@ -64,7 +83,30 @@ export async function appendEvents(
   }
   await addCounts(client, 'daily_counts', 'day', [...daily.values()].sort(byKey));
   await addCounts(client, 'monthly_counts', 'month', [...monthly.values()].sort(byKey));
-  return { inserted, duplicates };
+  return { inserted, duplicates, conflicts };
+}
+
+/** The stored events with these ids, as they were stored. */
+async function storedEvents(client: pg.PoolClient, ids: readonly string[]): Promise<EventRecord[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await client.query<{
+    id: string;
+    kiosk_id: string;
+    type: string;
+    ts: string;
+    ts_ms: number;
+    received_ms: number;
+    data: Record<string, unknown>;
+  }>('SELECT id, kiosk_id, type, ts, ts_ms, received_ms, data FROM events WHERE id = ANY($1::text[])', [ids]);
+  return rows.map((row) => ({
+    id: row.id,
+    kioskId: row.kiosk_id,
+    type: row.type,
+    ts: row.ts,
+    tsMs: row.ts_ms,
+    receivedMs: row.received_ms,
+    data: row.data,
+  }));
 }
 
 async function addCounts(

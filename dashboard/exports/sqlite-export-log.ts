@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile } from '../../config/private-files.js';
 import type { LocalMonth } from '../../collector/domain/calendar.js';
 import type { CirculationFigures, FirstExport } from '../../collector/domain/circulation.js';
 import type { ExportedMonth, ExportLog } from './export-log.js';
@@ -30,7 +30,10 @@ const figures = (loans: number, returns: number): CirculationFigures => ({ loans
 
 /** Opens (creating if needed) the export log in a SQLite file; `:memory:` keeps it for the life of the process. */
 export function openSqliteExportLog(file: string): ExportLog {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

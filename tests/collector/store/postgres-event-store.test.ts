@@ -129,6 +129,20 @@ describe.skipIf(skipWithoutPostgres)('PostgreSQL event store', () => {
       expect(await nodeA.countByPeriod(MARCH)).toEqual([{ period: '2023-03', type: 'loan', count: 100 }]);
     });
 
+    test('two nodes appending different events under one id at once: one is stored, the other is told of the conflict', async () => {
+      await fresh();
+      const [nodeA, nodeB] = await Promise.all([open(), open()]);
+      const fromA = loan('e-1', '2023-03-01T08:00:00Z', 'CY-001');
+      const fromB = loan('e-1', '2023-03-01T08:00:00Z', 'CY-002');
+
+      const [a, b] = await Promise.all([nodeA.append([fromA]), nodeB.append([fromB])]);
+
+      const [winner, loser, winnerResult, loserResult] = a.inserted.length === 1 ? [fromA, fromB, a, b] : [fromB, fromA, b, a];
+      expect(winnerResult).toEqual({ inserted: ['e-1'], duplicates: [], conflicts: [] });
+      expect(loserResult).toEqual({ inserted: [], duplicates: [], conflicts: [{ id: 'e-1', stored: winner, refused: loser }] });
+      expect(await nodeA.readEvents({})).toEqual([winner]);
+    });
+
     test('ids at one instant are ordered by their characters, whatever the collation of the database', async () => {
       database = await postgres.createDatabase({ icuLocale: 'en-US' });
       const store = await open();
@@ -208,7 +222,11 @@ describe.skipIf(skipWithoutPostgres)('PostgreSQL event store', () => {
       }
 
       // The pool replaces the connections the restart closed: no reopening, as the collector's spool replay expects.
-      expect(await store.append([loan('e-2', '2023-03-02T08:00:00Z')])).toEqual({ inserted: ['e-2'], duplicates: [] });
+      expect(await store.append([loan('e-2', '2023-03-02T08:00:00Z')])).toEqual({
+        inserted: ['e-2'],
+        duplicates: [],
+        conflicts: [],
+      });
       expect(await store.countByPeriod(MARCH)).toEqual([{ period: '2023-03', type: 'loan', count: 2 }]);
     });
 
