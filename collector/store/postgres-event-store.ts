@@ -11,6 +11,7 @@ import {
   EVENT_LIMIT,
   invalidQuery,
   LOCAL_DAY,
+  MAX_DEAD_LETTERS,
   resolveLimit,
   StoreError,
   type StoreErrorCode,
@@ -24,6 +25,8 @@ export interface PostgresEventStoreOptions {
   timeZone: string;
   /** Connections at most; default 10. */
   maxConnections?: number;
+  /** Dead letters kept, the newest; default MAX_DEAD_LETTERS (100,000). */
+  maxDeadLetters?: number;
   logger?: Logger;
 }
 
@@ -72,10 +75,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       cause: error,
     });
   }
-  return storeOn(pool, calendar, options.timeZone);
+  return storeOn(pool, calendar, options.timeZone, options.maxDeadLetters ?? MAX_DEAD_LETTERS);
 }
 
-function storeOn(pool: pg.Pool, calendar: Calendar, timeZone: string): EventStore {
+function storeOn(pool: pg.Pool, calendar: Calendar, timeZone: string, maxDeadLetters: number): EventStore {
   let isClosed = false;
   // Calls in progress: close waits for them, so every write asked before close is done first.
   const inProgress = new Set<Promise<unknown>>();
@@ -148,7 +151,7 @@ function storeOn(pool: pg.Pool, calendar: Calendar, timeZone: string): EventStor
 
     appendDeadLetters: (records) =>
       run('STORE_WRITE_FAILED', 'append dead letters', async () => {
-        if (records.length > 0) await appendDeadLetters(pool, records);
+        if (records.length > 0) await inTransaction(pool, (client) => appendDeadLetters(client, records, maxDeadLetters));
       }),
 
     readDeadLetters: (query = {}) =>

@@ -136,7 +136,12 @@ export async function appendTelemetry(client: pg.Pool | pg.PoolClient, records: 
   );
 }
 
-export async function appendDeadLetters(client: pg.Pool | pg.PoolClient, records: readonly DeadLetterRecord[]): Promise<void> {
+/** Appends dead letters and deletes all but the newest `keep`, in one transaction. */
+export async function appendDeadLetters(
+  client: pg.PoolClient,
+  records: readonly DeadLetterRecord[],
+  keep: number,
+): Promise<void> {
   await client.query(
     `INSERT INTO dead_letters (received_ms, topic, kiosk_id, reason, detail, payload_excerpt)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
@@ -149,4 +154,6 @@ export async function appendDeadLetters(client: pg.Pool | pg.PoolClient, records
       records.map((r) => withoutNul(r.payloadExcerpt)),
     ],
   );
+  // As in SQLite: by number, so a gap left by a rolled-back insert only keeps a few fewer.
+  await client.query('DELETE FROM dead_letters WHERE seq <= (SELECT max(seq) FROM dead_letters) - $1', [keep]);
 }

@@ -2,15 +2,10 @@ import Database from 'better-sqlite3';
 import type { Calendar } from '../domain/calendar.js';
 import { isSameEvent } from './event-identity.js';
 import type { AppendResult, DeadLetterRecord, EventRecord, IdConflict, TelemetryRecord } from './event-store.js';
+import { MAX_DEAD_LETTERS } from './store-error.js';
 
 /** How long a statement waits for another connection's lock (the other thread's, a backup, a second process). */
 const BUSY_TIMEOUT_MS = 5000;
-
-/**
- * Dead letters kept: the newest 100,000 (tens of MB at most; payload excerpts are short). They are
- * evidence of what was refused, not history: a flood of refusals must not fill the disk.
- */
-export const MAX_DEAD_LETTERS = 100_000;
 
 /** A connection to a store file already created and migrated (see openDatabase in sqlite-event-store.ts). */
 export function openConnection(file: string, synchronous: 'FULL' | 'NORMAL' | undefined): Database.Database {

@@ -23,6 +23,11 @@ export const EVENT_LIMIT = Object.freeze({ byDefault: 1000, max: 10_000 });
 export const TELEMETRY_LIMIT = Object.freeze({ byDefault: 1000, max: 10_000 });
 export const DEAD_LETTER_LIMIT = Object.freeze({ byDefault: 100, max: 1000 });
 export const LOCAL_DAY = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * Dead letters kept: the newest 100,000 (tens of MB at most; payload excerpts are short). They are
+ * evidence of what was refused, not history: a flood of refusals must not fill the disk.
+ */
+export const MAX_DEAD_LETTERS = 100_000;
 
 export function invalidQuery(message: string): never {
   throw new StoreError('STORE_INVALID_QUERY', message);

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { createCalendar } from '../../../collector/domain/calendar.js';
 import type { DeadLetterRecord } from '../../../collector/store/event-store.js';
 import { createSqliteEventStore } from '../../../collector/store/sqlite-event-store.js';
-import { MAX_DEAD_LETTERS, openConnection, prepareWrites } from '../../../collector/store/sqlite-writes.js';
+import { openConnection, prepareWrites } from '../../../collector/store/sqlite-writes.js';
+import { MAX_DEAD_LETTERS } from '../../../collector/store/store-error.js';
 
 let dir: string;
 beforeEach(async () => {

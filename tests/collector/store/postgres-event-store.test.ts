@@ -168,6 +168,25 @@ describe.skipIf(skipWithoutPostgres)('PostgreSQL event store', () => {
       expect((await store.readDeadLetters())[0]!.payloadExcerpt).toBe('ab\uFFFDcd');
     });
 
+    test('only the newest dead letters are kept: a flood of refusals cannot fill the database', async () => {
+      await fresh();
+      const store = await openPostgresEventStore({ url: database.url, timeZone: 'UTC', maxDeadLetters: 3 });
+      stores.push(store);
+      const letter = (n: number) => ({
+        receivedMs: n,
+        topic: 't',
+        reason: 'invalid_json',
+        detail: `refused ${n}`,
+        payloadExcerpt: '',
+      });
+      await store.appendDeadLetters([1, 2].map(letter));
+      await store.appendDeadLetters([3, 4, 5].map(letter));
+      await store.appendDeadLetters([6].map(letter));
+
+      expect((await store.readDeadLetters()).map((d) => d.detail)).toEqual(['refused 6', 'refused 5', 'refused 4']);
+      expect(await store.countDeadLetters()).toBe(3);
+    });
+
     test('reopening with another time zone is refused, since the counts are per local day', async () => {
       await fresh();
       await (await open('Asia/Shanghai')).close();
