@@ -33,6 +33,8 @@ export type CollectorOptions = CollectorLink & {
   knownKioskIds?: readonly string[];
   /** The durable local spool for batches the store cannot take (see Ingest). */
   spool?: Spool | null;
+  /** How long an offline status waits for a takeover's new boot (see Ingest). Default 0. */
+  offlineHoldMs?: number;
 };
 
 export interface RunningCollector {
@@ -79,6 +81,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     now,
     ...(options.limits ? { limits: options.limits } : {}),
     spool: options.spool ?? null,
+    offlineHoldMs: options.offlineHoldMs ?? 0,
     publishAck: (kioskId, ack) => link.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack)),
   });
   ingest.on('stored', (records) => fleet.applyEvents(records));
@@ -105,6 +108,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     async stop() {
       clearInterval(dayTimer);
       await link.close();
+      ingest.releaseHeldStatuses();
       await ingest.drain();
       ingest.stop();
     },
