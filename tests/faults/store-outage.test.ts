@@ -14,6 +14,7 @@ import { createInfluxEventStore } from '../../collector/store/influx-event-store
 import { openSpool, type Spool } from '../../collector/store/spool.js';
 import { createTopics, type EventAck } from '../../protocol/index.js';
 import { type AppendLog, deliveryVerdict, recordAppends } from '../support/delivery-check.js';
+import { LineProtocolError, parseLineProtocol } from '../support/influx-line-protocol.js';
 
 type Mode = 'ok' | '503' | '429' | 'hang' | 'reset';
 
@@ -24,8 +25,8 @@ type Mode = 'ok' | '503' | '429' | 'hang' | 'reset';
  */
 class FlakyInflux {
   mode: Mode = 'ok';
-  /** Event lines accepted, in the order they were written. */
-  readonly eventLines: string[] = [];
+  /** Ids of the event points accepted (parsed strictly as line protocol), in the order written. */
+  readonly eventIds: string[] = [];
   readonly failures: Record<Mode, number> = { ok: 0, '503': 0, '429': 0, hang: 0, reset: 0 };
   private readonly hanging: ServerResponse[] = [];
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
@@ -67,7 +68,17 @@ class FlakyInflux {
         break;
     }
     if (path === '/api/v2/write') {
-      this.eventLines.push(...body.split('\n').filter((line) => line.startsWith('kiosk_event,')));
+      try {
+        for (const point of parseLineProtocol(body, 'ns')) {
+          const id = point.fields.id;
+          if (point.measurement === 'kiosk_event' && id?.type === 'string') this.eventIds.push(id.value);
+        }
+      } catch (error) {
+        if (!(error instanceof LineProtocolError)) throw error;
+        return void res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ code: 'invalid', message: error.message }));
+      }
       return void res.writeHead(204).end();
     }
     if (path === '/api/v2/query') return void res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end('');
@@ -171,7 +182,7 @@ describe('a store outage: the InfluxDB endpoint answers 503, 429 with Retry-Afte
     await ingest!.drain();
     await expect.poll(() => ingest!.stats().spoolDepth, { timeout: 30_000, interval: 200 }).toBe(0);
 
-    const writtenIds = influx.eventLines.map((line) => /(?:^|[ ,])id="([^"]+)"/.exec(line)?.[1] ?? line);
+    const writtenIds = influx.eventIds;
     console.info('store outage:', {
       sent: sent.length,
       written: writtenIds.length,
