@@ -1,8 +1,5 @@
 import type { EventRecord } from './store/event-store.js';
 
-/** What a held offline status became. */
-export type HeldOutcome = 'released' | 'taken_over';
-
 export interface OfflineStatusHoldOptions {
   /** How long an offline status waits for the machine's next boot; 0 holds nothing. */
   holdMs: number;
@@ -21,7 +18,8 @@ const bootIdOf = (record: EventRecord): string | undefined =>
  * half-open), the broker closes the old connection [MQTT-3.1.4-2] and publishes its Last Will
  * [MQTT-3.1.2-8] just before the new boot's online status arrives. Stored, that Will would mark a
  * machine that never stopped being reachable offline for a moment, open an alert and notify
- * crews. An online status of another boot arriving within the hold discards it.
+ * crews. An online status of another boot arriving within the hold discards it; one of the same
+ * boot (a reconnect after a real drop) releases it at once, ahead of itself.
  */
 export class OfflineStatusHold {
   private readonly held = new Map<string, { record: EventRecord; timer: NodeJS.Timeout }>();
@@ -36,6 +34,9 @@ export class OfflineStatusHold {
       if (held && bootIdOf(held.record) !== bootIdOf(record)) {
         this.forget(record.kioskId);
         this.options.onTakeover?.(held.record, bootIdOf(record));
+      } else if (held) {
+        // The same boot reconnecting: its offline spell was real, and goes in before its online.
+        this.releaseOne(record.kioskId);
       }
       return false;
     }

@@ -45,11 +45,19 @@ describe('an offline status held for the next boot', () => {
     expect(takenOver).toEqual(['status-K1-offline-b1 by b2']);
   });
 
-  test('is kept when the same boot comes back online (a reconnect, not a takeover), or another machine does', () => {
+  test('is kept when another machine comes online', () => {
     hold.offer(statusOf('K1', 'offline', 'b1'));
     hold.offer(statusOf('K2', 'online', 'b9'));
-    hold.offer(statusOf('K1', 'online', 'b1'));
     vi.advanceTimersByTime(1_000);
+    expect(released).toEqual(['status-K1-offline-b1']);
+    expect(takenOver).toEqual([]);
+  });
+
+  test('is stored at once, before the online, when the same boot comes back (a reconnect, not a takeover)', () => {
+    hold.offer(statusOf('K1', 'offline', 'b1'));
+    expect(hold.offer(statusOf('K1', 'online', 'b1'))).toBe(false);
+    expect(released).toEqual(['status-K1-offline-b1']); // before the caller stores the online
+    vi.advanceTimersByTime(5_000);
     expect(released).toEqual(['status-K1-offline-b1']);
     expect(takenOver).toEqual([]);
   });

@@ -89,6 +89,16 @@ function takeoverSuite(
       expect((await t.get<{ alerts: unknown[] }>('/api/v1/alerts?kiosk=TK-1')).body.alerts).toEqual([]);
       expect(await statuses('TK-CLOCK')).toEqual(['online c1', 'offline c1']);
     });
+
+    test('a reconnect of the same boot after its link dropped records the offline spell, and ends online', async () => {
+      const first = await connect('TK-2', 'r1');
+      await expect.poll(async () => (await kiosk('TK-2')).serviceState).toBe('in_service');
+      first.stream.destroy(); // no DISCONNECT: the broker publishes the Will
+      await connect('TK-2', 'r1'); // back within the hold, the same boot
+      await expect.poll(() => statuses('TK-2'), { timeout: 10_000 }).toEqual(['online r1', 'offline r1', 'online r1']);
+      expect(await kiosk('TK-2')).toMatchObject({ connection: 'online', bootId: 'r1', serviceState: 'in_service' });
+      expect(t.platform.collector.fleet.get('TK-2')).toMatchObject({ connection: 'online', bootId: 'r1' });
+    });
   });
 }
 
