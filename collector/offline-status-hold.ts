@@ -12,6 +12,14 @@ export interface OfflineStatusHoldOptions {
 const bootIdOf = (record: EventRecord): string | undefined =>
   typeof record.data.bootId === 'string' ? record.data.bootId : undefined;
 
+/** The offline status, moved to just before `onlineMs` when it is dated at or after it. */
+function endingBefore(offline: EventRecord, onlineMs: number): EventRecord {
+  if (offline.tsMs < onlineMs) return offline;
+  const tsMs = onlineMs - 1;
+  const ts = new Date(tsMs).toISOString();
+  return { ...offline, tsMs, ts, data: { ...offline.data, ts } };
+}
+
 /**
  * Holds each machine's offline status for `holdMs` before it is stored. When a machine reconnects
  * with its client id while the broker still holds its old connection (a reboot behind a link gone
@@ -35,8 +43,11 @@ export class OfflineStatusHold {
         this.forget(record.kioskId);
         this.options.onTakeover?.(held.record, bootIdOf(record));
       } else if (held) {
-        // The same boot reconnecting: its offline spell was real, and goes in before its online.
-        this.releaseOne(record.kioskId);
+        // The same boot reconnecting: its offline spell was real, and goes in before its online,
+        // dated no later than it. A Will is dated by its arrival, which can follow the moment the
+        // machine stamped its new online status (the broker noticed the dropped link late).
+        this.forget(record.kioskId);
+        this.options.release(endingBefore(held.record, record.tsMs));
       }
       return false;
     }

@@ -62,6 +62,23 @@ describe('an offline status held for the next boot', () => {
     expect(takenOver).toEqual([]);
   });
 
+  test('released by the same boot, it is dated just before the online when the Will arrived after the online was stamped', () => {
+    const times: string[] = [];
+    const dated = new OfflineStatusHold({ holdMs: 1_000, release: (r) => times.push(`${r.ts} ${String(r.data.ts)}`) });
+    const at = (record: EventRecord, iso: string): EventRecord => ({
+      ...record,
+      ts: iso,
+      tsMs: Date.parse(iso),
+      data: { ...record.data, ts: iso },
+    });
+    dated.offer(at(statusOf('K1', 'offline', 'b1'), '2026-11-22T08:00:00.050Z'));
+    dated.offer(at(statusOf('K1', 'online', 'b1'), '2026-11-22T08:00:00.040Z'));
+    expect(times).toEqual(['2026-11-22T08:00:00.039Z 2026-11-22T08:00:00.039Z']);
+    dated.offer(at(statusOf('K1', 'offline', 'b1'), '2026-11-22T08:01:00.000Z'));
+    dated.offer(at(statusOf('K1', 'online', 'b1'), '2026-11-22T08:01:05.000Z'));
+    expect(times.at(-1)).toBe('2026-11-22T08:01:00.000Z 2026-11-22T08:01:00.000Z');
+  });
+
   test('a stop stores what is held at once', () => {
     hold.offer(statusOf('K1', 'offline', 'b1'));
     hold.offer(statusOf('K2', 'offline', 'b2'));

@@ -96,7 +96,10 @@ function takeoverSuite(
       first.stream.destroy(); // no DISCONNECT: the broker publishes the Will
       await connect('TK-2', 'r1'); // back within the hold, the same boot
       await expect.poll(() => statuses('TK-2'), { timeout: 10_000 }).toEqual(['online r1', 'offline r1', 'online r1']);
-      expect(await kiosk('TK-2')).toMatchObject({ connection: 'online', bootId: 'r1', serviceState: 'in_service' });
+      // Fleet health folds the stored statuses after the history holds them: wait for it, not a tick.
+      await expect
+        .poll(async () => await kiosk('TK-2'))
+        .toMatchObject({ connection: 'online', bootId: 'r1', serviceState: 'in_service' });
       expect(t.platform.collector.fleet.get('TK-2')).toMatchObject({ connection: 'online', bootId: 'r1' });
     });
   });
