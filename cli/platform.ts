@@ -204,6 +204,7 @@ export async function startPlatform(
       limits: { maxPayloadBytes: config.MAX_PACKET_BYTES, maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS },
       knownKioskIds: f.registry.list().map((k) => k.id),
       spool,
+      offlineHoldMs: config.LAST_WILL_HOLD_MS,
       // With the broker in this process, the collector subscribes to it directly (no loopback MQTT).
       ...(broker
         ? { localBroker: broker.aedes }

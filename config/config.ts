@@ -155,6 +155,15 @@ export const configSchema = z
       .min(1_000)
       .default(300_000)
       .describe('A machine silent (no status, event or telemetry) this long is offline'),
+    LAST_WILL_HOLD_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(3_000)
+      .describe(
+        'An offline status (a Last Will) waits this long before it is recorded; a new boot coming online meanwhile shows it was a takeover, and it is not recorded',
+      ),
     RESPONSE_PROMISE_HOURS: z.coerce
       .number()
       .positive()
