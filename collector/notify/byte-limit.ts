@@ -32,6 +32,8 @@ export interface FitOptions {
   tail?: readonly string[];
   join: (lines: readonly string[]) => string;
   maxBytes: number;
+  /** What counts against `maxBytes` (default: the text's UTF-8 bytes; a whole JSON body, say). */
+  measure?: (text: string) => number;
 }
 
 /**
@@ -39,12 +41,13 @@ export interface FitOptions {
  * the number actually left out; if even the head alone is too long, it is cut between characters.
  */
 export function fitToBytes(options: FitOptions): string {
-  const { head, items, more, tail = [], join, maxBytes } = options;
+  const { head, items, more, tail = [], join, maxBytes, measure = utf8Bytes } = options;
   const build = (kept: number) =>
     join([...head, ...items.slice(0, kept), ...(kept < items.length ? [more(items.length - kept)] : []), ...tail]);
   for (let kept = items.length; kept >= 0; kept--) {
     const text = build(kept);
-    if (utf8Bytes(text) <= maxBytes) return text;
+    if (measure(text) <= maxBytes) return text;
   }
-  return truncateUtf8(build(0), maxBytes);
+  const head0 = build(0);
+  return truncateUtf8(head0, maxBytes - (measure(head0) - utf8Bytes(head0)));
 }

@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import type { ChannelMessage, NotificationChannel, SendContext } from './channel.js';
-import { fitToBytes, truncateUtf8 } from './byte-limit.js';
+import { fitToBytes, truncateUtf8, utf8Bytes } from './byte-limit.js';
 import { type MessageStyle, messageTextOf } from './message-text.js';
 import { postJson } from './http-post.js';
 import type { ChannelConfig } from './notify-config.js';
 import { checkRobotReply } from './robot-reply.js';
 
-/** DingTalk's custom robot takes a message of at most 20,000 bytes; we keep the markdown text within it. */
-export const DINGTALK_MAX_TEXT_BYTES = 20_000;
+/** DingTalk's custom robot takes a message of at most 20,000 bytes: the whole JSON body is kept within it. */
+export const DINGTALK_MAX_BODY_BYTES = 20_000;
 /** The title shows in the chat list and notifications; kept short (and cut between characters). */
 export const DINGTALK_MAX_TITLE_BYTES = 256;
 /** 20 messages a minute per robot; beyond, DingTalk refuses everything for 10 minutes (130101). */
@@ -22,14 +22,17 @@ export function dingtalkPayload(message: ChannelMessage, context: Pick<SendConte
   const text = messageTextOf(message, context, style, (url, language) => `[${language === 'zh' ? '查看' : 'open'}](${url})`);
   const colour = text.isGoodNews ? GREEN : text.severity === 'critical' || text.severity === null ? RED : null;
   const heading = colour ? `#### <font color="${colour}">${text.headline}</font>` : `#### ${text.headline}`;
+  const title = truncateUtf8(text.headline, DINGTALK_MAX_TITLE_BYTES);
+  const payloadOf = (body: string) => ({ msgtype: 'markdown' as const, markdown: { title, text: body } });
   const body = fitToBytes({
     head: [heading],
     items: text.items.map((l) => `- ${l}`),
     more: (n) => `- ${text.more(n)}`,
     join: (lines) => lines.join('\n'),
-    maxBytes: DINGTALK_MAX_TEXT_BYTES,
+    maxBytes: DINGTALK_MAX_BODY_BYTES,
+    measure: (t) => utf8Bytes(JSON.stringify(payloadOf(t))),
   });
-  return { msgtype: 'markdown' as const, markdown: { title: truncateUtf8(text.headline, DINGTALK_MAX_TITLE_BYTES), text: body } };
+  return payloadOf(body);
 }
 
 /**
