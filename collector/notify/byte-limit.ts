@@ -48,6 +48,12 @@ export function fitToBytes(options: FitOptions): string {
     const text = build(kept);
     if (measure(text) <= maxBytes) return text;
   }
-  const head0 = build(0);
-  return truncateUtf8(head0, maxBytes - (measure(head0) - utf8Bytes(head0)));
+  // Not even the head with "… and N more" fits: the head is cut, the count kept.
+  const rest = items.length > 0 ? [more(items.length), ...tail] : [...tail];
+  const headText = join(head);
+  for (let budget = maxBytes - (measure(join([headText, ...rest])) - utf8Bytes(headText)); budget > 0; budget--) {
+    const text = join([truncateUtf8(headText, budget), ...rest]);
+    if (measure(text) <= maxBytes) return text;
+  }
+  return truncateUtf8(headText, maxBytes - (measure(headText) - utf8Bytes(headText)));
 }
