@@ -202,7 +202,8 @@ export class ChannelSender {
       return;
     }
     const backoffMs =
-      Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** entry.attempts) * (0.8 + 0.4 * (this.options.random ?? Math.random)());
+      Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** entry.attempts) *
+      (0.8 + 0.4 * (this.options.random ?? Math.random)());
     const dueMs = nowMs + Math.round(Math.max(backoffMs, e.retryAfterMs ?? 0));
     outbox.markRetry(entry.id, dueMs, e.message);
     logger.warn({ ...log, retryInMs: dueMs - nowMs }, 'notification failed; will retry');

@@ -173,7 +173,11 @@ export class NotificationDispatcher {
   acceptPlatform(notices: readonly PlatformNotice[]): void {
     if (notices.length === 0) return;
     const now = this.options.scheduler.now();
-    const troubled = new Set(this.health().filter((h) => h.state !== 'ok').map((h) => h.name));
+    const troubled = new Set(
+      this.health()
+        .filter((h) => h.state !== 'ok')
+        .map((h) => h.name),
+    );
     const entries: NewOutboxEntry[] = [];
     for (const name of platformChannelsOf(this.options.rules)) {
       if (!this.senders.has(name)) continue;

@@ -1,12 +1,5 @@
 import type { Severity } from '../../protocol/events.js';
-import {
-  delayText,
-  headlineText,
-  moreText,
-  noticeLineText,
-  testText,
-  type TextLanguage,
-} from '../domain/notification-text.js';
+import { delayText, headlineText, moreText, noticeLineText, testText, type TextLanguage } from '../domain/notification-text.js';
 import { platformHeadlineOf, platformLinesOf } from '../domain/platform-notices.js';
 import type { ChannelMessage, MessageLanguage, SendContext } from './channel.js';
 

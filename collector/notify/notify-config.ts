@@ -72,7 +72,12 @@ export const notifyConfigSchema = z
         /** One try's limit (HTTP request, SMTP session) of webhooks and e-mail. */
         timeoutMs: z.number().int().min(100).default(10_000),
         /** How long a message is tried before it expires: as long as the alert matters (the 24-hour promise). */
-        maxAgeMs: z.number().int().min(60_000).max(30 * 86_400_000).default(24 * 3_600_000),
+        maxAgeMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .max(30 * 86_400_000)
+          .default(24 * 3_600_000),
       })
       .default({ initialDelayMs: 1_000, maxDelayMs: 300_000, timeoutMs: 10_000, maxAgeMs: 24 * 3_600_000 }),
     /** Ignored: kept so older settings files still load. The outbox on disk has no cap. */

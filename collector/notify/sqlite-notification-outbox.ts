@@ -208,7 +208,9 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
   });
 
   const acquire = db.transaction((owner: string, nowMs: number, ttlMs: number) => {
-    const current = db.prepare<[string], { owner: string; expires_ms: number }>('SELECT * FROM outbox_lease WHERE name = ?').get(LEASE);
+    const current = db
+      .prepare<[string], { owner: string; expires_ms: number }>('SELECT * FROM outbox_lease WHERE name = ?')
+      .get(LEASE);
     if (current && current.owner !== owner && current.expires_ms > nowMs) return false;
     db.prepare('INSERT OR REPLACE INTO outbox_lease (name, owner, expires_ms) VALUES (?, ?, ?)').run(LEASE, owner, nowMs + ttlMs);
     return true;
@@ -321,4 +323,3 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
     },
   };
 }
-

@@ -34,12 +34,20 @@ export interface NotificationsStartOptions {
   now?: () => number;
 }
 
-function createChannel(config: ChannelConfig, defaultTimeoutMs: number, style: MessageStyle, now: () => number): NotificationChannel {
+function createChannel(
+  config: ChannelConfig,
+  defaultTimeoutMs: number,
+  style: MessageStyle,
+  now: () => number,
+): NotificationChannel {
   switch (config.type) {
     case 'webhook':
       return createWebhookChannel(config, { timeoutMs: config.timeoutMs ?? defaultTimeoutMs, style });
     case 'wecom':
-      return createWecomChannel(config, { timeoutMs: config.timeoutMs ?? Math.max(defaultTimeoutMs, ROBOT_MIN_TIMEOUT_MS), style });
+      return createWecomChannel(config, {
+        timeoutMs: config.timeoutMs ?? Math.max(defaultTimeoutMs, ROBOT_MIN_TIMEOUT_MS),
+        style,
+      });
     case 'dingtalk':
       return createDingtalkChannel(config, {
         timeoutMs: config.timeoutMs ?? Math.max(defaultTimeoutMs, ROBOT_MIN_TIMEOUT_MS),

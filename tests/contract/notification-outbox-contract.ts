@@ -95,7 +95,13 @@ export function describeNotificationOutboxContract(name: string, open: OpenOutbo
       expect(outbox.head('hook')).toBeUndefined();
       expect(outbox.inFlight('hook').map((e) => e.id)).toEqual([a!.id]);
       outbox.markRetry(a!.id, T0 + 5_000, 'HTTP 503');
-      expect(outbox.head('hook')).toMatchObject({ id: a!.id, key: a!.key, attempts: 1, dueMs: T0 + 5_000, lastError: 'HTTP 503' });
+      expect(outbox.head('hook')).toMatchObject({
+        id: a!.id,
+        key: a!.key,
+        attempts: 1,
+        dueMs: T0 + 5_000,
+        lastError: 'HTTP 503',
+      });
       outbox.markSending(a!.id, T0 + 5_000);
       outbox.markSent(a!.id, T0 + 5_100);
       expect(outbox.get(a!.id)).toMatchObject({ state: 'sent', attempts: 2, doneMs: T0 + 5_100, key: a!.key });
@@ -164,9 +170,7 @@ export function describeNotificationOutboxContract(name: string, open: OpenOutbo
           lastError: null,
         },
       ]);
-      expect(() =>
-        outbox.merge([a!.id], { ...entry('hook', 'AL-1'), noticeKeys: [] }),
-      ).toThrow(/not pending/);
+      expect(() => outbox.merge([a!.id], { ...entry('hook', 'AL-1'), noticeKeys: [] })).toThrow(/not pending/);
     });
 
     test('finished entries are pruned after their time; waiting ones never', async () => {

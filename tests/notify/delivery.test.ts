@@ -71,7 +71,9 @@ describe('an alert is never lost on its way to the crew', () => {
     await robotWorld.advance(3 * MINUTE);
     expect(robot.refused).toEqual([]);
     expect(robot.accepted).toHaveLength(50);
-    const maxInAMinute = Math.max(...robot.accepted.map((r) => robot.accepted.filter((o) => o.atMs > r.atMs - MINUTE && o.atMs <= r.atMs).length));
+    const maxInAMinute = Math.max(
+      ...robot.accepted.map((r) => robot.accepted.filter((o) => o.atMs > r.atMs - MINUTE && o.atMs <= r.atMs).length),
+    );
     expect(maxInAMinute).toBeLessThanOrEqual(20);
     const text = robot.accepted.map((r) => JSON.stringify(r.body)).join('\n');
     for (let i = 0; i < 50; i++) expect(text).toContain(`K-${String(i).padStart(3, '0')} `);
@@ -80,7 +82,9 @@ describe('an alert is never lost on its way to the crew', () => {
   test('a backlog behind the rate limit goes out as one digest per district and step', async () => {
     const clock = new ManualScheduler(T0);
     const robot = track(await startStrictWecom('k', { now: () => clock.now() }));
-    const world = track(await startNotifyWorld({ channels: [{ name: 'robot', type: 'wecom', url: `${robot.url}?key=k` }] }, clock));
+    const world = track(
+      await startNotifyWorld({ channels: [{ name: 'robot', type: 'wecom', url: `${robot.url}?key=k` }] }, clock),
+    );
     for (let i = 0; i < 60; i++) {
       world.notifications.accept(alertFacts(i, { district: `区 ${i % 3}` }));
       await world.advance(500);
@@ -113,9 +117,7 @@ describe('an alert is never lost on its way to the crew', () => {
 
   test('a webhook slower than the time-out is tried again with the same idempotency key, and takes the message once', async () => {
     const hook = track(await startIdempotentWebhook());
-    const world = track(
-      await startNotifyWorld({ channels: [{ name: 'hook', type: 'webhook', url: hook.url, timeoutMs: 200 }] }),
-    );
+    const world = track(await startNotifyWorld({ channels: [{ name: 'hook', type: 'webhook', url: hook.url, timeoutMs: 200 }] }));
     hook.state.answerDelayMs = 600;
     world.notifications.accept(alertFacts(1));
     await world.advance(0);
@@ -133,7 +135,9 @@ describe('an alert is never lost on its way to the crew', () => {
   test('a robot slower than the time-out may have posted the message: it is held for a person, never sent blind', async () => {
     const clock = new ManualScheduler(T0);
     let requests = 0;
-    const robot = track(await startStrictWecom('k', { now: () => clock.now(), answerDelayMs: () => (++requests === 1 ? 600 : 0) }));
+    const robot = track(
+      await startStrictWecom('k', { now: () => clock.now(), answerDelayMs: () => (++requests === 1 ? 600 : 0) }),
+    );
     const world = track(
       await startNotifyWorld({ channels: [{ name: 'robot', type: 'wecom', url: `${robot.url}?key=k`, timeoutMs: 200 }] }, clock),
     );

@@ -16,7 +16,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const style = { language: 'zh' as const, formatTime: fleetTimeFormatter('Asia/Shanghai'), publicUrl: 'https://fleet.library.example' };
+const style = {
+  language: 'zh' as const,
+  formatTime: fleetTimeFormatter('Asia/Shanghai'),
+  publicUrl: 'https://fleet.library.example',
+};
 const context = { delayedMs: 0, nowMs: T0 };
 /** One district's digest of `count` machines with Chinese names (3 bytes a character). */
 const digestOf = (count: number) =>
@@ -37,7 +41,12 @@ describe('text cut to a byte limit', () => {
 
   test('as many lines as fit, and "… and N more" counts exactly what was left out', () => {
     const items = Array.from({ length: 10 }, (_, i) => `line ${i}`);
-    const options = { head: ['HEAD'], items, more: (n: number) => `… and ${n} more`, join: (l: readonly string[]) => l.join('\n') };
+    const options = {
+      head: ['HEAD'],
+      items,
+      more: (n: number) => `… and ${n} more`,
+      join: (l: readonly string[]) => l.join('\n'),
+    };
     for (let maxBytes = 4; maxBytes <= 80; maxBytes++) {
       const text = fitToBytes({ ...options, maxBytes });
       expect(utf8Bytes(text)).toBeLessThanOrEqual(maxBytes);

@@ -57,9 +57,16 @@ describe('the platform stopped with SIGTERM while messages wait for a receiver t
     hook.state.isDown = false;
     child = await spawnCli('start', env, 'platform running');
     await expect
-      .poll(() => hook!.taken().flatMap((b) => (b.alerts as { alertId: string }[]).map((a) => a.alertId)).sort(), {
-        timeout: 10_000,
-      })
+      .poll(
+        () =>
+          hook!
+            .taken()
+            .flatMap((b) => (b.alerts as { alertId: string }[]).map((a) => a.alertId))
+            .sort(),
+        {
+          timeout: 10_000,
+        },
+      )
       .toEqual(['AL-1', 'AL-2', 'AL-3']);
     child.process.kill('SIGTERM');
     expect(await child.exited).toEqual({ code: 0, signal: null });

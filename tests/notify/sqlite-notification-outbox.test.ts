@@ -40,7 +40,16 @@ describe('the SQLite outbox file', () => {
       outbox.add([
         {
           channel: 'hook',
-          message: { source: 'alerts', id: 'x', kind: 'opened', step: null, percent: null, district: null, severity: 'critical', notices: [n] },
+          message: {
+            source: 'alerts',
+            id: 'x',
+            kind: 'opened',
+            step: null,
+            percent: null,
+            district: null,
+            severity: 'critical',
+            notices: [n],
+          },
           groupKey: null,
           noticeKeys: [],
           alertIds: ['AL-1'],

@@ -96,7 +96,8 @@ export async function startStrictWecom(key: string, options: RobotReceiverOption
       times.push(atMs);
       if (inLastMinute(times, atMs) > 20) return { errcode: 45009, errmsg: 'api freq out of limit' };
       const markdown = body.markdown as { content?: unknown } | undefined;
-      if (body.msgtype !== 'markdown' || typeof markdown?.content !== 'string') return { errcode: 40008, errmsg: 'invalid message type' };
+      if (body.msgtype !== 'markdown' || typeof markdown?.content !== 'string')
+        return { errcode: 40008, errmsg: 'invalid message type' };
       if (Buffer.byteLength(markdown.content, 'utf8') > 4_096) {
         return { errcode: 40058, errmsg: 'markdown.content exceed max length 4096' };
       }

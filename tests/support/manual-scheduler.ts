@@ -27,7 +27,9 @@ export class ManualScheduler implements Scheduler {
     const target = this.nowMs + ms;
     await settle();
     for (;;) {
-      const due = [...this.calls.entries()].filter(([, c]) => c.atMs <= target).sort((a, b) => a[1].atMs - b[1].atMs || a[0] - b[0]);
+      const due = [...this.calls.entries()]
+        .filter(([, c]) => c.atMs <= target)
+        .sort((a, b) => a[1].atMs - b[1].atMs || a[0] - b[0]);
       const first = due[0];
       if (!first) break;
       this.calls.delete(first[0]);
