@@ -250,20 +250,20 @@ export async function startPlatform(
     if (outbox) stops.push(() => outbox.close());
     const notifications =
       notifyConfig && outbox
-      ? startNotifications({
-          config: notifyConfig,
-          health: fleetHealth.health,
-          outbox,
-          publicUrl: config.PUBLIC_URL ?? null,
-          kioskInfo: (id) => {
-            const kiosk = f.registry.get(id);
-            return kiosk ? { name: kiosk.name, district: kiosk.district } : undefined;
-          },
-          timeZone: config.FLEET_TZ,
-          logger,
-          ...(notifyScheduler ? { scheduler: notifyScheduler } : {}),
-        })
-      : null;
+        ? startNotifications({
+            config: notifyConfig,
+            health: fleetHealth.health,
+            outbox,
+            publicUrl: config.PUBLIC_URL ?? null,
+            kioskInfo: (id) => {
+              const kiosk = f.registry.get(id);
+              return kiosk ? { name: kiosk.name, district: kiosk.district } : undefined;
+            },
+            timeZone: config.FLEET_TZ,
+            logger,
+            ...(notifyScheduler ? { scheduler: notifyScheduler } : {}),
+          })
+        : null;
     if (notifications) stops.push(() => notifications.stop());
 
     const brokerHealth = (): ComponentHealth & { connectedKiosks?: number; offlineQueueDropped?: number } => {

@@ -142,7 +142,11 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
         },
       });
     perChannel('notification_outbox_depth', 'Messages in the notification outbox not yet accepted, per channel', (c) => c.queued);
-    perChannel('notification_outbox_held', 'Messages held for a person (refused, or outcome unknown), per channel', (c) => c.held);
+    perChannel(
+      'notification_outbox_held',
+      'Messages held for a person (refused, or outcome unknown), per channel',
+      (c) => c.held,
+    );
     perChannel(
       'notification_outbox_oldest_age_seconds',
       'Age of the oldest message waiting in the notification outbox, per channel (0 when none)',

@@ -40,7 +40,11 @@ describe('the words of alert messages', () => {
   test.each([
     ['zh', notice(), '[严重] 新告警 - K1：rfid reader: RFID_TIMEOUT'],
     ['en', notice(), '[critical] New alert - K1: rfid reader: RFID_TIMEOUT'],
-    ['zh', notice({ kind: 'escalated', step: 2, percent: 80 }), '[严重] 告警未确认（已过响应时限的 80 %） - K1：rfid reader: RFID_TIMEOUT'],
+    [
+      'zh',
+      notice({ kind: 'escalated', step: 2, percent: 80 }),
+      '[严重] 告警未确认（已过响应时限的 80 %） - K1：rfid reader: RFID_TIMEOUT',
+    ],
     ['en', notice({ kind: 'resolved', severity: 'minor' }), '[minor] Alert resolved - K1: rfid reader: RFID_TIMEOUT'],
   ] as const)('a headline in %s: %s', (language, n, expected) => {
     expect(headlineText(groupNotices([n])[0]!, language)).toBe(expected);
