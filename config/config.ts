@@ -162,6 +162,12 @@ export const configSchema = z
       .max(8760)
       .default(24)
       .describe('Fault-response promise: alerts are acknowledged and restored within this many hours'),
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: 'PUBLIC_URL must be an http:// or https:// URL, e.g. https://fleet.library.example' })
+      .refine((url) => !/[?#]/.test(url), 'PUBLIC_URL is the dashboard’s address without a query or fragment')
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional()
+      .describe('The dashboard’s address as people open it: notifications link to alerts under it'),
     NOTIFY_CONFIG: z
       .string()
       .min(1)

@@ -185,4 +185,18 @@ describe('configuration', () => {
   test.each(['80,50', '0,100', '50,,80', 'half'])('ESCALATION_STEPS=%s is refused', (value) => {
     expect(configErrorOf(() => parseConfig({ ESCALATION_STEPS: value })).message).toContain('ESCALATION_STEPS');
   });
+  test.each([
+    ['https://fleet.library.example', 'https://fleet.library.example'],
+    ['https://fleet.library.example/kiosks/', 'https://fleet.library.example/kiosks'],
+    ['http://10.0.0.5:3000', 'http://10.0.0.5:3000'],
+  ])('PUBLIC_URL=%s is the dashboard address %s (no trailing slash)', (value, url) => {
+    expect(parseConfig({ PUBLIC_URL: value }).PUBLIC_URL).toBe(url);
+  });
+
+  test.each(['fleet.library.example', 'ftp://fleet.example', 'https://fleet.example/?x=1', 'https://fleet.example/#/alerts'])(
+    'PUBLIC_URL=%s is refused',
+    (value) => {
+      expect(configErrorOf(() => parseConfig({ PUBLIC_URL: value })).message).toContain('PUBLIC_URL');
+    },
+  );
 });
