@@ -9,7 +9,7 @@ import { type KioskEvent, MAX_EVENTS_PER_MESSAGE } from '../protocol/events.js';
 import type { Topics } from '../protocol/topics.js';
 import { kioskRecordSchema, type KioskRecord } from '../registry/kiosk.js';
 import { createSimulatedMachine, type CredentialsProvider, type SimulatedMachine } from './machine.js';
-import { openOutbox, type Outbox } from './outbox.js';
+import { openOutbox, type Outbox } from '../agent/outbox.js';
 import type { ActivityProfile } from './profile.js';
 import { createRng } from './random.js';
 import { simulatedNowMs, type SimClock, type SimClockOptions } from './sim-clock.js';

@@ -6,7 +6,7 @@ import { createLogger } from '../../cli/logger.js';
 import { REFERENCE_DIR } from '../../cli/platform.js';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from '../../cli/sim-credentials.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../../simulator/fleet.js';
-import { openOutbox } from '../../simulator/outbox.js';
+import { openOutbox } from '../../agent/outbox.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { freePort, readMachineEvents } from './fault-harness.js';
 import { busyProfile } from './offline-machine-profile.js';

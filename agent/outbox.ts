@@ -3,10 +3,11 @@ import type { KioskEvent } from '../protocol/events.js';
 import type { KioskId } from '../protocol/topics.js';
 
 /**
- * The machines' on-disk outbox (ARCHITECTURE.md principle 4): every event stays here until the
- * collector's ack says it is durably stored. One SQLite file holds the whole simulated fleet, and
- * each machine's generator progress, written in the same transaction as the events it produced,
- * so a killed process neither loses nor regenerates an interval.
+ * A machine's on-disk outbox: every event stays here until the collector's ack says it is durably
+ * stored (MQTT PUBACK is not enough: a broker may acknowledge before routing). One SQLite file may
+ * hold several machines (a simulated fleet, the machines behind one SIP2 bridge), and with each
+ * machine an opaque progress record written in the same transaction as its events, so a killed
+ * process neither loses nor regenerates what it had produced.
  */
 export interface OutboxEntry {
   event: KioskEvent;
