@@ -49,13 +49,26 @@ interface Row {
   sent_ms: number | null;
 }
 
+export interface OutboxOptions {
+  /**
+   * The most the file may grow to; past it `add` throws (SQLITE_FULL), as on a full disk. The
+   * SIP2 bridge caps its outbox so that a platform gone for weeks cannot fill the machine's disk.
+   */
+  maxBytes?: number;
+}
+
 /** Opens (creating if needed) the outbox file. */
-export function openOutbox(filePath: string): Outbox {
+export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbox {
   const db = new Database(filePath);
   db.pragma('journal_mode = WAL');
   // In WAL mode NORMAL loses nothing when the process is killed, only on power loss.
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  if (options.maxBytes !== undefined) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    // SQLite keeps the limit at least the current size: a smaller cap means "no growth".
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+  }
 
   const insert = db.prepare('INSERT OR IGNORE INTO outbox (kiosk_id, event_id, payload) VALUES (?, ?, ?)');
   const upsertProgress = db.prepare(
