@@ -12,7 +12,7 @@ import { createLineSplitter } from './line-splitter.js';
 import { createMachineLink, type MachineLink, type MachineLinkOptions, type MachineLinkStats } from './machine-link.js';
 import { normaliseAddress, type MachineMapping } from './mapping.js';
 import { createConnectionObserver, type Observation } from './observer.js';
-import { rewriteAcsStatusForPause } from './pause-rewrite.js';
+import { DEFAULT_PAUSE_SCREEN_MESSAGE, rewriteAcsStatusForPause } from './pause-rewrite.js';
 
 export interface Sip2BridgeOptions {
   /** Where machines (SCs) connect; TLS when `tls` is given. Port 0 picks a free one. */
@@ -94,7 +94,6 @@ const ANSWERED_REQUESTS: ReadonlySet<string> = new Set([
   '97',
 ]);
 
-export const DEFAULT_PAUSE_SCREEN_MESSAGE = 'Loans are paused on this machine. Please use another machine or the desk.';
 const KEPT_DEAD_LETTERS = 200;
 export const OUTBOX_FILE = 'sip2-bridge-outbox.sqlite';
 

@@ -2,6 +2,9 @@ import { encodeSip2 } from '../codec/encode.js';
 import { MESSAGE_SPECS } from '../codec/message-specs.js';
 import { parseSip2 } from '../codec/parse.js';
 
+/** ASCII: the library system's code page is unknown. */
+export const DEFAULT_PAUSE_SCREEN_MESSAGE = 'Loans are paused on this machine. Please use another machine or the desk.';
+
 /**
  * An operator paused or withdrew a bridged machine: its library system's status answer (98) goes
  * to it with "checkout ok" = N and a screen message (AF), which makes a well-behaved SC stop
