@@ -34,6 +34,11 @@ export interface KioskAgentOptions {
    * Its answer is sent as a `command_ack` through the outbox.
    */
   onCommand?: (command: KioskCommand) => CommandAnswer;
+  /**
+   * Whether to publish `online` after connecting before the owner says anything (default true).
+   * A bridge leaves it to the machine's link: nothing until `setStatus`.
+   */
+  isOnlineAtConnect?: boolean;
   /** Called each time the agent is connected, subscribed and has announced its status. */
   onOnline?: () => void;
   /** Events per message: 1 sends one event object, more send arrays. Default 1. */
@@ -132,9 +137,10 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
   let inFlightMessages = 0;
   let hasWarnedOfError = false;
   let flushTimer: NodeJS.Timeout | undefined;
-  let announced: { state: KioskStatus['state']; reason?: string; announced?: boolean } = { state: 'online' };
+  type Announced = { state: KioskStatus['state']; reason?: string; announced?: boolean };
+  let announced: Announced | undefined = o.isOnlineAtConnect === false ? undefined : { state: 'online' };
 
-  const statusPayload = (status: typeof announced): string =>
+  const statusPayload = (status: Announced): string =>
     JSON.stringify({
       state: status.state,
       ts: o.timestamp(),
@@ -211,7 +217,7 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
       const grants = await mqttClient.subscribeAsync({ [topic('acks')]: { qos: 1 }, [topic('commands')]: { qos: 1 } });
       if (grants.some((grant) => grant.qos === 128)) log.warn({ grants }, 'broker refused a subscription');
       if (thisConnection !== connection || !mqttClient.connected) return;
-      mqttClient.publish(topic('status'), statusPayload(announced), { qos: 1, retain: true });
+      if (announced) mqttClient.publish(topic('status'), statusPayload(announced), { qos: 1, retain: true });
       outbox.markUnsent(kioskId);
       isOnline = true;
       hasWarnedOfError = false;

@@ -34,6 +34,7 @@ import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '.
 import { createLendingPlatform } from '../simulator/lending-platform.js';
 import { loadCirculationProfile } from '../simulator/profile.js';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-credentials.js';
+import { startSip2Simulation } from './sip2-simulation.js';
 
 /** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
 export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
@@ -128,6 +129,8 @@ export interface RunningPlatform {
 export interface PlatformParts {
   broker: boolean;
   simulator: boolean;
+  /** SIM_SIP2 machines through a SIP2 bridge (default off when parts are given). */
+  sip2Simulator?: boolean;
 }
 
 /**
@@ -137,7 +140,7 @@ export interface PlatformParts {
 export async function startPlatform(
   config: Config,
   logger: Logger,
-  parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0 },
+  parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0, sip2Simulator: config.SIM_SIP2 > 0 },
   /** The dashboard's clock (sessions expire by it): tests move it. */
   now: () => number = Date.now,
 ): Promise<RunningPlatform> {
@@ -334,6 +337,11 @@ export async function startPlatform(
     if (simulator) {
       const lending = startSimulatedLendingPlatform(f, auth, simulator, { port: dashboard.port, tls });
       stops.push(() => lending.stop());
+    }
+
+    if (parts.sip2Simulator) {
+      const sip2 = await startSip2Simulation(f, mqttUrl);
+      stops.push(() => sip2.stop());
     }
 
     return {

@@ -115,12 +115,12 @@ export function createMachineLink(options: MachineLinkOptions): MachineLink {
     timestamp: () => local.format(now()),
     firmware: 'sip2-bridge',
     onCommand,
+    // Until the machine's SIP2 link is seen, the bridge says nothing of it (its last status stays).
+    isOnlineAtConnect: false,
     logger: options.logger,
     now,
     ...options.agent,
   });
-  // Until the machine's SIP2 link is seen, the platform hears the bridge, not the machine.
-  agent.setStatus('offline', { reason: 'no SIP2 link seen yet' });
 
   function record(events: KioskEvent[], next: Progress = progress): void {
     try {
