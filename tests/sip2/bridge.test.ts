@@ -222,6 +222,17 @@ describe('the SIP2 bridge between scripted machines and a stub library system', 
     expectByteExact(machine, acs);
   });
 
+  test('the SIP2 rhythm is the heartbeat: a link silent longer than OFFLINE_AFTER_MS is offline, online again when heard', async () => {
+    const { sc } = await setUp({ offlineAfterMs: 1_000 });
+    const machine = await sc();
+    machine.send(`${login('sc-three')}\r${scStatus('0')}\r`);
+    const latestStatus = async () => (await eventsOf('S2-003', 'status')).at(0);
+    await expect.poll(latestStatus, POLL).toMatchObject({ state: 'online' });
+    await expect.poll(latestStatus, POLL).toMatchObject({ state: 'offline', reason: expect.stringContaining('silent') });
+    machine.send(`${scStatus('0')}\r`);
+    await expect.poll(latestStatus, POLL).toMatchObject({ state: 'online' });
+  });
+
   test('the library system refusing loans (98 checkout N) is a fault that blocks lending, cleared when Y again', async () => {
     const behaviour = { ...DEFAULT_BEHAVIOUR, isCheckoutOk: false };
     const acs = await startStubAcs(defaultScript(behaviour));
