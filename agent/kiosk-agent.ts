@@ -66,7 +66,7 @@ export interface KioskAgent {
   isOnline(): boolean;
   /**
    * Writes events (and, in the same transaction, the owner's progress) to the on-disk outbox, then
-   * publishes them if connected. Throws when the outbox cannot be written (disk full): the caller
+   * publishes them (right after the caller's turn) if connected. Throws when the outbox cannot be written (disk full): the caller
    * decides whether that is fatal.
    */
   enqueue(events: readonly KioskEvent[], progress?: unknown): void;
@@ -169,9 +169,21 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     );
   }
 
+  let isFlushScheduled = false;
   function enqueue(events: readonly KioskEvent[], progress?: unknown): void {
     outbox.add(kioskId, events, progress);
-    flush();
+    if (events.length === 0 || isFlushScheduled) return;
+    // Published after the caller's turn: a SIP2 answer waiting on this write goes out first, and
+    // events added in the same turn share one flush.
+    isFlushScheduled = true;
+    setImmediate(() => {
+      isFlushScheduled = false;
+      try {
+        flush();
+      } catch (err) {
+        log.error({ err }, 'outbox flush failed');
+      }
+    });
   }
 
   function onAck(payload: Buffer): void {
