@@ -1,11 +1,9 @@
 // This file is long because it is the composition root of the whole platform; building it in
 // stages (storage, messaging, services, web, simulation) is planned work.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { type RunningCollector, startCollector } from '../collector/collector.js';
-import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
 import { fleetHealthMeasures } from '../collector/health/indicator-measures.js';
 import { lastActivityMs } from '../collector/health/platform-watch.js';
 import { type RunningFleetHealth, startFleetHealth } from '../collector/health/start-fleet-health.js';
@@ -24,7 +22,6 @@ import { createPlatformMetrics } from '../collector/metrics.js';
 import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
-import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import { signInHealth } from '../dashboard/auth/sign-in-health.js';
@@ -32,53 +29,16 @@ import type { ComponentHealth, DashboardContext } from '../dashboard/context.js'
 import { openExportLog } from '../dashboard/exports/export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
-import { createTopics, type Topics } from '../protocol/index.js';
-import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
 import { isTokenValid, hashToken } from '../registry/tokens.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../simulator/fleet.js';
 import { createLendingPlatform } from '../simulator/lending-platform.js';
 import { loadCirculationProfile } from '../simulator/profile.js';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-credentials.js';
+import { startSip2Simulation } from './sip2-simulation.js';
 
-/** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
-export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
+import { openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT, simulationStartMs, type Foundation } from './foundation.js';
 
-/** Machines in operation in the reference network's circulation table (docs/domain.md). */
-export const REFERENCE_MACHINE_COUNT = 70;
-
-export interface Foundation {
-  config: Config;
-  logger: Logger;
-  topics: Topics;
-  calendar: Calendar;
-  secrets: Secrets;
-  registry: KioskRegistry;
-  paths: { registry: string; events: string; simulator: string; simCredentials: string };
-}
-
-/** What every command shares: settings, the data directory's secrets and the registry. */
-export function openFoundation(config: Config, logger: Logger): Foundation {
-  const dataDir = config.DATA_DIR;
-  const paths = {
-    registry: join(dataDir, 'registry.sqlite'),
-    events: join(dataDir, 'events.sqlite'),
-    simulator: join(dataDir, 'simulator'),
-    simCredentials: join(dataDir, 'simulator', 'credentials.json'),
-  };
-  const secrets = loadOrCreateSecrets(dataDir);
-  return {
-    config,
-    logger,
-    topics: createTopics(config.TOPIC_ROOT),
-    calendar: createCalendar(config.FLEET_TZ),
-    secrets,
-    registry: openKioskRegistry(paths.registry, {
-      onCredentialsPollError: (error) =>
-        logger.error({ err: error }, 'cannot read credential changes from the registry; retrying'),
-    }),
-    paths,
-  };
-}
+export { openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT, simulationStartMs, type Foundation } from './foundation.js';
 
 export async function startEmbeddedBroker(
   f: Foundation,
@@ -133,6 +93,8 @@ export interface RunningPlatform {
 export interface PlatformParts {
   broker: boolean;
   simulator: boolean;
+  /** SIM_SIP2 machines through a SIP2 bridge (default off when parts are given). */
+  sip2Simulator?: boolean;
 }
 
 /**
@@ -142,7 +104,7 @@ export interface PlatformParts {
 export async function startPlatform(
   config: Config,
   logger: Logger,
-  parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0 },
+  parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0, sip2Simulator: config.SIM_SIP2 > 0 },
   /** The dashboard's clock (sessions expire by it): tests move it. */
   now: () => number = Date.now,
   /** The notifiers' clock (pacing, retries, expiry): tests move it through minutes. */
@@ -363,6 +325,11 @@ export async function startPlatform(
       stops.push(() => lending.stop());
     }
 
+    if (parts.sip2Simulator) {
+      const sip2 = await startSip2Simulation(f, mqttUrl);
+      stops.push(() => sip2.stop());
+    }
+
     return {
       broker,
       collector,
@@ -424,13 +391,6 @@ function startSimulatedLendingPlatform(
   });
   lending.start();
   return lending;
-}
-
-/** Where simulated time starts: SIM_START, or the start of today in the fleet's time zone. */
-export function simulationStartMs(config: Config, calendar: Calendar, nowMs: number): number {
-  if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs));
-  if (/^\d{4}-\d{2}-\d{2}$/.test(config.SIM_START)) return calendar.startOfDay(config.SIM_START);
-  return Date.parse(config.SIM_START);
 }
 
 /** The simulated fleet against any broker; with `provision`, its machines are registered first. */

@@ -10,7 +10,7 @@ import type { Topics } from '../protocol/topics.js';
 import { kioskRecordSchema, type KioskRecord } from '../registry/kiosk.js';
 import { ensurePrivateDir } from '../config/private-files.js';
 import { createSimulatedMachine, type CredentialsProvider, type SimulatedMachine } from './machine.js';
-import { openOutbox, type Outbox } from './outbox.js';
+import { openOutbox, type Outbox } from '../agent/outbox.js';
 import type { ActivityProfile } from './profile.js';
 import { createRng } from './random.js';
 import { simulatedNowMs, type SimClock, type SimClockOptions } from './sim-clock.js';
