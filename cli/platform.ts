@@ -237,6 +237,7 @@ export async function startPlatform(
       calendar: f.calendar,
       policy: { promiseMs: config.RESPONSE_PROMISE_HOURS * 3_600_000, stepsPercent: config.ESCALATION_STEPS },
       offlineAfterMs: config.OFFLINE_AFTER_MS,
+      notLendingProbability: config.NOT_LENDING_PROBABILITY,
       downSinceMs,
       logger,
     });

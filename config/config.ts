@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LENDING_CHECK_DEFAULTS } from '../collector/domain/lending-check.js';
 import { topicRootSchema } from '../protocol/topics.js';
 import { loadTlsPem, TlsSettingError, type TlsFiles } from './tls.js';
 
@@ -153,6 +154,14 @@ export const configSchema = z
       .max(8760)
       .default(24)
       .describe('Fault-response promise: alerts are acknowledged and restored within this many hours'),
+    NOT_LENDING_PROBABILITY: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(LENDING_CHECK_DEFAULTS.thresholdProbability)
+      .describe(
+        'A machine online and in service with so few loans and returns that seeing so few has a lower Poisson probability than this is "online but not lending" (docs/uptime.md)',
+      ),
     NOTIFY_CONFIG: z
       .string()
       .min(1)

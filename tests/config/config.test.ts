@@ -40,6 +40,7 @@ describe('configuration', () => {
       RESERVATION_AT_RISK_RATIO: 0.8,
       OFFLINE_AFTER_MS: 300_000,
       RESPONSE_PROMISE_HOURS: 24,
+      NOT_LENDING_PROBABILITY: 0.001,
       ESCALATION_STEPS: [50, 80, 100],
       SIM_KIOSKS: 70,
       SIM_SPEED: 60,
