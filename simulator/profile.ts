@@ -159,10 +159,7 @@ export function createFaultModel(
     silentFailuresPerHour,
     silentFailureMs: (uniform: number) =>
       Math.round(SILENT_MIN_HOURS * (SILENT_MAX_HOURS / SILENT_MIN_HOURS) ** uniform * HOUR_MS),
-    lendingAvailabilityRatio: Math.max(
-      0.5,
-      1 - faultsPerHour * meanBlockedHours - silentFailuresPerHour * SILENT_MEAN_HOURS,
-    ),
+    lendingAvailabilityRatio: Math.max(0.5, 1 - faultsPerHour * meanBlockedHours - silentFailuresPerHour * SILENT_MEAN_HOURS),
     pickKind: (uniform: number) => catalogue[Math.min(catalogue.length - 1, Math.floor(uniform * catalogue.length))]!,
     restoreMs: (kind: FaultKind, uniform: number) =>
       Math.max(60_000, Math.round(kind.typicalRestoreHours * (0.5 + uniform) * HOUR_MS)),

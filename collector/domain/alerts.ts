@@ -197,7 +197,8 @@ function endGoneProblems(alert: Alert, presentKeys: ReadonlySet<string>, atMs: n
     alert.history.push({ atMs, action: 'problem_ended', by: null, detail: `${describe(p)} ended` });
   }
   if (!lastEnded || alert.problems.some((p) => p.endedAtMs === null)) return;
-  const reason = lastEnded.kind === 'offline' ? 'back_online' : lastEnded.kind === 'not_lending' ? 'lending_again' : 'fault_cleared';
+  const reason =
+    lastEnded.kind === 'offline' ? 'back_online' : lastEnded.kind === 'not_lending' ? 'lending_again' : 'fault_cleared';
   alert.resolved = { atMs, how: 'automatic', by: null, reason };
   alert.history.push({
     atMs,

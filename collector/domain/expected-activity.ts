@@ -92,7 +92,7 @@ export function localSlotOf(calendar: Calendar, atMs: number): { hourOfWeek: num
 function hourOfWeekOfLocal(localMs: number): number {
   const hours = Math.floor(localMs / HOUR_MS);
   const day = Math.floor(hours / 24);
-  return (((day + 4) % 7) + 7) % 7 * 24 + (((hours % 24) + 24) % 24);
+  return ((((day + 4) % 7) + 7) % 7) * 24 + (((hours % 24) + 24) % 24);
 }
 
 /** The start of the UTC hour holding an instant. */

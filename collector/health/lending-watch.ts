@@ -135,7 +135,10 @@ export class LendingWatch {
     if (cached?.hourStartMs === hourStartMs) return cached.model;
     const fromMs = hourStartMs - this.historyMs;
     const times = this.trimmed(kioskId, fromMs);
-    const model = fitExpectedActivity(hourObservations(times, this.availableOf(kioskId, fromMs, hourStartMs), fromMs, hourStartMs), this.options.calendar);
+    const model = fitExpectedActivity(
+      hourObservations(times, this.availableOf(kioskId, fromMs, hourStartMs), fromMs, hourStartMs),
+      this.options.calendar,
+    );
     this.models.set(kioskId, { hourStartMs, model });
     return model;
   }
@@ -201,7 +204,12 @@ export class LendingWatch {
     let times = this.transactions.get(kioskId);
     if (!times) this.transactions.set(kioskId, (times = []));
     if (times.length === 0 || times.at(-1)! <= atMs) times.push(atMs);
-    else times.splice(times.findIndex((t) => t > atMs), 0, atMs); // late: an outbox emptied after a reconnect
+    else
+      times.splice(
+        times.findIndex((t) => t > atMs),
+        0,
+        atMs,
+      ); // late: an outbox emptied after a reconnect
   }
 
   private trimmed(kioskId: string, fromMs: number): number[] {

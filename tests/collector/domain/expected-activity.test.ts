@@ -47,7 +47,11 @@ describe('expected activity', () => {
 
   test('with every month of a year in its history, the season sets each month apart', () => {
     const june = (startMs: number) => calendar.monthOf(startMs).endsWith('-06');
-    const hours = history(53, (hour, _weekday, startMs) => (hour < 7 ? 0 : june(startMs) ? 2 : 1), Date.parse('2025-01-05T00:00:00+08:00'));
+    const hours = history(
+      53,
+      (hour, _weekday, startMs) => (hour < 7 ? 0 : june(startMs) ? 2 : 1),
+      Date.parse('2025-01-05T00:00:00+08:00'),
+    );
     const model = fitExpectedActivity(hours, calendar);
     if (model.kind !== 'model') throw new Error(model.reason);
     expect(model.seasonRatios).not.toBeNull();

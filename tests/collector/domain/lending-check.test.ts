@@ -93,7 +93,12 @@ describe('transactions lost to downtime', () => {
   const { model } = busyMachine();
 
   test('four busy hours out of service lose about twelve, with a 90 % interval around it', () => {
-    const lost = estimateLost(model, [{ fromMs: at('10:00'), toMs: at('14:00'), cause: 'out_of_service' }], at('00:00'), at('23:59'));
+    const lost = estimateLost(
+      model,
+      [{ fromMs: at('10:00'), toMs: at('14:00'), cause: 'out_of_service' }],
+      at('00:00'),
+      at('23:59'),
+    );
     expect(lost.expected).toBeCloseTo(12, 0);
     expect(lost.byCause.out_of_service).toBe(lost.expected);
     expect(lost.low).toBeLessThan(lost.expected);
