@@ -63,6 +63,7 @@ const profile = loadCirculationProfile(
   join(ROOT, 'reference', 'circulation-2023-chaoyang.csv'),
   join(ROOT, 'reference', 'fault-catalogue.csv'),
   machineCount,
+  { silentFailuresPerMachinePerMonth: 0.5 },
 );
 const kiosks = loadReferenceFleet(join(ROOT, 'reference', 'reference-fleet.csv'), machineCount);
 

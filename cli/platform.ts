@@ -426,6 +426,7 @@ export async function startSimulator(f: Foundation, mqttUrl: string, options: { 
       join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'),
       join(REFERENCE_DIR, 'fault-catalogue.csv'),
       REFERENCE_MACHINE_COUNT,
+      { silentFailuresPerMachinePerMonth: config.SIM_SILENT_FAILURES },
     ),
     timeZone: config.FLEET_TZ,
     batchSize: config.SIM_BATCH,

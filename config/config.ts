@@ -189,6 +189,14 @@ export const configSchema = z
       .max(500)
       .default(1)
       .describe('Events per MQTT message when a machine flushes its outbox'),
+    SIM_SILENT_FAILURES: z.coerce
+      .number()
+      .min(0)
+      .max(100)
+      .default(0.5)
+      .describe(
+        'Silent failures per simulated machine per month (heartbeat, no fault, nothing lent), recorded in simulator-truth.jsonl',
+      ),
     SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
     FLEET_ADMIN_PASSWORD: z
       .string()

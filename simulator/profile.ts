@@ -108,7 +108,10 @@ export interface ProfileOptions {
   timeZone?: string;
   /** Default 2: "a few faults per machine per month". */
   faultsPerMachinePerMonth?: number;
-  /** Default 0.5: a machine fails silently about every other month (0 turns it off). */
+  /**
+   * Default 0: off, so a replayed past year stays the reference network's history. The live
+   * simulator sets it (SIM_SILENT_FAILURES, 0.5: a machine fails silently about every other month).
+   */
   silentFailuresPerMachinePerMonth?: number;
   hourWeights?: readonly number[];
   weekdayWeights?: readonly number[];
@@ -210,7 +213,7 @@ export function buildActivityProfile(options: ProfileOptions): ActivityProfile {
     faults: createFaultModel(
       options.faultCatalogue,
       options.faultsPerMachinePerMonth ?? 2,
-      options.silentFailuresPerMachinePerMonth ?? 0.5,
+      options.silentFailuresPerMachinePerMonth ?? 0,
     ),
     ratesAt,
     hourEndMs: (epochMs: number) => localHourEndMs(calendar, epochMs),

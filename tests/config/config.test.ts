@@ -41,6 +41,7 @@ describe('configuration', () => {
       OFFLINE_AFTER_MS: 300_000,
       RESPONSE_PROMISE_HOURS: 24,
       NOT_LENDING_PROBABILITY: 0.001,
+      SIM_SILENT_FAILURES: 0.5,
       ESCALATION_STEPS: [50, 80, 100],
       SIM_KIOSKS: 70,
       SIM_SPEED: 60,
