@@ -207,6 +207,7 @@ export async function startPlatform(
       calendar: f.calendar,
       policy: { promiseMs: config.RESPONSE_PROMISE_HOURS * 3_600_000, stepsPercent: config.ESCALATION_STEPS },
       offlineAfterMs: config.OFFLINE_AFTER_MS,
+      notLendingProbability: config.NOT_LENDING_PROBABILITY,
       downSinceMs,
       logger,
     });
@@ -412,6 +413,7 @@ export async function startSimulator(f: Foundation, mqttUrl: string, options: { 
       join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'),
       join(REFERENCE_DIR, 'fault-catalogue.csv'),
       REFERENCE_MACHINE_COUNT,
+      { silentFailuresPerMachinePerMonth: config.SIM_SILENT_FAILURES },
     ),
     timeZone: config.FLEET_TZ,
     batchSize: config.SIM_BATCH,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LENDING_CHECK_DEFAULTS } from '../collector/domain/lending-check.js';
 import { topicRootSchema } from '../protocol/topics.js';
 import { DEFAULT_PAUSE_SCREEN_MESSAGE } from '../sip2/bridge/pause-rewrite.js';
 import { loadTlsPem, TlsSettingError, type TlsFiles } from './tls.js';
@@ -169,6 +170,14 @@ export const configSchema = z
       .transform((url) => url.replace(/\/+$/, ''))
       .optional()
       .describe('The dashboard’s address as people open it: notifications link to alerts under it'),
+    NOT_LENDING_PROBABILITY: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(LENDING_CHECK_DEFAULTS.thresholdProbability)
+      .describe(
+        'A machine online and in service with so few loans and returns that seeing so few has a lower Poisson probability than this is "online but not lending" (docs/uptime.md)',
+      ),
     NOTIFY_CONFIG: z
       .string()
       .min(1)
@@ -196,6 +205,14 @@ export const configSchema = z
       .max(500)
       .default(1)
       .describe('Events per MQTT message when a machine flushes its outbox'),
+    SIM_SILENT_FAILURES: z.coerce
+      .number()
+      .min(0)
+      .max(100)
+      .default(0.5)
+      .describe(
+        'Silent failures per simulated machine per month (heartbeat, no fault, nothing lent), recorded in simulator-truth.jsonl',
+      ),
     SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
     SIM_SIP2: z.coerce
       .number()

@@ -9,7 +9,7 @@ import type { KioskEvent } from '../protocol/events.js';
 import type { KioskId, Topics } from '../protocol/topics.js';
 import type { KioskRecord } from '../registry/kiosk.js';
 import { inspectionsBetween } from './crew-rounds.js';
-import { createActivityState, generateActivity, issueEvent, type ActivityState } from './generate.js';
+import { createActivityState, generateActivity, issueEvent, type ActivityState, type SilentFailure } from './generate.js';
 import { applyActivity, createHealthState, readTelemetry } from './health.js';
 import { timestampFormatterFor } from './local-timestamp.js';
 import type { ActivityProfile } from './profile.js';
@@ -41,6 +41,8 @@ export interface MachineOptions {
   firmware: string;
   logger: Logger;
   now: () => number;
+  /** Where silent failures are recorded (the simulation's truth file), if anywhere. */
+  recordSilentFailures?: ((failures: readonly SilentFailure[]) => void) | undefined;
 }
 
 export interface SimulatedMachine {
@@ -117,6 +119,7 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
     if (untilMs <= lastSimMs) return;
     const generated = generateActivity(o.profile, kioskId, lastSimMs, untilMs, rng, activity);
     activity = generated.state;
+    o.recordSilentFailures?.(generated.silentFailures);
     const events = [...generated.events, ...crewInspections(lastSimMs, untilMs)];
     lastSimMs = untilMs;
     agent.enqueue(events, progress());

@@ -41,6 +41,8 @@ describe('configuration', () => {
       OFFLINE_AFTER_MS: 300_000,
       LAST_WILL_HOLD_MS: 3_000,
       RESPONSE_PROMISE_HOURS: 24,
+      NOT_LENDING_PROBABILITY: 0.001,
+      SIM_SILENT_FAILURES: 0.5,
       ESCALATION_STEPS: [50, 80, 100],
       SIM_KIOSKS: 70,
       SIM_SPEED: 60,
