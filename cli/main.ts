@@ -8,6 +8,7 @@ import { type KioskInput, kioskRecordSchema } from '../registry/kiosk.js';
 import { createLogger } from './logger.js';
 import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
 import { formatReplaySummary, replayYear } from './replay.js';
+import { startSip2BridgeFromConfig } from './sip2-bridge.js';
 
 const USAGE = `kiosk-fleet <command> [--setting value ...]
 
@@ -16,6 +17,7 @@ Commands:
   broker                the embedded MQTT broker alone
   collector             collector and dashboard, against MQTT_URL (or the local broker)
   simulator             the simulated fleet alone, against MQTT_URL
+  sip2-bridge           SIP2 proxy between machines and their library system, reporting to MQTT_URL (docs/sip2.md)
   provision             register one machine and print its MQTT token (--id --name --district --lat --lon ...)
   import-kiosks FILE    register the machines of a CSV file; prints id,token for the new ones
   replay --year 2023    the whole year for the simulated fleet, into the running platform, as fast as it acks
@@ -152,6 +154,15 @@ async function main(argv: string[]): Promise<void> {
       const fleet = await startSimulator(f, url, { provision: !config.MQTT_URL });
       logger.info({ mqtt: url, kiosks: config.SIM_KIOSKS }, 'simulator running');
       runUntilSignal(logger, { stop: async () => (await fleet.stop(), f.registry.close()) });
+      return;
+    }
+    case 'sip2-bridge': {
+      const bridge = await startSip2BridgeFromConfig(config, logger);
+      logger.info(
+        { sip2: bridge.port, machines: bridge.links.size, mqtt: config.MQTT_URL ?? 'local broker' },
+        'SIP2 bridge running',
+      );
+      runUntilSignal(logger, bridge);
       return;
     }
     case 'provision': {

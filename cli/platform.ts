@@ -1,11 +1,9 @@
 // This file is long because it is the composition root of the whole platform; building it in
 // stages (storage, messaging, services, web, simulation) is planned work.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { type RunningCollector, startCollector } from '../collector/collector.js';
-import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
 import { fleetHealthMeasures } from '../collector/health/indicator-measures.js';
 import { lastActivityMs } from '../collector/health/platform-watch.js';
 import { type RunningFleetHealth, startFleetHealth } from '../collector/health/start-fleet-health.js';
@@ -13,6 +11,8 @@ import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
 import { loadNotifyConfig } from '../collector/notify/notify-config.js';
 import { startPlatformNotifier } from '../collector/notify/platform-notifier.js';
 import { startNotifications } from '../collector/notify/start-notifications.js';
+import { openSqliteNotificationOutbox } from '../collector/notify/sqlite-notification-outbox.js';
+import type { Scheduler } from '../collector/notify/scheduler.js';
 import { servicePromiseMeasures } from '../collector/promises/indicator-measures.js';
 import { type ServicePromises, startServicePromises } from '../collector/promises/service-promises.js';
 import type { EventStore } from '../collector/store/event-store.js';
@@ -23,7 +23,6 @@ import { openPostgresEventStore } from '../collector/store/postgres-event-store.
 import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
-import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import { openPostgresAuditLog } from '../dashboard/auth/postgres-audit-log.js';
@@ -34,53 +33,16 @@ import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
-import { createTopics, type Topics } from '../protocol/index.js';
-import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
 import { isTokenValid, hashToken } from '../registry/tokens.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../simulator/fleet.js';
 import { createLendingPlatform } from '../simulator/lending-platform.js';
 import { loadCirculationProfile } from '../simulator/profile.js';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-credentials.js';
+import { startSip2Simulation } from './sip2-simulation.js';
 
-/** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
-export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
+import { openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT, simulationStartMs, type Foundation } from './foundation.js';
 
-/** Machines in operation in the reference network's circulation table (docs/domain.md). */
-export const REFERENCE_MACHINE_COUNT = 70;
-
-export interface Foundation {
-  config: Config;
-  logger: Logger;
-  topics: Topics;
-  calendar: Calendar;
-  secrets: Secrets;
-  registry: KioskRegistry;
-  paths: { registry: string; events: string; simulator: string; simCredentials: string };
-}
-
-/** What every command shares: settings, the data directory's secrets and the registry. */
-export function openFoundation(config: Config, logger: Logger): Foundation {
-  const dataDir = config.DATA_DIR;
-  const paths = {
-    registry: join(dataDir, 'registry.sqlite'),
-    events: join(dataDir, 'events.sqlite'),
-    simulator: join(dataDir, 'simulator'),
-    simCredentials: join(dataDir, 'simulator', 'credentials.json'),
-  };
-  const secrets = loadOrCreateSecrets(dataDir);
-  return {
-    config,
-    logger,
-    topics: createTopics(config.TOPIC_ROOT),
-    calendar: createCalendar(config.FLEET_TZ),
-    secrets,
-    registry: openKioskRegistry(paths.registry, {
-      onCredentialsPollError: (error) =>
-        logger.error({ err: error }, 'cannot read credential changes from the registry; retrying'),
-    }),
-    paths,
-  };
-}
+export { openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT, simulationStartMs, type Foundation } from './foundation.js';
 
 export async function startEmbeddedBroker(
   f: Foundation,
@@ -135,6 +97,8 @@ export interface RunningPlatform {
 export interface PlatformParts {
   broker: boolean;
   simulator: boolean;
+  /** SIM_SIP2 machines through a SIP2 bridge (default off when parts are given). */
+  sip2Simulator?: boolean;
 }
 
 /**
@@ -144,9 +108,11 @@ export interface PlatformParts {
 export async function startPlatform(
   config: Config,
   logger: Logger,
-  parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0 },
+  parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0, sip2Simulator: config.SIM_SIP2 > 0 },
   /** The dashboard's clock (sessions expire by it): tests move it. */
   now: () => number = Date.now,
+  /** The notifiers' clock (pacing, retries, expiry): tests move it through minutes. */
+  notifyScheduler?: Scheduler,
 ): Promise<RunningPlatform> {
   // InfluxDB is checked before anything starts, so a wrong setting stops the start with one line.
   const influx = influxConnectionOf(config);
@@ -238,22 +204,30 @@ export async function startPlatform(
       calendar: f.calendar,
       policy: { promiseMs: config.RESPONSE_PROMISE_HOURS * 3_600_000, stepsPercent: config.ESCALATION_STEPS },
       offlineAfterMs: config.OFFLINE_AFTER_MS,
+      notLendingProbability: config.NOT_LENDING_PROBABILITY,
       downSinceMs,
       logger,
     });
     stops.push(() => fleetHealth.stop());
-    const notifications = notifyConfig
-      ? startNotifications({
-          config: notifyConfig,
-          health: fleetHealth.health,
-          kioskInfo: (id) => {
-            const kiosk = f.registry.get(id);
-            return kiosk ? { name: kiosk.name, district: kiosk.district } : undefined;
-          },
-          timeZone: config.FLEET_TZ,
-          logger,
-        })
-      : null;
+    // The outbox outlives the dispatcher (stops run in reverse): what was not sent stays for the next start.
+    const outbox = notifyConfig ? openSqliteNotificationOutbox({ file: join(config.DATA_DIR, 'notifications.sqlite') }) : null;
+    if (outbox) stops.push(() => outbox.close());
+    const notifications =
+      notifyConfig && outbox
+        ? startNotifications({
+            config: notifyConfig,
+            health: fleetHealth.health,
+            outbox,
+            publicUrl: config.PUBLIC_URL ?? null,
+            kioskInfo: (id) => {
+              const kiosk = f.registry.get(id);
+              return kiosk ? { name: kiosk.name, district: kiosk.district } : undefined;
+            },
+            timeZone: config.FLEET_TZ,
+            logger,
+            ...(notifyScheduler ? { scheduler: notifyScheduler } : {}),
+          })
+        : null;
     if (notifications) stops.push(() => notifications.stop());
 
     const brokerHealth = (): ComponentHealth & { connectedKiosks?: number; offlineQueueDropped?: number } => {
@@ -269,7 +243,12 @@ export async function startPlatform(
         };
       return { state: 'ok', detail: `${stats.connectedKiosks} machines connected`, ...figures };
     };
-    const metrics = createPlatformMetrics({ ingest: collector.ingest, broker: broker ? () => broker.stats() : null, spool });
+    const metrics = createPlatformMetrics({
+      ingest: collector.ingest,
+      broker: broker ? () => broker.stats() : null,
+      spool,
+      notifications: notifications ? () => notifications.health() : null,
+    });
     stops.push(() => metrics.stop());
     const exportLog = await openExportLog(f);
     stops.push(() => exportLog.close());
@@ -348,6 +327,11 @@ export async function startPlatform(
     if (simulator) {
       const lending = startSimulatedLendingPlatform(f, auth, simulator, { port: dashboard.port, tls });
       stops.push(() => lending.stop());
+    }
+
+    if (parts.sip2Simulator) {
+      const sip2 = await startSip2Simulation(f, mqttUrl);
+      stops.push(() => sip2.stop());
     }
 
     return {
@@ -438,13 +422,6 @@ function startSimulatedLendingPlatform(
   return lending;
 }
 
-/** Where simulated time starts: SIM_START, or the start of today in the fleet's time zone. */
-export function simulationStartMs(config: Config, calendar: Calendar, nowMs: number): number {
-  if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs));
-  if (/^\d{4}-\d{2}-\d{2}$/.test(config.SIM_START)) return calendar.startOfDay(config.SIM_START);
-  return Date.parse(config.SIM_START);
-}
-
 /** The simulated fleet against any broker; with `provision`, its machines are registered first. */
 export async function startSimulator(f: Foundation, mqttUrl: string, options: { provision: boolean }): Promise<SimulatedFleet> {
   const { config } = f;
@@ -464,6 +441,7 @@ export async function startSimulator(f: Foundation, mqttUrl: string, options: { 
       join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'),
       join(REFERENCE_DIR, 'fault-catalogue.csv'),
       REFERENCE_MACHINE_COUNT,
+      { silentFailuresPerMachinePerMonth: config.SIM_SILENT_FAILURES },
     ),
     timeZone: config.FLEET_TZ,
     batchSize: config.SIM_BATCH,

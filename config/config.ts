@@ -1,5 +1,9 @@
+// This file is long because it is the one schema of every setting, each with its default and its
+// description, checked together at start.
 import { z } from 'zod';
+import { LENDING_CHECK_DEFAULTS } from '../collector/domain/lending-check.js';
 import { topicRootSchema } from '../protocol/topics.js';
+import { DEFAULT_PAUSE_SCREEN_MESSAGE } from '../sip2/bridge/pause-rewrite.js';
 import { loadTlsPem, TlsSettingError, type TlsFiles } from './tls.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -170,6 +174,20 @@ export const configSchema = z
       .max(8760)
       .default(24)
       .describe('Fault-response promise: alerts are acknowledged and restored within this many hours'),
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: 'PUBLIC_URL must be an http:// or https:// URL, e.g. https://fleet.library.example' })
+      .refine((url) => !/[?#]/.test(url), 'PUBLIC_URL is the dashboard’s address without a query or fragment')
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional()
+      .describe('The dashboard’s address as people open it: notifications link to alerts under it'),
+    NOT_LENDING_PROBABILITY: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(LENDING_CHECK_DEFAULTS.thresholdProbability)
+      .describe(
+        'A machine online and in service with so few loans and returns that seeing so few has a lower Poisson probability than this is "online but not lending" (docs/uptime.md)',
+      ),
     NOTIFY_CONFIG: z
       .string()
       .min(1)
@@ -197,7 +215,65 @@ export const configSchema = z
       .max(500)
       .default(1)
       .describe('Events per MQTT message when a machine flushes its outbox'),
+    SIM_SILENT_FAILURES: z.coerce
+      .number()
+      .min(0)
+      .max(100)
+      .default(0.5)
+      .describe(
+        'Silent failures per simulated machine per month (heartbeat, no fault, nothing lent), recorded in simulator-truth.jsonl',
+      ),
     SIM_TELEMETRY_MS: z.coerce.number().int().min(1000).default(60_000).describe('Telemetry interval of simulated machines'),
+    SIM_SIP2: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(0)
+      .describe('Simulated machines that speak SIP2 to a simulated library system through a SIP2 bridge (0 = none)'),
+    SIP2_LISTEN_PORT: port.default(6001).describe('sip2-bridge: port the machines (SIP2 SCs) connect to'),
+    SIP2_UPSTREAM: z
+      .string()
+      .regex(
+        /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+        'SIP2_UPSTREAM is host:port of the library system, e.g. acs.library.local:6001',
+      )
+      .optional()
+      .describe('sip2-bridge: the library system (SIP2 ACS) as host:port'),
+    SIP2_MAP: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('sip2-bridge: CSV kiosk_id,token,login_user_id,location_code,address; readable by its owner only'),
+    SIP2_TLS_CERT_FILE: z.string().min(1).optional().describe('sip2-bridge: PEM certificate; machines then connect with TLS'),
+    SIP2_TLS_KEY_FILE: z.string().min(1).optional().describe('sip2-bridge: PEM private key of SIP2_TLS_CERT_FILE'),
+    SIP2_TLS_UPSTREAM: z.enum(['on', 'off']).default('off').describe('sip2-bridge: speak TLS to the library system'),
+    SIP2_TLS_UPSTREAM_CA_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("sip2-bridge: PEM CA certificates the library system's certificate is checked against (default: the system's)"),
+    SIP2_ACS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(30_000)
+      .describe('sip2-bridge: a library system that has not answered a request this long is unreachable'),
+    SIP2_PAUSE_MESSAGE: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x20-\x7e]+$/, 'SIP2_PAUSE_MESSAGE must be printable ASCII without | (the library system code page is unknown)')
+      .refine((text) => !text.includes('|'), 'SIP2_PAUSE_MESSAGE must not contain |')
+      .default(DEFAULT_PAUSE_SCREEN_MESSAGE)
+      .describe('sip2-bridge: screen message (AF) of a paused or withdrawn machine'),
+    SIP2_OUTBOX_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(65_536)
+      .default(1_073_741_824)
+      .describe('sip2-bridge: largest outbox file; past it observations are dropped and counted, traffic flows'),
     FLEET_ADMIN_PASSWORD: z
       .string()
       .min(12, 'FLEET_ADMIN_PASSWORD must be at least 12 characters')
@@ -230,6 +306,13 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     checkTlsSettings(config, ctx);
+    if ((config.SIP2_TLS_CERT_FILE === undefined) !== (config.SIP2_TLS_KEY_FILE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.SIP2_TLS_CERT_FILE === undefined ? 'SIP2_TLS_CERT_FILE' : 'SIP2_TLS_KEY_FILE'],
+        message: 'SIP2_TLS_CERT_FILE and SIP2_TLS_KEY_FILE go together',
+      });
+    }
     const missing = INFLUX_KEYS.filter((key) => config[key] === undefined);
     if (missing.length > 0 && missing.length < INFLUX_KEYS.length) {
       ctx.addIssue({

@@ -22,6 +22,7 @@ import { kiosksRouter } from './routes/kiosks.js';
 import { maintenanceRouter } from './routes/maintenance.js';
 import { metricsRouter } from './routes/metrics.js';
 import { notificationsRouter } from './routes/notifications.js';
+import { publicStatusRouter } from './routes/public-status.js';
 import { reliabilityRouter } from './routes/reliability.js';
 import { reportsRouter } from './routes/reports.js';
 import { reservationsRouter } from './routes/reservations.js';
@@ -89,9 +90,12 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   api.use('/reliability', reliabilityRouter(ctx));
   api.use('/fleet', fleetOverviewRouter(ctx));
   api.use('/notifications', notificationsRouter(ctx));
+  api.use('/public', publicStatusRouter(ctx));
   api.use(notFound);
   app.use('/api/v1', api);
   app.use('/metrics', metricsRouter(ctx));
+  // The readers' status page: a static page of its own (web/public/status.*) reading the public JSON.
+  app.get('/status', (_req, res) => res.sendFile('status.html', { root: WEB_DIR }));
   app.use(express.static(WEB_DIR));
   app.use(notFound);
   app.use(errorHandler((error) => ctx.logger.error({ err: error }, 'request failed')));

@@ -35,8 +35,51 @@ export type Severity = z.infer<typeof severitySchema>;
 /** Item ids only: no reader identity ever leaves the machine. */
 const itemIdSchema = z.string().min(1).max(64).optional();
 
-export const loanEventSchema = z.strictObject({ ...base, type: z.literal('loan'), itemId: itemIdSchema });
-export const returnEventSchema = z.strictObject({ ...base, type: z.literal('return'), itemId: itemIdSchema });
+/**
+ * Set on a transaction the machine made while it could not reach the library system and forwarded
+ * later (SIP2 "no block"): `ts` is still when it happened, so it lands in its own month.
+ */
+const forwardedOfflineSchema = z.boolean().optional();
+
+const transaction = { ...base, itemId: itemIdSchema, forwardedOffline: forwardedOfflineSchema };
+
+export const loanEventSchema = z.strictObject({ ...transaction, type: z.literal('loan') });
+export const returnEventSchema = z.strictObject({ ...transaction, type: z.literal('return') });
+/** A loan extended at the machine. Counted apart from loans (ISO 2789 counts renewals separately). */
+export const renewalEventSchema = z.strictObject({ ...transaction, type: z.literal('renewal') });
+
+/** The transactions a library system can refuse. */
+export const TRANSACTION_OPERATIONS = ['loan', 'return', 'renewal'] as const;
+export const transactionOperationSchema = z.enum(TRANSACTION_OPERATIONS);
+export type TransactionOperation = z.infer<typeof transactionOperationSchema>;
+
+/**
+ * Why the library system refused, as a closed vocabulary: the library system's own message may name
+ * the reader, so it never leaves the machine; `other` when it does not say or says something else.
+ */
+export const REFUSAL_REASONS = [
+  'patron_blocked',
+  'patron_expired',
+  'fees_owed',
+  'loan_limit',
+  'item_on_hold',
+  'item_not_for_loan',
+  'item_unknown',
+  'renewal_limit',
+  'other',
+] as const;
+export const refusalReasonSchema = z.enum(REFUSAL_REASONS);
+export type RefusalReason = z.infer<typeof refusalReasonSchema>;
+
+/** The library system said no (a normal answer, not a fault): counted per machine and reason. */
+export const transactionRefusedEventSchema = z.strictObject({
+  ...base,
+  type: z.literal('transaction_refused'),
+  operation: transactionOperationSchema,
+  reason: refusalReasonSchema,
+  itemId: itemIdSchema,
+  forwardedOffline: forwardedOfflineSchema,
+});
 
 export const faultEventSchema = z.strictObject({
   ...base,
@@ -83,6 +126,8 @@ export const commandAckEventSchema = z.strictObject({
 export const kioskEventSchema = z.discriminatedUnion('type', [
   loanEventSchema,
   returnEventSchema,
+  renewalEventSchema,
+  transactionRefusedEventSchema,
   faultEventSchema,
   faultClearedEventSchema,
   inspectionEventSchema,

@@ -12,9 +12,13 @@ import {
   kioskEventSchema,
   loanEventSchema,
   MAX_EVENTS_PER_MESSAGE,
+  refusalReasonSchema,
+  renewalEventSchema,
   reservationDeliveredEventSchema,
   returnEventSchema,
   severitySchema,
+  transactionOperationSchema,
+  transactionRefusedEventSchema,
 } from './events.js';
 import { statusSchema } from './status.js';
 import { telemetrySchema } from './telemetry.js';
@@ -55,10 +59,27 @@ export const PAYLOAD_EXAMPLES: Readonly<Record<PayloadName, readonly unknown[]>>
   status: [
     { state: 'online', ts: '2026-11-22T08:30:00+08:00', firmware: '4.2.1', bootId: 'boot1' },
     { state: 'offline', ts: '2026-11-22T08:30:00+08:00', reason: 'connection lost', bootId: 'boot1' },
+    { state: 'offline', ts: '2026-11-22T21:00:00+08:00', reason: 'shutdown', announced: true, bootId: 'boot1' },
   ],
   event: [
     { id: 'CY-001-boot1-1', ts: '2026-11-22T08:30:00+08:00', type: 'loan', itemId: 'B000123' },
     { id: 'CY-001-boot1-2', ts: '2026-11-22T08:31:10+08:00', type: 'return', itemId: 'B000456' },
+    { id: 'CY-001-boot1-20', ts: '2026-11-22T08:32:00+08:00', type: 'renewal', itemId: 'B000321' },
+    {
+      id: 'CY-001-boot1-21',
+      ts: '2026-11-21T23:10:00+08:00',
+      type: 'loan',
+      itemId: 'B000654',
+      forwardedOffline: true,
+    },
+    {
+      id: 'CY-001-boot1-22',
+      ts: '2026-11-22T08:33:00+08:00',
+      type: 'transaction_refused',
+      operation: 'loan',
+      reason: 'item_on_hold',
+      itemId: 'B000987',
+    },
     {
       id: 'CY-001-boot1-3',
       ts: '2026-11-22T09:02:00+08:00',
@@ -176,7 +197,28 @@ function createProtocolRegistry(root?: PayloadName): z.core.$ZodRegistry<SchemaM
   describe(loanEventSchema.shape.itemId, {
     description: 'The item (book) id, never anything that identifies the reader.',
   });
+  describe(loanEventSchema.shape.forwardedOffline, {
+    description:
+      'True when the machine made the transaction while it could not reach the library system and forwarded it ' +
+      'later; `ts` is still when it happened.',
+  });
   describe(returnEventSchema, { id: 'ReturnEvent', description: 'An item was returned at the machine.' });
+  describe(renewalEventSchema, {
+    id: 'RenewalEvent',
+    description: 'A loan was renewed at the machine. Counted apart from loans (ISO 2789), never as a loan.',
+  });
+  describe(transactionRefusedEventSchema, {
+    id: 'TransactionRefusedEvent',
+    description:
+      'The library system refused a loan, return or renewal: a normal answer, not a fault. Counted per machine and reason.',
+  });
+  describe(transactionOperationSchema, { id: 'TransactionOperation', description: 'The transaction that was refused.' });
+  describe(refusalReasonSchema, {
+    id: 'RefusalReason',
+    description:
+      "Why, from a closed list (`other` when the library system does not say). Never the library system's own " +
+      'message: it may name the reader.',
+  });
   describe(faultEventSchema, {
     id: 'FaultEvent',
     description: 'A fault began. It stays open until a `fault_cleared` event with the same `faultId`.',
@@ -222,6 +264,9 @@ function createProtocolRegistry(root?: PayloadName): z.core.$ZodRegistry<SchemaM
   });
   describe(statusSchema.shape.firmware, { description: 'Firmware version, free form.' });
   describe(statusSchema.shape.reason, { description: 'Why the state changed, free form, for people.' });
+  describe(statusSchema.shape.announced, {
+    description: 'On `offline`: true when the machine announced the stop beforehand (a planned shutdown), not a lost link.',
+  });
   payload('event', 'One event. `type` selects the variant; unknown keys are refused (no reader identity, ever).');
   payload(
     'events-payload',

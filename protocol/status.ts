@@ -12,5 +12,10 @@ export const statusSchema = z.strictObject({
   reason: z.string().max(200).optional(),
   firmware: z.string().max(64).optional(),
   bootId: z.string().min(1).max(64).optional(),
+  /**
+   * On `offline`: the machine said beforehand that it is stopping (a scheduled shutdown, SIP2 SC
+   * status "about to shut down"). A planned stop, not a failure.
+   */
+  announced: z.boolean().optional(),
 });
 export type KioskStatus = z.infer<typeof statusSchema>;

@@ -42,6 +42,8 @@ export interface KioskRegistry {
    */
   onCredentialsChanged(listener: CredentialsListener): () => void;
   setLifecycle(id: string, lifecycle: Lifecycle): KioskRecord;
+  /** Shows a machine on the public status page, or hides it from it. */
+  setHiddenFromStatusPage(id: string, isHidden: boolean): KioskRecord;
   /** Constant-time check of a machine's MQTT password. */
   verifyToken(id: string, token: Buffer | string | undefined): boolean;
   close(): void;
@@ -162,6 +164,12 @@ export function openKioskRegistry(file: string, options: KioskRegistryOptions = 
     onCredentialsChanged: (listener) => credentialChanges.subscribe(listener),
     setLifecycle(id, lifecycle) {
       const kiosk = { ...toRecord(mustGet(id)), lifecycle: lifecycleSchema.parse(lifecycle) };
+      updateRecord.run(JSON.stringify(kiosk), id);
+      return kiosk;
+    },
+    setHiddenFromStatusPage(id, isHidden) {
+      const { isHiddenFromStatusPage: _previous, ...rest } = toRecord(mustGet(id));
+      const kiosk: KioskRecord = isHidden ? { ...rest, isHiddenFromStatusPage: true } : rest;
       updateRecord.run(JSON.stringify(kiosk), id);
       return kiosk;
     },

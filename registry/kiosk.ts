@@ -39,6 +39,8 @@ export const kioskRecordSchema = z.strictObject({
   installedOn: z.iso.date().optional(),
   capacityBooks: z.number().int().min(0).max(100_000).optional(),
   lifecycle: lifecycleSchema.default('active'),
+  /** Left off the public status page for readers (a machine in a staff-only area, one being installed). */
+  isHiddenFromStatusPage: z.boolean().optional(),
 });
 export type KioskRecord = z.infer<typeof kioskRecordSchema>;
 export type KioskInput = z.input<typeof kioskRecordSchema>;

@@ -10,9 +10,10 @@ import type { Topics } from '../protocol/topics.js';
 import { kioskRecordSchema, type KioskRecord } from '../registry/kiosk.js';
 import { ensurePrivateDir } from '../config/private-files.js';
 import { createSimulatedMachine, type CredentialsProvider, type SimulatedMachine } from './machine.js';
-import { openOutbox, type Outbox } from './outbox.js';
+import { openOutbox, type Outbox } from '../agent/outbox.js';
 import type { ActivityProfile } from './profile.js';
 import { createRng } from './random.js';
+import { openTruthFile } from './truth-file.js';
 import { simulatedNowMs, type SimClock, type SimClockOptions } from './sim-clock.js';
 
 /** Tunables of a simulated fleet, with their defaults. */
@@ -42,7 +43,7 @@ export interface SimulatedFleetOptions extends Partial<z.input<typeof tunablesSc
   /** Reserve machines (spare-part stores and depots) are not started. */
   kiosks: readonly KioskRecord[];
   credentials?: CredentialsProvider;
-  /** Where the fleet's outbox file (`simulator-outbox.sqlite`) lives. */
+  /** Where the fleet's outbox file (`simulator-outbox.sqlite`) and truth file (`simulator-truth.jsonl`) live. */
   dataDir: string;
   /** The simulated clock; it starts running when `start()` is called. */
   clock: SimClockOptions;
@@ -112,6 +113,7 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
         },
       })
     : opened;
+  const truth = openTruthFile(dataDir);
   const clock = createDeferredClock(clockOptions);
   // Local hours of activity follow the fleet's time zone, whatever zone the profile was built in.
   const zonedProfile = config.timeZone === profile.timeZone ? profile : profile.inTimeZone(config.timeZone);
@@ -128,6 +130,7 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
         clock,
         profile: zonedProfile,
         logger: log,
+        recordSilentFailures: truth.record,
       }),
     );
   let state: 'idle' | 'started' | 'stopped' = 'idle';

@@ -20,25 +20,49 @@ export interface ActivityState {
   readonly openFaults: readonly OpenFault[];
   /** Paused or withdrawn by an operator: no loans or returns. */
   readonly isLendingPaused: boolean;
+  /**
+   * Failing silently until then (epoch ms): heartbeat and no fault, but nothing lent or returned.
+   * Not carried across a restart of the simulator: a reboot ends a hung machine's failure.
+   */
+  readonly silentUntilMs: number | null;
+}
+
+/** A silent failure, as the simulation's truth file records it (never sent to the platform). */
+export interface SilentFailure {
+  kioskId: KioskId;
+  fromMs: number;
+  /** When it is due to end (a restart of the simulator ends it earlier). */
+  toMs: number;
+}
+
+/** A loan or return a reader wanted and the machine could not serve. */
+export interface MissedTransaction {
+  atMs: number;
+  kind: 'loan' | 'return';
+  cause: 'fault' | 'silent_failure';
 }
 
 export interface GeneratedActivity {
   /** Ordered by time, every `ts` inside (fromMs, toMs]. */
   events: KioskEvent[];
   state: ActivityState;
+  /** Silent failures that started in the interval: the simulation's truth, never an event. */
+  silentFailures: SilentFailure[];
+  /** Demand the machine could not serve (blocked by a fault, or failing silently): truth for scoring. */
+  missed: MissedTransaction[];
 }
 
 type EventBody = KioskEvent extends infer E ? (E extends KioskEvent ? Omit<E, 'id' | 'ts'> : never) : never;
 
 interface Happening {
   atMs: number;
-  kind: 'loan' | 'return' | 'fault';
+  kind: 'loan' | 'return' | 'fault' | 'silent_failure';
   fault?: FaultKind;
   restoreMs?: number;
 }
 
 export function createActivityState(bootId: string, carried?: Partial<ActivityState>): ActivityState {
-  return { nextSeq: 0, openFaults: [], isLendingPaused: false, ...carried, bootId };
+  return { nextSeq: 0, openFaults: [], isLendingPaused: false, silentUntilMs: null, ...carried, bootId };
 }
 
 /** Draws what happens in (startMs, endMs], one local hour at most, ordered by time. */
@@ -53,6 +77,9 @@ function drawSlice(profile: ActivityProfile, state: ActivityState, startMs: numb
     const rates = profile.ratesAt(startMs);
     for (let n = samplePoisson(rng, rates.loansPerHour * scale); n > 0; n--) happenings.push({ atMs: at(), kind: 'loan' });
     for (let n = samplePoisson(rng, rates.returnsPerHour * scale); n > 0; n--) happenings.push({ atMs: at(), kind: 'return' });
+    for (let n = samplePoisson(rng, profile.faults.silentFailuresPerHour * hours); n > 0; n--) {
+      happenings.push({ atMs: at(), kind: 'silent_failure', restoreMs: profile.faults.silentFailureMs(rng()) });
+    }
   }
   for (let n = samplePoisson(rng, profile.faults.faultsPerHour * hours); n > 0; n--) {
     const fault = profile.faults.pickKind(rng());
@@ -78,6 +105,9 @@ export function generateActivity(
   const events: KioskEvent[] = [];
   let nextSeq = state.nextSeq;
   let openFaults = [...state.openFaults];
+  let silentUntilMs = state.silentUntilMs ?? null;
+  const silentFailures: SilentFailure[] = [];
+  const missed: MissedTransaction[] = [];
   const emit = (atMs: number, body: EventBody) => {
     events.push({ id: `${kioskId}-${state.bootId}-${nextSeq++}`, ts: format(atMs), ...body } as KioskEvent);
   };
@@ -103,14 +133,23 @@ export function generateActivity(
           isBlockingLending: kind.isBlockingLending,
         });
         emit(happening.atMs, faultBody(faultId, kind));
-      } else if (!openFaults.some((f) => f.isBlockingLending)) {
+      } else if (happening.kind === 'silent_failure') {
+        if (silentUntilMs !== null && silentUntilMs > happening.atMs) continue;
+        silentUntilMs = happening.atMs + happening.restoreMs!;
+        silentFailures.push({ kioskId, fromMs: happening.atMs, toMs: silentUntilMs });
+      } else if (openFaults.some((f) => f.isBlockingLending)) {
+        missed.push({ atMs: happening.atMs, kind: happening.kind, cause: 'fault' });
+      } else if (silentUntilMs !== null && silentUntilMs > happening.atMs) {
+        missed.push({ atMs: happening.atMs, kind: happening.kind, cause: 'silent_failure' });
+      } else {
         emit(happening.atMs, { type: happening.kind, itemId: `B${randomInt(rng, 100_000, 1_000_000)}` });
       }
     }
     clearUpTo(sliceEndMs);
     sliceStartMs = sliceEndMs;
   }
-  return { events, state: { ...state, nextSeq, openFaults } };
+  if (silentUntilMs !== null && silentUntilMs <= Math.floor(toMs)) silentUntilMs = null;
+  return { events, state: { ...state, nextSeq, openFaults, silentUntilMs }, silentFailures, missed };
 }
 
 function faultBody(faultId: string, kind: FaultKind): EventBody {

@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { createKioskAgent, type CommandAnswer, type KioskAgent } from '../agent/kiosk-agent.js';
+import type { Outbox } from '../agent/outbox.js';
 import { createCalendar } from '../collector/domain/calendar.js';
-import { ackSchema } from '../protocol/acks.js';
-import { commandSchema, type KioskCommand } from '../protocol/commands.js';
+import type { KioskCommand } from '../protocol/commands.js';
 import type { KioskEvent } from '../protocol/events.js';
-import type { KioskStatus } from '../protocol/status.js';
 import type { KioskId, Topics } from '../protocol/topics.js';
 import type { KioskRecord } from '../registry/kiosk.js';
 import { inspectionsBetween } from './crew-rounds.js';
-import { createActivityState, generateActivity, issueEvent, type ActivityState } from './generate.js';
+import { createActivityState, generateActivity, issueEvent, type ActivityState, type SilentFailure } from './generate.js';
 import { applyActivity, createHealthState, readTelemetry } from './health.js';
 import { timestampFormatterFor } from './local-timestamp.js';
-import type { Outbox } from './outbox.js';
 import type { ActivityProfile } from './profile.js';
 import { createRng, deriveSeed } from './random.js';
 import type { SimClock } from './sim-clock.js';
@@ -43,6 +41,8 @@ export interface MachineOptions {
   firmware: string;
   logger: Logger;
   now: () => number;
+  /** Where silent failures are recorded (the simulation's truth file), if anywhere. */
+  recordSilentFailures?: ((failures: readonly SilentFailure[]) => void) | undefined;
 }
 
 export interface SimulatedMachine {
@@ -67,25 +67,10 @@ const progressSchema = z.object({
   openFaults: z.array(z.object({ faultId: z.string(), code: z.string(), clearAtMs: z.number(), isBlockingLending: z.boolean() })),
 });
 
-/** mqtt.js numbers messages with 16 bits: keep far fewer than 65,535 in flight. */
-const MAX_IN_FLIGHT_MESSAGES = 1_000;
-const STOP_TIMEOUT_MS = 5_000;
-
-function parseJson(payload: Buffer): unknown {
-  try {
-    return JSON.parse(payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** One kiosk as a real MQTT client, generating calibrated activity into its on-disk outbox. */
+/**
+ * One kiosk: calibrated activity on a simulated clock. Everything on the wire (connection, Last
+ * Will, outbox, acks, commands) is the kiosk agent's, as on a real machine.
+ */
 export function createSimulatedMachine(options: MachineOptions): SimulatedMachine {
   const o = options;
   const kioskId = o.kiosk.id;
@@ -93,7 +78,6 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
   const log = o.logger.child({ kioskId, bootId });
   const format = timestampFormatterFor(o.timeZone);
   const calendar = createCalendar(o.timeZone);
-  const topic = (channel: 'status' | 'events' | 'telemetry' | 'acks' | 'commands') => o.topics.topic(kioskId, channel);
   const rng = createRng(deriveSeed(o.seed, kioskId));
   const saved = progressSchema.safeParse(o.outbox.loadProgress(kioskId));
   let lastSimMs = Math.max(o.clock.startMs, saved.success ? saved.data.lastSimMs : Number.NEGATIVE_INFINITY);
@@ -104,26 +88,41 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
       : { isLendingPaused: o.kiosk.lifecycle === 'paused' || o.kiosk.lifecycle === 'withdrawn' },
   );
   let health = createHealthState(o.kiosk.capacityBooks ?? 400, rng);
-  let client: MqttClient | undefined;
-  let connection = 0;
-  let isOnline = false;
-  let inFlightMessages = 0;
-  let hasWarnedOfError = false;
   const timers: NodeJS.Timeout[] = [];
 
   const progress = () => ({ lastSimMs, isLendingPaused: activity.isLendingPaused, openFaults: activity.openFaults });
   const simNowMs = () => Math.max(lastSimMs, Math.floor(o.clock.now(o.now())));
-  const status = (state: KioskStatus['state'], reason?: string): string =>
-    JSON.stringify({ state, ts: format(simNowMs()), bootId, ...(reason ? { reason } : { firmware: o.firmware }) });
-  const jitteredReconnectMs = () => Math.round(o.reconnectPeriodMs * (0.8 + 0.4 * Math.random()));
+
+  const agent: KioskAgent = createKioskAgent({
+    kioskId,
+    brokerUrl: o.brokerUrl,
+    topics: o.topics,
+    credentials: o.credentials?.(kioskId),
+    outbox: o.outbox,
+    timestamp: () => format(simNowMs()),
+    bootId,
+    firmware: o.firmware,
+    onCommand: applyCommand,
+    // A first reading at once, so the platform need not wait an interval.
+    onOnline: () => publishTelemetry(),
+    batchSize: o.batchSize,
+    ackTimeoutMs: o.ackTimeoutMs,
+    maxEventsPerFlush: o.maxEventsPerFlush,
+    flushIntervalMs: o.tickMs,
+    keepaliveSec: o.keepaliveSec,
+    reconnectPeriodMs: o.reconnectPeriodMs,
+    logger: o.logger,
+    now: o.now,
+  });
 
   function generateUpTo(untilMs: number): void {
     if (untilMs <= lastSimMs) return;
     const generated = generateActivity(o.profile, kioskId, lastSimMs, untilMs, rng, activity);
     activity = generated.state;
+    o.recordSilentFailures?.(generated.silentFailures);
     const events = [...generated.events, ...crewInspections(lastSimMs, untilMs)];
     lastSimMs = untilMs;
-    o.outbox.add(kioskId, events, progress());
+    agent.enqueue(events, progress());
     health = applyActivity(health, events, rng);
     if (events.length > 0) log.debug({ count: events.length }, 'events generated');
   }
@@ -148,180 +147,45 @@ export function createSimulatedMachine(options: MachineOptions): SimulatedMachin
       o.timeZone,
     );
     activity = issued.state;
-    o.outbox.add(kioskId, [issued.event], progress());
-    flush();
-  }
-
-  function flush(): void {
-    if (!isOnline || client === undefined || inFlightMessages >= MAX_IN_FLIGHT_MESSAGES) return;
-    const realNowMs = o.now();
-    const due = o.outbox.pending(kioskId, o.maxEventsPerFlush, realNowMs - o.ackTimeoutMs);
-    for (let i = 0; i < due.length; i += o.batchSize) {
-      const batch = due.slice(i, i + o.batchSize).map((entry) => entry.event);
-      inFlightMessages++;
-      client.publish(topic('events'), JSON.stringify(o.batchSize === 1 ? batch[0] : batch), { qos: 1 }, (err) => {
-        inFlightMessages--;
-        if (err) log.debug({ err }, 'events publish failed; resent after the ack timeout');
-      });
-    }
-    o.outbox.markSent(
-      due.map((entry) => entry.event.id),
-      realNowMs,
-    );
+    agent.enqueue([issued.event], progress());
   }
 
   function tick(): void {
     try {
       generateUpTo(simNowMs());
-      flush();
     } catch (err) {
       log.error({ err }, 'simulator tick failed');
     }
   }
 
   function publishTelemetry(): void {
-    // Only while online: mqtt.js would queue QoS 0 messages offline in an unbounded array.
-    if (!isOnline || client === undefined) return;
-    const reading = readTelemetry(health, format(simNowMs()), rng);
-    client.publish(topic('telemetry'), JSON.stringify(reading), { qos: 0 });
+    agent.publishTelemetry(readTelemetry(health, format(simNowMs()), rng));
   }
 
-  function onAck(payload: Buffer): void {
-    const ack = ackSchema.safeParse(parseJson(payload));
-    if (!ack.success) {
-      log.warn({ issues: ack.error.issues }, 'invalid ack ignored');
-      return;
-    }
-    for (const rejected of ack.data.rejected) log.warn(rejected, 'event rejected by the collector');
-    const removed = o.outbox.remove([...ack.data.stored, ...ack.data.rejected.map((r) => r.id)]);
-    log.debug({ removed }, 'ack received');
-  }
-
-  function onCommand(payload: Buffer): void {
-    const command = commandSchema.safeParse(parseJson(payload));
-    if (!command.success) {
-      log.warn({ issues: command.error.issues }, 'invalid command ignored');
-      return;
-    }
-    applyCommand(command.data);
-  }
-
-  function applyCommand(command: KioskCommand): void {
-    const atMs = simNowMs();
-    generateUpTo(atMs); // what happened before the command happened with the old state
-    const isLendingPaused =
-      command.type === 'pause' || command.type === 'withdraw'
-        ? true
-        : command.type === 'resume'
-          ? false
-          : activity.isLendingPaused;
-    const detail = command.type === 'reboot' ? 'a simulated machine does not reboot' : undefined;
-    const issued = issueEvent(
-      kioskId,
-      { ...activity, isLendingPaused },
-      atMs,
-      { type: 'command_ack', commandId: command.id, result: 'accepted', ...(detail ? { detail } : {}) },
-      o.timeZone,
-    );
-    activity = issued.state;
-    o.outbox.add(kioskId, [issued.event], progress());
-    log.info({ commandId: command.id, type: command.type, by: command.by }, 'command accepted');
-    flush();
-  }
-
-  async function onConnect(mqttClient: MqttClient, thisConnection: number): Promise<void> {
-    try {
-      // Subscribe before anything is sent, so no ack for it can be missed.
-      const grants = await mqttClient.subscribeAsync({ [topic('acks')]: { qos: 1 }, [topic('commands')]: { qos: 1 } });
-      if (grants.some((grant) => grant.qos === 128)) log.warn({ grants }, 'broker refused a subscription');
-      if (thisConnection !== connection || !mqttClient.connected) return;
-      mqttClient.publish(topic('status'), status('online'), { qos: 1, retain: true });
-      o.outbox.markUnsent(kioskId);
-      isOnline = true;
-      hasWarnedOfError = false;
-      log.debug('online');
-      publishTelemetry(); // a first reading at once, so the platform need not wait an interval
-      flush();
-    } catch (err) {
-      log.warn({ err }, 'could not set up the connection');
-    }
-  }
-
-  function createClient(): MqttClient {
-    const credentials = o.credentials?.(kioskId);
-    const will = () => ({
-      topic: topic('status'),
-      payload: Buffer.from(status('offline', 'connection lost')),
-      qos: 1 as const,
-      retain: true,
-    });
-    const clientOptions: IClientOptions = {
-      clientId: kioskId,
-      clean: true,
-      keepalive: o.keepaliveSec,
-      reconnectPeriod: jitteredReconnectMs(),
-      // The outbox resubscribes and resends on every connect; mqtt.js need not.
-      resubscribe: false,
-      will: will(),
-      ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
-    };
-    const mqttClient = connect(o.brokerUrl, clientOptions);
-    mqttClient.on('connect', () => void onConnect(mqttClient, ++connection));
-    mqttClient.on('reconnect', () => {
-      // mqtt.js rebuilds CONNECT from `options` on every attempt: refresh the will's ts and the jitter.
-      mqttClient.options.will = will();
-      mqttClient.options.reconnectPeriod = jitteredReconnectMs();
-    });
-    mqttClient.on('close', () => {
-      if (isOnline) log.debug('offline');
-      isOnline = false;
-    });
-    mqttClient.on('error', (err) => {
-      // A fleet retrying against a broker that is down would otherwise log every attempt.
-      log[hasWarnedOfError ? 'debug' : 'warn']({ err }, 'mqtt error');
-      hasWarnedOfError = true;
-    });
-    mqttClient.on('message', (topicName, payload) => {
-      try {
-        if (topicName === topic('acks')) onAck(payload);
-        else if (topicName === topic('commands')) onCommand(payload);
-      } catch (err) {
-        log.error({ err, topic: topicName }, 'message handling failed');
-      }
-    });
-    return mqttClient;
-  }
-
-  async function stop(): Promise<void> {
-    timers.splice(0).forEach(clearInterval);
-    const mqttClient = client;
-    client = undefined;
-    isOnline = false;
-    connection++;
-    if (mqttClient === undefined) return;
-    if (!mqttClient.connected) {
-      await mqttClient.endAsync(true);
-      return;
-    }
-    const offline = mqttClient.publishAsync(topic('status'), status('offline', 'shutdown'), { qos: 1, retain: true });
-    await withTimeout(offline, STOP_TIMEOUT_MS).catch((err: unknown) => log.warn({ err }, 'offline status not sent'));
-    // end() without force sends DISCONNECT (so the broker drops the will) but waits for every
-    // outstanding PUBACK; a broker that never answers must not hang shutdown.
-    const ended = await withTimeout(mqttClient.endAsync(), STOP_TIMEOUT_MS).catch(() => 'timeout' as const);
-    if (ended === 'timeout') mqttClient.stream.destroy();
+  function applyCommand(command: KioskCommand): CommandAnswer {
+    generateUpTo(simNowMs()); // what happened before the command happened with the old state
+    if (command.type === 'pause' || command.type === 'withdraw') activity = { ...activity, isLendingPaused: true };
+    else if (command.type === 'resume') activity = { ...activity, isLendingPaused: false };
+    o.outbox.saveProgress(kioskId, progress());
+    return command.type === 'reboot'
+      ? { result: 'accepted', detail: 'a simulated machine does not reboot' }
+      : { result: 'accepted' };
   }
 
   return Object.freeze({
     kioskId,
     bootId,
     start(): void {
-      if (client !== undefined) return;
-      client = createClient();
+      if (timers.length > 0) return;
+      agent.start();
       tick();
       timers.push(setInterval(tick, o.tickMs), setInterval(publishTelemetry, o.telemetryIntervalMs));
     },
-    stop,
-    isOnline: () => isOnline,
+    async stop(): Promise<void> {
+      timers.splice(0).forEach(clearInterval);
+      await agent.stop();
+    },
+    isOnline: () => agent.isOnline(),
     isLendingPaused: () => activity.isLendingPaused,
     generatedUntilMs: () => lastSimMs,
     deliverReservation,

@@ -78,6 +78,13 @@ export interface FaultModel {
   pickKind(uniform: number): FaultKind;
   /** How long a fault lasts for a uniform draw: 0.5–1.5 × its typical restore time. */
   restoreMs(kind: FaultKind, uniform: number): number;
+  /**
+   * Expected silent failures per machine per hour: the machine keeps its heartbeat and reports no
+   * fault while lending nothing (a jammed transport that does not notice, a frozen screen).
+   */
+  readonly silentFailuresPerHour: number;
+  /** How long a silent failure lasts for a uniform draw: log-uniform between 3 and 36 hours. */
+  silentFailureMs(uniform: number): number;
 }
 
 export interface ActivityProfile {
@@ -101,6 +108,11 @@ export interface ProfileOptions {
   timeZone?: string;
   /** Default 2: "a few faults per machine per month". */
   faultsPerMachinePerMonth?: number;
+  /**
+   * Default 0: off, so a replayed past year stays the reference network's history. The live
+   * simulator sets it (SIM_SILENT_FAILURES, 0.5: a machine fails silently about every other month).
+   */
+  silentFailuresPerMachinePerMonth?: number;
   hourWeights?: readonly number[];
   weekdayWeights?: readonly number[];
 }
@@ -128,15 +140,29 @@ function volumesByMonthOfYear(rows: readonly CirculationRow[]): { loans: number;
   return sums.map((s) => ({ loans: s.loans / s.years, returns: s.returns / s.years }));
 }
 
-export function createFaultModel(catalogue: readonly FaultKind[], faultsPerMachinePerMonth: number): FaultModel {
+const SILENT_MIN_HOURS = 3;
+const SILENT_MAX_HOURS = 36;
+/** Mean of the log-uniform duration: (max − min) ÷ ln(max ÷ min). */
+const SILENT_MEAN_HOURS = (SILENT_MAX_HOURS - SILENT_MIN_HOURS) / Math.log(SILENT_MAX_HOURS / SILENT_MIN_HOURS);
+
+export function createFaultModel(
+  catalogue: readonly FaultKind[],
+  faultsPerMachinePerMonth: number,
+  silentFailuresPerMachinePerMonth = 0,
+): FaultModel {
   if (catalogue.length === 0) throw new RangeError('the fault catalogue is empty');
+  if (!(silentFailuresPerMachinePerMonth >= 0)) throw new RangeError('silentFailuresPerMachinePerMonth must be ≥ 0');
   const faultsPerHour = faultsPerMachinePerMonth / HOURS_PER_MONTH;
+  const silentFailuresPerHour = silentFailuresPerMachinePerMonth / HOURS_PER_MONTH;
   const meanBlockedHours =
     catalogue.reduce((sum, k) => sum + (k.isBlockingLending ? k.typicalRestoreHours : 0), 0) / catalogue.length;
   return Object.freeze({
     catalogue,
     faultsPerHour,
-    lendingAvailabilityRatio: Math.max(0.5, 1 - faultsPerHour * meanBlockedHours),
+    silentFailuresPerHour,
+    silentFailureMs: (uniform: number) =>
+      Math.round(SILENT_MIN_HOURS * (SILENT_MAX_HOURS / SILENT_MIN_HOURS) ** uniform * HOUR_MS),
+    lendingAvailabilityRatio: Math.max(0.5, 1 - faultsPerHour * meanBlockedHours - silentFailuresPerHour * SILENT_MEAN_HOURS),
     pickKind: (uniform: number) => catalogue[Math.min(catalogue.length - 1, Math.floor(uniform * catalogue.length))]!,
     restoreMs: (kind: FaultKind, uniform: number) =>
       Math.max(60_000, Math.round(kind.typicalRestoreHours * (0.5 + uniform) * HOUR_MS)),
@@ -184,7 +210,11 @@ export function buildActivityProfile(options: ProfileOptions): ActivityProfile {
   return Object.freeze({
     timeZone,
     machineCount: options.machineCount,
-    faults: createFaultModel(options.faultCatalogue, options.faultsPerMachinePerMonth ?? 2),
+    faults: createFaultModel(
+      options.faultCatalogue,
+      options.faultsPerMachinePerMonth ?? 2,
+      options.silentFailuresPerMachinePerMonth ?? 0,
+    ),
     ratesAt,
     hourEndMs: (epochMs: number) => localHourEndMs(calendar, epochMs),
     inTimeZone: (otherTimeZone: string) => buildActivityProfile({ ...options, timeZone: otherTimeZone }),

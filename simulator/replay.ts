@@ -8,7 +8,7 @@ import type { KioskId, Topics } from '../protocol/topics.js';
 import type { KioskRecord } from '../registry/kiosk.js';
 import { type ActivityState, createActivityState, type GeneratedActivity, generateActivity } from './generate.js';
 import type { CredentialsProvider } from './machine.js';
-import { openOutbox, type Outbox } from './outbox.js';
+import { openOutbox, type Outbox } from '../agent/outbox.js';
 import type { ActivityProfile } from './profile.js';
 import { createRng, deriveSeed } from './random.js';
 

@@ -3,21 +3,31 @@ import type { HealthEntry } from './health-entry.js';
 import { isExpectedInService, isOffline, type MachineCondition, type MachineContext, walkMachine } from './machine-condition.js';
 import type { AlertActionEvent } from './platform-events.js';
 
-/** What an alert is about: a peripheral, or the machine's connection as a whole. */
-export type AlertComponent = Component | 'connection';
+/** What an alert is about: a peripheral, the machine's connection as a whole, or its lending (not lending). */
+export type AlertComponent = Component | 'connection' | 'lending';
 export type AlertState = 'open' | 'acknowledged' | 'resolved';
 
-/** One thing wrong with the machine that an alert covers: a fault, or an offline spell. */
+/** Why the platform judged a machine not lending: expected against seen, since when. */
+export interface NotLendingEvidence {
+  expected: number;
+  seen: number;
+  probability: number;
+  sinceMs: number;
+}
+
+/** One thing wrong with the machine that an alert covers: a fault, an offline spell, or not lending. */
 export interface AlertProblem {
-  /** `f:{faultId}` or `o:{offline since, epoch ms}`. */
+  /** `f:{faultId}`, `o:{offline since, epoch ms}` or `n:{detected at, epoch ms}`. */
   key: string;
-  kind: 'fault' | 'offline';
+  kind: 'fault' | 'offline' | 'not_lending';
   component: AlertComponent;
   code: string;
   severity: Severity;
   isBlocking: boolean;
   sinceMs: number;
   endedAtMs: number | null;
+  /** For `not_lending`: the evidence. */
+  evidence?: NotLendingEvidence;
 }
 
 export type AlertAction =
@@ -56,8 +66,8 @@ export interface Alert {
     atMs: number;
     how: 'automatic' | 'manual';
     by: string | null;
-    /** `fault_cleared` and `back_online` are the machine's own word; `crew` a person's. */
-    reason: 'fault_cleared' | 'back_online' | 'crew';
+    /** `fault_cleared` and `back_online` are the machine's own word, `lending_again` its readers'; `crew` a person's. */
+    reason: 'fault_cleared' | 'back_online' | 'lending_again' | 'crew';
   } | null;
   history: AlertHistoryItem[];
 }
@@ -65,6 +75,7 @@ export interface Alert {
 /** A short title: `Machine offline`, `rfid reader: RFID_TIMEOUT, RFID_READ_ERRORS`. */
 export function alertTitle(alert: Alert): string {
   if (alert.component === 'connection') return 'Machine offline';
+  if (alert.component === 'lending') return 'Online but not lending';
   const codes = [...new Set(alert.problems.map((p) => p.code))].join(', ');
   return `${alert.component.replace(/_/g, ' ')}: ${codes}`;
 }
@@ -109,6 +120,20 @@ function problemsOf(c: MachineCondition): AlertProblem[] {
       endedAtMs: null,
     });
   }
+  if (c.notLending && !isOffline(c)) {
+    const { sinceMs, detectedAtMs, expected, seen, probability } = c.notLending;
+    problems.push({
+      key: `n:${detectedAtMs}`,
+      kind: 'not_lending',
+      component: 'lending',
+      code: 'NOT_LENDING',
+      severity: 'major',
+      isBlocking: true,
+      sinceMs,
+      endedAtMs: null,
+      evidence: { expected, seen, probability, sinceMs },
+    });
+  }
   for (const f of c.faults.values()) {
     problems.push({
       key: `f:${f.faultId}`,
@@ -124,7 +149,14 @@ function problemsOf(c: MachineCondition): AlertProblem[] {
   return problems;
 }
 
-const describe = (p: AlertProblem) => (p.kind === 'offline' ? 'machine offline' : `${p.component} ${p.code} (${p.severity})`);
+function describe(p: AlertProblem): string {
+  if (p.kind === 'offline') return 'machine offline';
+  if (p.kind === 'not_lending' && p.evidence) {
+    const { expected, seen, sinceMs } = p.evidence;
+    return `online but not lending: ${seen} loans and returns since ${new Date(sinceMs).toISOString()}, ${expected.toFixed(1)} expected`;
+  }
+  return `${p.component} ${p.code} (${p.severity})`;
+}
 
 function attach(alert: Alert, problem: AlertProblem, atMs: number): void {
   alert.problems.push(problem);
@@ -182,15 +214,22 @@ function endGoneProblems(alert: Alert, presentKeys: ReadonlySet<string>, atMs: n
     alert.history.push({ atMs, action: 'problem_ended', by: null, detail: `${describe(p)} ended` });
   }
   if (!lastEnded || alert.problems.some((p) => p.endedAtMs === null)) return;
-  const isBackOnline = lastEnded.kind === 'offline';
-  alert.resolved = { atMs, how: 'automatic', by: null, reason: isBackOnline ? 'back_online' : 'fault_cleared' };
+  const reason =
+    lastEnded.kind === 'offline' ? 'back_online' : lastEnded.kind === 'not_lending' ? 'lending_again' : 'fault_cleared';
+  alert.resolved = { atMs, how: 'automatic', by: null, reason };
   alert.history.push({
     atMs,
     action: 'resolved',
     by: null,
-    detail: isBackOnline ? 'machine back online' : 'machine reported the fault cleared',
+    detail: RESOLVED_DETAIL[reason],
   });
 }
+
+const RESOLVED_DETAIL = {
+  back_online: 'machine back online',
+  lending_again: 'readers borrow and return again',
+  fault_cleared: 'machine reported the fault cleared',
+} as const;
 
 function newAlert(kioskId: string, problem: AlertProblem, atMs: number): Alert {
   const alert: Alert = {

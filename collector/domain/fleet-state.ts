@@ -102,7 +102,10 @@ export function foldEvent(state: KioskLiveState, event: FleetEvent, tsMs: number
       // Recorded through the API on the machine's behalf (`by`: a crew member, a courier): not heard from it.
       if ('by' in event) return state;
       return { ...state, lastSeenMs: seen(state, tsMs) };
+    // Renewals and refusals are counted by the store per day and month under their own types; never as loans.
     case 'command_ack':
+    case 'renewal':
+    case 'transaction_refused':
       return { ...state, lastSeenMs: seen(state, tsMs) };
     default:
       // Events the platform itself records (an operator's action) say nothing of the machine's link.

@@ -12,6 +12,15 @@ export interface FaultCondition {
   sinceMs: number;
 }
 
+/** The platform judged the machine online but not lending (kiosk_not_lending), with its evidence. */
+export interface NotLendingCondition {
+  sinceMs: number;
+  detectedAtMs: number;
+  expected: number;
+  seen: number;
+  probability: number;
+}
+
 /** What is true of one machine at an instant, as far as its service is concerned. */
 export interface MachineCondition {
   /** `never`: not heard from since the history began. */
@@ -26,6 +35,8 @@ export interface MachineCondition {
   isInMaintenance: boolean;
   /** The platform itself was not receiving: nothing is known of the machine. */
   isPlatformDown: boolean;
+  /** Online and in service, but not lending (a silent failure); null when lending as usual. */
+  notLending: NotLendingCondition | null;
 }
 
 export interface MachineContext {
@@ -78,6 +89,13 @@ function applyEntry(c: MachineCondition, entry: HealthEntry): MachineCondition {
       return c.isSilent ? { ...c, isSilent: false, offlineSinceMs: null } : c;
     case 'kiosk_lifecycle_changed':
       return event.lifecycle === c.lifecycle ? c : { ...c, lifecycle: event.lifecycle };
+    case 'kiosk_not_lending': {
+      if (c.notLending) return c;
+      const { expected, seen, probability } = event;
+      return { ...c, notLending: { sinceMs: Date.parse(event.since), detectedAtMs: tsMs, expected, seen, probability } };
+    }
+    case 'kiosk_lending_resumed':
+      return c.notLending ? { ...c, notLending: null } : c;
     default:
       return c;
   }
@@ -149,6 +167,7 @@ export function* walkMachine(
     lifecycle: initialLifecycle(ordered, context.lifecycle),
     isInMaintenance: false,
     isPlatformDown: false,
+    notLending: null,
   };
   let e = 0;
   let b = 0;

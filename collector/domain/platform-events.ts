@@ -103,6 +103,27 @@ export const kioskSilentSchema = z.strictObject({
 export const kioskHeardSchema = z.strictObject({ ...base, type: z.literal('kiosk_heard') });
 
 /**
+ * Online and in service, but far fewer loans and returns than the machine usually has at these
+ * hours (lending-check.ts): the evidence as it stood when the platform noticed.
+ */
+export const kioskNotLendingSchema = z.strictObject({
+  ...base,
+  type: z.literal('kiosk_not_lending'),
+  /** Start of the window judged: just after a transaction, or when the machine became available. */
+  since: timestampSchema,
+  expected: z.number().min(0),
+  seen: z.number().int().min(0),
+  /** P(seeing so few | expected). */
+  probability: z.number().min(0).max(1),
+});
+/** Lending as usual again, or no longer in service (another state explains it then). */
+export const kioskLendingResumedSchema = z.strictObject({
+  ...base,
+  type: z.literal('kiosk_lending_resumed'),
+  reason: z.enum(['activity', 'not_in_service']),
+});
+
+/**
  * The platform started receiving. `downSince` is when it last knew it was receiving (its graceful
  * stop, or the last event it stored before a crash): the gap is a platform outage, not the fleet's.
  */
@@ -126,6 +147,8 @@ export const platformEventSchema = z.union([
   commandSentSchema,
   kioskSilentSchema,
   kioskHeardSchema,
+  kioskNotLendingSchema,
+  kioskLendingResumedSchema,
   platformStartedSchema,
   platformStoppedSchema,
   collectorLinkLostSchema,
@@ -145,6 +168,8 @@ export const PLATFORM_EVENT_TYPES = [
   'command_sent',
   'kiosk_silent',
   'kiosk_heard',
+  'kiosk_not_lending',
+  'kiosk_lending_resumed',
   'platform_started',
   'platform_stopped',
   'collector_link_lost',

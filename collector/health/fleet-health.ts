@@ -9,7 +9,7 @@ import { monthlyFaultResponse, type MonthlyFaultResponse } from '../domain/fault
 import { fleetReliability, fleetUptime } from '../domain/fleet-figures.js';
 import type { HealthEvent } from '../domain/health-entry.js';
 import type { Interval } from '../domain/interval.js';
-import { type MachineContext, maintenanceWindowsOf } from '../domain/machine-condition.js';
+import { type MachineContext, maintenanceWindowsOf, type NotLendingCondition } from '../domain/machine-condition.js';
 import { platformOutages } from '../domain/platform-outages.js';
 import { currentServiceState, type ServiceInterval, type ServiceState, serviceTimeline } from '../domain/service-state.js';
 import type { TimeWindow } from '../domain/uptime.js';
@@ -193,6 +193,25 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
       .entriesOf(kioskId)
       .flatMap((e) => (e.event.type === 'maintenance_window' ? [e.event] : []))
       .sort((a, b) => Date.parse(b.from) - Date.parse(a.from));
+  }
+
+  /** Every machine known: registered, or heard from. */
+  kioskIds(): string[] {
+    return this.knownKioskIds();
+  }
+
+  /** The machine's latest word on lending: not lending (with the evidence) or null. */
+  notLending(kioskId: string): NotLendingCondition | null {
+    const entries = this.history.entriesOf(kioskId);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const { event, tsMs } = entries[i]!;
+      if (event.type === 'kiosk_lending_resumed') return null;
+      if (event.type === 'kiosk_not_lending') {
+        const { expected, seen, probability } = event;
+        return { sinceMs: Date.parse(event.since), detectedAtMs: tsMs, expected, seen, probability };
+      }
+    }
+    return null;
   }
 
   /** Machines whose latest word on silence is `kiosk_silent` (for the silence detector's restart). */

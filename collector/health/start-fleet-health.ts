@@ -7,6 +7,7 @@ import type { EventStore } from '../store/event-store.js';
 import { AlertDesk } from './alert-desk.js';
 import { FleetHealth } from './fleet-health.js';
 import { KioskOperations } from './kiosk-operations.js';
+import { LendingWatch } from './lending-watch.js';
 import { PlatformWatch } from './platform-watch.js';
 import { SilenceDetector } from './silence-detector.js';
 
@@ -24,6 +25,10 @@ export interface FleetHealthStartOptions {
   now?: () => number;
   /** Escalation and maintenance-boundary check interval; default 10 s. */
   checkIntervalMs?: number;
+  /** Poisson probability below which a machine in service is "online but not lending" (NOT_LENDING_PROBABILITY). */
+  notLendingProbability?: number;
+  /** How often the lending check runs; default 5 min. */
+  lendingCheckIntervalMs?: number;
 }
 
 export interface RunningFleetHealth {
@@ -31,6 +36,8 @@ export interface RunningFleetHealth {
   alertDesk: AlertDesk;
   operations: KioskOperations;
   silence: SilenceDetector;
+  /** Online but not lending: expected activity and the lending check. */
+  lending: LendingWatch;
   stop(): Promise<void>;
 }
 
@@ -70,6 +77,18 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
     logger,
   });
   silence.start();
+  const lending = new LendingWatch({
+    store,
+    ingest,
+    health,
+    calendar,
+    check: options.notLendingProbability === undefined ? {} : { thresholdProbability: options.notLendingProbability },
+    isReceiving: () => collector.isConnected(),
+    now,
+    logger,
+    ...(options.lendingCheckIntervalMs === undefined ? {} : { checkIntervalMs: options.lendingCheckIntervalMs }),
+  });
+  await lending.start();
   return {
     health,
     alertDesk: new AlertDesk({ health, ingest, now }),
@@ -81,7 +100,9 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
       now,
     }),
     silence,
+    lending,
     async stop() {
+      lending.stop();
       silence.stop();
       await watch.stop();
       health.stop();

@@ -23,6 +23,10 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   // Signing in, and liveness for load balancers: the only routes open without credentials.
   { method: 'POST', path: '/api/v1/auth/login', roles: 'public' },
   { method: 'GET', path: '/api/v1/health/live', roles: 'public' },
+  // Readers' status page and its JSON: public names, addresses and "can I borrow there now"; nothing
+  // internal. The page is outside /api (the guard never sees it) but listed, as every mounted route is.
+  { method: 'GET', path: '/status', roles: 'public' },
+  { method: 'GET', path: '/api/v1/public/status', roles: 'public' },
   { method: 'GET', path: '/api/v1/auth/me', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/auth/logout', roles: EVERYONE, audit: 'auth.logout' },
   { method: 'POST', path: '/api/v1/auth/password', roles: EVERYONE, audit: 'auth.password_change' },
@@ -42,6 +46,7 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/kiosks/:id', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/kiosks/:id/history/telemetry', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/kiosks/:id/history/circulation', roles: EVERYONE },
+  { method: 'GET', path: '/api/v1/kiosks/:id/activity', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/fleet', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/events', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/dead-letters', roles: EVERYONE },
@@ -50,11 +55,26 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/fault-response', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/reliability', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/notifications', roles: EVERYONE },
+  { method: 'GET', path: '/api/v1/notifications/outbox', roles: EVERYONE },
+  {
+    method: 'POST',
+    path: '/api/v1/notifications/channels/:name/test',
+    roles: ['operator', 'admin'],
+    audit: 'notification.test',
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/notifications/outbox/:id/give-up',
+    roles: ['operator', 'admin'],
+    audit: 'notification.give_up',
+  },
+  { method: 'POST', path: '/api/v1/notifications/outbox/:id/retry', roles: ['operator', 'admin'], audit: 'notification.retry' },
 
   // Machines: provisioning and credentials are the admin's; commands and maintenance windows the operator's.
   { method: 'POST', path: '/api/v1/kiosks', roles: ADMIN, audit: 'kiosk.provision' },
   { method: 'POST', path: '/api/v1/kiosks/:id/token', roles: ADMIN, audit: 'kiosk.token_rotate' },
   { method: 'POST', path: '/api/v1/kiosks/:id/revoke', roles: ADMIN, audit: 'kiosk.revoke' },
+  { method: 'POST', path: '/api/v1/kiosks/:id/public-status', roles: ['operator', 'admin'], audit: 'kiosk.public_status' },
   { method: 'GET', path: '/api/v1/kiosks/:id/commands', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/kiosks/:id/commands', roles: ['operator', 'admin'], audit: 'kiosk.command' },
   { method: 'GET', path: '/api/v1/kiosks/:id/maintenance', roles: EVERYONE },

@@ -21,6 +21,34 @@ const telemetryQuery = z.strictObject({
 });
 const circulationQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(30) });
 
+/** Counted per day and month beside the circulation table, never inside it. */
+const APART_TYPES = ['renewal', 'transaction_refused'] as const;
+/** Refusals read per window for the reason breakdown: a busy machine refuses far fewer in 366 days. */
+const MAX_REFUSALS_READ = 50_000;
+
+const refusalSchema = z.object({ operation: z.string(), reason: z.string() });
+
+/** Refused transactions since `fromMs`, per operation and reason, most frequent first. */
+async function refusalsSince(ctx: DashboardContext, kioskId: string, fromMs: number) {
+  const records = await ctx.store.readEvents({
+    kioskId,
+    types: ['transaction_refused'],
+    fromMs,
+    toMs: ctx.now() + 1,
+    limit: MAX_REFUSALS_READ,
+  });
+  const counts = new Map<string, { operation: string; reason: string; count: number }>();
+  for (const record of records) {
+    const parsed = refusalSchema.safeParse(record.data);
+    if (!parsed.success) continue;
+    const key = `${parsed.data.operation}/${parsed.data.reason}`;
+    const slot = counts.get(key) ?? { ...parsed.data, count: 0 };
+    slot.count += 1;
+    counts.set(key, slot);
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
 const daysBefore = (day: string, count: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) - count * 86_400_000).toISOString().slice(0, 10);
 
@@ -71,7 +99,7 @@ export function kioskHistoryRouter(ctx: DashboardContext): Router {
       fromDay: days[0]!,
       toDay,
       kioskIds: [id],
-      types: CIRCULATION_TYPES,
+      types: [...CIRCULATION_TYPES, ...APART_TYPES],
     });
     const countOf = (day: string, type: string) => counts.find((c) => c.period === day && c.type === type)?.count ?? 0;
     const month = calendar.monthOf(ctx.now());
@@ -83,15 +111,39 @@ export function kioskHistoryRouter(ctx: DashboardContext): Router {
       month,
       ctx.now(),
     );
+    const year = `${month.slice(0, 4)}-01`;
+    const apartByMonth = await ctx.store.countByPeriod({
+      granularity: 'month',
+      fromDay: `${year}-01`,
+      toDay: nextDay(today),
+      kioskIds: [id],
+      types: APART_TYPES,
+    });
+    const monthCountOf = (m: string, type: string) =>
+      apartByMonth.find((c) => c.period.slice(0, 7) === m && c.type === type)?.count ?? 0;
+    const refusals = await refusalsSince(ctx, id, calendar.startOfDay(days[0]!));
     res.json({
       kioskId: id,
       timeZone: ctx.store.timeZone,
       days: days.map((day) => {
         const loans = countOf(day, 'loan');
         const returns = countOf(day, 'return');
-        return { day, loans, returns, total: loans + returns };
+        // Renewals and refusals are counted apart: never part of loans or of loans + returns.
+        return {
+          day,
+          loans,
+          returns,
+          total: loans + returns,
+          renewals: countOf(day, 'renewal'),
+          refused: countOf(day, 'transaction_refused'),
+        };
       }),
-      months: months.rows,
+      months: months.rows.map((row) => ({
+        ...row,
+        renewals: monthCountOf(row.month, 'renewal'),
+        refused: monthCountOf(row.month, 'transaction_refused'),
+      })),
+      refusals,
     });
   });
 

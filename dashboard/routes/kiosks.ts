@@ -7,6 +7,8 @@ import { SERVICE_STATES } from '../../collector/domain/service-state.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toKioskView } from '../kiosk-view.js';
+import { readerStatusOf } from '../reader-status.js';
+import { fleetHealthOf } from '../health-api-error.js';
 
 const listQuery = z.strictObject({
   connection: z.enum(['online', 'offline', 'unknown']).optional(),
@@ -41,7 +43,47 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const record = ctx.registry.get(id);
     const live = ctx.collector.fleet.get(id);
     if (!record && !live) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    res.json({ kiosk: toKioskView(record, live, id, ctx.fleetHealth?.health.serviceState(id)) });
+    const reader = readerStatusOf(ctx, id);
+    res.json({
+      kiosk: toKioskView(record, live, id, ctx.fleetHealth?.health.serviceState(id)),
+      reader: {
+        availability: reader.availability,
+        since: reader.sinceMs === null ? null : new Date(reader.sinceMs).toISOString(),
+      },
+    });
+  });
+
+  /** What usually happens at this hour and what did: the machine page's "usual for this hour". */
+  router.get('/:id/activity', (req, res) => {
+    const id = parseOr400(kioskIdSchema, req.params.id, 'path');
+    if (!ctx.registry.get(id) && !ctx.collector.fleet.get(id))
+      throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    const a = fleetHealthOf(ctx).lending.activity(id);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    res.json({
+      kioskId: id,
+      hourStart: iso(a.hourStartMs),
+      usualThisHour: a.usualThisHour,
+      seenThisHour: a.seenThisHour,
+      insufficientHistory: a.insufficientHistory,
+      usualNext24h: a.usualNext24h,
+      notLending: a.notLending && {
+        since: iso(a.notLending.sinceMs),
+        detectedAt: iso(a.notLending.detectedAtMs),
+        expected: a.notLending.expected,
+        seen: a.notLending.seen,
+        probability: a.notLending.probability,
+      },
+    });
+  });
+
+  /** Shows the machine on the public status page, or hides it (`{hidden: true}`). */
+  router.post('/:id/public-status', (req, res) => {
+    const id = parseOr400(kioskIdSchema, req.params.id, 'path');
+    const body = parseOr400(z.strictObject({ hidden: z.boolean() }), req.body, 'body');
+    if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
+    const kiosk = ctx.registry.setHiddenFromStatusPage(id, body.hidden);
+    res.json({ kioskId: id, hiddenFromStatusPage: kiosk.isHiddenFromStatusPage === true });
   });
 
   router.post('/', (req, res) => {

@@ -41,11 +41,19 @@ describe('configuration', () => {
       OFFLINE_AFTER_MS: 300_000,
       LAST_WILL_HOLD_MS: 3_000,
       RESPONSE_PROMISE_HOURS: 24,
+      NOT_LENDING_PROBABILITY: 0.001,
+      SIM_SILENT_FAILURES: 0.5,
       ESCALATION_STEPS: [50, 80, 100],
       SIM_KIOSKS: 70,
       SIM_SPEED: 60,
       SIM_BATCH: 1,
       SIM_TELEMETRY_MS: 60_000,
+      SIM_SIP2: 0,
+      SIP2_LISTEN_PORT: 6001,
+      SIP2_TLS_UPSTREAM: 'off',
+      SIP2_ACS_TIMEOUT_MS: 30_000,
+      SIP2_PAUSE_MESSAGE: 'Loans are paused on this machine. Please use another machine or the desk.',
+      SIP2_OUTBOX_MAX_BYTES: 1_073_741_824,
       SESSION_IDLE_MINUTES: 30,
       SESSION_MAX_HOURS: 12,
       PASSWORD_SCRYPT_N: 65_536,
@@ -153,6 +161,11 @@ describe('configuration', () => {
     { what: 'PASSWORD_SCRYPT_N=1024', env: { PASSWORD_SCRYPT_N: '1024' }, names: 'PASSWORD_SCRYPT_N' },
     { what: 'PASSWORD_SCRYPT_N=50000', env: { PASSWORD_SCRYPT_N: '50000' }, names: 'power of two' },
     { what: 'SESSION_IDLE_MINUTES=0', env: { SESSION_IDLE_MINUTES: '0' }, names: 'SESSION_IDLE_MINUTES' },
+    { what: 'SIP2_UPSTREAM without a port', env: { SIP2_UPSTREAM: 'acs.local' }, names: 'SIP2_UPSTREAM' },
+    { what: 'SIP2_TLS_CERT_FILE without its key', env: { SIP2_TLS_CERT_FILE: '/x.pem' }, names: 'SIP2_TLS_KEY_FILE' },
+    { what: 'a SIP2_PAUSE_MESSAGE with a field separator', env: { SIP2_PAUSE_MESSAGE: 'a|b' }, names: 'SIP2_PAUSE_MESSAGE' },
+    { what: 'a non-ASCII SIP2_PAUSE_MESSAGE', env: { SIP2_PAUSE_MESSAGE: '暂停' }, names: 'SIP2_PAUSE_MESSAGE' },
+    { what: 'SIM_SIP2=-1', env: { SIM_SIP2: '-1' }, names: 'SIM_SIP2' },
     { what: 'the unknown flag --colour', flags: { colour: 'red' }, names: 'unknown option --colour' },
   ])('$what is refused with a ConfigError naming it', ({ env = {}, flags = {}, names }) => {
     const error = configErrorOf(() => parseConfig(env, flags));
@@ -185,4 +198,18 @@ describe('configuration', () => {
   test.each(['80,50', '0,100', '50,,80', 'half'])('ESCALATION_STEPS=%s is refused', (value) => {
     expect(configErrorOf(() => parseConfig({ ESCALATION_STEPS: value })).message).toContain('ESCALATION_STEPS');
   });
+  test.each([
+    ['https://fleet.library.example', 'https://fleet.library.example'],
+    ['https://fleet.library.example/kiosks/', 'https://fleet.library.example/kiosks'],
+    ['http://10.0.0.5:3000', 'http://10.0.0.5:3000'],
+  ])('PUBLIC_URL=%s is the dashboard address %s (no trailing slash)', (value, url) => {
+    expect(parseConfig({ PUBLIC_URL: value }).PUBLIC_URL).toBe(url);
+  });
+
+  test.each(['fleet.library.example', 'ftp://fleet.example', 'https://fleet.example/?x=1', 'https://fleet.example/#/alerts'])(
+    'PUBLIC_URL=%s is refused',
+    (value) => {
+      expect(configErrorOf(() => parseConfig({ PUBLIC_URL: value })).message).toContain('PUBLIC_URL');
+    },
+  );
 });

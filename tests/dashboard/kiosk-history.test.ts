@@ -37,10 +37,16 @@ describe('the machine history and fleet overview routes', () => {
       { id: 'H-001-b1-1', ts: iso(nowMs), type: 'loan' },
       { id: 'H-001-b1-2', ts: iso(nowMs), type: 'return' },
       { id: 'H-001-b1-3', ts: iso(nowMs), type: 'return' },
+      { id: 'H-001-b1-4', ts: iso(nowMs), type: 'renewal', itemId: 'B1' },
+      { id: 'H-001-b1-5', ts: iso(nowMs), type: 'transaction_refused', operation: 'loan', reason: 'item_on_hold' },
+      { id: 'H-001-b1-6', ts: iso(nowMs), type: 'transaction_refused', operation: 'loan', reason: 'item_on_hold' },
+      { id: 'H-001-b1-7', ts: iso(nowMs), type: 'transaction_refused', operation: 'renewal', reason: 'renewal_limit' },
     ];
     for (const e of events) await client.publishAsync('kiosks/H-001/events', JSON.stringify(e), { qos: 1 });
     await waitFor(
-      async () => (await t.get<{ events: unknown[] }>('/api/v1/events?kiosk=H-001&type=loan,return')).body.events.length === 3,
+      async () =>
+        (await t.get<{ events: unknown[] }>('/api/v1/events?kiosk=H-001&type=loan,return,renewal,transaction_refused')).body
+          .events.length === 7,
     );
   });
   afterAll(() => t?.stop());
@@ -69,6 +75,20 @@ describe('the machine history and fleet overview routes', () => {
     expect(body.days.slice(0, -1).every((d) => d.total === 0)).toBe(true);
     expect(body.months.at(-1)?.total).toBe(3);
     expect(body.months[0]?.month).toMatch(/-01$/);
+  });
+
+  test('circulation: renewals and refusals are counted apart, never as loans, refusals per reason', async () => {
+    const { body } = await t.get<{
+      days: Array<{ loans: number; total: number; renewals: number; refused: number }>;
+      months: Array<{ loans: number; total: number; renewals: number; refused: number }>;
+      refusals: Array<{ operation: string; reason: string; count: number }>;
+    }>('/api/v1/kiosks/H-001/history/circulation?days=7');
+    expect(body.days.at(-1)).toMatchObject({ loans: 1, total: 3, renewals: 1, refused: 3 });
+    expect(body.months.at(-1)).toMatchObject({ loans: 1, total: 3, renewals: 1, refused: 3 });
+    expect(body.refusals).toEqual([
+      { operation: 'loan', reason: 'item_on_hold', count: 2 },
+      { operation: 'renewal', reason: 'renewal_limit', count: 1 },
+    ]);
   });
 
   test.each([

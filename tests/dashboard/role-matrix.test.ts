@@ -106,15 +106,17 @@ describe('the role matrix: every role × every route and socket event', () => {
     },
   );
 
-  test('the public routes answer without credentials: login (400 for an empty body) and liveness', async () => {
+  test("the public routes answer without credentials: login (400 for an empty body), liveness and the readers' status", async () => {
     expect((await t.anonymous.post<ErrorBody>('/api/v1/auth/login', {})).status).toBe(400);
     const live = await t.anonymous.get('/api/v1/health/live');
     expect([live.status, live.body]).toEqual([200, { status: 'ok' }]);
+    expect((await t.anonymous.get('/api/v1/public/status')).status).toBe(200);
+    expect((await fetch(`${t.baseUrl}/status`)).status).toBe(200);
     expect(
       ACCESS_MATRIX.filter((r) => r.roles === 'public')
         .map(ruleKey)
         .sort(),
-    ).toEqual(['GET /api/v1/health/live', 'POST /api/v1/auth/login']);
+    ).toEqual(['GET /api/v1/health/live', 'GET /api/v1/public/status', 'GET /status', 'POST /api/v1/auth/login']);
   });
 
   test('an unknown API path is 401 without credentials and 404 with them; the page itself is public', async () => {

@@ -6,7 +6,7 @@ import { createLogger } from '../../cli/logger.js';
 import { REFERENCE_DIR } from '../../cli/platform.js';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from '../../cli/sim-credentials.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../../simulator/fleet.js';
-import { openOutbox } from '../../simulator/outbox.js';
+import { openOutbox } from '../../agent/outbox.js';
 import { deliveryVerdict, sqliteInsertOrder } from '../support/delivery-check.js';
 import { MqttTap } from '../support/mqtt-tap.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';

@@ -10,7 +10,7 @@ import {
   type SimulatedFleet,
   type SimulatedFleetOptions,
 } from '../../simulator/fleet.js';
-import { openOutbox } from '../../simulator/outbox.js';
+import { openOutbox } from '../../agent/outbox.js';
 import { loadCirculationProfile } from '../../simulator/profile.js';
 import {
   createCapturingLogger,

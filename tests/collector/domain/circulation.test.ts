@@ -66,6 +66,19 @@ describe('monthly circulation table', () => {
     expect(table.total).toEqual({ loans: 4960, returns: 9782, total: 14742 });
   });
 
+  test('renewals and refusals never enter the table, as loans or otherwise', () => {
+    const table = buildCirculationTable(
+      ['2023-02'],
+      [
+        { period: '2023-02', type: 'loan', count: 1 },
+        { period: '2023-02', type: 'renewal', count: 5 },
+        { period: '2023-02', type: 'transaction_refused', count: 7 },
+      ],
+      () => true,
+    );
+    expect(table.rows[0]).toMatchObject({ loans: 1, returns: 0, total: 1 });
+  });
+
   test('day periods are summed into their month', () => {
     const table = buildCirculationTable(
       ['2023-02'],

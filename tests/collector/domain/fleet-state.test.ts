@@ -25,6 +25,15 @@ const online = (bootId: string) => ({ type: 'status' as const, state: 'online' a
 const offline = (bootId: string) => ({ type: 'status' as const, state: 'offline' as const, bootId, sentTs: '' });
 
 describe('folding events into a machine’s live state', () => {
+  test('a renewal or a refused transaction is heard from the machine but never counted as a loan', () => {
+    const state = fold([
+      ['2026-11-22T01:00:00Z', { type: 'renewal' }],
+      ['2026-11-22T01:05:00Z', { type: 'transaction_refused' } as Partial<FleetEvent> & { type: 'transaction_refused' }],
+    ]);
+    expect(state.today).toMatchObject({ loans: 0, returns: 0 });
+    expect(state.lastSeenMs).toBe(ms('2026-11-22T01:05:00Z'));
+  });
+
   test('when a kiosk’s will is published, it is offline from that moment', () => {
     const state = fold([
       ['2026-11-22T01:00:00Z', online('b1')],

@@ -10,8 +10,17 @@ interface TelemetryAnswer {
   readings: Array<{ ts: string } & Partial<Record<TelemetryKey, number>>>;
 }
 interface MachineCirculation {
-  days: Array<{ day: string; loans: number; returns: number; total: number }>;
-  months: Array<{ month: string; loans: number; returns: number; total: number; isComplete: boolean }>;
+  days: Array<{ day: string; loans: number; returns: number; total: number; renewals: number; refused: number }>;
+  months: Array<{
+    month: string;
+    loans: number;
+    returns: number;
+    total: number;
+    renewals: number;
+    refused: number;
+    isComplete: boolean;
+  }>;
+  refusals: Array<{ operation: 'loan' | 'return' | 'renewal'; reason: string; count: number }>;
 }
 
 type TelemetryKey = 'temperatureC' | 'binFillPercent' | 'paperPercent' | 'booksAvailable';
@@ -95,6 +104,8 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
       series: [
         { type: 'bar', stack: 'c', name: t('loans'), data: days.map((d) => d.loans), itemStyle: { color: '#1f5fbf' } },
         { type: 'bar', stack: 'c', name: t('returns'), data: days.map((d) => d.returns), itemStyle: { color: '#f2b705' } },
+        // Beside the loans, not on top of them: a renewal is not a loan (ISO 2789).
+        { type: 'bar', name: t('renewals'), data: days.map((d) => d.renewals), itemStyle: { color: '#1b7a36' } },
       ],
     };
   }, [answer.data, lang]);
@@ -123,6 +134,8 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
             <th scope="col">{t('loans')}</th>
             <th scope="col">{t('returns')}</th>
             <th scope="col">{t('total')}</th>
+            <th scope="col">{t('renewals')}</th>
+            <th scope="col">{t('refused')}</th>
           </tr>
         </thead>
         <tbody>
@@ -132,8 +145,35 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
               <td>{formatNumber(lang, row.loans)}</td>
               <td>{formatNumber(lang, row.returns)}</td>
               <td>{formatNumber(lang, row.total)}</td>
+              <td>{formatNumber(lang, row.renewals)}</td>
+              <td>{formatNumber(lang, row.refused)}</td>
             </tr>
           ))}
+        </tbody>
+      </table>
+      <table class="table compact numeric" data-testid="refusals">
+        <caption>{t('refusalsByReason')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('refusedOperation')}</th>
+            <th scope="col">{t('refusalReason')}</th>
+            <th scope="col">{t('refused')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(answer.data?.refusals ?? []).length === 0 ? (
+            <tr>
+              <td colSpan={3}>{t('none')}</td>
+            </tr>
+          ) : (
+            (answer.data?.refusals ?? []).map((row) => (
+              <tr key={`${row.operation}/${row.reason}`}>
+                <th scope="row">{t(row.operation === 'loan' ? 'loans' : row.operation === 'return' ? 'returns' : 'renewals')}</th>
+                <td>{t(`refusal_${row.reason}` as MessageKey)}</td>
+                <td>{formatNumber(lang, row.count)}</td>
+              </tr>
+            ))
+          )}
         </tbody>
       </table>
     </>

@@ -4,10 +4,11 @@ import { ensurePrivateFile } from '../config/private-files.js';
 import type { KioskId } from '../protocol/topics.js';
 
 /**
- * The machines' on-disk outbox (docs/architecture.md, principle 4): every event stays here until the
- * collector's ack says it is durably stored. One SQLite file holds the whole simulated fleet, and
- * each machine's generator progress, written in the same transaction as the events it produced,
- * so a killed process neither loses nor regenerates an interval.
+ * A machine's on-disk outbox: every event stays here until the collector's ack says it is durably
+ * stored (MQTT PUBACK is not enough: a broker may acknowledge before routing). One SQLite file may
+ * hold several machines (a simulated fleet, the machines behind one SIP2 bridge), and with each
+ * machine an opaque progress record written in the same transaction as its events, so a killed
+ * process neither loses nor regenerates what it had produced.
  */
 export interface OutboxEntry {
   event: KioskEvent;
@@ -49,14 +50,27 @@ interface Row {
   sent_ms: number | null;
 }
 
+export interface OutboxOptions {
+  /**
+   * The most the file may grow to; past it `add` throws (SQLITE_FULL), as on a full disk. The
+   * SIP2 bridge caps its outbox so that a platform gone for weeks cannot fill the machine's disk.
+   */
+  maxBytes?: number;
+}
+
 /** Opens (creating if needed) the outbox file. */
-export function openOutbox(filePath: string): Outbox {
+export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbox {
   ensurePrivateFile(filePath);
   const db = new Database(filePath);
   db.pragma('journal_mode = WAL');
   // In WAL mode NORMAL loses nothing when the process is killed, only on power loss.
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  if (options.maxBytes !== undefined) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    // SQLite keeps the limit at least the current size: a smaller cap means "no growth".
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+  }
 
   const insert = db.prepare('INSERT OR IGNORE INTO outbox (kiosk_id, event_id, payload) VALUES (?, ?, ?)');
   const upsertProgress = db.prepare(

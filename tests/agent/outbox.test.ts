@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { KioskEvent } from '../../protocol/events.js';
-import { openOutbox, type Outbox } from '../../simulator/outbox.js';
+import { openOutbox, type Outbox } from '../../agent/outbox.js';
 
 const loan = (id: string, minute: number): KioskEvent => ({
   id,

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench:sip2`: the latency the SIP2 bridge adds to a machine's transactions.
+ *
+ * The whole platform runs in this process (embedded broker, collector, dashboard), with a
+ * simulated library system (ACS) on loopback and a SIP2 bridge in front of it that reports every
+ * machine through its own agent, as in production. Each of `--machines` machines holds two SIP2
+ * connections: one through the bridge, one straight to the ACS. Checkouts and checkins are sent
+ * at `--rate` per second in total, spread over the machines at random and alternating between the
+ * two paths, and each round trip is timed. The added latency is the bridge's percentile minus the
+ * direct one (a difference of percentiles, not the percentile of differences).
+ *
+ *   npm run bench:sip2 -- [--machines 500] [--rate 50] [--duration 60] [--warmup 5]
+ *
+ * Prints one JSON object: the settings, both latency distributions in ms, and the bridge's
+ * counters at the end (pending events should drain to 0; dead letters should be empty).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { createLocalTime } from '../agent/local-time.js';
+import { createLogger } from '../cli/logger.js';
+import { startPlatform } from '../cli/platform.js';
+import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
+import { startSip2Bridge } from '../sip2/bridge/bridge.js';
+import { loadMapping } from '../sip2/bridge/mapping.js';
+import { encodeSip2 } from '../sip2/codec/encode.js';
+import { formatSip2Date } from '../sip2/codec/sip2-date.js';
+import { startSimulatedAcs } from '../sip2/sim/acs-server.js';
+import { connectSip2Client, type Sip2Client } from '../sip2/sim/sip2-client.js';
+
+const { values } = parseArgs({
+  options: {
+    machines: { type: 'string', default: '500' },
+    rate: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '5' },
+  },
+});
+const machines = Number(values.machines);
+const ratePerSecond = Number(values.rate);
+const durationS = Number(values.duration);
+const warmupS = Number(values.warmup);
+const TZ = 'Asia/Shanghai';
+
+function percentiles(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  return {
+    count: sorted.length,
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    p99: round(at(0.99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-sip2-'));
+  const config = parseConfig({
+    ...LOOPBACK_SETTINGS,
+    DATA_DIR: dataDir,
+    PASSWORD_SCRYPT_N: '16384',
+    FLEET_ADMIN_PASSWORD: 'bench-password-123',
+    MAX_CONNECTIONS: '0',
+    PUBLISH_RATE_PER_KIOSK: '0',
+  });
+  const logger = createLogger('silent');
+  const platform = await startPlatform(config, logger);
+  const rows = ['kiosk_id,token,login_user_id,location_code,address'];
+  const ids: string[] = [];
+  for (let i = 1; i <= machines; i++) {
+    const id = `BS-${String(i).padStart(4, '0')}`;
+    const { token } = platform.foundation.registry.provision({
+      id,
+      name: `Bench SIP2 ${i}`,
+      district: 'Bench',
+      lat: 39.9,
+      lon: 116.4,
+    });
+    rows.push(`${id},${token},${id},,`);
+    ids.push(id);
+  }
+  const mapFile = join(dataDir, 'sip2-map.csv');
+  await writeFile(mapFile, `${rows.join('\n')}\n`);
+  await chmod(mapFile, 0o600);
+  const acs = await startSimulatedAcs({ isOnline: true, isCheckinOk: true, isCheckoutOk: true, institution: 'BENCH' });
+  const bridge = await startSip2Bridge({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host: '127.0.0.1', port: acs.port },
+    mapping: loadMapping(mapFile),
+    brokerUrl: platform.mqttUrl,
+    topics: platform.foundation.topics,
+    dataDir: join(dataDir, 'bridge'),
+    timeZone: TZ,
+    offlineAfterMs: 300_000,
+    logger,
+  });
+  const local = createLocalTime(TZ);
+  const pairs: Array<{ id: string; viaBridge: Sip2Client; direct: Sip2Client }> = [];
+  for (const id of ids) {
+    const viaBridge = await connectSip2Client('127.0.0.1', bridge.port);
+    const direct = await connectSip2Client('127.0.0.1', acs.port);
+    const login = encodeSip2(
+      '93',
+      ['0', '0'],
+      [
+        ['CN', id],
+        ['CO', 'bench'],
+      ],
+    );
+    await Promise.all([viaBridge.request(login), direct.request(login)]);
+    pairs.push({ id, viaBridge, direct });
+  }
+
+  const samples = { bridge: [] as number[], direct: [] as number[] };
+  let sequence = 0;
+  const transaction = (id: string) => {
+    sequence++;
+    const date = formatSip2Date(Date.now(), local);
+    const item = `B${id}-${sequence}`;
+    return sequence % 2 === 0
+      ? encodeSip2(
+          '11',
+          ['N', 'N', date, ' '.repeat(18)],
+          [
+            ['AO', 'BENCH'],
+            ['AA', 'P-BENCH'],
+            ['AB', item],
+            ['AC', ''],
+          ],
+        )
+      : encodeSip2(
+          '09',
+          ['N', date, date],
+          [
+            ['AP', 'BENCH'],
+            ['AO', 'BENCH'],
+            ['AB', item],
+            ['AC', ''],
+          ],
+        );
+  };
+  const inFlight: Promise<void>[] = [];
+  const intervalMs = 1000 / ratePerSecond;
+  const startMs = performance.now();
+  const endMs = startMs + (warmupS + durationS) * 1000;
+  for (let n = 0; performance.now() < endMs; n++) {
+    const pair = pairs[Math.floor(Math.random() * pairs.length)]!;
+    const isBridge = n % 2 === 0;
+    const client = isBridge ? pair.viaBridge : pair.direct;
+    const sentMs = performance.now();
+    const isMeasured = sentMs - startMs >= warmupS * 1000;
+    inFlight.push(
+      client.request(transaction(pair.id)).then(() => {
+        if (isMeasured) (isBridge ? samples.bridge : samples.direct).push(performance.now() - sentMs);
+      }),
+    );
+    await delay(Math.max(0, startMs + (n + 1) * intervalMs - performance.now()));
+  }
+  await Promise.allSettled(inFlight);
+  const drainDeadline = Date.now() + 60_000;
+  while (bridge.stats().machines.some((m) => m.pendingEvents > 0) && Date.now() < drainDeadline) await delay(200);
+
+  const viaBridge = percentiles(samples.bridge);
+  const direct = percentiles(samples.direct);
+  const stats = bridge.stats();
+  console.log(
+    JSON.stringify(
+      {
+        settings: { machines, ratePerSecond, durationS, warmupS, cpus: os.cpus().length, node: process.version },
+        latencyMs: { viaBridge, direct },
+        addedMs: { p50: viaBridge.p50 - direct.p50, p99: viaBridge.p99 - direct.p99 },
+        bridge: {
+          deadLetters: stats.deadLetters,
+          pendingEvents: stats.machines.reduce((sum, m) => sum + m.pendingEvents, 0),
+          droppedObservations: stats.machines.reduce((sum, m) => sum + m.droppedObservations, 0),
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  for (const pair of pairs) {
+    pair.viaBridge.close();
+    pair.direct.close();
+  }
+  await bridge.stop();
+  await acs.stop();
+  await platform.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+await main();

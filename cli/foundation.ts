@@ -1,0 +1,60 @@
+/**
+ * What every command of the CLI shares: the settings, the data directory's secrets and paths, the
+ * registry, and the reference network's files. Apart from the platform's composition so that the
+ * parts it composes (the SIP2 simulation, say) can use it without importing the composition.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
+import type { Config } from '../config/config.js';
+import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
+import { createTopics, type Topics } from '../protocol/index.js';
+import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
+
+/** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
+export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
+
+/** Machines in operation in the reference network's circulation table (docs/domain.md). */
+export const REFERENCE_MACHINE_COUNT = 70;
+
+export interface Foundation {
+  config: Config;
+  logger: Logger;
+  topics: Topics;
+  calendar: Calendar;
+  secrets: Secrets;
+  registry: KioskRegistry;
+  paths: { registry: string; events: string; simulator: string; simCredentials: string };
+}
+
+/** What every command shares: settings, the data directory's secrets and the registry. */
+export function openFoundation(config: Config, logger: Logger): Foundation {
+  const dataDir = config.DATA_DIR;
+  const paths = {
+    registry: join(dataDir, 'registry.sqlite'),
+    events: join(dataDir, 'events.sqlite'),
+    simulator: join(dataDir, 'simulator'),
+    simCredentials: join(dataDir, 'simulator', 'credentials.json'),
+  };
+  const secrets = loadOrCreateSecrets(dataDir);
+  return {
+    config,
+    logger,
+    topics: createTopics(config.TOPIC_ROOT),
+    calendar: createCalendar(config.FLEET_TZ),
+    secrets,
+    registry: openKioskRegistry(paths.registry, {
+      onCredentialsPollError: (error) =>
+        logger.error({ err: error }, 'cannot read credential changes from the registry; retrying'),
+    }),
+    paths,
+  };
+}
+
+/** Where simulated time starts: SIM_START, or the start of today in the fleet's time zone. */
+export function simulationStartMs(config: Config, calendar: Calendar, nowMs: number): number {
+  if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(config.SIM_START)) return calendar.startOfDay(config.SIM_START);
+  return Date.parse(config.SIM_START);
+}
