@@ -27,6 +27,9 @@ import type { ComponentHealth, DashboardContext } from '../dashboard/context.js'
 import { openExportLog } from '../dashboard/exports/export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
+import { startBackupSchedule } from '../datadir/backup-schedule.js';
+import { assertReadableDataFormat, stampDataFormat } from '../datadir/format-stamp.js';
+import { holdDataDir } from '../datadir/run-lock.js';
 import { createTopics, type Topics } from '../protocol/index.js';
 import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
 import { isTokenValid, hashToken } from '../registry/tokens.js';
@@ -51,9 +54,14 @@ export interface Foundation {
   paths: { registry: string; events: string; simulator: string; simCredentials: string };
 }
 
-/** What every command shares: settings, the data directory's secrets and the registry. */
+/**
+ * What every command shares: settings, the data directory's secrets and the registry. A data
+ * directory written by a newer release is refused before anything in it is opened.
+ */
 export function openFoundation(config: Config, logger: Logger): Foundation {
   const dataDir = config.DATA_DIR;
+  assertReadableDataFormat(dataDir);
+  stampDataFormat(dataDir);
   const paths = {
     registry: join(dataDir, 'registry.sqlite'),
     events: join(dataDir, 'events.sqlite'),
@@ -147,7 +155,9 @@ export async function startPlatform(
   // A bad notification settings file stops the start before anything runs.
   const notifyConfig = config.NOTIFY_CONFIG ? loadNotifyConfig(config.NOTIFY_CONFIG) : null;
   const f = openFoundation(config, logger);
-  const stops: (() => Promise<void> | void)[] = [() => f.registry.close()];
+  // Released last: `restore` refuses the directory while anything of the platform may still write.
+  const hold = holdDataDir(config.DATA_DIR, 'platform');
+  const stops: (() => Promise<void> | void)[] = [() => hold.release(), () => f.registry.close()];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) {
       try {
@@ -328,6 +338,17 @@ export async function startPlatform(
     const tls = config.HTTPS === 'on' ? loadTlsPem(config) : null;
     const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
     stops.push(() => dashboard.stop());
+
+    if (config.BACKUP_DIR) {
+      const backups = startBackupSchedule({
+        dataDir: config.DATA_DIR,
+        backupDir: config.BACKUP_DIR,
+        everyMs: config.BACKUP_EVERY,
+        keep: config.BACKUP_KEEP,
+        logger,
+      });
+      stops.push(() => backups.stop());
+    }
 
     const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) stops.push(() => simulator.stop());
