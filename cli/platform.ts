@@ -17,6 +17,8 @@ import type { EventStore } from '../collector/store/event-store.js';
 import { checkInfluxAccess } from '../collector/store/influx-access-check.js';
 import { createInfluxEventStore, type InfluxConnection } from '../collector/store/influx-event-store.js';
 import { createPlatformMetrics } from '../collector/metrics.js';
+import type { RetentionPolicy } from '../collector/domain/retention-policy.js';
+import { startRetention } from '../collector/retention.js';
 import { openSpool } from '../collector/store/spool.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
@@ -168,15 +170,23 @@ export async function startPlatform(
     }
   };
   try {
-    const store = influx
-      ? createInfluxEventStore({
-          ...influx,
-          timeZone: config.FLEET_TZ,
-          districtOf: (kioskId) => f.registry.get(kioskId)?.district,
-          logger: logger.child({ component: 'store' }),
-        })
+    const sqliteStore = influx
+      ? null
       : createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
+    const store: EventStore =
+      sqliteStore ??
+      createInfluxEventStore({
+        ...influx!,
+        timeZone: config.FLEET_TZ,
+        districtOf: (kioskId) => f.registry.get(kioskId)?.district,
+        logger: logger.child({ component: 'store' }),
+      });
     stops.push(() => store.close());
+    // InfluxDB keeps its bucket's own retention; the SQLite store keeps its disk bounded here.
+    if (sqliteStore) {
+      const retention = startRetention({ store: sqliteStore, policy: retentionPolicyOf(config), logger });
+      stops.push(() => retention.stop());
+    }
     // Closed after the collector (stops run in reverse): what it spooled stays for the next start.
     const spool =
       config.SPOOL_MAX_BYTES > 0
@@ -375,6 +385,15 @@ export async function startPlatform(
     await stopAll();
     throw error;
   }
+}
+
+export function retentionPolicyOf(config: Config): RetentionPolicy {
+  return {
+    telemetryRawDays: config.TELEMETRY_RAW_DAYS,
+    telemetryHourlyDays: config.TELEMETRY_HOURLY_DAYS,
+    deadLetterDays: config.DEAD_LETTER_DAYS,
+    eventDays: config.EVENT_RETENTION_DAYS,
+  };
 }
 
 /** The InfluxDB the settings select, if any: the configuration check makes the four go together. */
