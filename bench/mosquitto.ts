@@ -137,6 +137,9 @@ export interface CliWireResult {
   perSecond: number;
   received: number;
   mosquittoCpuCores: number;
+  /** The `mosquitto_pub` processes together, and `mosquitto_sub`, over the run (sampled every 50 ms). */
+  publishersCpuCores: number;
+  subscriberCpuCores: number;
 }
 
 /**
@@ -172,6 +175,15 @@ export async function runCliWire(
     const inputs = Array.from({ length: publishers }, (_, p) =>
       Buffer.from(Array.from({ length: Math.ceil((messages - p) / publishers) }, (_, i) => line(i * publishers + p)).join('')),
     );
+    // The clients' CPU: their last /proc sample before they exit (every 50 ms; they start at 0).
+    const lastCpu = new Map<number, number>();
+    const sampleClients = async () => {
+      for (const c of children) {
+        const seconds = await processCpuSeconds(c.pid);
+        if (c.pid !== undefined && Number.isFinite(seconds)) lastCpu.set(c.pid, seconds);
+      }
+    };
+    const sampler = setInterval(() => void sampleClients(), 50);
     const cpuAtStart = await broker.cpu();
     const start = performance.now();
     inputs.forEach((input, p) => {
@@ -187,8 +199,20 @@ export async function runCliWire(
     await subExited;
     clearTimeout(timer);
     const seconds = (performance.now() - start) / 1000;
+    await sampleClients();
+    clearInterval(sampler);
     const cpu = (await broker.cpu()) - cpuAtStart;
-    return { messages, publishers, seconds, perSecond: received / seconds, received, mosquittoCpuCores: cpu / seconds };
+    const cpuOf = (list: ChildProcess[]) => list.reduce((sum, c) => sum + (lastCpu.get(c.pid ?? -1) ?? 0), 0);
+    return {
+      messages,
+      publishers,
+      seconds,
+      perSecond: received / seconds,
+      received,
+      mosquittoCpuCores: cpu / seconds,
+      publishersCpuCores: cpuOf(children.slice(1)) / seconds,
+      subscriberCpuCores: cpuOf([sub]) / seconds,
+    };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await broker.stop();

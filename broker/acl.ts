@@ -1,6 +1,6 @@
 import type { AedesOptions, Client } from 'aedes';
 import { KIOSK_PUBLISH_CHANNELS, type Topics } from '../protocol/topics.js';
-import type { Principal } from './auth.js';
+import type { Principal } from './principal.js';
 import { addressOf, PolicyRefusal, type RejectionListener } from './rejection.js';
 
 export type AclDecision =

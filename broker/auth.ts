@@ -1,6 +1,7 @@
 import type { AedesOptions, AuthErrorCode, AuthenticateError, Client, ConnectPacket } from 'aedes';
 import { kioskIdSchema, type KioskId, type Topics } from '../protocol/topics.js';
 import { decidePublish } from './acl.js';
+import type { Principal } from './principal.js';
 import { addressOf, PolicyRefusal, type Rejection, type RejectionListener } from './rejection.js';
 
 /** Longest client id accepted; a kiosk id is at most 64 characters. */
@@ -9,7 +10,6 @@ const MAX_CLIENT_ID_LENGTH = 128;
 const CLIENT_ID_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${MAX_CLIENT_ID_LENGTH}}$`);
 
 /** Who is behind an authenticated connection; the ACL decides from this alone. */
-export type Principal = { kind: 'kiosk'; kioskId: KioskId } | { kind: 'service'; name: string };
 
 /** CONNACK return codes of MQTT 3.1.1 ([MQTT-3.2.2-3], table 3.1). */
 const RETURN_CODE = {

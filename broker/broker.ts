@@ -1,14 +1,18 @@
+// This file is long because it composes the broker's policy modules (auth, ACL, gate, budget,
+// queues, listeners) and its options in one place; each rule itself lives in its own module.
 import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { KioskId, Topics } from '../protocol/topics.js';
 import { createAcl } from './acl.js';
-import { createAuthenticator, type Principal } from './auth.js';
+import { createAuthenticator } from './auth.js';
+import type { Principal } from './principal.js';
 import { ConnectionGate } from './connection-gate.js';
 import { MAX_REMAINING_LENGTH } from './frame-guard.js';
 import { startTcpListener, startWebSocketListener, type ListenerOptions, type TlsCredentials } from './listeners.js';
-import { boundOfflineQueues, type OfflineQueueStats, type OutgoingQueuePersistence } from './offline-queue.js';
+import { boundOfflineQueues, type OfflineQueueStats } from './offline-queue.js';
+import { persistenceOf } from './aedes-persistence.js';
 import { withPublishBudget } from './publish-budget.js';
 import {
   PolicyRefusal,
@@ -342,10 +346,8 @@ function createPolicy(settings: ResolvedSettings, onRejected: RejectionListener)
 
 /** Bounds the queues of offline persistent sessions; logs the first drop and each tenfold after. */
 function boundQueues(aedes: Aedes, maxPerClient: number, isOnline: (clientId: string) => boolean, log: Logger) {
-  // aedes' persistence is not in its type declarations.
-  const { persistence } = aedes as unknown as { persistence: OutgoingQueuePersistence };
   let dropped = 0;
-  return boundOfflineQueues(persistence, {
+  return boundOfflineQueues(persistenceOf(aedes), {
     maxPerClient,
     isOnline,
     onDrop(clientId, topic) {

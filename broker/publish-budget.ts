@@ -1,5 +1,5 @@
 import type { AedesOptions, Client } from 'aedes';
-import type { Principal } from './auth.js';
+import type { Principal } from './principal.js';
 import { addressOf, PolicyRefusal, type RejectionListener } from './rejection.js';
 import { TokenBuckets } from './token-bucket.js';
 

@@ -1,3 +1,5 @@
+// This file is long because it is the composition root of the whole platform; building it in
+// stages (storage, messaging, services, web, simulation) is planned work.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';

@@ -1,12 +1,8 @@
 import type { Aedes, AedesPublishPacket } from 'aedes';
+import { persistenceOf } from '../broker/aedes-persistence.js';
 import type { CollectorTransport, MessageHandler } from './transport.js';
 
 type Deliver = (packet: AedesPublishPacket, done: () => void) => void;
-
-/** What the retained-message replay reads of aedes' persistence (not in aedes' instance type). */
-interface RetainedSource {
-  createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer | string }>;
-}
 
 const toBuffer = (payload: Buffer | string) => (typeof payload === 'string' ? Buffer.from(payload) : payload);
 
@@ -39,8 +35,7 @@ export function attachLocalTransport(aedes: Aedes): CollectorTransport {
         await new Promise<void>((resolve) => aedes.subscribe(topic, deliver, resolve));
         subscriptions.push([topic, deliver]);
       }
-      const { persistence } = aedes as unknown as { persistence: RetainedSource };
-      for await (const packet of persistence.createRetainedStreamCombi([...topics])) {
+      for await (const packet of persistenceOf(aedes).createRetainedStreamCombi([...topics])) {
         if (!isClosed) onMessage(packet.topic, toBuffer(packet.payload));
       }
     },

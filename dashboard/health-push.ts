@@ -1,18 +1,11 @@
 import type { Server } from 'socket.io';
 import type { Alert } from '../collector/domain/alerts.js';
 import type { EscalationNotice, KioskServiceState } from '../collector/health/fleet-health.js';
-import { type AlertView, toAlertView } from './alert-view.js';
+import { toAlertView } from './alert-view.js';
 import type { DashboardContext } from './context.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './socket.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './socket-events.js';
 
 /** An escalation as the live page receives it: once per alert and step. */
-export interface EscalationPush {
-  alert: AlertView;
-  step: number;
-  percent: number;
-  dueAt: string;
-}
-
 /** Alert changes are coalesced: at most one push per interval. */
 const PUSH_INTERVAL_MS = 200;
 

@@ -1,16 +1,9 @@
 import type { Server } from 'socket.io';
-import type { InspectionSummary } from '../collector/promises/inspection-service.js';
-import type { ReservationNotice, ReservationSummary } from '../collector/promises/reservation-service.js';
+import type { ReservationNotice } from '../collector/promises/reservation-service.js';
 import type { DashboardContext } from './context.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './socket.js';
+import type { ClientToServerEvents, PromisesSummary, ServerToClientEvents } from './socket-events.js';
 
 /** The service promises at a glance: this week's inspections and the outstanding reservations. */
-export interface PromisesSummary {
-  at: string;
-  inspections: InspectionSummary | null;
-  reservations: ReservationSummary | null;
-}
-
 /** Changes are coalesced: at most one summary per interval. */
 const PUSH_INTERVAL_MS = 1_000;
 /** The figures also move with the clock alone (a week ends, a reservation becomes at risk). */

@@ -1,39 +1,15 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import type { KioskLiveState } from '../collector/domain/fleet-state.js';
-import type { ReservationNotice } from '../collector/promises/reservation-service.js';
 import type { EventRecord } from '../collector/store/event-store.js';
-import type { AlertView } from './alert-view.js';
 import { SOCKET_MATRIX } from './auth/access-matrix.js';
 import type { Principal } from './auth/roles.js';
 import type { DashboardContext } from './context.js';
-import { attachHealthPush, type EscalationPush } from './health-push.js';
-import { type KioskView, toKioskView } from './kiosk-view.js';
-import { attachPromisesPush, type PromisesSummary } from './promises-push.js';
+import { attachHealthPush } from './health-push.js';
+import { toKioskView } from './kiosk-view.js';
+import { attachPromisesPush } from './promises-push.js';
+import type { ClientToServerEvents, LiveEvent, ServerToClientEvents } from './socket-events.js';
 
-export interface LiveEvent {
-  kioskId: string;
-  id: string;
-  type: string;
-  ts: string;
-  data: Record<string, unknown>;
-}
-
-/** What the server pushes. Every (re)connect starts with a full snapshot: socket.io keeps nothing. */
-export interface ServerToClientEvents {
-  snapshot: (snapshot: { kiosks: KioskView[]; at: string }) => void;
-  kiosks: (kiosks: KioskView[]) => void;
-  events: (events: LiveEvent[]) => void;
-  /** The service promises' figures: on connect, then when they change. */
-  promises: (summary: PromisesSummary) => void;
-  /** A reservation at risk of missing, or past, its delivery window: once per reservation and step. */
-  notice: (notice: ReservationNotice) => void;
-  /** Alerts: the open ones on connect, then every alert that opens or changes. */
-  alerts: (alerts: AlertView[]) => void;
-  /** An alert nobody acknowledged passed a step of the response promise: once per alert and step. */
-  escalation: (escalation: EscalationPush) => void;
-}
-export type ClientToServerEvents = Record<string, never>;
 interface SocketData {
   principal: Principal;
 }

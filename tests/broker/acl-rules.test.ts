@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { decidePublish, decideSubscribe } from '../../broker/acl.js';
-import type { Principal } from '../../broker/auth.js';
+import type { Principal } from '../../broker/principal.js';
 import { createTopics } from '../../protocol/topics.js';
 
 const topics = createTopics('kiosks');

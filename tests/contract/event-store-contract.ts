@@ -1,3 +1,4 @@
+// This file is long because it is the whole EventStore contract, which every adapter must pass.
 import { afterEach, describe, expect, test } from 'vitest';
 import { createCalendar } from '../../collector/domain/calendar.js';
 import type {

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { EscalationPush } from '../../dashboard/health-push.js';
+import type { EscalationPush } from '../../dashboard/socket-events.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { healthClient, status } from './health-client.js';
 

@@ -1,3 +1,4 @@
+// This file is long because it is the wire contract's table of accepted and refused messages.
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';

@@ -1,3 +1,5 @@
+// This file is long because it checks every InfluxDB request and answer at the HTTP level, case
+// by case, against a local server: the only verification possible without a real InfluxDB.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,9 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
 import type { AlertView } from '../../../dashboard/alert-view.js';
-import type { EscalationPush } from '../../../dashboard/health-push.js';
+import type { EscalationPush } from '../../../dashboard/socket-events.js';
 import type { KioskView } from '../../../dashboard/kiosk-view.js';
-import type { PromisesSummary } from '../../../dashboard/promises-push.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../dashboard/socket.js';
+import type { PromisesSummary } from '../../../dashboard/socket-events.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../dashboard/socket-events.js';
 
 export type { AlertView, KioskView, PromisesSummary };
 
