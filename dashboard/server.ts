@@ -27,7 +27,13 @@ import { reportsRouter } from './routes/reports.js';
 import { reservationsRouter } from './routes/reservations.js';
 import { uptimeRouter } from './routes/uptime.js';
 import { usersRouter } from './routes/users.js';
+import { buildOpenApiDocument } from './openapi/build-document.js';
+import { referencePage } from './openapi/reference-page.js';
 import { attachSocketGateway } from './socket.js';
+
+/** Built on first request, then kept: it depends on the code only. */
+let openApi: Record<string, unknown> | undefined;
+const openApiDocument = () => (openApi ??= buildOpenApiDocument('1'));
 
 /** The web app as Vite builds it (`web/dist`; `npm run build` copies it beside the compiled server). */
 const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
@@ -88,9 +94,11 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   api.use('/reliability', reliabilityRouter(ctx));
   api.use('/fleet', fleetOverviewRouter(ctx));
   api.use('/notifications', notificationsRouter(ctx));
+  api.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   api.use(notFound);
   app.use('/api/v1', api);
   app.use('/metrics', metricsRouter(ctx));
+  app.use('/docs/api', referencePage());
   app.use(express.static(WEB_DIR));
   app.use(notFound);
   app.use(errorHandler((error) => ctx.logger.error({ err: error }, 'request failed')));

@@ -97,3 +97,6 @@ export function kioskHistoryRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const kioskHistoryRequests = { telemetryQuery, circulationQuery };

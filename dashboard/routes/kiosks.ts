@@ -86,3 +86,6 @@ function mqttCredentials(ctx: DashboardContext, kioskId: string, token: string) 
     ),
   };
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const kiosksRequests = { listQuery };
