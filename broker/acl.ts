@@ -1,7 +1,7 @@
 import type { AedesOptions, Client } from 'aedes';
 import { KIOSK_PUBLISH_CHANNELS, type Topics } from '../protocol/topics.js';
 import type { Principal } from './principal.js';
-import { addressOf, PolicyRefusal, type RejectionListener } from './rejection.js';
+import { addressOf, PolicyRefusal, type Rejection } from './rejection.js';
 
 export type AclDecision =
   | { isAllowed: true }
@@ -96,7 +96,8 @@ export function decideSubscribe(topics: Topics, principal: Principal, filter: st
 export interface AclOptions {
   topics: Topics;
   principalOf(client: Client): Principal | undefined;
-  onRejected: RejectionListener;
+  /** With the client whose operation was refused (none for an orphaned will): refusals are budgeted per connection. */
+  onRejected(rejection: Rejection, client: Client | null): void;
 }
 
 export interface AclHooks {
@@ -134,13 +135,16 @@ export function createAcl(options: AclOptions): AclHooks {
     authorizePublish(client, packet, callback) {
       const decision = decideForClient(client, packet.topic, packet.retain);
       if (decision.isAllowed) return callback(null);
-      onRejected({
-        reason: decision.reason,
-        clientId: client?.id,
-        address: addressOf(client?.conn),
-        topic: packet.topic,
-        detail: decision.detail,
-      });
+      onRejected(
+        {
+          reason: decision.reason,
+          clientId: client?.id,
+          address: addressOf(client?.conn),
+          topic: packet.topic,
+          detail: decision.detail,
+        },
+        client,
+      );
       callback(new PolicyRefusal(decision.detail));
     },
     // Answering (null, null) grants 0x80 for this filter alone ([MQTT-3.9.3]); an error would close
@@ -156,13 +160,16 @@ export function createAcl(options: AclOptions): AclHooks {
             }
           : decideSubscribe(topics, principal, subscription.topic);
       if (decision.isAllowed) return callback(null, subscription);
-      onRejected({
-        reason: decision.reason,
-        clientId: client.id,
-        address: addressOf(client.conn),
-        topic: subscription.topic,
-        detail: decision.detail,
-      });
+      onRejected(
+        {
+          reason: decision.reason,
+          clientId: client.id,
+          address: addressOf(client.conn),
+          topic: subscription.topic,
+          detail: decision.detail,
+        },
+        client,
+      );
       callback(null, null);
     },
   };

@@ -14,6 +14,7 @@ import { startTcpListener, startWebSocketListener, type ListenerOptions, type Tl
 import { boundOfflineQueues, type OfflineQueueStats } from './offline-queue.js';
 import { persistenceOf } from './aedes-persistence.js';
 import { withPublishBudget } from './publish-budget.js';
+import { createRefusalBudget, REFUSAL_BUDGET_DEFAULTS, type RefusalBudget } from './refusal-budget.js';
 import {
   PolicyRefusal,
   REJECTION_REASONS,
@@ -49,6 +50,11 @@ export interface BrokerOptions {
   publishBurstPerKiosk?: number;
   /** Messages queued per offline persistent session (the external collector's); 0 for no cap. Default 100,000. */
   offlineQueueMaxMessages?: number;
+  /**
+   * SUBSCRIBE filters and PUBLISHes the ACL may refuse on one connection before it is closed; 0
+   * for no budget. Default 100. Only the first 5 per reason are logged and dead-lettered one by one.
+   */
+  maxRefusalsPerConnection?: number;
   /**
    * Subscribes to changes of machines' credentials (rotation, revocation) and returns the
    * unsubscribe function; the broker disconnects such a machine at once.
@@ -109,6 +115,7 @@ export const BROKER_DEFAULTS = Object.freeze({
   publishRatePerKiosk: 60,
   publishBurstPerKiosk: 3_000,
   offlineQueueMaxMessages: 100_000,
+  maxRefusalsPerConnection: REFUSAL_BUDGET_DEFAULTS.maxPerConnection,
 });
 
 /**
@@ -138,6 +145,7 @@ const settingsSchema = z.strictObject({
   publishRatePerKiosk: z.number().int().min(0),
   publishBurstPerKiosk: z.number().int().min(1),
   offlineQueueMaxMessages: z.number().int().min(0),
+  maxRefusalsPerConnection: z.number().int().min(0),
 });
 
 function resolveOptions(options: BrokerOptions) {
@@ -156,6 +164,7 @@ function resolveOptions(options: BrokerOptions) {
     publishRatePerKiosk: options.publishRatePerKiosk ?? BROKER_DEFAULTS.publishRatePerKiosk,
     publishBurstPerKiosk: options.publishBurstPerKiosk ?? BROKER_DEFAULTS.publishBurstPerKiosk,
     offlineQueueMaxMessages: options.offlineQueueMaxMessages ?? BROKER_DEFAULTS.offlineQueueMaxMessages,
+    maxRefusalsPerConnection: options.maxRefusalsPerConnection ?? BROKER_DEFAULTS.maxRefusalsPerConnection,
   });
   if (!parsed.success)
     throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -164,8 +173,9 @@ function resolveOptions(options: BrokerOptions) {
 
 function countRejections(log: Logger, forward: RejectionListener | undefined) {
   const counts = Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, 0])) as Record<RejectionReason, number>;
-  const onRejected = (rejection: Rejection): void => {
-    counts[rejection.reason] += 1;
+  const count = (reason: RejectionReason) => void (counts[reason] += 1);
+  /** Logged and handed on (to the dead letters): one line and one row per call. */
+  const record = (rejection: Rejection): void => {
     log.warn({ rejection }, rejection.detail);
     try {
       forward?.(rejection);
@@ -173,7 +183,11 @@ function countRejections(log: Logger, forward: RejectionListener | undefined) {
       log.error({ err: error }, 'onRejected listener threw');
     }
   };
-  return { counts, onRejected };
+  const onRejected = (rejection: Rejection): void => {
+    count(rejection.reason);
+    record(rejection);
+  };
+  return { counts, count, record, onRejected };
 }
 
 /**
@@ -317,7 +331,7 @@ async function startListeners(settings: ResolvedSettings, base: Omit<ListenerOpt
 }
 
 /** The aedes hooks that carry this platform's policy: who may connect, publish (how much) and subscribe. */
-function createPolicy(settings: ResolvedSettings, onRejected: RejectionListener) {
+function createPolicy(settings: ResolvedSettings, onRejected: RejectionListener, budget: RefusalBudget) {
   const auth = createAuthenticator({
     topics: settings.topics,
     serviceNames: settings.serviceNames,
@@ -325,7 +339,11 @@ function createPolicy(settings: ResolvedSettings, onRejected: RejectionListener)
     verifyServiceToken: settings.verifyServiceToken,
     onRejected,
   });
-  const acl = createAcl({ topics: settings.topics, principalOf: auth.principalOf, onRejected });
+  const acl = createAcl({
+    topics: settings.topics,
+    principalOf: auth.principalOf,
+    onRejected: (rejection, client) => (client ? budget.refuse(client, rejection) : onRejected(rejection)),
+  });
   const authorizePublish = withPublishBudget(acl.authorizePublish, {
     ratePer10s: settings.publishRatePerKiosk,
     burst: settings.publishBurstPerKiosk,
@@ -370,13 +388,20 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const settings = resolveOptions(options);
   const log = settings.logger.child({ component: 'broker' });
   const rejections = countRejections(log, settings.onRejected);
-  const policy = createPolicy(settings, rejections.onRejected);
+  const budget = createRefusalBudget({
+    maxPerConnection: settings.maxRefusalsPerConnection,
+    recordedPerReason: REFUSAL_BUDGET_DEFAULTS.recordedPerReason,
+    count: rejections.count,
+    record: rejections.record,
+  });
+  const policy = createPolicy(settings, rejections.onRejected, budget);
   const aedes = await Aedes.createBroker({
     connectTimeout: settings.connectTimeoutMs,
     drainTimeout: DRAIN_TIMEOUT_MS,
     ...policy.hooks,
   });
   const clients = trackClients(aedes, policy.principalOf, log);
+  aedes.on('clientDisconnect', (client) => budget.ended(client));
   countProtocolViolations(aedes, rejections.onRejected, log);
   const offlineQueue = boundQueues(aedes, settings.offlineQueueMaxMessages, clients.isOnline, log);
   const gate = new ConnectionGate({

@@ -23,6 +23,8 @@ export const REJECTION_REASONS = [
   'retain_not_allowed',
   'subscribe_not_allowed',
   'publish_rate_exceeded',
+  // one connection earned more refusals than its budget (refusal-budget.ts): closed
+  'refusal_budget_exceeded',
   // anything else aedes or its packet parser refused (bad flags, reserved types, a second
   // CONNECT, wildcards in a PUBLISH topic…): it closed the connection
   'protocol_violation',

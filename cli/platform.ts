@@ -27,6 +27,7 @@ import type { Config } from '../config/config.js';
 import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
+import { signInHealth } from '../dashboard/auth/sign-in-health.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import { openExportLog } from '../dashboard/exports/export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
@@ -338,7 +339,14 @@ export async function startPlatform(
           // start); drops are told through their counters instead, the spool's backlog through the store's.
           const { spool: _spool, broker: _broker, ...components } = platformComponents(ctx);
           const offlineQueue = broker?.stats().offlineQueue.dropped ?? 0;
-          return { components, drops: { spool: runningCollector.ingest.stats().spoolDropped, offlineQueue } };
+          return {
+            components: { ...components, 'sign-in': signInHealth(auth) },
+            drops: {
+              spool: runningCollector.ingest.stats().spoolDropped,
+              offlineQueue,
+              idConflict: runningCollector.ingest.stats().idConflicts,
+            },
+          };
         },
         policy,
         sampleIntervalMs,

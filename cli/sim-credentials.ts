@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir } from '../config/private-files.js';
 import { z } from 'zod';
 import type { KioskRecord } from '../registry/kiosk.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
@@ -22,7 +23,7 @@ export function ensureSimulatedCredentials(
     const token = tokens[kiosk.id];
     if (token === undefined || !registry.verifyToken(kiosk.id, token)) tokens[kiosk.id] = registry.rotateToken(kiosk.id);
   }
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
   writeFileSync(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   return tokens;
 }

@@ -2,6 +2,7 @@ import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { KioskCommand, Topics } from '../protocol/index.js';
 import type { Calendar } from './domain/calendar.js';
+import { FIRST_EVENT_DAY } from './decode.js';
 import type { DecodeLimits } from './decode.js';
 import { Ingest } from './ingest.js';
 import { LiveFleet } from './live-fleet.js';
@@ -77,7 +78,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     store: options.store,
     logger,
     now,
-    ...(options.limits ? { limits: options.limits } : {}),
+    // 2000-01-01 begins at local midnight in the fleet's zone (the reports' first month), not in UTC:
+    // a Beijing machine's event at 2000-01-01T00:00+08:00 is in 2000.
+    limits: { minEventMs: options.calendar.startOfDay(FIRST_EVENT_DAY), ...options.limits },
     spool: options.spool ?? null,
     publishAck: (kioskId, ack) => link.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack)),
   });

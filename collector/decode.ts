@@ -37,6 +37,9 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   minEventMs: Date.parse('2000-01-01T00:00:00Z'),
 });
 
+/** The first local day an event may be stamped with (an unset RTC reports 1970); inclusive. */
+export const FIRST_EVENT_DAY = '2000-01-01';
+
 export interface Rejection {
   /** The event's id when it had a readable one: the machine is told, so it stops resending. */
   id?: string;
@@ -83,8 +86,9 @@ function describeIssues(error: z.ZodError): string {
 }
 
 function checkTime(tsMs: number, receivedMs: number, limits: DecodeLimits): string | null {
-  if (tsMs < limits.minEventMs)
-    return `ts ${new Date(tsMs).toISOString()} is before ${new Date(limits.minEventMs).toISOString()}`;
+  if (tsMs < limits.minEventMs) {
+    return `ts ${new Date(tsMs).toISOString()} is before ${FIRST_EVENT_DAY} (local midnight, ${new Date(limits.minEventMs).toISOString()})`;
+  }
   if (tsMs > receivedMs + limits.maxFutureSkewMs) {
     return `ts ${new Date(tsMs).toISOString()} is ${Math.round((tsMs - receivedMs) / 1000)} s ahead of the collector's clock`;
   }

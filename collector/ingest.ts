@@ -1,8 +1,18 @@
+// This file is long because batching, the store retry, the spool replay and the acks share one
+// ordering of each machine's events; splitting out the spool replayer and the acks is planned.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { EventAck, Topics } from '../protocol/index.js';
 import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type Rejection } from './decode.js';
-import type { AppendResult, DeadLetterRecord, EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
+import { idConflictAckReason, idConflictDeadLetter } from './id-conflict.js';
+import type {
+  AppendResult,
+  DeadLetterRecord,
+  EventRecord,
+  EventStore,
+  IdConflict,
+  TelemetryRecord,
+} from './store/event-store.js';
 import type { Spool } from './store/spool.js';
 
 export interface IngestOptions {
@@ -48,6 +58,8 @@ export interface IngestStats {
   spoolDropped: number;
   /** When the newest event went into the store, epoch ms; telemetry and dead letters aside. */
   lastStoredMs: number | null;
+  /** Events refused because their id was stored already with another content (dead-lettered `id_conflict`). */
+  idConflicts: number;
 }
 
 export interface IngestEvents {
@@ -90,6 +102,7 @@ export function emptyIngestStats(): IngestStats {
     spoolDepth: 0,
     spoolDropped: 0,
     lastStoredMs: null,
+    idConflicts: 0,
   };
 }
 
@@ -276,10 +289,12 @@ export class Ingest extends EventEmitter<IngestEvents> {
       // Behind what is spooled, so that the store receives every machine's events in order.
       if (!this.trySpool(batch)) throw new SpoolFullError('spool full');
     } else {
-      const result = batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [] };
+      const result =
+        batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [], conflicts: [] };
       this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
       this.countStored(batch.records, result);
-      this.sendAcks(batch);
+      this.refuseConflicts(result.conflicts);
+      this.sendAcks(batch, result.conflicts);
     }
 
     if (batch.telemetry.length > 0) {
@@ -349,6 +364,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
         const result = await this.options.store.append(batch.records);
         spool.remove(batch.seqs);
         this.countStored(batch.records, result);
+        // Acked already, from the spool: the dead letter and the counters still tell.
+        this.refuseConflicts(result.conflicts);
         this.spoolRetryMs = RETRY_MIN_MS;
       }
       if (spool.stats().batches === 0) this.options.logger.info('spool drained into the store');
@@ -367,14 +384,43 @@ export class Ingest extends EventEmitter<IngestEvents> {
     this.isDrainingSpool = false;
   }
 
-  private sendAcks(batch: Batch): void {
+  /**
+   * Events whose id was stored already with another content: dead-lettered with both versions and
+   * counted; the machine is told `rejected` (in sendAcks). An identical body stays a duplicate.
+   */
+  private refuseConflicts(conflicts: readonly IdConflict[]): void {
+    if (conflicts.length === 0) return;
+    const receivedMs = this.options.now();
+    this.counters.idConflicts += conflicts.length;
+    for (const conflict of conflicts) {
+      this.reject(idConflictDeadLetter(conflict, this.options.topics.topic(conflict.refused.kioskId, 'events'), receivedMs));
+    }
+    this.options.logger.warn(
+      { ids: conflicts.slice(0, 10).map((c) => c.id), count: conflicts.length },
+      'events refused: their ids are stored already with another content',
+    );
+  }
+
+  private sendAcks(batch: Batch, conflicts: readonly IdConflict[] = []): void {
+    const refused = new Map(conflicts.map((c) => [c.id, c]));
+    const answered = new Set<string>();
     const acks = new Map<string, EventAck>();
     const ackFor = (kioskId: string) => {
       let ack = acks.get(kioskId);
       if (!ack) acks.set(kioskId, (ack = { stored: [], rejected: [] }));
       return ack;
     };
-    for (const record of batch.records) if (record.type !== 'status') ackFor(record.kioskId).stored.push(record.id);
+    for (const record of batch.records) {
+      if (record.type === 'status') continue;
+      const conflict = refused.get(record.id);
+      if (!conflict) {
+        ackFor(record.kioskId).stored.push(record.id);
+      } else if (!answered.has(record.id)) {
+        // An id repeated in one batch (the first stored, the second refused) is answered once.
+        answered.add(record.id);
+        ackFor(record.kioskId).rejected.push({ id: record.id, reason: idConflictAckReason(conflict) });
+      }
+    }
     for (const [kioskId, rejections] of batch.rejectedByKiosk) {
       ackFor(kioskId).rejected.push(...rejections.map((r) => ({ id: r.id!, reason: `${r.reason}: ${r.detail}`.slice(0, 200) })));
     }

@@ -62,6 +62,11 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
   mirrored('messages_in_total', 'MQTT messages received by the collector', () => ingest.stats().messagesIn);
   mirrored('events_stored_total', 'Events appended to the store (duplicates not counted)', () => ingest.stats().eventsStored);
   mirrored('events_duplicate_total', 'Redelivered events the store already held', () => ingest.stats().duplicates);
+  mirrored(
+    'events_id_conflict_total',
+    'Events refused because their id was stored already with another content (dead-lettered id_conflict)',
+    () => ingest.stats().idConflicts,
+  );
   mirrored('acks_sent_total', 'Application-level acks sent to machines', () => ingest.stats().acksSent);
   mirrored('dead_letters_total', 'Refused messages written as dead letters', () => ingest.stats().deadLetters);
   mirrored(

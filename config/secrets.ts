@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from './private-files.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { generateToken } from '../registry/tokens.js';
@@ -23,7 +24,7 @@ export type Secrets = z.infer<typeof secretsSchema> & { isNew: boolean };
 export function loadOrCreateSecrets(dataDir: string): Secrets {
   const file = join(dataDir, 'secrets.json');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     const secrets = { serviceToken: generateToken() };
     // Written whole under a temporary name, then linked into place: a crash leaves no half file,
     // and of two processes starting at once the second reads what the first wrote.

@@ -13,9 +13,17 @@ export class ApiError extends Error {
 }
 
 export function invalidRequest(where: 'query' | 'body' | 'path', error: z.ZodError): ApiError {
+  const seen = new Set<string>();
   const detail = error.issues
+    .map((i) => {
+      const field = i.path.length > 0 ? i.path.join('.') : where;
+      // "from: from must be a month" → "from: must be a month": the field is named once.
+      const message = i.message.startsWith(`${field} `) ? i.message.slice(field.length + 1) : i.message;
+      return `${field}: ${message}`;
+    })
+    // A union reports the same issue once per branch: said once.
+    .filter((line) => !seen.has(line) && seen.add(line))
     .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : where}: ${i.message}`)
     .join('; ');
   return new ApiError(400, 'INVALID_REQUEST', `invalid ${where}: ${detail}`);
 }
@@ -42,6 +50,8 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     if (type === 'entity.parse.failed') {
       const reason = String((error as Error).message);
       res.status(400).json({ error: { code: 'INVALID_JSON', message: `request body is not valid JSON: ${reason}` } });
+    } else if (type === 'entity.too.deep') {
+      res.status(400).json({ error: { code: 'JSON_TOO_DEEP', message: String((error as Error).message) } });
     } else if (type === 'entity.too.large') {
       res.status(413).json({ error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } });
     } else if (status !== undefined && status >= 400 && status < 500) {

@@ -27,6 +27,7 @@ import { reportsRouter } from './routes/reports.js';
 import { reservationsRouter } from './routes/reservations.js';
 import { uptimeRouter } from './routes/uptime.js';
 import { usersRouter } from './routes/users.js';
+import { jsonBody } from './json-body.js';
 import { buildOpenApiDocument } from './openapi/build-document.js';
 import { referencePage } from './openapi/reference-page.js';
 import { attachSocketGateway } from './socket.js';
@@ -72,8 +73,8 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
-  app.use(guard(ctx.auth));
-  app.use(express.json({ limit: '256kb' }));
+  app.use(guard(ctx.auth, (error) => ctx.logger.error({ err: error }, 'audit record failed')));
+  app.use(jsonBody());
   const api = express.Router();
   api.use('/auth', authRouter(ctx));
   api.use('/users', usersRouter(ctx));

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../config/private-files.js';
 import { dirname } from 'node:path';
 import { createCredentialChangeFeed, type CredentialChange, type CredentialsListener } from './credential-changes.js';
 import { type KioskInput, type KioskRecord, kioskRecordSchema, type Lifecycle, lifecycleSchema } from './kiosk.js';
@@ -78,7 +78,8 @@ interface Row {
 export function openKioskRegistry(file: string, options: KioskRegistryOptions = {}): KioskRegistry {
   let db: Database.Database | undefined;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type KioskEvent, MAX_EVENTS_PER_MESSAGE } from '../protocol/events.js';
 import type { Topics } from '../protocol/topics.js';
 import { kioskRecordSchema, type KioskRecord } from '../registry/kiosk.js';
+import { ensurePrivateDir } from '../config/private-files.js';
 import { createSimulatedMachine, type CredentialsProvider, type SimulatedMachine } from './machine.js';
 import { openOutbox, type Outbox } from './outbox.js';
 import type { ActivityProfile } from './profile.js';
@@ -100,7 +101,7 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
     now: now ?? Date.now,
   });
   const log = logger.bindings()['component'] === undefined ? logger.child({ component: 'simulator' }) : logger;
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const opened = openOutbox(join(dataDir, 'simulator-outbox.sqlite'));
   const outbox: Outbox = onGenerated
     ? Object.freeze({

@@ -1,5 +1,5 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate, rootCertificates } from 'node:tls';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createCalendar } from '../collector/domain/calendar.js';
 import { type Destination, destinationSchema } from '../collector/domain/reservations.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import type { SimulatedMachine } from './machine.js';
 import { DEFAULT_HOUR_WEIGHTS } from './profile.js';
 import { createRng, randomInt, type Rng, samplePoisson } from './random.js';
@@ -163,8 +164,8 @@ export function createLendingPlatform(options: LendingPlatformOptions): LendingP
   let ticking: Promise<void> | undefined;
 
   function save(): void {
-    mkdirSync(dirname(stateFile), { recursive: true });
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify({ generatedUntilMs, reservations: planned }));
+    ensurePrivateDir(dirname(stateFile));
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify({ generatedUntilMs, reservations: planned }), { mode: PRIVATE_FILE_MODE });
     renameSync(`${stateFile}.tmp`, stateFile);
   }
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { KioskEvent } from '../protocol/events.js';
+import { ensurePrivateFile } from '../config/private-files.js';
 import type { KioskId } from '../protocol/topics.js';
 
 /**
@@ -50,6 +51,7 @@ interface Row {
 
 /** Opens (creating if needed) the outbox file. */
 export function openOutbox(filePath: string): Outbox {
+  ensurePrivateFile(filePath);
   const db = new Database(filePath);
   db.pragma('journal_mode = WAL');
   // In WAL mode NORMAL loses nothing when the process is killed, only on power loss.

@@ -14,6 +14,8 @@ export const MAX_TABLE_MONTHS = 240;
 
 /** The protocol refuses events stamped before 2000, so no month before it can hold any. */
 export const FIRST_REPORTABLE_MONTH: LocalMonth = '2000-01';
+/** Four-digit years only: the month after 9999-12 has no YYYY-MM, and indicators stop at 9998 too. */
+export const LAST_REPORTABLE_MONTH: LocalMonth = '9998-12';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -76,6 +78,8 @@ export function checkMonthRange(from: string, to: string, maxMonths = MAX_TABLE_
       return { ok: false, field, message: `${field} must be a month YYYY-MM, got ${JSON.stringify(value)}` };
     if (value < FIRST_REPORTABLE_MONTH)
       return { ok: false, field, message: `${field} must be ${FIRST_REPORTABLE_MONTH} or later` };
+    if (value > LAST_REPORTABLE_MONTH)
+      return { ok: false, field, message: `${field} must be ${LAST_REPORTABLE_MONTH} or earlier` };
   }
   if (to < from) return { ok: false, field: 'to', message: `to (${to}) is before from (${from})` };
   const count = monthIndex(to) - monthIndex(from) + 1;

@@ -29,6 +29,8 @@ export interface MeasuredRatio {
   /** 0–1; null when the window held nothing to count (no figure, never a target met). */
   ratio: number | null;
   basis: string;
+  /** The same in Chinese, for the managers' tables (说明). */
+  basisZh: string;
 }
 
 /** The local calendar year an indicator table covers: [fromDay, toDay) and the same as instants. */
@@ -69,6 +71,7 @@ export const REFERENCE_TARGETS: Readonly<IndicatorTargets> = Object.freeze({
 });
 
 export const NOT_MEASURED_YET = 'not measured yet';
+export const NOT_MEASURED_YET_ZH = '尚未测量';
 
 export interface IndicatorRow {
   key: IndicatorKey;
@@ -81,6 +84,8 @@ export interface IndicatorRow {
   isMet: boolean | null;
   /** How the actual was measured, or why it is missing. */
   note: string;
+  /** The same in Chinese. */
+  noteZh: string;
 }
 
 export interface YearFigures {
@@ -120,6 +125,7 @@ function serviceRow(key: ServiceIndicatorKey, target: number, figure: MeasuredRa
     actual: figure?.ratio ?? null,
     isMet: isMet(figure?.ratio ?? null, 'atLeast', target),
     note: figure?.basis ?? NOT_MEASURED_YET,
+    noteZh: figure?.basisZh ?? NOT_MEASURED_YET_ZH,
   };
 }
 
@@ -134,7 +140,8 @@ export function buildIndicatorTable(figures: YearFigures, targets: IndicatorTarg
       target: targets.machinesOperated,
       actual: figures.machinesOperated,
       isMet: isMet(figures.machinesOperated, 'atLeast', targets.machinesOperated),
-      note: 'machines that reported at least one event during the year',
+      note: 'machines that sent at least one event themselves during the year (platform and hand-entered events not counted)',
+      noteZh: '全年至少自行上报过一条事件的设备（平台记录和人工录入的事件不计）',
     },
     {
       key: 'circulation',
@@ -144,6 +151,7 @@ export function buildIndicatorTable(figures: YearFigures, targets: IndicatorTarg
       actual: circulation,
       isMet: isMet(circulation, 'moreThan', targets.circulationPerYear),
       note: `loans ${figures.loans} + returns ${figures.returns}, by when they happened`,
+      noteZh: `借书 ${figures.loans} + 还书 ${figures.returns}，按借还发生时间统计`,
     },
     serviceRow('weeklyInspection', targets.weeklyInspectionRatio, figures.service.weeklyInspection),
     serviceRow('availability24h', targets.availabilityRatio, figures.service.availability24h),

@@ -13,7 +13,7 @@ export interface PlatformComponentSample {
 }
 
 /** Counters of data the platform dropped, each since the process started. */
-export const DROP_COUNTERS = ['spool', 'offlineQueue'] as const;
+export const DROP_COUNTERS = ['spool', 'offlineQueue', 'idConflict'] as const;
 export type DropCounter = (typeof DROP_COUNTERS)[number];
 
 /** One look at the platform's health. */
@@ -79,7 +79,7 @@ export interface PlatformWatchState {
 
 export function initialPlatformWatch(): PlatformWatchState {
   const drop: DropWatch = { reportedTotal: 0, lastNoticeAtMs: null, unreportedSinceMs: null };
-  return { components: {}, drops: { spool: { ...drop }, offlineQueue: { ...drop } } };
+  return { components: {}, drops: { spool: { ...drop }, offlineQueue: { ...drop }, idConflict: { ...drop } } };
 }
 
 const isTrouble = (state: PlatformComponentState): state is 'degraded' | 'down' => state === 'degraded' || state === 'down';
@@ -192,6 +192,7 @@ export function platformMessageOf(notices: readonly PlatformNotice[]): PlatformM
 const DROPPED_WHAT: Record<DropCounter, string> = {
   spool: 'events refused by the full spool (not acked; machines resend them)',
   offlineQueue: "messages dropped from full queues of offline machines' sessions",
+  idConflict: 'events refused because their id was stored already with another content (dead letters id_conflict)',
 };
 
 /** `45 s`, `12 min`, `3 h 5 min`. */
@@ -210,7 +211,7 @@ function summaryOf(n: PlatformNotice): string {
     case 'recovered':
       return `${n.component} recovered after ${formatDuration(n.durationMs)}`;
     case 'dropped':
-      return `${n.count} ${n.counter === 'spool' ? 'events' : 'messages'} dropped (${n.counter})`;
+      return `${n.count} ${n.counter === 'offlineQueue' ? 'messages' : 'events'} dropped (${n.counter})`;
   }
 }
 

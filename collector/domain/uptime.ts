@@ -1,4 +1,5 @@
 import type { Calendar } from './calendar.js';
+import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from './circulation.js';
 import { overlapMs } from './interval.js';
 import type { ServiceInterval, ServiceState } from './service-state.js';
 
@@ -27,6 +28,9 @@ function nextMonth(month: string): string {
  */
 export function parseTimeWindow(spec: string, nowMs: number, calendar: Calendar): TimeWindow | null {
   if (!WINDOW_SPEC_PATTERN.test(spec)) return null;
+  const isCalendarSpec = RELATIVE_MS[spec] === undefined;
+  const month = spec.length === 4 ? `${spec}-01` : spec;
+  if (isCalendarSpec && (month < FIRST_REPORTABLE_MONTH || month > LAST_REPORTABLE_MONTH)) return null;
   const relativeMs = RELATIVE_MS[spec];
   let fromMs: number;
   let toMs: number;

@@ -17,10 +17,13 @@ export function fleetHealthMeasures(
     async availability24h(window: YearWindow): Promise<MeasuredRatio> {
       const countedToMs = Math.max(window.fromMs, Math.min(window.toMs, now()));
       const { fleet } = health.uptime({ spec: String(window.year), fromMs: window.fromMs, toMs: window.toMs, countedToMs });
-      if (fleet.uptimeRatio === null) return { ratio: null, basis: 'no machine-hours expected in service' };
+      if (fleet.uptimeRatio === null) {
+        return { ratio: null, basis: 'no machine-hours expected in service', basisZh: '全年没有应在服务中的设备小时' };
+      }
       return {
         ratio: fleet.uptimeRatio,
         basis: `${hours(fleet.availableMs)} of ${hours(fleet.expectedMs)} machine-hours expected in service (docs/uptime.md)`,
+        basisZh: `应服务 ${hours(fleet.expectedMs)} 设备小时中可用 ${hours(fleet.availableMs)} 小时`,
       };
     },
     async faultsRestoredWithin24h(window: YearWindow): Promise<MeasuredRatio> {
@@ -32,10 +35,12 @@ export function fleetHealthMeasures(
         decided += figures.alertsOpened - figures.pending;
       }
       const promiseHours = health.policy.promiseMs / HOUR_MS;
-      if (decided === 0) return { ratio: null, basis: 'no fault alerts decided in the year' };
+      if (decided === 0)
+        return { ratio: null, basis: 'no fault alerts decided in the year', basisZh: '全年没有已判定的故障告警' };
       return {
         ratio: within / decided,
         basis: `${within.toLocaleString('en-US')} of ${decided.toLocaleString('en-US')} alerts restored within ${promiseHours} h`,
+        basisZh: `${decided.toLocaleString('en-US')} 条故障告警中 ${within.toLocaleString('en-US')} 条在 ${promiseHours} 小时内修复`,
       };
     },
   };

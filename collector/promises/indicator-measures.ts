@@ -22,16 +22,17 @@ export function servicePromiseMeasures(
       const lastOfYear = addIsoWeeks(isoWeekOfDay(`${window.year + 1}-01-04`), -1);
       const firstTracked = inspections.firstInspectedWeek();
       if (firstTracked === null || mondayOf(firstTracked) > mondayOf(lastOfYear)) {
-        return { ratio: null, basis: 'no inspections on record for the year' };
+        return { ratio: null, basis: 'no inspections on record for the year', basisZh: '全年没有巡检记录' };
       }
       const from = mondayOf(firstTracked) > mondayOf(firstOfYear) ? firstTracked : firstOfYear;
       const weeks = inspections.compliance(from, lastOfYear).weeks.filter((w) => w.isComplete);
       const expected = weeks.reduce((sum, w) => sum + w.expected, 0);
       const inspected = weeks.reduce((sum, w) => sum + w.inspected, 0);
-      if (expected === 0) return { ratio: null, basis: 'no machine-weeks expected in service' };
+      if (expected === 0) return { ratio: null, basis: 'no machine-weeks expected in service', basisZh: '没有应巡检的设备周' };
       return {
         ratio: inspected / expected,
         basis: `${count(inspected)} of ${count(expected)} machine-weeks inspected (finished ISO weeks from ${from})`,
+        basisZh: `${count(expected)} 个设备周中已巡检 ${count(inspected)} 个（自 ${from} 起已结束的 ISO 周）`,
       };
     },
     async reservationsDeliveredWithin72h(window: YearWindow): Promise<MeasuredRatio> {
@@ -39,10 +40,11 @@ export function servicePromiseMeasures(
       const onTime = months.reduce((sum, m) => sum + m.onTime, 0);
       const decided = months.reduce((sum, m) => sum + m.onTime + m.late + m.missed, 0);
       const windowHours = reservations.policy.windowMs / 3_600_000;
-      if (decided === 0) return { ratio: null, basis: 'no reservations decided in the year' };
+      if (decided === 0) return { ratio: null, basis: 'no reservations decided in the year', basisZh: '全年没有已判定的预约' };
       return {
         ratio: onTime / decided,
         basis: `${count(onTime)} of ${count(decided)} reservations delivered within ${windowHours} h`,
+        basisZh: `${count(decided)} 笔预约中 ${count(onTime)} 笔在 ${windowHours} 小时内送达`,
       };
     },
   };

@@ -18,8 +18,20 @@ export interface EventRecord {
 export interface AppendResult {
   /** Ids stored by this call. */
   inserted: string[];
-  /** Ids already in the store (redelivery, replay): nothing was written for them. */
+  /** Ids already in the store with the same event (redelivery, replay): nothing was written for them. */
   duplicates: string[];
+  /**
+   * Ids already in the store with another event (another machine, type, time or body): nothing
+   * was written; the stored one stays. Compared canonically (see event-identity.ts), not as text.
+   */
+  conflicts: IdConflict[];
+}
+
+/** An event refused because its id was taken by another: both versions, for the dead letter. */
+export interface IdConflict {
+  id: string;
+  stored: EventRecord;
+  refused: EventRecord;
 }
 
 export interface EventCursor {

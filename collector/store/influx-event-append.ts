@@ -1,7 +1,8 @@
-import type { AppendResult, EventRecord } from './event-store.js';
-import { storedIdsFlux } from './influx-flux.js';
+import { isSameEvent } from './event-identity.js';
+import type { AppendResult, EventRecord, IdConflict } from './event-store.js';
+import { storedEventsFlux, storedIdsFlux } from './influx-flux.js';
 import type { InfluxHttp } from './influx-http.js';
-import { eventLine, eventTimeNs, MAX_TIME_MS, MIN_TIME_MS, nsOfRfc3339 } from './influx-schema.js';
+import { eventLine, eventOfRow, eventTimeNs, MAX_TIME_MS, MIN_TIME_MS, nsOfRfc3339 } from './influx-schema.js';
 
 export interface EventAppenderOptions {
   http: InfluxHttp;
@@ -54,13 +55,55 @@ export function createEventAppender(options: EventAppenderOptions): (records: re
     const newlyStored = new Set(fresh.map((r) => r.id));
     for (const id of newlyStored) inDoubt.delete(id);
     for (const id of storedIds) if (inDoubt.delete(id)) newlyStored.add(id);
-    const result: AppendResult = { inserted: [], duplicates: [] };
+    // What each id now stands for: the stored event, or the first of this batch just written.
+    const standing = await storedVersions(
+      [...firsts.values()].filter((r) => storedIds.has(r.id)),
+      new Map(fresh.map((r) => [r.id, r])),
+    );
+    const result: AppendResult = { inserted: [], duplicates: [], conflicts: [] };
     const seen = new Set<string>();
-    for (const { id } of records) {
-      (!seen.has(id) && newlyStored.has(id) ? result.inserted : result.duplicates).push(id);
+    for (const record of records) {
+      const { id } = record;
+      const isFirst = !seen.has(id);
       seen.add(id);
+      if (isFirst && newlyStored.has(id)) {
+        result.inserted.push(id);
+        continue;
+      }
+      const stored = standing.get(id);
+      if (stored === undefined || isSameEvent(stored, record)) result.duplicates.push(id);
+      else result.conflicts.push({ id, stored, refused: record } satisfies IdConflict);
     }
     return result;
+  }
+
+  /** The stored events behind these ids (read back in full), plus the ones just written. */
+  async function storedVersions(
+    found: readonly EventRecord[],
+    written: Map<string, EventRecord>,
+  ): Promise<Map<string, EventRecord>> {
+    const versions = new Map(written);
+    const byTime = [...found].sort((a, b) => a.tsMs - b.tsMs);
+    for (let start = 0; start < byTime.length; start += LOOKUP_IDS) {
+      const chunk = byTime.slice(start, start + LOOKUP_IDS);
+      const range = {
+        startMs: Math.max(MIN_TIME_MS, chunk[0]!.tsMs - options.dedupeWindowMs),
+        stopMs: Math.min(MAX_TIME_MS, chunk.at(-1)!.tsMs + options.dedupeWindowMs + 1),
+      };
+      const rows = await http.query(
+        storedEventsFlux(
+          bucket,
+          range,
+          chunk.map((r) => r.id),
+        ),
+        'read stored events',
+      );
+      for (const row of rows) {
+        const stored = eventOfRow(row);
+        if (!versions.has(stored.id)) versions.set(stored.id, stored);
+      }
+    }
+    return versions;
   }
 
   function rememberInDoubt(id: string): void {

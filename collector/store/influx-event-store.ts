@@ -135,7 +135,7 @@ export function createInfluxEventStore(options: InfluxEventStoreOptions): EventS
 
     append: (records) =>
       run('STORE_WRITE_FAILED', 'append events', async () => {
-        if (records.length === 0) return { inserted: [], duplicates: [] };
+        if (records.length === 0) return { inserted: [], duplicates: [], conflicts: [] };
         for (const record of records) {
           const problem = problemWith(record);
           if (problem) throw new InfluxStoreError('STORE_WRITE_FAILED', `cannot append events: ${problem}; nothing was written`);

@@ -118,6 +118,20 @@ export function storedIdsFlux(
   ]);
 }
 
+/**
+ * The stored events with these ids, in full (pivoted rows, as a read answers them): what a new
+ * event reusing one of the ids is compared with.
+ */
+export function storedEventsFlux(bucket: string, range: { startMs: number; stopMs: number }, ids: readonly string[]): string {
+  return script([
+    ...source(bucket, range.startMs, range.stopMs),
+    `  |> filter(fn: (r) => ${seriesPredicate(MEASUREMENTS.event)})`,
+    '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")',
+    '  |> group()',
+    `  |> filter(fn: (r) => contains(value: r.${FIELDS.id}, set: ${fluxStrings(ids)}))`,
+  ]);
+}
+
 export interface CountWindow extends SeriesFilter {
   startMs: number;
   stopMs: number;

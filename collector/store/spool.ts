@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ensurePrivateFile } from '../../config/private-files.js';
 import type { EventRecord } from './event-store.js';
 
 /**
@@ -42,6 +43,7 @@ export interface SpoolOptions {
 }
 
 export function openSpool(options: SpoolOptions): Spool {
+  ensurePrivateFile(options.file);
   const db = new Database(options.file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../../config/private-files.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCalendar, type Calendar } from '../domain/calendar.js';
@@ -112,7 +112,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
 
     append: (records) =>
       run('STORE_WRITE_FAILED', 'append events', () =>
-        records.length === 0 ? { inserted: [], duplicates: [] } : writer.appendEvents(records),
+        records.length === 0 ? { inserted: [], duplicates: [], conflicts: [] } : writer.appendEvents(records),
       ),
 
     readEvents: (query) =>
@@ -215,7 +215,10 @@ function openCalendar(timeZone: string): Calendar {
 function openDatabase(options: SqliteEventStoreOptions, calendar: Calendar): Database.Database {
   let db: Database.Database | undefined;
   try {
-    mkdirSync(dirname(options.file), { recursive: true });
+    if (options.file !== ':memory:') {
+      ensurePrivateDir(dirname(options.file));
+      ensurePrivateFile(options.file);
+    }
     // Created here (the writer's connection requires the file), then used for reads.
     new Database(options.file).close();
     db = openConnection(options.file, options.synchronous);

@@ -1,9 +1,16 @@
 import Database from 'better-sqlite3';
 import type { Calendar } from '../domain/calendar.js';
-import type { AppendResult, DeadLetterRecord, EventRecord, TelemetryRecord } from './event-store.js';
+import { isSameEvent } from './event-identity.js';
+import type { AppendResult, DeadLetterRecord, EventRecord, IdConflict, TelemetryRecord } from './event-store.js';
 
 /** How long a statement waits for another connection's lock (the other thread's, a backup, a second process). */
 const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Dead letters kept: the newest 100,000 (tens of MB at most; payload excerpts are short). They are
+ * evidence of what was refused, not history: a flood of refusals must not fill the disk.
+ */
+export const MAX_DEAD_LETTERS = 100_000;
 
 /** A connection to a store file already created and migrated (see openDatabase in sqlite-event-store.ts). */
 export function openConnection(file: string, synchronous: 'FULL' | 'NORMAL' | undefined): Database.Database {
@@ -25,8 +32,12 @@ export type SqliteWrites = ReturnType<typeof prepareWrites>;
  * The store's writes, one transaction per call: all of a batch is stored, or none of it. The
  * daily and monthly rollups are updated in the same transaction as the events they count.
  */
-export function prepareWrites(db: Database.Database, calendar: Calendar) {
+export function prepareWrites(db: Database.Database, calendar: Calendar, maxDeadLetters = MAX_DEAD_LETTERS) {
   const statements = {
+    storedEvent: db.prepare<
+      [string],
+      { kiosk_id: string; type: string; ts: string; ts_ms: number; received_ms: number; data: string }
+    >('SELECT kiosk_id, type, ts, ts_ms, received_ms, data FROM events WHERE id = ?'),
     insertEvent: db.prepare(
       `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -44,16 +55,31 @@ export function prepareWrites(db: Database.Database, calendar: Calendar) {
       `INSERT INTO dead_letters (received_ms, topic, kiosk_id, reason, detail, payload_excerpt)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
+    // seq is the rowid: this is a range delete on the primary key.
+    pruneDeadLetters: db.prepare(`DELETE FROM dead_letters WHERE seq <= (SELECT max(seq) FROM dead_letters) - ?`),
   };
   const appendEvents = db.transaction((records: readonly EventRecord[]): AppendResult => {
     const inserted: string[] = [];
     const duplicates: string[] = [];
+    const conflicts: IdConflict[] = [];
     const increments = new Map<string, [day: string, kioskId: string, type: string, count: number]>();
     for (const r of records) {
       const data = JSON.stringify(r.data);
       if (statements.insertEvent.run(r.id, r.kioskId, r.type, r.ts, r.tsMs, r.receivedMs, data).changes === 0) {
-        // Stored already, by an earlier call or earlier in this batch: the first one wins.
-        duplicates.push(r.id);
+        // Stored already, by an earlier call or earlier in this batch: the first one wins. The
+        // same event again is a redelivery; another one under its id is a conflict.
+        const row = statements.storedEvent.get(r.id)!;
+        const stored: EventRecord = {
+          id: r.id,
+          kioskId: row.kiosk_id,
+          type: row.type,
+          ts: row.ts,
+          tsMs: row.ts_ms,
+          receivedMs: row.received_ms,
+          data: JSON.parse(row.data) as Record<string, unknown>,
+        };
+        if (isSameEvent(stored, r)) duplicates.push(r.id);
+        else conflicts.push({ id: r.id, stored, refused: r });
         continue;
       }
       inserted.push(r.id);
@@ -73,7 +99,7 @@ export function prepareWrites(db: Database.Database, calendar: Calendar) {
       else monthly.set(key, [day.slice(0, 7), kioskId, type, count]);
     }
     for (const increment of monthly.values()) statements.addMonthlyCount.run(increment);
-    return { inserted, duplicates };
+    return { inserted, duplicates, conflicts };
   });
   const appendTelemetry = db.transaction((records: readonly TelemetryRecord[]) => {
     for (const r of records) statements.insertTelemetry.run(r.kioskId, r.tsMs, JSON.stringify(r.readings));
@@ -82,6 +108,7 @@ export function prepareWrites(db: Database.Database, calendar: Calendar) {
     for (const r of records) {
       statements.insertDeadLetter.run(r.receivedMs, r.topic, r.kioskId ?? null, r.reason, r.detail, r.payloadExcerpt);
     }
+    statements.pruneDeadLetters.run(maxDeadLetters);
   });
   return {
     appendEvents: (records: readonly EventRecord[]) => appendEvents.immediate(records),

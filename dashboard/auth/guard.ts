@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../api-error.js';
 import { ACCESS_MATRIX, type AccessRule, findRule, paramsOf } from './access-matrix.js';
+import { auditDetail, boundedCopy } from './audit-detail.js';
 import type { Auth } from './auth-service.js';
 import type { Principal } from './roles.js';
 
@@ -10,8 +11,6 @@ const GUARDED = /^\/+(api|metrics)(\/|$)/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** What a person who must change their password may still do. */
 const WHILE_PASSWORD_CHANGE = new Set(['/api/v1/auth/me', '/api/v1/auth/logout', '/api/v1/auth/password']);
-/** Body fields never copied into the audit log. */
-const SECRET_FIELD = /password|token|secret/i;
 
 export function principalOf(res: Response): Principal {
   const principal = res.locals.principal as Principal | undefined;
@@ -37,7 +36,11 @@ const sameSecret = (a: string, b: string) => {
  * changing requests signed in by cookie must carry the session's `X-CSRF-Token`. Audited actions
  * are recorded when the answer is sent.
  */
-export function guard(auth: Auth, matrix: readonly AccessRule[] = ACCESS_MATRIX): RequestHandler {
+export function guard(
+  auth: Auth,
+  onAuditError: (error: unknown) => void,
+  matrix: readonly AccessRule[] = ACCESS_MATRIX,
+): RequestHandler {
   return (req, res, next) => {
     if (!GUARDED.test(req.path)) return next();
     const rule = findRule(req.method, req.path, matrix);
@@ -74,7 +77,17 @@ export function guard(auth: Auth, matrix: readonly AccessRule[] = ACCESS_MATRIX)
         }
       }
     }
-    if (action) res.on('finish', () => record(action, rule, res.statusCode < 400 ? 'ok' : 'failed'));
+    if (action) {
+      // The response is already sent: an error here reaches no handler, and thrown from an emitter
+      // it would end the process. Report it and carry on.
+      res.on('finish', () => {
+        try {
+          record(action, rule, res.statusCode < 400 ? 'ok' : 'failed');
+        } catch (error) {
+          onAuditError(error);
+        }
+      });
+    }
     next();
   };
 }
@@ -100,13 +113,9 @@ function auditor(auth: Auth, req: Request, res: Response, principal: Principal) 
   };
 }
 
-/** The request's body (secrets left out) or query, and the status: enough to see what was done. */
-function detailOf(req: Request, res: Response, outcome: string): string | null {
-  const body =
-    req.body && typeof req.body === 'object'
-      ? Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([k]) => !SECRET_FIELD.test(k)))
-      : {};
-  const what = req.method === 'GET' ? { query: req.query } : body;
-  const text = JSON.stringify(outcome === 'denied' ? what : { ...what, status: res.statusCode });
-  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+/** The request's body (secrets left out) or query, and the status, bounded: enough to see what was done. */
+function detailOf(req: Request, res: Response, outcome: string): string {
+  const body: unknown = req.body && typeof req.body === 'object' ? boundedCopy(req.body) : {};
+  const what = req.method === 'GET' ? { query: boundedCopy(req.query) } : Array.isArray(body) ? { body } : (body as object);
+  return auditDetail(outcome === 'denied' ? what : { ...what, status: res.statusCode });
 }

@@ -25,7 +25,7 @@ interface Row {
 
 export class UserError extends Error {
   constructor(
-    readonly code: 'USER_EXISTS' | 'USER_NOT_FOUND',
+    readonly code: 'USER_EXISTS' | 'USER_NOT_FOUND' | 'LAST_ADMIN',
     message: string,
   ) {
     super(message);
@@ -61,6 +61,11 @@ export interface Users {
     password: string;
     mustChangePassword: boolean;
   }): Promise<User>;
+  /**
+   * Applies the changes in one transaction with the last-admin rule: a change that would leave no
+   * enabled admin throws `LAST_ADMIN` and changes nothing (checked at the write, not before the
+   * password is hashed, so two concurrent requests cannot both pass the check).
+   */
   update(username: string, changes: UserChanges): Promise<User>;
   /**
    * The user if the password is right and the account enabled; undefined otherwise. Costs one
@@ -74,6 +79,7 @@ export function createUsers(db: Database.Database, now: () => number, params: Sc
   const all = db.prepare<[], Row>('SELECT * FROM users ORDER BY username');
   const insert = db.prepare(`INSERT INTO users VALUES (@username, @displayName, @role, @hash, @mustChange, 0, @at, @at)`);
   const setHash = db.prepare('UPDATE users SET password_hash = ? WHERE username = ?');
+  const enabledAdmins = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0`);
   // A hash of nothing anyone knows, verified for unknown names so they cost what a known one does.
   let decoy: Promise<string> | undefined;
 
@@ -101,15 +107,25 @@ export function createUsers(db: Database.Database, now: () => number, params: Sc
       if (changes.disabled !== undefined) sets.push('disabled = @disabled');
       if (hash !== undefined) sets.push('password_hash = @hash');
       if (changes.mustChangePassword !== undefined) sets.push('must_change_password = @mustChange');
-      db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE username = @username`).run({
-        username,
-        at: now(),
-        role: changes.role ?? null,
-        displayName: changes.displayName ?? null,
-        disabled: changes.disabled ? 1 : 0,
-        hash: hash ?? null,
-        mustChange: changes.mustChangePassword ? 1 : 0,
+      const write = db.transaction(() => {
+        const row = byName.get(username);
+        if (!row) throw new UserError('USER_NOT_FOUND', `no user ${username}`);
+        const isEnabledAdmin = row.role === 'admin' && row.disabled === 0;
+        const staysEnabledAdmin = (changes.role ?? row.role) === 'admin' && !(changes.disabled ?? row.disabled === 1);
+        if (isEnabledAdmin && !staysEnabledAdmin && enabledAdmins.get()!.n <= 1) {
+          throw new UserError('LAST_ADMIN', 'the last enabled admin cannot be disabled or demoted');
+        }
+        db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE username = @username`).run({
+          username,
+          at: now(),
+          role: changes.role ?? null,
+          displayName: changes.displayName ?? null,
+          disabled: changes.disabled ? 1 : 0,
+          hash: hash ?? null,
+          mustChange: changes.mustChangePassword ? 1 : 0,
+        });
       });
+      write.immediate();
       return get(username)!;
     },
     async authenticate(username, password) {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../../config/private-files.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LocalMonth } from '../../collector/domain/calendar.js';
@@ -49,7 +49,10 @@ const figures = (loans: number, returns: number): CirculationFigures => ({ loans
 
 /** Opens (creating if needed) the export log; `:memory:` keeps it for the life of the process. */
 export function openExportLog(file: string): ExportLog {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

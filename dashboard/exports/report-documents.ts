@@ -61,7 +61,8 @@ const LABELS = {
     difference: '差额',
     firstExportedAt: '首次导出时间',
     notes: '说明',
-    note: '说明',
+    // Not 说明 again: the section is titled so already.
+    note: '事项',
     notComplete: (month: string) => `${month} 尚未结束，数字仍会增加`,
     about: '报表信息',
     item: '项目',
@@ -164,14 +165,17 @@ export function indicatorLabel(key: IndicatorKey, lang: ReportLanguage): string 
   return INDICATOR_LABELS[key][lang];
 }
 
-/** Ratios as percentages (97.5 for 0.975), so one numeric column holds every row's figure. */
-const shown = (row: IndicatorRow, value: number | null) => (value === null ? null : row.unit === 'ratio' ? value * 100 : value);
+/**
+ * Ratios as percentages (97.5 for 0.975), so one numeric column holds every row's figure, to one
+ * decimal (79.4, not 79.44664031620553): what a manager files.
+ */
+const PERCENT_DECIMALS = 1;
+const roundTo = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
+const shown = (row: IndicatorRow, value: number | null) =>
+  value === null ? null : row.unit === 'ratio' ? roundTo(value * 100, PERCENT_DECIMALS) : value;
 
-function indicatorNote(report: IndicatorReport, row: IndicatorRow, lang: ReportLanguage): string {
-  if (lang === 'en') return row.note;
-  if (row.key === 'machinesOperated') return '全年至少上报过一条事件的设备';
-  if (row.key === 'circulation') return `借书 ${report.loans} + 还书 ${report.returns}，按借还发生时间统计`;
-  return row.actual === null ? '尚未测量' : row.note;
+function indicatorNote(row: IndicatorRow, lang: ReportLanguage): string {
+  return lang === 'zh' ? row.noteZh : row.note;
 }
 
 export function indicatorsDocument(report: IndicatorReport, calendar: Calendar, lang: ReportLanguage): ExportDocument {
@@ -200,7 +204,7 @@ export function indicatorsDocument(report: IndicatorReport, calendar: Calendar, 
           shown(row, row.target),
           shown(row, row.actual),
           met(row.isMet),
-          indicatorNote(report, row, lang),
+          indicatorNote(row, lang),
         ]),
       },
       aboutSection(lang, [

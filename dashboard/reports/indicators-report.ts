@@ -7,7 +7,8 @@ import {
   type ServiceMeasures,
   yearWindow,
 } from '../../collector/domain/indicators.js';
-import type { EventStore } from '../../collector/store/event-store.js';
+import { isMachineOriginated, MACHINE_ONLY_TYPES, SHARED_TYPES } from '../../collector/domain/machine-origin.js';
+import type { EventCursor, EventStore } from '../../collector/store/event-store.js';
 
 export interface IndicatorReport {
   year: number;
@@ -20,9 +21,34 @@ export interface IndicatorReport {
   returns: number;
 }
 
+/** Reads a machine's inspections and deliveries of the year until one is the machine's own. */
+async function hasMachineEvent(store: EventStore, kioskId: string, window: { fromMs: number; toMs: number }): Promise<boolean> {
+  let after: EventCursor | undefined;
+  for (;;) {
+    const page = await store.readEvents({
+      kioskId,
+      types: SHARED_TYPES,
+      fromMs: window.fromMs,
+      toMs: window.toMs,
+      limit: PAGE,
+      ...(after ? { after } : {}),
+    });
+    if (page.some(isMachineOriginated)) return true;
+    if (page.length < PAGE) return false;
+    const last = page[page.length - 1]!;
+    after = { tsMs: last.tsMs, id: last.id };
+  }
+}
+
+const PAGE = 1_000;
+
 /**
- * The year's indicator table. Machines operated and circulation come from one query over the
- * monthly rollup (by machine, every type); the service figures from the measures given, if any.
+ * The year's indicator table. Circulation comes from one query over the monthly rollup (by
+ * machine, every type); so do machines operated: a machine counts when it sent at least one event
+ * itself in the year (a loan, a fault, a command's answer…). Platform events about it, inspections
+ * entered by hand and reservations addressed to it do not count; for a machine whose only events
+ * of its own kinds are inspections or deliveries, those events are read to tell. The service
+ * figures come from the measures given, if any.
  */
 export async function produceIndicatorReport(
   parts: { store: EventStore; calendar: Calendar; serviceMeasures: ServiceMeasures },
@@ -36,13 +62,18 @@ export async function produceIndicatorReport(
     collectServiceFigures(parts.serviceMeasures, window),
   ]);
   const machines = new Set<string>();
+  const toRead = new Set<string>();
   let loans = 0;
   let returns = 0;
   for (const row of counts) {
     // '' is a platform event about no machine (a home delivery).
-    if (row.kioskId) machines.add(row.kioskId);
+    if (row.kioskId && MACHINE_ONLY_TYPES.includes(row.type)) machines.add(row.kioskId);
+    else if (row.kioskId && SHARED_TYPES.includes(row.type)) toRead.add(row.kioskId);
     if (row.type === 'loan') loans += row.count;
     else if (row.type === 'return') returns += row.count;
+  }
+  for (const kioskId of toRead) {
+    if (!machines.has(kioskId) && (await hasMachineEvent(parts.store, kioskId, window))) machines.add(kioskId);
   }
   return {
     year,

@@ -1,8 +1,10 @@
 import { type Request, type Response, Router } from 'express';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { ApiError, parseOr400 } from '../api-error.js';
 import { SESSION_COOKIE, sessionCookieOf } from '../auth/auth-service.js';
 import { principalOf } from '../auth/guard.js';
+import type { GuessedAccount } from '../auth/login-limiter.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { type Principal, ROLES } from '../auth/roles.js';
 import type { DashboardContext } from '../context.js';
@@ -54,15 +56,19 @@ export function authRouter(ctx: DashboardContext): Router {
     if (retryAfter > 0) {
       audit(req, body.username, 'auth.login', 'rate_limited', null);
       res.set('Retry-After', String(retryAfter));
-      throw new ApiError(429, 'RATE_LIMITED', `too many failed sign-ins; try again in ${retryAfter} s`);
+      throw new ApiError(429, 'RATE_LIMITED', `too many failed sign-ins from this address; try again in ${retryAfter} s`);
     }
+    // An account being guessed is slowed down, never locked: its owner must still get in.
+    const slowdownMs = auth.limiter.slowdownMs(body.username);
+    if (slowdownMs > 0) await delay(slowdownMs);
     const user = await auth.users.authenticate(body.username, body.password);
     if (!user) {
-      auth.limiter.recordFailure(address, body.username);
+      const guessed = auth.limiter.recordFailure(address, body.username);
       audit(req, body.username, 'auth.login', 'failed', null);
+      if (guessed) reportGuessing(req, guessed);
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
     }
-    auth.limiter.recordSuccess(body.username);
+    auth.limiter.recordSuccess(address, body.username);
     const previous = sessionCookieOf(req.get('cookie'));
     if (previous !== undefined) auth.sessions.close(auth.sessions.keyOf(previous));
     const { cookieValue, session } = auth.sessions.open(user.username, address);
@@ -70,6 +76,27 @@ export function authRouter(ctx: DashboardContext): Router {
     audit(req, user.username, 'auth.login', 'ok', user.role);
     res.json({ user: userView({ ...user, name: user.username }), csrfToken: session.csrfToken });
   });
+
+  /** The audit row the account's owner (and the admins) see; the platform notice follows from `limiter.guessed()`. */
+  function reportGuessing(req: Request, guessed: GuessedAccount) {
+    const user = auth.users.get(guessed.username);
+    if (!user) return; // names that are no account: the per-address limit is the answer to those
+    const detail = `${guessed.failures} wrong passwords from ${guessed.addresses} address(es) since ${new Date(guessed.sinceMs).toISOString()}`;
+    auth.audit.record({
+      atMs: ctx.now(),
+      actor: guessed.username,
+      role: user.role,
+      action: 'auth.guessing',
+      target: guessed.username,
+      address: req.ip ?? null,
+      outcome: 'denied',
+      detail,
+    });
+    ctx.logger.warn(
+      { username: guessed.username, failures: guessed.failures, addresses: guessed.addresses },
+      'account being guessed',
+    );
+  }
 
   router.get('/me', (_req, res) => {
     const session = sessionOf(res);
@@ -94,7 +121,8 @@ export function authRouter(ctx: DashboardContext): Router {
       throw new ApiError(429, 'RATE_LIMITED', `too many wrong passwords; try again in ${retryAfter} s`);
     }
     if (!(await auth.users.authenticate(session.name, body.currentPassword))) {
-      auth.limiter.recordFailure(address, session.name);
+      const guessed = auth.limiter.recordFailure(address, session.name);
+      if (guessed) reportGuessing(req, guessed);
       throw new ApiError(403, 'INVALID_CREDENTIALS', 'the current password is wrong');
     }
     if (body.newPassword === body.currentPassword) {

@@ -9,7 +9,8 @@ import { principalOf } from '../auth/guard.js';
 
 const commandBody = z.strictObject({
   type: commandSchema.shape.type,
-  reason: commandSchema.shape.reason,
+  // Trimmed here: the lifecycle change a command records refuses a blank reason, so refuse it first.
+  reason: z.string().trim().min(1, 'must not be blank').max(500),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();

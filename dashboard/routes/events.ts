@@ -11,10 +11,12 @@ const eventsQuery = z.strictObject({
   kiosk: kioskIdSchema.optional(),
   type: z
     .string()
-    .regex(/^[a-z_]+(,[a-z_]+)*$/, 'type is one event type or a comma-separated list, e.g. loan,return')
+    .regex(/^[a-z_]+(,[a-z_]+)*$/, 'must be one event type or a comma-separated list, e.g. loan,return')
     .transform((s) => s.split(','))
     .optional(),
+  /** Inclusive. */
   from: instant.optional(),
+  /** Exclusive: `[from, to)`, so consecutive ranges neither overlap nor leave a gap. */
   to: instant.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
   order: z.enum(['asc', 'desc']).default('desc'),

@@ -21,7 +21,8 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 /** `?kiosk=` (empty) is the same as no kiosk at all. */
 const optional = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month YYYY-MM, e.g. 2023-01');
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const month = z.string().regex(MONTH, 'must be a month YYYY-MM, e.g. 2023-01');
 const output = {
   format: z.enum(['json', 'csv', 'xlsx']).default('json'),
   lang: z.enum(['en', 'zh']).default('en'),
@@ -29,6 +30,8 @@ const output = {
 
 /** Month ranges are checked once more as a whole (order, length), naming the field at fault. */
 function refineMonthRange(query: { from: string; to: string }, ctx: z.RefinementCtx): void {
+  // A field that is no month was reported by its own schema already: said once.
+  if (!MONTH.test(query.from) || !MONTH.test(query.to)) return;
   const check = checkMonthRange(query.from, query.to);
   if (!check.ok) ctx.addIssue({ code: 'custom', path: [check.field], message: check.message });
 }
@@ -130,7 +133,11 @@ export function reportsRouter(ctx: DashboardContext): Router {
         report: 'indicators',
         ...rest,
         generatedAt: new Date(generatedMs).toISOString(),
-        indicators: rows.map((row) => ({ ...row, label: indicatorLabel(row.key, q.lang) })),
+        indicators: rows.map(({ noteZh, ...row }) => ({
+          ...row,
+          note: q.lang === 'zh' ? noteZh : row.note,
+          label: indicatorLabel(row.key, q.lang),
+        })),
       });
       return;
     }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { createCalendar } from '../../collector/domain/calendar.js';
+import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from '../../collector/domain/circulation.js';
 import { parseTimeWindow, type TimeWindow, UPTIME_RULES, WINDOW_SPEC_PATTERN } from '../../collector/domain/uptime.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
@@ -9,9 +10,7 @@ import { fleetHealthOf } from '../health-api-error.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const windowSpecSchema = z
-  .string()
-  .regex(WINDOW_SPEC_PATTERN, 'window is 24h, 7d, 30d, a month (2026-11) or a year (2026)');
+export const windowSpecSchema = z.string().regex(WINDOW_SPEC_PATTERN, 'must be 24h, 7d, 30d, a month (2026-11) or a year (2026)');
 const kioskList = z
   .string()
   .transform((s) => s.split(','))
@@ -23,7 +22,10 @@ const timelineQuery = z.strictObject({ window: windowSpecSchema.default('24h'), 
 /** A window query's instants, in the store's (fleet's) time zone. */
 export function windowOf(ctx: DashboardContext, spec: string): TimeWindow {
   const window = parseTimeWindow(spec, ctx.now(), createCalendar(ctx.store.timeZone));
-  if (!window) throw new ApiError(400, 'INVALID_REQUEST', `invalid query: window: ${spec}`);
+  if (!window) {
+    const message = `window: a month or a year from ${FIRST_REPORTABLE_MONTH.slice(0, 4)} to ${LAST_REPORTABLE_MONTH.slice(0, 4)}, got ${spec}`;
+    throw new ApiError(400, 'INVALID_REQUEST', `invalid query: ${message}`);
+  }
   return window;
 }
 

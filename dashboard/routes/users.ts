@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ApiError, parseOr400 } from '../api-error.js';
+import { principalOf } from '../auth/guard.js';
 import { PERSON_ROLES } from '../auth/roles.js';
 import { UserError } from '../auth/users.js';
 import type { DashboardContext } from '../context.js';
@@ -32,7 +33,7 @@ export function usersRouter(ctx: DashboardContext): Router {
   const router = Router();
   const { auth } = ctx;
   const toApiError = (error: unknown) =>
-    error instanceof UserError ? new ApiError(error.code === 'USER_EXISTS' ? 409 : 404, error.code, error.message) : error;
+    error instanceof UserError ? new ApiError(error.code === 'USER_NOT_FOUND' ? 404 : 409, error.code, error.message) : error;
 
   router.get('/', (_req, res) => {
     res.json({ users: auth.users.list() });
@@ -50,14 +51,22 @@ export function usersRouter(ctx: DashboardContext): Router {
   router.patch('/:username', async (req, res) => {
     const name = parseOr400(username, req.params.username, 'path');
     const body = parseOr400(patchBody, req.body, 'body');
-    const user = auth.users.get(name);
-    if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `no user ${name}`);
-    const losesAdmin = user.role === 'admin' && !user.disabled && (body.disabled === true || (body.role ?? 'admin') !== 'admin');
-    if (losesAdmin && auth.users.list().filter((u) => u.role === 'admin' && !u.disabled).length === 1) {
-      throw new ApiError(409, 'LAST_ADMIN', 'the last enabled admin cannot be disabled or demoted');
+    // Resetting a password here needs no current one: for one's own account that would let a
+    // borrowed session take the account over. The own-password route asks for the current one.
+    if (body.password !== undefined && name === principalOf(res).name) {
+      throw new ApiError(
+        403,
+        'OWN_PASSWORD',
+        'change your own password with POST /api/v1/auth/password (it asks for the current one)',
+      );
     }
     // A password set by an admin is a temporary one: its owner chooses a new one at the next login.
-    const updated = await auth.users.update(name, { ...body, ...(body.password ? { mustChangePassword: true } : {}) });
+    let updated;
+    try {
+      updated = await auth.users.update(name, { ...body, ...(body.password ? { mustChangePassword: true } : {}) });
+    } catch (error) {
+      throw toApiError(error);
+    }
     if (body.disabled === true || body.password !== undefined) auth.ended({ sessionKeys: auth.sessions.closeAllOf(name) });
     res.json({ user: updated });
   });

@@ -116,30 +116,76 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         const store = await open();
         const loan = event('e-1', '2023-03-01T08:00:00Z');
 
-        expect(await store.append([loan])).toEqual({ inserted: ['e-1'], duplicates: [] });
-        expect(await store.append([loan])).toEqual({ inserted: [], duplicates: ['e-1'] });
+        expect(await store.append([loan])).toEqual({ inserted: ['e-1'], duplicates: [], conflicts: [] });
+        expect(await store.append([loan])).toEqual({ inserted: [], duplicates: ['e-1'], conflicts: [] });
         expect(await store.readEvents({})).toEqual([loan]);
       });
 
-      test('within one batch the first event with an id wins and the repeats are duplicates', async () => {
+      test('within one batch the first event with an id wins: an identical repeat is a duplicate, another one a conflict', async () => {
         const store = await open();
         const first = event('e-1', '2023-03-01T08:00:00Z', { extra: { itemId: 'first' } });
         const other = event('e-2', '2023-03-01T09:00:00Z');
         const repeat = event('e-1', '2023-03-05T08:00:00Z', { type: 'return', extra: { itemId: 'second' } });
 
-        expect(await store.append([first, other, repeat])).toEqual({ inserted: ['e-1', 'e-2'], duplicates: ['e-1'] });
+        expect(await store.append([first, other, { ...first }, repeat])).toEqual({
+          inserted: ['e-1', 'e-2'],
+          duplicates: ['e-1'],
+          conflicts: [{ id: 'e-1', stored: first, refused: repeat }],
+        });
         expect(await store.readEvents({})).toEqual([first, other]);
         expect(await store.countByPeriod({ granularity: 'day', ...FIRST_QUARTER })).toEqual([
           { period: '2023-03-01', type: 'loan', count: 2 },
         ]);
       });
 
-      test('each record of a batch is reported once, as inserted or duplicate, in the order given', async () => {
+      test('each record of a batch is reported once, as inserted, duplicate or conflict, in the order given', async () => {
         const store = await open();
-        await store.append([event('old', '2023-03-01T08:00:00Z')]);
+        await store.append([event('old', '2023-03-02T08:00:00Z')]);
         const batch = ['x', 'old', 'z', 'x', 'old'].map((id) => event(id, '2023-03-02T08:00:00Z'));
 
-        expect(await store.append(batch)).toEqual({ inserted: ['x', 'z'], duplicates: ['old', 'x', 'old'] });
+        expect(await store.append(batch)).toEqual({ inserted: ['x', 'z'], duplicates: ['old', 'x', 'old'], conflicts: [] });
+      });
+
+      describe('an id stored already', () => {
+        const loan = event('e-1', '2023-03-01T08:00:00+08:00', { extra: { itemId: 'B-1' } });
+
+        test.each<[string, EventRecord]>([
+          ['another body', { ...loan, data: { ...loan.data, itemId: 'B-2' } }],
+          [
+            'another type (a genuine return under a reused id)',
+            event('e-1', loan.ts, { type: 'return', extra: { itemId: 'B-1' } }),
+          ],
+          ['another time', event('e-1', '2023-03-01T09:00:00+08:00', { extra: { itemId: 'B-1' } })],
+          ['another machine', event('e-1', loan.ts, { kioskId: 'CY-002', extra: { itemId: 'B-1' } })],
+          ['a field more', { ...loan, data: { ...loan.data, note: 'x' } }],
+        ])('with %s is a conflict: not stored, both versions reported, counts unchanged', async (_what, refused) => {
+          const store = await open();
+          await store.append([loan]);
+          const before = await store.countByPeriod({ granularity: 'day', byKiosk: true, ...FIRST_QUARTER });
+
+          expect(await store.append([refused])).toEqual({
+            inserted: [],
+            duplicates: [],
+            conflicts: [{ id: 'e-1', stored: loan, refused }],
+          });
+          expect(await store.readEvents({})).toEqual([loan]);
+          expect(await store.countByPeriod({ granularity: 'day', byKiosk: true, ...FIRST_QUARTER })).toEqual(before);
+        });
+
+        test('the same event with its keys in another order, its time in another offset, received later, is a duplicate', async () => {
+          const store = await open();
+          await store.append([loan]);
+          const sameInstant = '2023-03-01T00:00:00.000Z';
+          const again: EventRecord = {
+            ...loan,
+            ts: sameInstant,
+            receivedMs: loan.receivedMs + 60_000,
+            data: { itemId: 'B-1', type: 'loan', ts: sameInstant, id: 'e-1' },
+          };
+
+          expect(await store.append([again])).toEqual({ inserted: [], duplicates: ['e-1'], conflicts: [] });
+          expect(await store.readEvents({})).toEqual([loan]);
+        });
       });
 
       test('redelivered events leave the counts unchanged', async () => {
@@ -150,6 +196,7 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
         expect(await store.append([...MIDNIGHTS].reverse())).toEqual({
           inserted: [],
           duplicates: ids(MIDNIGHTS).reverse(),
+          conflicts: [],
         });
         expect(await store.countByPeriod({ granularity: 'day', byKiosk: true, ...FIRST_QUARTER })).toEqual(before);
         expect(await store.readEvents({})).toHaveLength(MIDNIGHTS.length);
@@ -158,7 +205,7 @@ export function describeEventStoreContract(name: string, openStore: OpenEventSto
       test('an empty batch stores nothing and reports nothing', async () => {
         const store = await open();
 
-        expect(await store.append([])).toEqual({ inserted: [], duplicates: [] });
+        expect(await store.append([])).toEqual({ inserted: [], duplicates: [], conflicts: [] });
         expect(await store.readEvents({})).toEqual([]);
       });
 

@@ -205,7 +205,7 @@ describe('login rate limiting', () => {
   });
   afterAll(async () => t?.stop());
 
-  test('the sixth wrong password for one username within 15 minutes is 429 RATE_LIMITED with Retry-After, even if right', async () => {
+  test('the sixth wrong password for one account from one address within 15 minutes is 429 RATE_LIMITED with Retry-After, even if right', async () => {
     for (let i = 0; i < 5; i++) {
       expect((await t.anonymous.post('/api/v1/auth/login', { username: 'manager', password: `wrong-${i}` })).status).toBe(401);
     }

@@ -136,7 +136,7 @@ describe('importing machines from CSV', () => {
     { what: 'a blank line', csv: `${HEADER}\n${GOOD_ROW}\n\nCY-102,,望京,39.9,116.4\n` },
     {
       what: 'a quoted field spanning two lines',
-      csv: `${HEADER}\nCY-101,"望京\n二号",望京,39.9,116.4\nCY-102,,望京,39.9,116.4\n`,
+      csv: `${HEADER},address\nCY-101,望京,望京,39.9,116.4,"望京街\n二号"\nCY-102,,望京,39.9,116.4,\n`,
     },
   ])('after $what, a refused row is reported at its real line (4)', ({ csv }) => {
     expect(parseKioskCsv(csv).errors).toEqual([{ line: 4, message: expect.stringContaining('name') as string }]);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
 import { io as connectSocket, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { createLogger } from '../../cli/logger.js';
 import { type RunningPlatform, startPlatform } from '../../cli/platform.js';
@@ -105,11 +106,11 @@ export async function login(baseUrl: string, username: string, password: string)
 /**
  * The whole platform in this process: embedded broker and dashboard on free ports, a temp data dir,
  * and one user per role (`operator`, `maintenance`, `manager`, `admin`; passwords TEST_PASSWORDS).
- * `now` is the dashboard's clock (sessions expire by it).
+ * `now` is the dashboard's clock (sessions expire by it); `logger` replaces the silent one.
  */
 export async function startTestPlatform(
   settings: Record<string, string> = {},
-  options: { now?: () => number } = {},
+  options: { now?: () => number; logger?: Logger } = {},
 ): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-test-'));
   const config = parseConfig({
@@ -121,7 +122,7 @@ export async function startTestPlatform(
     PASSWORD_SCRYPT_N: '16384',
     ...settings,
   });
-  const platform = await startPlatform(config, createLogger(config.LOG_LEVEL), undefined, options.now);
+  const platform = await startPlatform(config, options.logger ?? createLogger(config.LOG_LEVEL), undefined, options.now);
   for (const role of PERSON_ROLES) {
     if (role === 'admin' || platform.auth.users.get(role)) continue;
     await platform.auth.users.create({

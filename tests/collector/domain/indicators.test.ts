@@ -59,7 +59,7 @@ describe('yearly indicators', () => {
     });
     const seen: number[] = [];
     const service = await collectServiceFigures(
-      { weeklyInspection: async (w) => (seen.push(w.year), { ratio: 3588 / 3640, basis: '3,588 of 3,640 machine-weeks' }) },
+      { weeklyInspection: async (w) => (seen.push(w.year), { ratio: 3588 / 3640, basis: '3,588 of 3,640 machine-weeks', basisZh: '3,640 个设备周中已巡检 3,588 个' }) },
       window,
     );
     expect(seen).toEqual([2023]);

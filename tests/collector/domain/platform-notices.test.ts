@@ -34,7 +34,7 @@ function run(looks: Look[], p: PlatformNoticePolicy = policy): (PlatformNotice &
     const sample: PlatformSample = {
       atMs: T0 + look.atS * 1000,
       components: { store: look.store ?? ok, collector: look.collector ?? { state: 'ok', detail: 'subscribed' } },
-      drops: { spool: look.spool ?? 0, offlineQueue: look.offlineQueue ?? 0 },
+      drops: { spool: look.spool ?? 0, offlineQueue: look.offlineQueue ?? 0, idConflict: 0 },
     };
     const observed = observePlatform(state, sample, p);
     state = observed.state;

@@ -171,7 +171,7 @@ describe('InfluxDB event store at the HTTP level', () => {
     test('an append posts to /api/v2/write with org, bucket, ns precision and the token, and resolves on 204', async () => {
       const store = open();
 
-      expect(await store.append([FAULT])).toEqual({ inserted: [FAULT.id], duplicates: [] });
+      expect(await store.append([FAULT])).toEqual({ inserted: [FAULT.id], duplicates: [], conflicts: [] });
 
       const [write] = influx.writes();
       expect(write).toMatchObject({ method: 'POST', path: '/api/v2/write' });
@@ -228,7 +228,7 @@ describe('InfluxDB event store at the HTTP level', () => {
       const nanos = (ns: bigint) => `2023-03-01T08:00:00.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
       influx.queued.query.push(() => fluxResult([{ _time: nanos(taken), _value: 'someone-else' }]));
 
-      expect(await store.append([loan])).toEqual({ inserted: ['e-1'], duplicates: [] });
+      expect(await store.append([loan])).toEqual({ inserted: ['e-1'], duplicates: [], conflicts: [] });
       expect(influx.writtenLines()[0]!.split(' ').at(-1)).toBe(String(taken + 1n));
     });
 
@@ -310,8 +310,40 @@ describe('InfluxDB event store at the HTTP level', () => {
       influx.queued.query.push(() => fluxResult([{ _time: '2023-03-01T08:00:00.123456789Z', _value: 'old' }]));
       const batch = ['x', 'old', 'x'].map((id) => event(id, '2023-03-01T08:00:00.123Z'));
 
-      expect(await store.append(batch)).toEqual({ inserted: ['x'], duplicates: ['old', 'x'] });
+      expect(await store.append(batch)).toEqual({ inserted: ['x'], duplicates: ['old', 'x'], conflicts: [] });
       expect(influx.writtenLines().map((l) => /id="([^"]+)"/.exec(l)![1])).toEqual(['x']);
+    });
+
+    test('an event found stored is read back in full: the same one is a duplicate, another one a conflict', async () => {
+      const store = open();
+      const stored = event('old', '2023-03-01T08:00:00.123Z', { extra: { itemId: 'B-1' } });
+      const storedRow = {
+        _time: '2023-03-01T08:00:00.123456789Z',
+        id: stored.id,
+        kiosk: stored.kioskId,
+        type: stored.type,
+        ts: stored.ts,
+        ts_ms: stored.tsMs,
+        received_ms: stored.receivedMs,
+        data: JSON.stringify(stored.data),
+      };
+      const lookUp = () => fluxResult([{ _time: storedRow._time, _value: 'old' }]);
+      influx.queued.query.push(lookUp, () => fluxResult([storedRow]));
+      expect(await store.append([{ ...stored, receivedMs: stored.receivedMs + 1 }])).toEqual({
+        inserted: [],
+        duplicates: ['old'],
+        conflicts: [],
+      });
+
+      const reused = event('old', '2023-03-01T08:00:00.123Z', { type: 'return', extra: { itemId: 'B-1' } });
+      influx.queued.query.push(lookUp, () => fluxResult([storedRow]));
+      expect(await store.append([reused])).toEqual({
+        inserted: [],
+        duplicates: [],
+        conflicts: [{ id: 'old', stored, refused: reused }],
+      });
+      expect(influx.queries().at(-1)).toContain('contains(value: r.id, set: ["old"])');
+      expect(influx.writtenLines()).toEqual([]);
     });
 
     test('a batch of 1200 ids is looked up in queries of at most 500', async () => {
@@ -338,9 +370,9 @@ describe('InfluxDB event store at the HTTP level', () => {
       await expect(store.append([loan])).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
 
       influx.queued.query.push(() => fluxResult([{ _time: '2023-03-01T08:00:00.000123Z', _value: 'e-1' }]));
-      expect(await store.append([loan])).toEqual({ inserted: ['e-1'], duplicates: [] });
+      expect(await store.append([loan])).toEqual({ inserted: ['e-1'], duplicates: [], conflicts: [] });
       influx.queued.query.push(() => fluxResult([{ _time: '2023-03-01T08:00:00.000123Z', _value: 'e-1' }]));
-      expect(await store.append([loan])).toEqual({ inserted: [], duplicates: ['e-1'] });
+      expect(await store.append([loan])).toEqual({ inserted: [], duplicates: ['e-1'], conflicts: [] });
     });
   });
 
@@ -349,7 +381,7 @@ describe('InfluxDB event store at the HTTP level', () => {
       const store = open();
       influx.queued.write.push(() => influxError(503, 'unavailable', 'service unavailable'));
 
-      expect(await store.append([FAULT])).toEqual({ inserted: [FAULT.id], duplicates: [] });
+      expect(await store.append([FAULT])).toEqual({ inserted: [FAULT.id], duplicates: [], conflicts: [] });
       const writes = influx.writes();
       expect(writes).toHaveLength(2);
       expect(writes[1]!.body).toBe(writes[0]!.body);
@@ -409,7 +441,7 @@ describe('InfluxDB event store at the HTTP level', () => {
       const store = open();
       influx.queued.write.push(() => 'reset');
 
-      expect(await store.append([FAULT])).toEqual({ inserted: [FAULT.id], duplicates: [] });
+      expect(await store.append([FAULT])).toEqual({ inserted: [FAULT.id], duplicates: [], conflicts: [] });
       expect(influx.writes()).toHaveLength(2);
     });
 

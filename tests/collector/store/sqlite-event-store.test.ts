@@ -87,6 +87,7 @@ describe('SQLite event store', () => {
     expect(await second.append([...events, loan('e-3', '2023-03-03T08:00:00Z')])).toEqual({
       inserted: ['e-3'],
       duplicates: ['e-1', 'e-2'],
+      conflicts: [],
     });
     expect(await second.countByPeriod(MARCH)).toEqual([{ period: '2023-03', type: 'loan', count: 3 }]);
   });

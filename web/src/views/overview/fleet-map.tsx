@@ -4,6 +4,7 @@ import { useThrottled } from '../../hooks.js';
 import type { KioskView } from '../../live/live-store.js';
 import { type Lang, translate } from '../../i18n.js';
 import { STATE_COLOURS, STATE_ORDER } from '../../states.js';
+import { mapTooltipOf } from './map-tooltip.js';
 
 /** The map redraws (1,000 points on a canvas) at most this often; the tiles follow every push. */
 const REDRAW_INTERVAL_MS = 1_000;
@@ -51,7 +52,7 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
       },
       tooltip: {
         trigger: 'item',
-        formatter: (p: { data: [number, number, string, string] }) => `${p.data[2]}<br/>${p.data[3]}`,
+        formatter: (p: { data: [number, number, string, string] }) => mapTooltipOf(p.data[2], p.data[3]),
       },
       xAxis: { type: 'value', scale: true, show: false },
       yAxis: { type: 'value', scale: true, show: false },
