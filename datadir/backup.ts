@@ -36,7 +36,8 @@ export async function backupDataDir(options: { dataDir: string; file: string; no
     for (const path of await listDataFiles(dataDir)) {
       const source = join(dataDir, path);
       const copy = join(staging, DATA_ENTRY, path);
-      await mkdir(dirname(copy), { recursive: true });
+      // Folders as private as the data directory's own (0700), in the archive and after a restore.
+      await mkdir(dirname(copy), { recursive: true, mode: 0o700 });
       const isSqlite = isSqliteFile(source);
       if (isSqlite) await copySqliteFile(source, copy);
       else await copyFile(source, copy);

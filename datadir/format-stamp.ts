@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { DataDirError } from './data-dir-error.js';
 
 /**
@@ -60,9 +61,9 @@ export function assertReadableDataFormat(dataDir: string): void {
 export function stampDataFormat(dataDir: string): void {
   const format = readDataFormat(dataDir);
   if (format !== null && format >= DATA_FORMAT) return;
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const file = join(dataDir, STAMP_FILE);
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ dataFormat: DATA_FORMAT }, null, 2)}\n`);
+  writeFileSync(temporary, `${JSON.stringify({ dataFormat: DATA_FORMAT }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   renameSync(temporary, file);
 }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { extract as extractTar } from 'tar';
@@ -43,8 +43,10 @@ export async function restoreDataDir(options: { file: string; dataDir: string })
     assertRestorable(dataDir);
     // What is left is at most an empty run/ folder (assertRestorable).
     await rm(dataDir, { recursive: true, force: true });
-    await mkdir(join(staging, DATA_ENTRY), { recursive: true });
+    await mkdir(join(staging, DATA_ENTRY), { recursive: true, mode: 0o700 });
     await rename(join(staging, DATA_ENTRY), dataDir);
+    // It holds password hashes and the service token: readable by this user only.
+    await chmod(dataDir, 0o700);
     return manifest;
   } finally {
     await rm(staging, { recursive: true, force: true });

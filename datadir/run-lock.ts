@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/private-files.js';
 
 /**
  * Which processes are using a data directory: each long-running process (platform, broker,
@@ -26,10 +27,10 @@ export interface DataDirHold {
 /** Marks `dataDir` as in use by this process until `release()` (also removed when the process exits). */
 export function holdDataDir(dataDir: string, command: string): DataDirHold {
   const dir = join(dataDir, RUN_DIR);
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const file = join(dir, `${process.pid}.json`);
   const entry: RunningProcess = { pid: process.pid, command, host: hostname(), startedAt: new Date().toISOString() };
-  writeFileSync(file, `${JSON.stringify(entry)}\n`);
+  writeFileSync(file, `${JSON.stringify(entry)}\n`, { mode: PRIVATE_FILE_MODE });
   const release = () => rmSync(file, { force: true });
   process.once('exit', release);
   return {

@@ -58,6 +58,9 @@ describe('backup and restore of a data directory', () => {
     }
     expect(await readFile(join(target, 'secrets.json'), 'utf8')).toBe(await readFile(join(dataDir, 'secrets.json'), 'utf8'));
     expect((await stat(join(target, 'secrets.json'))).mode & 0o777).toBe(0o600);
+    // Private, as the platform makes it: the directory and the folders in it.
+    for (const dir of [target, join(target, 'simulator'), join(target, 'notify')])
+      expect((await stat(dir)).mode & 0o777, dir).toBe(0o700);
   });
 
   test('a restore refuses a data directory a running process holds, and one that is not empty', async () => {
