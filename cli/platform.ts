@@ -13,6 +13,8 @@ import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
 import { loadNotifyConfig } from '../collector/notify/notify-config.js';
 import { startPlatformNotifier } from '../collector/notify/platform-notifier.js';
 import { startNotifications } from '../collector/notify/start-notifications.js';
+import { openSqliteNotificationOutbox } from '../collector/notify/sqlite-notification-outbox.js';
+import type { Scheduler } from '../collector/notify/scheduler.js';
 import { servicePromiseMeasures } from '../collector/promises/indicator-measures.js';
 import { type ServicePromises, startServicePromises } from '../collector/promises/service-promises.js';
 import type { EventStore } from '../collector/store/event-store.js';
@@ -153,6 +155,8 @@ export async function startPlatform(
   parts: PlatformParts = { broker: !config.MQTT_URL, simulator: config.SIM_KIOSKS > 0 },
   /** The dashboard's clock (sessions expire by it): tests move it. */
   now: () => number = Date.now,
+  /** The notifiers' clock (pacing, retries, expiry): tests move it through minutes. */
+  notifyScheduler?: Scheduler,
 ): Promise<RunningPlatform> {
   // InfluxDB is checked before anything starts, so a wrong setting stops the start with one line.
   const influx = influxConnectionOf(config);
@@ -227,6 +231,7 @@ export async function startPlatform(
       limits: { maxPayloadBytes: config.MAX_PACKET_BYTES, maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS },
       knownKioskIds: f.registry.list().map((k) => k.id),
       spool,
+      offlineHoldMs: config.LAST_WILL_HOLD_MS,
       // With the broker in this process, the collector subscribes to it directly (no loopback MQTT).
       ...(broker
         ? { localBroker: broker.aedes }
@@ -264,18 +269,25 @@ export async function startPlatform(
       logger,
     });
     stops.push(() => fleetHealth.stop());
-    const notifications = notifyConfig
-      ? startNotifications({
-          config: notifyConfig,
-          health: fleetHealth.health,
-          kioskInfo: (id) => {
-            const kiosk = f.registry.get(id);
-            return kiosk ? { name: kiosk.name, district: kiosk.district } : undefined;
-          },
-          timeZone: config.FLEET_TZ,
-          logger,
-        })
-      : null;
+    // The outbox outlives the dispatcher (stops run in reverse): what was not sent stays for the next start.
+    const outbox = notifyConfig ? openSqliteNotificationOutbox({ file: join(config.DATA_DIR, 'notifications.sqlite') }) : null;
+    if (outbox) stops.push(() => outbox.close());
+    const notifications =
+      notifyConfig && outbox
+        ? startNotifications({
+            config: notifyConfig,
+            health: fleetHealth.health,
+            outbox,
+            publicUrl: config.PUBLIC_URL ?? null,
+            kioskInfo: (id) => {
+              const kiosk = f.registry.get(id);
+              return kiosk ? { name: kiosk.name, district: kiosk.district } : undefined;
+            },
+            timeZone: config.FLEET_TZ,
+            logger,
+            ...(notifyScheduler ? { scheduler: notifyScheduler } : {}),
+          })
+        : null;
     if (notifications) stops.push(() => notifications.stop());
 
     const brokerHealth = (): ComponentHealth & { connectedKiosks?: number; offlineQueueDropped?: number } => {
@@ -291,7 +303,12 @@ export async function startPlatform(
         };
       return { state: 'ok', detail: `${stats.connectedKiosks} machines connected`, ...figures };
     };
-    const metrics = createPlatformMetrics({ ingest: collector.ingest, broker: broker ? () => broker.stats() : null, spool });
+    const metrics = createPlatformMetrics({
+      ingest: collector.ingest,
+      broker: broker ? () => broker.stats() : null,
+      spool,
+      notifications: notifications ? () => notifications.health() : null,
+    });
     stops.push(() => metrics.stop());
     const exportLog = openExportLog(join(config.DATA_DIR, 'reports.sqlite'));
     stops.push(() => exportLog.close());

@@ -34,6 +34,8 @@ export type CollectorOptions = CollectorLink & {
   knownKioskIds?: readonly string[];
   /** The durable local spool for batches the store cannot take (see Ingest). */
   spool?: Spool | null;
+  /** How long an offline status waits for a takeover's new boot (see Ingest). Default 0. */
+  offlineHoldMs?: number;
 };
 
 export interface RunningCollector {
@@ -82,6 +84,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     // a Beijing machine's event at 2000-01-01T00:00+08:00 is in 2000.
     limits: { minEventMs: options.calendar.startOfDay(FIRST_EVENT_DAY), ...options.limits },
     spool: options.spool ?? null,
+    offlineHoldMs: options.offlineHoldMs ?? 0,
     publishAck: (kioskId, ack) => link.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack)),
   });
   ingest.on('stored', (records) => fleet.applyEvents(records));
@@ -108,6 +111,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     async stop() {
       clearInterval(dayTimer);
       await link.close();
+      ingest.releaseHeldStatuses();
       await ingest.drain();
       ingest.stop();
     },

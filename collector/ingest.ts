@@ -14,6 +14,7 @@ import type {
   TelemetryRecord,
 } from './store/event-store.js';
 import type { Spool } from './store/spool.js';
+import { OfflineStatusHold } from './offline-status-hold.js';
 
 export interface IngestOptions {
   topics: Topics;
@@ -35,6 +36,11 @@ export interface IngestOptions {
    * there, and it is replayed into the store, in order, when the store is back.
    */
   spool?: Spool | null;
+  /**
+   * How long an offline status waits before it is stored, for the machine's next boot to come
+   * online and show it was a takeover's Last Will (see OfflineStatusHold). Default 0: no wait.
+   */
+  offlineHoldMs?: number;
 }
 
 export interface IngestStats {
@@ -111,7 +117,8 @@ export function emptyIngestStats(): IngestStats {
  * store transaction each; a machine is acked only after the append holding its events resolved.
  */
 export class Ingest extends EventEmitter<IngestEvents> {
-  private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool'>> & { limits: DecodeLimits };
+  private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool' | 'offlineHoldMs'>> & { limits: DecodeLimits };
+  private readonly offlineHold: OfflineStatusHold;
   private readonly spool: Spool | null;
   private isDrainingSpool = false;
   private isStopped = false;
@@ -134,6 +141,18 @@ export class Ingest extends EventEmitter<IngestEvents> {
       limits: { ...DEFAULT_DECODE_LIMITS, ...options.limits },
     };
     this.spool = options.spool ?? null;
+    this.offlineHold = new OfflineStatusHold({
+      holdMs: options.offlineHoldMs ?? 0,
+      release: (record) => {
+        this.pending.records.push(record);
+        this.scheduleFlush();
+      },
+      onTakeover: (record, byBootId) =>
+        this.options.logger.info(
+          { kioskId: record.kioskId, bootId: record.data.bootId, byBootId },
+          'Last Will of a connection taken over by a new boot: not recorded',
+        ),
+    });
     // What a previous run spooled (a crash, a stop during an outage) goes to the store first.
     this.scheduleSpoolDrain(0);
   }
@@ -153,6 +172,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
         this.pending.telemetry.push(decoded.record);
         break;
       case 'status':
+        if (this.offlineHold.offer(decoded.record)) return;
         this.pending.records.push(decoded.record);
         break;
       case 'events': {
@@ -211,6 +231,11 @@ export class Ingest extends EventEmitter<IngestEvents> {
   async drain(): Promise<void> {
     if (!this.isFlushing && isEmpty(this.pending)) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Queues the offline statuses still held, to be stored by the next flush (before a stop). */
+  releaseHeldStatuses(): void {
+    this.offlineHold.releaseAll();
   }
 
   /** Stops retrying; what is still queued stays unacked and machines will resend it. */

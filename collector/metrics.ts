@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BrokerStats } from '../broker/broker.js';
+import type { ChannelHealth } from './notify/channel-sender.js';
 import type { Ingest } from './ingest.js';
 import type { EventRecord } from './store/event-store.js';
 import type { Spool } from './store/spool.js';
@@ -9,6 +10,8 @@ export interface PlatformMetricsOptions {
   /** The embedded broker's figures; null with an external broker. */
   broker?: (() => BrokerStats) | null;
   spool?: Spool | null;
+  /** The notification channels' health (outbox depth and age), when NOTIFY_CONFIG is set. */
+  notifications?: (() => ChannelHealth[]) | null;
   now?: () => number;
   /** Node's process metrics (memory, event loop lag, GC); on by default. */
   processMetrics?: boolean;
@@ -128,6 +131,42 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
       collect() {
         this.reset();
         for (const [reason, count] of Object.entries(broker().rejectionsByReason)) this.inc({ reason }, count);
+      },
+    });
+  }
+
+  const { notifications } = options;
+  if (notifications) {
+    const perChannel = (name: string, help: string, read: (c: ChannelHealth) => number | null) =>
+      new Gauge({
+        name: PREFIX + name,
+        help,
+        labelNames: ['channel'],
+        registers,
+        collect() {
+          this.reset();
+          for (const c of notifications()) this.set({ channel: c.name }, read(c) ?? 0);
+        },
+      });
+    perChannel('notification_outbox_depth', 'Messages in the notification outbox not yet accepted, per channel', (c) => c.queued);
+    perChannel(
+      'notification_outbox_held',
+      'Messages held for a person (refused, or outcome unknown), per channel',
+      (c) => c.held,
+    );
+    perChannel(
+      'notification_outbox_oldest_age_seconds',
+      'Age of the oldest message waiting in the notification outbox, per channel (0 when none)',
+      (c) => (c.oldestAgeMs === null ? 0 : c.oldestAgeMs / 1000),
+    );
+    new Counter({
+      name: `${PREFIX}notifications_sent_total`,
+      help: 'Notification messages the channels accepted since start, per channel',
+      labelNames: ['channel'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of notifications()) this.inc({ channel: c.name }, c.sent);
       },
     });
   }

@@ -159,12 +159,27 @@ export const configSchema = z
       .min(1_000)
       .default(300_000)
       .describe('A machine silent (no status, event or telemetry) this long is offline'),
+    LAST_WILL_HOLD_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(3_000)
+      .describe(
+        'An offline status (a Last Will) waits this long before it is recorded; a new boot coming online meanwhile shows it was a takeover, and it is not recorded',
+      ),
     RESPONSE_PROMISE_HOURS: z.coerce
       .number()
       .positive()
       .max(8760)
       .default(24)
       .describe('Fault-response promise: alerts are acknowledged and restored within this many hours'),
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: 'PUBLIC_URL must be an http:// or https:// URL, e.g. https://fleet.library.example' })
+      .refine((url) => !/[?#]/.test(url), 'PUBLIC_URL is the dashboard’s address without a query or fragment')
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional()
+      .describe('The dashboard’s address as people open it: notifications link to alerts under it'),
     NOTIFY_CONFIG: z
       .string()
       .min(1)

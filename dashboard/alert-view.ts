@@ -29,7 +29,13 @@ export function toAlertView(alert: Alert, policy: EscalationPolicy, nowMs: numbe
     resolved: alert.resolved
       ? { at: iso(alert.resolved.atMs), how: alert.resolved.how, by: alert.resolved.by, reason: alert.resolved.reason }
       : null,
-    escalations: alert.escalations.map((e) => ({ step: e.step, percent: e.percent, at: iso(e.atMs), dueAt: iso(e.dueAtMs) })),
+    escalations: alert.escalations.map((e) => ({
+      step: e.step,
+      percent: e.percent,
+      at: iso(e.atMs),
+      dueAt: iso(e.dueAtMs),
+      skipped: e.isSkipped,
+    })),
     response: {
       promiseHours: policy.promiseMs / 3_600_000,
       deadline: iso(response.deadlineAtMs),

@@ -1,12 +1,27 @@
 import type { ComponentHealth, DashboardContext } from './context.js';
 
-/** Notification channels, when configured: degraded while one is retrying or gave a message up. */
-function notificationsHealth(ctx: DashboardContext): { notifications?: ComponentHealth } {
+/**
+ * Notification channels, when configured: degraded while one is retrying or holds a message for a
+ * person; with each channel's outbox depth and oldest message, so a backlog is seen before it is late.
+ */
+function notificationsHealth(ctx: DashboardContext): {
+  notifications?: ComponentHealth & { outbox: { channel: string; depth: number; held: number; oldestAgeMs: number | null }[] };
+} {
   if (!ctx.notifications) return {};
-  const troubled = ctx.notifications.health().filter((c) => c.state !== 'ok');
-  if (troubled.length === 0) return { notifications: { state: 'ok', detail: 'every channel delivering' } };
-  const detail = troubled.map((c) => `${c.name} ${c.state}: ${c.lastError?.message ?? ''}`.trim()).join('; ');
-  return { notifications: { state: 'degraded', detail } };
+  const channels = ctx.notifications.health();
+  const outbox = channels.map((c) => ({ channel: c.name, depth: c.queued, held: c.held, oldestAgeMs: c.oldestAgeMs }));
+  const waiting = channels.reduce((sum, c) => sum + c.queued, 0);
+  const troubled = channels.filter((c) => c.state !== 'ok');
+  if (troubled.length === 0) {
+    return { notifications: { state: 'ok', detail: `every channel delivering; ${waiting} messages waiting`, outbox } };
+  }
+  const detail = troubled
+    .map((c) => {
+      const age = c.oldestAgeMs === null ? '' : `, oldest ${Math.floor(c.oldestAgeMs / 60_000)} min`;
+      return `${c.name} ${c.state} (${c.queued} waiting${c.held > 0 ? `, ${c.held} held` : ''}${age}): ${c.lastError?.message ?? ''}`.trim();
+    })
+    .join('; ');
+  return { notifications: { state: 'degraded', detail, outbox } };
 }
 
 /**

@@ -21,7 +21,15 @@ export interface AlertProblem {
 }
 
 export type AlertAction =
-  'opened' | 'problem_added' | 'problem_ended' | 'acknowledged' | 'assigned' | 'commented' | 'escalated' | 'resolved';
+  | 'opened'
+  | 'problem_added'
+  | 'problem_ended'
+  | 'acknowledged'
+  | 'assigned'
+  | 'commented'
+  | 'escalated'
+  | 'escalation_skipped'
+  | 'resolved';
 
 export interface AlertHistoryItem {
   atMs: number;
@@ -42,7 +50,8 @@ export interface Alert {
   problems: AlertProblem[];
   acknowledged: { by: string; atMs: number } | null;
   assignee: { name: string; by: string; atMs: number } | null;
-  escalations: { step: number; percent: number; atMs: number; dueAtMs: number }[];
+  /** Every step recorded; `isSkipped` for a step passed unobserved (recorded, never sent). */
+  escalations: { step: number; percent: number; atMs: number; dueAtMs: number; isSkipped: boolean }[];
   resolved: {
     atMs: number;
     how: 'automatic' | 'manual';
@@ -132,8 +141,16 @@ function attach(alert: Alert, problem: AlertProblem, atMs: number): void {
 function applyAction(alert: Alert, event: AlertActionEvent, atMs: number): void {
   if (event.type === 'alert_escalated') {
     if (alert.escalations.some((e) => e.step === event.step)) return;
-    alert.escalations.push({ step: event.step, percent: event.percent, atMs, dueAtMs: Date.parse(event.dueAt) });
-    alert.history.push({ atMs, action: 'escalated', by: null, detail: `${event.percent} % of the response promise passed` });
+    const isSkipped = event.skipped === true;
+    alert.escalations.push({ step: event.step, percent: event.percent, atMs, dueAtMs: Date.parse(event.dueAt), isSkipped });
+    alert.history.push({
+      atMs,
+      action: isSkipped ? 'escalation_skipped' : 'escalated',
+      by: null,
+      detail: isSkipped
+        ? `${event.percent} % of the response promise passed unobserved; a later step was sent instead`
+        : `${event.percent} % of the response promise passed`,
+    });
     return;
   }
   if (event.type === 'alert_commented') {

@@ -15,29 +15,42 @@ export const DEFAULT_ESCALATION_POLICY: EscalationPolicy = Object.freeze({
   stepsPercent: Object.freeze([50, 80, 100]),
 });
 
-export interface DueEscalation {
-  alertId: string;
-  kioskId: string;
+/** One step of the policy as it applies to one alert. */
+export interface EscalationStep {
   /** 1-based index into the policy's steps. */
   step: number;
   percent: number;
   dueAtMs: number;
 }
 
+export interface DueEscalation extends EscalationStep {
+  alertId: string;
+  kioskId: string;
+  /**
+   * Lower steps whose time passed while nobody was watching (the platform was down, the check
+   * ran late): recorded as skipped, so the alert's history shows them, and never sent. Ascending.
+   */
+  skipped: EscalationStep[];
+}
+
 /**
- * The escalation an alert is due at `nowMs`, if any: the highest step whose time has passed and
- * that was not recorded yet, while the alert is neither acknowledged nor resolved. Steps passed
- * together (an alert learnt of late, a platform restart) give one escalation, the highest.
+ * The escalation an alert is due at `nowMs`, if any, while it is neither acknowledged nor
+ * resolved: the highest step whose time has passed and that was not recorded yet. Steps passed
+ * together (an alert learnt of late, a platform restart) send one escalation, the highest, so a
+ * crew is not told three times at once of the same alert; the lower ones come back as `skipped`.
  */
 export function dueEscalation(alert: Alert, nowMs: number, policy: EscalationPolicy): DueEscalation | null {
   if (alert.resolved || alert.acknowledged) return null;
   const lastStep = alert.escalations.reduce((max, e) => Math.max(max, e.step), 0);
-  for (let step = policy.stepsPercent.length; step > lastStep; step--) {
+  const passed: EscalationStep[] = [];
+  for (let step = lastStep + 1; step <= policy.stepsPercent.length; step++) {
     const percent = policy.stepsPercent[step - 1]!;
     const dueAtMs = alert.openedAtMs + Math.round((policy.promiseMs * percent) / 100);
-    if (dueAtMs <= nowMs) return { alertId: alert.id, kioskId: alert.kioskId, step, percent, dueAtMs };
+    if (dueAtMs > nowMs) break;
+    passed.push({ step, percent, dueAtMs });
   }
-  return null;
+  const highest = passed.pop();
+  return highest ? { alertId: alert.id, kioskId: alert.kioskId, ...highest, skipped: passed } : null;
 }
 
 /** How an alert stands against the promise. */

@@ -134,34 +134,3 @@ export function groupNotices(notices: readonly AlertNoticeFacts[]): Notification
     };
   });
 }
-
-const HEADLINES: Record<NoticeKind, string> = {
-  opened: 'New alert',
-  acknowledged: 'Alert acknowledged',
-  assigned: 'Alert assigned',
-  resolved: 'Alert resolved',
-  escalated: 'Alert not acknowledged',
-};
-
-/** A message's headline: `[critical] New alert - 3 machines in Wangjing`. */
-export function headlineOf(message: NotificationMessage): string {
-  const count = message.notices.length;
-  const where = message.district ? ` in ${message.district}` : '';
-  const what = count === 1 ? `${message.notices[0]!.kioskId}: ${message.notices[0]!.title}` : `${count} machines${where}`;
-  const step = message.kind === 'escalated' ? ` (${message.percent} % of the response promise passed)` : '';
-  return `[${message.severity}] ${HEADLINES[message.kind]}${step} - ${what}`;
-}
-
-/**
- * One line per alert, local time of the fleet, at most `maxLines` (then "… and N more"); the
- * same text for every channel, each wraps it in its own format.
- */
-export function linesOf(message: NotificationMessage, formatTime: (ms: number) => string, maxLines = 20): string[] {
-  const lines = message.notices.slice(0, maxLines).map((n) => {
-    const by = n.by ? `, by ${n.by}` : '';
-    const deadline = n.kind === 'resolved' ? '' : `, deadline ${formatTime(n.deadlineAtMs)}`;
-    return `${n.kioskId} ${n.kioskName}${n.district ? ` (${n.district})` : ''}: ${n.title}, ${n.severity}, opened ${formatTime(n.openedAtMs)}${deadline}${by}`;
-  });
-  if (message.notices.length > maxLines) lines.push(`… and ${message.notices.length - maxLines} more`);
-  return lines;
-}

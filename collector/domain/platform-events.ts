@@ -55,6 +55,8 @@ export const alertEscalatedSchema = z.strictObject({
   /** Share of the response promise that had passed, in percent (50, 80, 100). */
   percent: z.number().positive(),
   dueAt: timestampSchema,
+  /** The step's time passed unobserved and a higher step was due with it: recorded, not sent. */
+  skipped: z.literal(true).optional(),
 });
 
 export const kioskLifecycleChangedSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Alert, alertTitle } from '../domain/alerts.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
@@ -11,8 +12,17 @@ import {
 } from '../domain/notification-rules.js';
 import { type PlatformNotice, platformMessageOf } from '../domain/platform-notices.js';
 import type { AlertNotice, EscalationNotice, FleetHealth } from '../health/fleet-health.js';
-import type { NotificationChannel } from './channel.js';
-import { type ChannelHealth, ChannelQueue, type RetryPolicy } from './channel-queue.js';
+import type { ChannelMessage, NotificationChannel } from './channel.js';
+import { type ChannelHealth, ChannelSender, type RetryPolicy } from './channel-sender.js';
+import type {
+  AlertDelivery,
+  NewOutboxEntry,
+  NotificationOutbox,
+  OutboxEntry,
+  OutboxEntryId,
+  OutboxListQuery,
+} from './notification-outbox.js';
+import type { Scheduler } from './scheduler.js';
 
 export interface DispatcherOptions {
   /** The alert engine: its `alert` and `escalation` events are what is notified. */
@@ -20,100 +30,139 @@ export interface DispatcherOptions {
   channels: readonly NotificationChannel[];
   rules: readonly NotificationRule[];
   groupWindowMs: number;
-  retry: RetryPolicy;
-  maxQueuedPerChannel: number;
+  retry: RetryPolicy & { maxAgeMs: number };
+  outbox: NotificationOutbox;
+  scheduler: Scheduler;
   /** The registry's name and district of a machine. */
   kioskInfo: (kioskId: string) => { name: string; district: string | null } | undefined;
   logger: Logger;
-  now: () => number;
+  /** This process's name on the outbox lease (random by default). */
+  leaseOwner?: string;
+  random?: () => number;
 }
 
 /** The health route's name for the channels' own health: platform notices about it skip troubled channels. */
 const NOTIFICATIONS_COMPONENT = 'notifications';
-/** How long a stop waits for queued messages before giving them up. */
+/** How long a stop waits for sends under way before closing the channels (they stay in the outbox). */
 const STOP_GRACE_MS = 2_000;
-/** Notice keys remembered per channel (one message per alert and step); older ones are forgotten. */
-const MAX_REMEMBERED_KEYS = 100_000;
+/** The sender's lease: renewed every third of it, so another node takes over within this after a crash. */
+export const LEASE_TTL_MS = 30_000;
+/** Finished entries are kept this long (an alert's deliveries), then forgotten. */
+const KEEP_DONE_MS = 30 * 86_400_000;
+/** Notices at most in one digest. */
+const MAX_DIGEST_NOTICES = 100;
+
+/** The group key of an alert notice: notices with the same one may go out as one digest. */
+const groupKeyOf = (n: AlertNoticeFacts) => `${n.kind}|${n.step ?? ''}|${n.district ?? ''}`;
 
 /**
- * From alert-engine events to messages: rules choose channels (severity, district, kind,
- * escalation step); each channel gets each alert's step once; notices arriving within the group
- * window go out as one message per kind, step and district (a district power cut is one message);
- * each channel sends through its own retrying queue, so a receiver that is down stalls nothing else.
+ * From alert-engine events to the outbox, and from the outbox to the channels. Rules choose the
+ * channels (severity, district, kind, escalation step); each channel records each alert's step
+ * once (across restarts: the outbox keeps the keys); a notice waits the group window so that a
+ * district's other notices join it in one digest; each channel sends through its own paced,
+ * retrying sender, so a receiver that is down stalls nothing else. Only the holder of the
+ * outbox's lease sends.
  */
 export class NotificationDispatcher {
-  private readonly queues = new Map<string, ChannelQueue>();
-  private readonly pending = new Map<string, AlertNoticeFacts[]>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly sentKeys = new Map<string, Set<string>>();
-  private readonly onAlert = (notice: AlertNotice) => this.accept(this.factsOf(notice.kind, notice.alert, null));
+  private readonly senders = new Map<string, ChannelSender>();
+  private readonly leaseOwner: string;
+  private isLeader = false;
+  private isStopped = false;
+  private cancelHousekeeping: (() => void) | null = null;
+  private readonly onAlert = (notice: AlertNotice) => this.accept(this.factsOf(notice.kind, notice.alert));
   private readonly onEscalation = (notice: EscalationNotice) =>
     this.accept({
-      ...this.factsOf('escalated', notice.alert, null),
+      ...this.factsOf('escalated', notice.alert),
       step: notice.step,
       percent: notice.percent,
       atMs: notice.escalatedAtMs,
     });
 
   constructor(private readonly options: DispatcherOptions) {
+    this.leaseOwner = options.leaseOwner ?? randomUUID();
     for (const channel of options.channels) {
-      this.queues.set(
+      this.senders.set(
         channel.name,
-        new ChannelQueue(channel, {
+        new ChannelSender(channel, {
+          outbox: options.outbox,
+          scheduler: options.scheduler,
           retry: options.retry,
-          maxQueued: options.maxQueuedPerChannel,
+          maxDigestNotices: MAX_DIGEST_NOTICES,
+          isLeader: () => this.isLeader,
           logger: options.logger,
-          now: options.now,
+          ...(options.random ? { random: options.random } : {}),
         }),
       );
     }
   }
 
+  /** Listens to the alert engine and starts sending what the outbox holds (from before a restart too). */
   start(): void {
     this.options.health.on('alert', this.onAlert);
     this.options.health.on('escalation', this.onEscalation);
+    this.housekeep();
   }
 
-  /** Sends what was gathered, waits a little for it to go out, then stops every channel. */
+  /**
+   * Stops listening and sending. Nothing is dropped: what was not sent stays in the outbox for
+   * the next start; a send under way gets a moment to finish.
+   */
   async stop(): Promise<void> {
+    if (this.isStopped) return;
+    this.isStopped = true;
     this.options.health.off('alert', this.onAlert);
     this.options.health.off('escalation', this.onEscalation);
-    for (const name of [...this.pending.keys()]) this.release(name);
+    this.cancelHousekeeping?.();
+    for (const sender of this.senders.values()) sender.stop();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
-    await Promise.race([Promise.all([...this.queues.values()].map((q) => q.drain())), grace]);
+    await Promise.race([this.idle(), grace]);
     clearTimeout(timer);
-    await Promise.all([...this.queues.values()].map((q) => q.stop()));
+    if (this.isLeader) this.options.outbox.releaseLease(this.leaseOwner);
+    this.isLeader = false;
+    await Promise.all([...this.senders.values()].map((s) => s.channel.close?.()));
   }
 
   health(): ChannelHealth[] {
-    return [...this.queues.values()].map((q) => q.health());
+    const now = this.options.scheduler.now();
+    const depths = new Map(this.options.outbox.depths().map((d) => [d.channel, d]));
+    return [...this.senders.values()].map((s) => s.health(depths.get(s.channel.name), now));
   }
 
-  /** Sends what is gathered now and waits until every channel is idle (tests, shutdown). */
+  /** Whether this process sends (holds the outbox's lease). */
+  isSender(): boolean {
+    return this.isLeader;
+  }
+
+  channelNames(): string[] {
+    return [...this.senders.keys()];
+  }
+
+  /** Resolves once no channel is sending. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.senders.values()].map((s) => s.idle()));
+  }
+
+  /** Sends what is due now and waits until every channel is idle (tests, the platform's own checks). */
   async flush(): Promise<void> {
-    for (const name of [...this.pending.keys()]) this.release(name);
-    await Promise.all([...this.queues.values()].map((q) => q.drain()));
+    for (const sender of this.senders.values()) sender.kick();
+    await this.idle();
   }
 
   /** Routes one notice; exposed for notices from elsewhere (a reservation at risk, later). */
   accept(notice: AlertNoticeFacts): void {
-    const key = noticeKey(notice);
-    for (const name of channelsFor(notice, this.options.rules)) {
-      if (!this.queues.has(name)) continue;
-      const sent = this.sentKeys.get(name) ?? new Set<string>();
-      this.sentKeys.set(name, sent);
-      if (sent.has(key)) continue;
-      sent.add(key);
-      if (sent.size > MAX_REMEMBERED_KEYS) sent.delete(sent.values().next().value!);
-      this.pending.set(name, [...(this.pending.get(name) ?? []), notice]);
-      if (this.options.groupWindowMs === 0) this.release(name);
-      else if (!this.timers.has(name)) {
-        const timer = setTimeout(() => this.release(name), this.options.groupWindowMs);
-        timer.unref();
-        this.timers.set(name, timer);
-      }
-    }
+    const now = this.options.scheduler.now();
+    const [message] = groupNotices([notice]);
+    if (!message) return;
+    const entries = channelsFor(notice, this.options.rules)
+      .filter((name) => this.senders.has(name))
+      .map((channel) => ({
+        ...this.entryOf(channel, message, now),
+        groupKey: groupKeyOf(notice),
+        noticeKeys: [noticeKey(notice)],
+        dueMs: now + this.options.groupWindowMs,
+      }));
+    this.record(entries);
   }
 
   /**
@@ -123,38 +172,115 @@ export class NotificationDispatcher {
    */
   acceptPlatform(notices: readonly PlatformNotice[]): void {
     if (notices.length === 0) return;
+    const now = this.options.scheduler.now();
+    const troubled = new Set(
+      this.health()
+        .filter((h) => h.state !== 'ok')
+        .map((h) => h.name),
+    );
+    const entries: NewOutboxEntry[] = [];
     for (const name of platformChannelsOf(this.options.rules)) {
-      const queue = this.queues.get(name);
-      if (!queue) continue;
-      const isTroubled = queue.health().state !== 'ok';
-      const fit = notices.filter((n) => !(isTroubled && n.kind === 'opened' && n.component === NOTIFICATIONS_COMPONENT));
-      if (fit.length > 0) queue.enqueue(platformMessageOf(fit));
+      if (!this.senders.has(name)) continue;
+      const fit = notices.filter((n) => !(troubled.has(name) && n.kind === 'opened' && n.component === NOTIFICATIONS_COMPONENT));
+      if (fit.length > 0) entries.push(this.entryOf(name, platformMessageOf(fit), now));
     }
+    this.record(entries);
   }
 
-  private release(channelName: string): void {
-    const timer = this.timers.get(channelName);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(channelName);
-    const notices = this.pending.get(channelName) ?? [];
-    this.pending.delete(channelName);
-    const queue = this.queues.get(channelName);
-    if (!queue) return;
-    for (const message of groupNotices(notices)) queue.enqueue(message);
+  /** A test message to one channel, through the outbox like any other; undefined for an unknown channel. */
+  sendTest(channel: string, requestedBy: string): OutboxEntry | undefined {
+    if (!this.senders.has(channel)) return undefined;
+    const now = this.options.scheduler.now();
+    return this.record([this.entryOf(channel, { source: 'test', id: `test:${now}`, requestedBy, atMs: now }, now)])[0];
   }
 
-  private factsOf(kind: AlertNoticeFacts['kind'], alert: Alert, by: string | null): AlertNoticeFacts {
+  /** A person gives up on a message waiting or held; false if it was neither. */
+  giveUp(id: OutboxEntryId, by: string): boolean {
+    const entry = this.options.outbox.get(id);
+    const isDone = this.options.outbox.giveUp(id, by, this.options.scheduler.now());
+    if (isDone) this.options.logger.warn({ entryId: id, channel: entry?.channel, by }, 'notification given up by a person');
+    if (isDone && entry) this.senders.get(entry.channel)?.kick();
+    return isDone;
+  }
+
+  /** A person sends a held message again; false unless it was held. */
+  retry(id: OutboxEntryId, by: string): boolean {
+    const entry = this.options.outbox.get(id);
+    const isDone = this.options.outbox.retry(id, by, this.options.scheduler.now());
+    if (isDone && entry) this.senders.get(entry.channel)?.kick();
+    return isDone;
+  }
+
+  entry(id: OutboxEntryId): OutboxEntry | undefined {
+    return this.options.outbox.get(id);
+  }
+
+  list(query: OutboxListQuery): OutboxEntry[] {
+    return this.options.outbox.list(query);
+  }
+
+  deliveriesOf(alertId: string): AlertDelivery[] {
+    return this.options.outbox.deliveriesOf(alertId);
+  }
+
+  private entryOf(channel: string, message: ChannelMessage, nowMs: number): NewOutboxEntry {
+    return {
+      channel,
+      message,
+      groupKey: null,
+      noticeKeys: [],
+      alertIds: message.source === 'alerts' ? message.notices.map((n) => n.alertId) : [],
+      createdMs: nowMs,
+      dueMs: nowMs,
+      expiresMs: nowMs + this.options.retry.maxAgeMs,
+    };
+  }
+
+  /** Writes entries to the outbox (on disk before any send) and wakes their channels. */
+  private record(entries: readonly NewOutboxEntry[]): OutboxEntry[] {
+    if (entries.length === 0) return [];
+    const added = this.options.outbox.add(entries);
+    for (const entry of added) this.senders.get(entry.channel)?.wakeAt(entry.dueMs);
+    return added;
+  }
+
+  /** Renews the lease (taking over what a stopped sender left), expires and forgets old entries. */
+  private housekeep(): void {
+    if (this.isStopped) return;
+    const { outbox, scheduler, logger } = this.options;
+    const now = scheduler.now();
+    try {
+      const wasLeader = this.isLeader;
+      this.isLeader = outbox.acquireLease(this.leaseOwner, now, LEASE_TTL_MS);
+      if (this.isLeader && !wasLeader) {
+        logger.info({ owner: this.leaseOwner }, 'this process sends the notification outbox');
+        for (const sender of this.senders.values()) sender.recoverInFlight();
+      }
+      if (this.isLeader) {
+        for (const entry of outbox.expire(now)) {
+          logger.error({ entryId: entry.id, channel: entry.channel }, 'notification expired before it could be sent');
+          this.senders.get(entry.channel)?.countExpired(1);
+        }
+        outbox.prune(now - KEEP_DONE_MS);
+        for (const sender of this.senders.values()) sender.kick();
+      }
+    } catch (error) {
+      // The outbox unreadable for a moment (a busy disk): the next round tries again.
+      logger.error({ err: error }, 'notification outbox housekeeping failed');
+    }
+    this.cancelHousekeeping = scheduler.at(now + LEASE_TTL_MS / 3, () => this.housekeep());
+  }
+
+  private factsOf(kind: AlertNoticeFacts['kind'], alert: Alert): AlertNoticeFacts {
     const kiosk = this.options.kioskInfo(alert.kioskId);
     const actor =
-      by ??
       (kind === 'acknowledged'
         ? alert.acknowledged?.by
         : kind === 'assigned'
           ? alert.assignee?.by
           : kind === 'resolved'
             ? alert.resolved?.by
-            : null) ??
-      null;
+            : null) ?? null;
     return {
       kind,
       alertId: alert.id,
@@ -169,7 +295,7 @@ export class NotificationDispatcher {
       step: null,
       percent: null,
       by: actor,
-      atMs: this.options.now(),
+      atMs: this.options.scheduler.now(),
     };
   }
 }

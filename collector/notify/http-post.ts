@@ -1,8 +1,12 @@
 import { ChannelError } from './channel.js';
 
+/** Network errors raised before a byte of the request could reach the receiver: resending is always safe. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
  * POSTs JSON and answers the response body. Network errors, time-outs, 429 and 5xx are retryable;
- * other 4xx mean the channel is misconfigured and trying again will not help.
+ * other 4xx mean the channel is misconfigured and trying again will not help. A time-out or a
+ * connection lost mid-request is marked `mayHaveArrived`: the receiver may have acted on it.
  */
 export async function postJson(
   url: string,
@@ -18,21 +22,34 @@ export async function postJson(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
-    const reason =
-      (error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
-    throw new ChannelError(`POST ${redact(url)}: ${reason}`, true, { cause: error });
+    const code = networkCodeOf(error);
+    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : code;
+    throw new ChannelError(`POST ${redact(url)}: ${reason}`, true, {
+      cause: error,
+      mayHaveArrived: !NOT_SENT_CODES.has(code),
+    });
   }
-  const text = await res.text().catch(() => '');
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (error) {
+    throw new ChannelError(`POST ${redact(url)}: answer cut off (${networkCodeOf(error)})`, true, {
+      cause: error,
+      mayHaveArrived: true,
+    });
+  }
   if (!res.ok) {
+    const retryAfterS = Number(res.headers.get('retry-after'));
     throw new ChannelError(
       `POST ${redact(url)}: HTTP ${res.status} ${text.slice(0, 200)}`.trim(),
       res.status === 429 || res.status >= 500,
+      res.status === 429 && retryAfterS > 0 ? { retryAfterMs: retryAfterS * 1000 } : {},
     );
   }
   return text;
 }
 
-function describeNetworkError(error: unknown): string {
+function networkCodeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }

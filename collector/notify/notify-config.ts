@@ -1,28 +1,39 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { notificationRuleSchema } from '../domain/notification-rules.js';
+import { MESSAGE_LANGUAGES } from './channel.js';
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a channel name is 1-64 characters of A-Z, a-z, 0-9, _ . -');
 const httpUrl = z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' });
+/** What every channel may set besides its address. */
+const common = {
+  name,
+  /** The language of its messages: `zh` (default) or `en`. */
+  language: z.enum(MESSAGE_LANGUAGES).default('zh'),
+  /** One try's limit; default `retry.timeoutMs`, and at least 30 s for the robots (docs/notifications.md). */
+  timeoutMs: z.number().int().min(100).max(300_000).optional(),
+  /** Sends a minute at most; default the service's documented limit (robots 20), none for webhooks and e-mail. */
+  ratePerMinute: z.number().int().min(1).max(10_000).optional(),
+};
 
 export const webhookChannelSchema = z.strictObject({
-  name,
+  ...common,
   type: z.literal('webhook'),
   url: httpUrl,
   /** Sent with every request (an authorization header, say). */
   headers: z.record(z.string(), z.string()).optional(),
 });
 /** A WeCom (企业微信) group robot: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`. */
-export const wecomChannelSchema = z.strictObject({ name, type: z.literal('wecom'), url: httpUrl });
+export const wecomChannelSchema = z.strictObject({ ...common, type: z.literal('wecom'), url: httpUrl });
 /** A DingTalk (钉钉) group robot: `https://oapi.dingtalk.com/robot/send?access_token=…`, with its signing secret if set. */
 export const dingtalkChannelSchema = z.strictObject({
-  name,
+  ...common,
   type: z.literal('dingtalk'),
   url: httpUrl,
   secret: z.string().min(1).optional(),
 });
 export const emailChannelSchema = z.strictObject({
-  name,
+  ...common,
   type: z.literal('email'),
   smtp: z.strictObject({
     host: z.string().min(1),
@@ -53,16 +64,24 @@ export const notifyConfigSchema = z
     groupWindowMs: z.number().int().min(0).max(300_000).default(10_000),
     retry: z
       .strictObject({
-        /** Tries per message, the first included. */
-        attempts: z.number().int().min(1).max(20).default(6),
+        /** Ignored: kept so older settings files still load. Messages are tried until `maxAgeMs`. */
+        attempts: z.number().int().min(1).max(20).optional(),
         initialDelayMs: z.number().int().min(1).default(1_000),
-        maxDelayMs: z.number().int().min(1).default(60_000),
-        /** One try's limit (HTTP request, SMTP session). */
+        /** The ceiling of the backoff. */
+        maxDelayMs: z.number().int().min(1).default(300_000),
+        /** One try's limit (HTTP request, SMTP session) of webhooks and e-mail. */
         timeoutMs: z.number().int().min(100).default(10_000),
+        /** How long a message is tried before it expires: as long as the alert matters (the 24-hour promise). */
+        maxAgeMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .max(30 * 86_400_000)
+          .default(24 * 3_600_000),
       })
-      .default({ attempts: 6, initialDelayMs: 1_000, maxDelayMs: 60_000, timeoutMs: 10_000 }),
-    /** Messages waiting per channel beyond which the oldest are dropped (and counted failed). */
-    maxQueuedPerChannel: z.number().int().min(1).default(1_000),
+      .default({ initialDelayMs: 1_000, maxDelayMs: 300_000, timeoutMs: 10_000, maxAgeMs: 24 * 3_600_000 }),
+    /** Ignored: kept so older settings files still load. The outbox on disk has no cap. */
+    maxQueuedPerChannel: z.number().int().min(1).optional(),
     /** Notices about the platform itself, for rules with `sources: ["platform"]` (docs/notifications.md). */
     platform: z
       .strictObject({

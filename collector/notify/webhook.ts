@@ -1,23 +1,40 @@
-import { headlineOf, type NotificationMessage } from '../domain/notification-rules.js';
+import { headlineText, timeLeftText } from '../domain/notification-text.js';
+import type { NotificationMessage } from '../domain/notification-rules.js';
 import { type PlatformMessage, platformHeadlineOf } from '../domain/platform-notices.js';
-import type { NotificationChannel } from './channel.js';
+import type { NotificationChannel, SendContext, TestMessage } from './channel.js';
 import { postJson } from './http-post.js';
+import { alertUrlOf, type MessageStyle } from './message-text.js';
 import type { ChannelConfig } from './notify-config.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The header carrying the idempotency key (the same value as the body's `idempotencyKey`). */
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+/** What every webhook body starts with: who sends, the key that stays the same across retries, when. */
+function envelopeOf(context: SendContext) {
+  return {
+    source: 'kiosk-fleet' as const,
+    idempotencyKey: context.idempotencyKey,
+    sentAt: iso(context.nowMs),
+    /** Since the message was first recorded (a receiver that was down gets it late). */
+    delayedMs: context.delayedMs,
+  };
+}
+
 /** The generic webhook's JSON body (docs/notifications.md): every alert of the message, times in ISO 8601. */
-export function webhookPayload(message: NotificationMessage, sentAtMs: number) {
+export function webhookPayload(message: NotificationMessage, context: SendContext, style: MessageStyle) {
   return {
     type: 'alert' as const,
-    source: 'kiosk-fleet',
+    ...envelopeOf(context),
     messageId: message.id,
     kind: message.kind,
     step: message.step,
     percent: message.percent,
     district: message.district,
     severity: message.severity,
-    headline: headlineOf(message),
+    language: style.language,
+    headline: headlineText(message, style.language),
     count: message.notices.length,
     alerts: message.notices.map((n) => ({
       alertId: n.alertId,
@@ -29,19 +46,22 @@ export function webhookPayload(message: NotificationMessage, sentAtMs: number) {
       title: n.title,
       openedAt: iso(n.openedAtMs),
       deadline: iso(n.deadlineAtMs),
+      /** Until the deadline at sending time; negative once overdue. */
+      timeLeftMs: n.deadlineAtMs - context.nowMs,
+      timeLeft: timeLeftText(n.deadlineAtMs, context.nowMs, style.language),
+      url: style.publicUrl ? alertUrlOf(style.publicUrl, n.alertId) : null,
       by: n.by,
       at: iso(n.atMs),
     })),
-    sentAt: iso(sentAtMs),
   };
 }
 export type WebhookPayload = ReturnType<typeof webhookPayload>;
 
 /** The generic webhook's body for notices about the platform itself: `type: 'platform'` tells it from an alert. */
-export function platformWebhookPayload(message: PlatformMessage, sentAtMs: number) {
+export function platformWebhookPayload(message: PlatformMessage, context: SendContext) {
   return {
     type: 'platform' as const,
-    source: 'kiosk-fleet',
+    ...envelopeOf(context),
     messageId: message.id,
     headline: platformHeadlineOf(message),
     count: message.notices.length,
@@ -56,25 +76,39 @@ export function platformWebhookPayload(message: PlatformMessage, sentAtMs: numbe
           return { ...common, counter: n.counter, dropped: n.count, droppedSinceStart: n.total };
       }
     }),
-    sentAt: iso(sentAtMs),
   };
 }
 export type PlatformWebhookPayload = ReturnType<typeof platformWebhookPayload>;
 
-/** A generic JSON webhook: POST {@link webhookPayload} or {@link platformWebhookPayload}; any 2xx is accepted. */
+/** A test a person sent from the dashboard: `type: 'test'`. */
+export function testWebhookPayload(message: TestMessage, context: SendContext) {
+  return { type: 'test' as const, ...envelopeOf(context), messageId: message.id, requestedBy: message.requestedBy };
+}
+
+/**
+ * A generic JSON webhook: POST {@link webhookPayload}, {@link platformWebhookPayload} or
+ * {@link testWebhookPayload}; any 2xx is accepted. Every try of one message carries the same
+ * idempotency key (header and body), so a receiver that keeps the keys it saw takes it once.
+ */
 export function createWebhookChannel(
   config: Extract<ChannelConfig, { type: 'webhook' }>,
-  options: { timeoutMs: number; now: () => number },
+  options: { timeoutMs: number; style: MessageStyle },
 ): NotificationChannel {
   return {
     name: config.name,
     type: 'webhook',
-    async send(message) {
+    isIdempotent: true,
+    ratePerMinute: config.ratePerMinute ?? null,
+    async send(message, context) {
       const body =
-        message.source === 'platform' ? platformWebhookPayload(message, options.now()) : webhookPayload(message, options.now());
+        message.source === 'platform'
+          ? platformWebhookPayload(message, context)
+          : message.source === 'test'
+            ? testWebhookPayload(message, context)
+            : webhookPayload(message, context, options.style);
       await postJson(config.url, body, {
         timeoutMs: options.timeoutMs,
-        ...(config.headers ? { headers: config.headers } : {}),
+        headers: { ...config.headers, [IDEMPOTENCY_HEADER]: context.idempotencyKey },
       });
     },
   };

@@ -1,61 +1,52 @@
-import { headlineOf, linesOf } from '../domain/notification-rules.js';
-import { type PlatformMessage, platformHeadlineOf, platformLinesOf } from '../domain/platform-notices.js';
-import type { ChannelMessage, NotificationChannel } from './channel.js';
+import type { ChannelMessage, NotificationChannel, SendContext } from './channel.js';
+import { fitToBytes } from './byte-limit.js';
+import { type MessageStyle, messageTextOf } from './message-text.js';
 import { postJson } from './http-post.js';
 import type { ChannelConfig } from './notify-config.js';
 import { checkRobotReply } from './robot-reply.js';
 
-/** WeCom caps a markdown message at 4,096 bytes of UTF-8. */
-const MAX_CONTENT_BYTES = 4_096;
-/** 45009: the robot's rate limit (20 messages a minute). */
-const RATE_LIMIT_CODES = [45009];
+/** WeCom caps `markdown.content` at 4,096 bytes of UTF-8 (errcode 40058 beyond). */
+export const WECOM_MAX_CONTENT_BYTES = 4_096;
+/** 20 messages a minute per robot (WeCom's group-robot documentation); 45009 when exceeded. */
+export const WECOM_RATE_PER_MINUTE = 20;
+const RATE_LIMITS = [{ errcode: 45009, waitMs: 60_000 }];
 
-function fit(lines: string[], maxBytes: number): string {
-  let content = lines.join('\n');
-  while (Buffer.byteLength(content, 'utf8') > maxBytes && lines.length > 2) {
-    lines.splice(lines.length - 2, 1);
-    content = lines.join('\n');
-  }
-  return Buffer.byteLength(content, 'utf8') > maxBytes
-    ? Buffer.from(content)
-        .subarray(0, maxBytes - 3)
-        .toString('utf8') + '…'
-    : content;
+/**
+ * WeCom markdown colours: `info` green, `comment` grey, `warning` orange-red. Good news (resolved,
+ * recovered, a test) is green; a critical alert red; anything else grey.
+ */
+function colourOf(isGoodNews: boolean, severity: string | null): string {
+  if (isGoodNews) return 'info';
+  return severity === 'critical' || severity === null ? 'warning' : 'comment';
 }
 
-/** The WeCom group robot's markdown message: `{msgtype: 'markdown', markdown: {content}}`. */
-export function wecomPayload(message: ChannelMessage, formatTime: (ms: number) => string) {
-  if (message.source === 'platform') return wecomPlatformPayload(message, formatTime);
-  const colour = message.severity === 'critical' ? 'warning' : message.severity === 'major' ? 'comment' : 'info';
-  const lines = [
-    `**<font color="${colour}">${headlineOf(message)}</font>**`,
-    ...linesOf(message, formatTime).map((l) => `> ${l}`),
-  ];
-  return { msgtype: 'markdown' as const, markdown: { content: fit(lines, MAX_CONTENT_BYTES) } };
-}
-
-/** Platform notices: red while something is wrong, green when all of it is recovery. */
-function wecomPlatformPayload(message: PlatformMessage, formatTime: (ms: number) => string) {
-  const colour = message.notices.every((n) => n.kind === 'recovered') ? 'info' : 'warning';
-  const lines = [
-    `**<font color="${colour}">${platformHeadlineOf(message)}</font>**`,
-    ...platformLinesOf(message, formatTime).map((l) => `> ${l}`),
-  ];
-  return { msgtype: 'markdown' as const, markdown: { content: fit(lines, MAX_CONTENT_BYTES) } };
+/** The WeCom group robot's markdown message: `{msgtype: 'markdown', markdown: {content}}`, within 4,096 bytes. */
+export function wecomPayload(message: ChannelMessage, context: Pick<SendContext, 'delayedMs' | 'nowMs'>, style: MessageStyle) {
+  const text = messageTextOf(message, context, style, (url, language) => `[${language === 'zh' ? '查看' : 'open'}](${url})`);
+  const content = fitToBytes({
+    head: [`**<font color="${colourOf(text.isGoodNews, text.severity)}">${text.headline}</font>**`],
+    items: text.items.map((l) => `> ${l}`),
+    more: (n) => `> ${text.more(n)}`,
+    join: (lines) => lines.join('\n'),
+    maxBytes: WECOM_MAX_CONTENT_BYTES,
+  });
+  return { msgtype: 'markdown' as const, markdown: { content } };
 }
 
 export function createWecomChannel(
   config: Extract<ChannelConfig, { type: 'wecom' }>,
-  options: { timeoutMs: number; formatTime: (ms: number) => string },
+  options: { timeoutMs: number; style: MessageStyle },
 ): NotificationChannel {
   return {
     name: config.name,
     type: 'wecom',
-    async send(message) {
+    isIdempotent: false,
+    ratePerMinute: config.ratePerMinute ?? WECOM_RATE_PER_MINUTE,
+    async send(message, context) {
       checkRobotReply(
-        await postJson(config.url, wecomPayload(message, options.formatTime), { timeoutMs: options.timeoutMs }),
+        await postJson(config.url, wecomPayload(message, context, options.style), { timeoutMs: options.timeoutMs }),
         'WeCom',
-        RATE_LIMIT_CODES,
+        RATE_LIMITS,
       );
     },
   };

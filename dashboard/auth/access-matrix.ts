@@ -52,6 +52,20 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/fault-response', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/reliability', roles: EVERYONE },
   { method: 'GET', path: '/api/v1/notifications', roles: EVERYONE },
+  { method: 'GET', path: '/api/v1/notifications/outbox', roles: EVERYONE },
+  {
+    method: 'POST',
+    path: '/api/v1/notifications/channels/:name/test',
+    roles: ['operator', 'admin'],
+    audit: 'notification.test',
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/notifications/outbox/:id/give-up',
+    roles: ['operator', 'admin'],
+    audit: 'notification.give_up',
+  },
+  { method: 'POST', path: '/api/v1/notifications/outbox/:id/retry', roles: ['operator', 'admin'], audit: 'notification.retry' },
 
   // Machines: provisioning and credentials are the admin's; commands and maintenance windows the operator's.
   { method: 'POST', path: '/api/v1/kiosks', roles: ADMIN, audit: 'kiosk.provision' },

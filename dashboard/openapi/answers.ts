@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTBOX_STATES } from '../../collector/notify/notification-outbox.js';
 
 /**
  * The answers of the REST API v1, as the OpenAPI document describes them and its test checks them
@@ -109,6 +110,18 @@ const reservationView = obj({
   cancelled: nullable(obj({ at: instant })),
 });
 
+const outboxEntry = obj({
+  id: z.number().int(),
+  channel: z.string(),
+  state: z.enum(OUTBOX_STATES),
+  source: z.string(),
+  createdAt: instant,
+  attempts: z.number().int(),
+  lastError: nullable(z.string()),
+  doneAt: nullable(instant),
+  doneBy: nullable(z.string()),
+});
+
 const monthFigures = obj({
   month: z.string(),
   loans: z.number().int(),
@@ -190,7 +203,15 @@ export const ANSWERS = {
     kiosks: z.array(obj({ kioskId: z.string(), failures: z.number().int(), mtbfHours: nullable(z.number()) })),
     byComponent: z.array(obj({ component: z.string(), failures: z.number().int() })),
   }),
-  'GET /api/v1/notifications': obj({ isConfigured: z.boolean(), channels: z.array(obj({})) }),
+  'GET /api/v1/notifications': obj({
+    isConfigured: z.boolean(),
+    isSender: z.boolean(),
+    channels: z.array(obj({ name: z.string() })),
+  }),
+  'GET /api/v1/notifications/outbox': obj({ entries: z.array(outboxEntry) }),
+  'POST /api/v1/notifications/channels/:name/test': obj({ entry: outboxEntry }),
+  'POST /api/v1/notifications/outbox/:id/give-up': obj({ entry: outboxEntry }),
+  'POST /api/v1/notifications/outbox/:id/retry': obj({ entry: outboxEntry }),
   'POST /api/v1/kiosks/:id/token': obj({ mqtt: mqttCredentials }),
   'POST /api/v1/kiosks/:id/revoke': obj({ kioskId: z.string(), revoked: z.boolean() }),
   'GET /api/v1/kiosks/:id/commands': obj({ commands: z.array(commandView) }),

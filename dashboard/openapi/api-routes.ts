@@ -13,6 +13,7 @@ import { inspectionsRequests } from '../routes/inspections.js';
 import { kioskHistoryRequests } from '../routes/kiosk-history.js';
 import { kiosksRequests } from '../routes/kiosks.js';
 import { maintenanceRequests } from '../routes/maintenance.js';
+import { notificationsRequests } from '../routes/notifications.js';
 import { reliabilityRequests } from '../routes/reliability.js';
 import { reportsRequests } from '../routes/reports.js';
 import { reservationsRequests } from '../routes/reservations.js';
@@ -107,7 +108,34 @@ export const API_ROUTES: Record<string, RouteDoc> = {
     query: faultResponseRequests.query,
   },
   'GET /api/v1/reliability': { summary: 'MTBF and MTTR', tag: 'fleet health', ok: 200, query: reliabilityRequests.query },
-  'GET /api/v1/notifications': { summary: 'Notification channels and their delivery', tag: 'fleet health', ok: 200 },
+  'GET /api/v1/notifications': { summary: 'Notification channels and their delivery', tag: 'notifications', ok: 200 },
+  'GET /api/v1/notifications/outbox': {
+    summary: 'Messages in the notification outbox (404 NOTIFICATIONS_OFF without NOTIFY_CONFIG)',
+    tag: 'notifications',
+    ok: 200,
+    query: notificationsRequests.listQuery,
+  },
+  'POST /api/v1/notifications/channels/:name/test': {
+    summary: 'Send a channel a test message',
+    tag: 'notifications',
+    ok: 202,
+    params: { name: notificationsRequests.channelName },
+    isLookup: true,
+  },
+  'POST /api/v1/notifications/outbox/:id/give-up': {
+    summary: 'Give up a waiting or held message (409 in another state)',
+    tag: 'notifications',
+    ok: 200,
+    params: { id: notificationsRequests.entryId },
+    isLookup: true,
+  },
+  'POST /api/v1/notifications/outbox/:id/retry': {
+    summary: 'Send a held message again (409 unless held)',
+    tag: 'notifications',
+    ok: 200,
+    params: { id: notificationsRequests.entryId },
+    isLookup: true,
+  },
   'POST /api/v1/kiosks': {
     summary: 'Register a machine; its MQTT token is answered once',
     tag: 'kiosks',

@@ -55,7 +55,18 @@ export function alertsRouter(ctx: DashboardContext): Router {
   router.get('/:id', (req, res) => {
     const alert = fleetHealthOf(ctx).health.alert(req.params.id);
     if (!alert) throw new ApiError(404, 'ALERT_NOT_FOUND', `no alert with id ${req.params.id}`);
-    res.json({ alert: view(alert) });
+    // Which channels it reached, and when (or what is still trying): the outbox's deliveries.
+    const notifications = (ctx.notifications?.deliveriesOf(alert.id) ?? []).map((d) => ({
+      channel: d.channel,
+      kind: d.kind,
+      step: d.step,
+      state: d.state,
+      queuedAt: new Date(d.createdMs).toISOString(),
+      deliveredAt: d.state === 'sent' && d.doneMs !== null ? new Date(d.doneMs).toISOString() : null,
+      attempts: d.attempts,
+      lastError: d.lastError,
+    }));
+    res.json({ alert: view(alert), notifications });
   });
 
   const act = (path: string, run: (id: string, body: unknown, by: string) => Promise<Parameters<typeof view>[0]>) =>

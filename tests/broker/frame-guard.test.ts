@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, onTestFinished } from 'vitest';
 import { closeOf, collectMessages, encodeRemainingLength, KIOSK_A, startHarness, topics, type Harness } from './harness.js';
 
 const MIB = 1024 * 1024;
@@ -20,6 +20,8 @@ function usedBytes(): number {
 function trackPeakMemory(): { stop(): number } {
   let peak = usedBytes();
   const timer = setInterval(() => (peak = Math.max(peak, usedBytes())), 5);
+  // Stopped with the test even when it fails before calling stop().
+  onTestFinished(() => clearInterval(timer));
   return {
     stop() {
       clearInterval(timer);

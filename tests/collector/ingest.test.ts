@@ -37,12 +37,18 @@ describe('the ingest pipeline', () => {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
+  // Stopped first (after-hooks run in reverse), before the store and spool close, even when a test fails.
+  const running: Ingest[] = [];
+  afterEach(() => {
+    for (const ingest of running.splice(0)) ingest.stop();
+  });
 
   const ackedIds = () => acks.flatMap((a) => a.ack.stored);
 
   test('without a spool, while the store is down nothing is acked; once it is back every event is stored once and acked', async () => {
     const outage = withOutage(store);
     const ingest = new Ingest({ topics, store: outage.store, logger, publishAck: (kioskId, ack) => acks.push({ kioskId, ack }) });
+    running.push(ingest);
     outage.state.isDown = true;
     ingest.accept('kiosks/K1/events', loan('a'));
     ingest.accept('kiosks/K1/events', loan('b'));
@@ -56,12 +62,12 @@ describe('the ingest pipeline', () => {
     expect((await store.readEvents({})).map((r) => r.id)).toEqual(expect.arrayContaining(['a', 'b', 'c']));
     expect(await store.readEvents({})).toHaveLength(3);
     expect(ingest.stats()).toMatchObject({ queuedEvents: 0, eventsStored: 3 });
-    ingest.stop();
   });
 
   test('a dead letter written before a failed append is not written again on the retry', async () => {
     const outage = withOutage(store);
     const ingest = new Ingest({ topics, store: outage.store, logger, publishAck: (kioskId, ack) => acks.push({ kioskId, ack }) });
+    running.push(ingest);
     outage.state.isDown = true;
     ingest.accept('kiosks/K1/events', Buffer.from('not json'));
     ingest.accept('kiosks/K1/events', loan('a'));
@@ -69,7 +75,6 @@ describe('the ingest pipeline', () => {
     outage.state.isDown = false;
     await expect.poll(() => ackedIds()).toEqual(['a']);
     expect(await store.countDeadLetters()).toBe(1);
-    ingest.stop();
   });
 
   test('beyond the memory quota events are shed, not acked, so machines keep and resend them', async () => {
@@ -81,6 +86,7 @@ describe('the ingest pipeline', () => {
       maxQueuedEvents: 2,
       publishAck: (kioskId, ack) => acks.push({ kioskId, ack }),
     });
+    running.push(ingest);
     outage.state.isDown = true;
     for (const id of ['a', 'b', 'c', 'd']) ingest.accept('kiosks/K1/events', loan(id));
     expect(ingest.stats()).toMatchObject({ shed: 2, queuedEvents: 2 });
@@ -88,11 +94,11 @@ describe('the ingest pipeline', () => {
     await expect.poll(() => ackedIds().sort()).toEqual(['a', 'b']);
     ingest.accept('kiosks/K1/events', loan('c')); // the machine resends after its ack timeout
     await expect.poll(() => ackedIds().sort()).toEqual(['a', 'b', 'c']);
-    ingest.stop();
   });
 
   test('acks go to the machine that sent the events, stored and rejected together', async () => {
     const ingest = new Ingest({ topics, store, logger, publishAck: (kioskId, ack) => acks.push({ kioskId, ack }) });
+    running.push(ingest);
     const bad = { id: 'bad', ts: new Date().toISOString(), type: 'loan', readerName: 'x' };
     ingest.accept('kiosks/K1/events', Buffer.from(JSON.stringify([JSON.parse(loan('k1a').toString()), bad])));
     ingest.accept('kiosks/K2/events', loan('k2a'));

@@ -57,6 +57,11 @@ describe('the collector spool', () => {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
+  // Stopped first (after-hooks run in reverse), before the store and spool close, even when a test fails.
+  const running: Ingest[] = [];
+  afterEach(() => {
+    for (const ingest of running.splice(0)) ingest.stop();
+  });
 
   test('keeps batches in order across reopening, within its quota', () => {
     const record = (id: string) => ({ id, kioskId: 'K1', type: 'loan', ts: '', tsMs: 0, receivedMs: 0, data: {} });
@@ -86,6 +91,7 @@ describe('the collector spool', () => {
       spool,
       publishAck: (kioskId, ack) => acks.push({ kioskId, ack }),
     });
+    running.push(ingest);
     outage.state.isDown = true;
     const sent: string[] = [];
     for (let seq = 0; seq < 300; seq++) {
@@ -118,7 +124,6 @@ describe('the collector spool', () => {
       expect(ids).toEqual([...ids].sort());
     }
     expect(ingest.stats()).toMatchObject({ eventsStored: 601, spoolDepth: 0 });
-    ingest.stop();
   });
 
   test('a collector that crashed with a full spool replays it when it starts again', async () => {
@@ -131,6 +136,7 @@ describe('the collector spool', () => {
       spool,
       publishAck: (kioskId, ack) => acks.push({ kioskId, ack }),
     });
+    running.push(first);
     for (let seq = 0; seq < 50; seq++) first.accept('kiosks/K1/events', loan('K1', seq));
     await first.drain();
     expect(ackedIds()).toHaveLength(50);
@@ -148,11 +154,11 @@ describe('the collector spool', () => {
       spool,
       publishAck: (kioskId, ack) => acks.push({ kioskId, ack }),
     });
+    running.push(second);
     second.on('stored', (records) => stored.push(...records.map((r) => r.id)));
     await expect.poll(() => second.stats().spoolDepth).toBe(0);
     expect(await storedIds()).toEqual(Array.from({ length: 50 }, (_, i) => `K1-${String(i).padStart(5, '0')}`));
     expect(stored).toHaveLength(50);
-    second.stop();
   });
 
   test('a full spool refuses a batch: counted, not acked, kept in memory until the store is back', async () => {
@@ -167,6 +173,7 @@ describe('the collector spool', () => {
       spool,
       publishAck: (kioskId, ack) => acks.push({ kioskId, ack }),
     });
+    running.push(ingest);
     for (let seq = 0; seq < 20; seq++) {
       ingest.accept('kiosks/K1/events', loan('K1', seq));
       await new Promise((r) => setImmediate(r));
@@ -180,6 +187,5 @@ describe('the collector spool', () => {
     await expect.poll(() => ackedIds().length, { timeout: 15_000 }).toBe(20);
     await expect.poll(() => ingest.stats().spoolDepth, { timeout: 15_000 }).toBe(0);
     expect(await storedIds()).toEqual(Array.from({ length: 20 }, (_, i) => `K1-${String(i).padStart(5, '0')}`));
-    ingest.stop();
   }, 30_000);
 });

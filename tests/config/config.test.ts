@@ -39,6 +39,7 @@ describe('configuration', () => {
       RESERVATION_SLA_HOURS: 72,
       RESERVATION_AT_RISK_RATIO: 0.8,
       OFFLINE_AFTER_MS: 300_000,
+      LAST_WILL_HOLD_MS: 3_000,
       RESPONSE_PROMISE_HOURS: 24,
       ESCALATION_STEPS: [50, 80, 100],
       SIM_KIOSKS: 70,
@@ -171,18 +172,12 @@ describe('configuration', () => {
   });
 
   // z.coerce.number() would turn a blank string into 0: a random port.
-  test.each<{ what: string; env?: Record<string, string>; flags?: Record<string, string> }>([
-    { what: "PORT=' ' in the environment", env: { PORT: ' ' } },
-    { what: 'an empty --port= flag', flags: { port: '' } },
-  ])('$what never becomes port 0', ({ env = {}, flags = {} }) => {
-    let port: number | undefined;
-    try {
-      port = parseConfig(env, flags).PORT;
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return;
-    }
-    expect(port).toBe(3000);
+  test("PORT=' ' in the environment counts as unset: the default port, never port 0", () => {
+    expect(parseConfig({ PORT: ' ' }).PORT).toBe(3000);
+  });
+
+  test('an empty --port= flag is refused, naming the flag, never port 0', () => {
+    expect(configErrorOf(() => parseConfig({}, { port: '' })).message).toContain('PORT: --port needs a value');
   });
 
   test.each([
@@ -219,4 +214,19 @@ describe('configuration', () => {
   test.each(['0', '-1', 'never', '1.5'])('DEAD_LETTER_DAYS=%s is refused', (value) => {
     expect(configErrorOf(() => parseConfig({ DEAD_LETTER_DAYS: value })).message).toContain('DEAD_LETTER_DAYS');
   });
+
+  test.each([
+    ['https://fleet.library.example', 'https://fleet.library.example'],
+    ['https://fleet.library.example/kiosks/', 'https://fleet.library.example/kiosks'],
+    ['http://10.0.0.5:3000', 'http://10.0.0.5:3000'],
+  ])('PUBLIC_URL=%s is the dashboard address %s (no trailing slash)', (value, url) => {
+    expect(parseConfig({ PUBLIC_URL: value }).PUBLIC_URL).toBe(url);
+  });
+
+  test.each(['fleet.library.example', 'ftp://fleet.example', 'https://fleet.example/?x=1', 'https://fleet.example/#/alerts'])(
+    'PUBLIC_URL=%s is refused',
+    (value) => {
+      expect(configErrorOf(() => parseConfig({ PUBLIC_URL: value })).message).toContain('PUBLIC_URL');
+    },
+  );
 });

@@ -14,7 +14,16 @@ export interface SuccessCall {
   status: number;
   /** Keeps what later calls need from the answer. */
   capture?: (body: unknown, c: Captured) => void;
+  /** What must have happened first (an outbox entry held, say), polled until it has. */
+  awaits?: { path: string; until: (body: unknown, c: Captured) => boolean };
 }
+
+/** The test message is held once its channel refused it (the test's webhook answers 400). */
+const heldTestMessage = {
+  path: '/api/v1/notifications/outbox?state=held',
+  until: (body: unknown, c: Captured) =>
+    (body as { entries?: { id: number }[] }).entries?.some((e) => String(e.id) === c.entryId) ?? false,
+};
 
 const dayMs = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -111,6 +120,28 @@ export function successCalls(nowMs: number): SuccessCall[] {
     { route: 'GET /api/v1/fault-response', as: 'operator', path: '/api/v1/fault-response', status: 200 },
     { route: 'GET /api/v1/reliability', as: 'operator', path: '/api/v1/reliability', status: 200 },
     { route: 'GET /api/v1/notifications', as: 'operator', path: '/api/v1/notifications', status: 200 },
+    { route: 'GET /api/v1/notifications/outbox', as: 'operator', path: '/api/v1/notifications/outbox', status: 200 },
+    {
+      route: 'POST /api/v1/notifications/channels/:name/test',
+      as: 'operator',
+      path: '/api/v1/notifications/channels/hook/test',
+      status: 202,
+      capture: (b, c) => (c.entryId = String((b as { entry: { id: number } }).entry.id)),
+    },
+    {
+      route: 'POST /api/v1/notifications/outbox/:id/retry',
+      as: 'operator',
+      path: (c) => `/api/v1/notifications/outbox/${c.entryId}/retry`,
+      status: 200,
+      awaits: heldTestMessage,
+    },
+    {
+      route: 'POST /api/v1/notifications/outbox/:id/give-up',
+      as: 'operator',
+      path: (c) => `/api/v1/notifications/outbox/${c.entryId}/give-up`,
+      status: 200,
+      awaits: heldTestMessage,
+    },
     { route: 'POST /api/v1/kiosks/:id/token', as: 'admin', path: '/api/v1/kiosks/OA-02/token', status: 200 },
     { route: 'POST /api/v1/kiosks/:id/revoke', as: 'admin', path: '/api/v1/kiosks/OA-02/revoke', status: 200 },
     {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ACCESS_MATRIX, type AccessRule } from '../../dashboard/auth/access-matrix.js';
@@ -5,6 +8,7 @@ import { INTEGRATION_ROLES, PERSON_ROLES, type Role } from '../../dashboard/auth
 import { ANSWERS, apiErrorAnswer } from '../../dashboard/openapi/answers.js';
 import { API_ROUTES } from '../../dashboard/openapi/api-routes.js';
 import { documentedStatuses } from '../../dashboard/openapi/build-document.js';
+import { startHttpReceiver } from '../notify/receivers.js';
 import { mountedRoutes } from '../support/mounted-routes.js';
 import { type ApiAnswer, type ApiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { type Captured, successCalls } from './openapi-calls.js';
@@ -24,6 +28,8 @@ const DOCUMENTED = ACCESS_MATRIX.flatMap((rule) =>
 describe('the OpenAPI document of the REST API', () => {
   let t: TestPlatform;
   let document: OpenApiDocument;
+  let refusing: Awaited<ReturnType<typeof startHttpReceiver>> | undefined;
+  let notifyDir: string | undefined;
   const clients = new Map<string, ApiClient>();
   /** `METHOD /path STATUS` of every real call made, whose answer matched its documented schema. */
   const exercised = new Set<string>();
@@ -58,7 +64,18 @@ describe('the OpenAPI document of the REST API', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestPlatform();
+    // One notification channel, whose receiver refuses everything: its messages are held for a person.
+    refusing = await startHttpReceiver(() => ({ status: 400, body: { error: 'no' } }));
+    notifyDir = await mkdtemp(join(tmpdir(), 'kiosk-openapi-'));
+    const notifyConfig = join(notifyDir, 'notify.json');
+    await writeFile(
+      notifyConfig,
+      JSON.stringify({
+        channels: [{ name: 'hook', type: 'webhook', url: `${refusing.url}/hook` }],
+        rules: [{ channels: ['hook'], severities: ['critical'] }],
+      }),
+    );
+    t = await startTestPlatform({ NOTIFY_CONFIG: notifyConfig });
     document = (await t.anonymous.get<OpenApiDocument>('/api/v1/openapi.json')).body;
     // What the calls work on: a machine with an open fault (so an alert) and a reading, a reservation to cancel.
     const kiosk = await t.connectKiosk('OA-01', await t.provision('OA-01'));
@@ -89,7 +106,11 @@ describe('the OpenAPI document of the REST API', () => {
     });
     expect(created.status).toBe(201);
   });
-  afterAll(async () => t?.stop());
+  afterAll(async () => {
+    await t?.stop();
+    await refusing?.close();
+    if (notifyDir) await rm(notifyDir, { recursive: true, force: true });
+  });
 
   test('is valid OpenAPI 3.1, by a validator nobody here wrote', async () => {
     const result = await new Validator().validate(document as unknown as Parameters<Validator['validate']>[0]);
@@ -115,6 +136,10 @@ describe('the OpenAPI document of the REST API', () => {
       const client = await clientFor(call.as);
       const path = typeof call.path === 'function' ? call.path(captured) : call.path;
       const body = typeof call.body === 'function' ? (call.body as (c: Captured) => unknown)(captured) : call.body;
+      if (call.awaits) {
+        const { path: awaited, until } = call.awaits;
+        await expect.poll(async () => until((await client.get(awaited)).body, captured), { timeout: 10_000 }).toBe(true);
+      }
       const res = await client.request(call.route.split(' ')[0]!, path, body);
       expect([call.route, res.status]).toEqual([call.route, call.status]);
       checkAnswer(call.route, res);
@@ -156,7 +181,10 @@ describe('the OpenAPI document of the REST API', () => {
         checkAnswer(route, bad);
       }
       if (statuses.includes(404)) {
-        const missing = rule.path.replace(':username', 'nobody').replace(/:[A-Za-z]+/g, 'MX-404');
+        const missing = rule.path
+          .replace(':username', 'nobody')
+          .replace('/outbox/:id', '/outbox/999999')
+          .replace(/:[A-Za-z]+/g, 'MX-404');
         const res = await (await clientFor(someAllowed!)).request(rule.method, missing, body);
         expect(res.status, `${route}: ${JSON.stringify(res.body)}`).toBe(404);
         checkAnswer(route, res);

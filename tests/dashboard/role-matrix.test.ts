@@ -13,6 +13,8 @@ interface ErrorBody {
 const ruleKey = (r: AccessRule) => `${r.method} ${r.path}`;
 const concrete = (path: string) => path.replace(':username', 'nobody').replace(/:[a-zA-Z]+/g, 'MX-404');
 const isAllowed = (rule: AccessRule, role: Role) => rule.roles === 'public' || rule.roles.includes(role);
+/** Who the audit log names: the seeded person (named after the role), or the token's name. */
+const actorOf = (role: Role) => ((PERSON_ROLES as readonly Role[]).includes(role) ? role : `test ${role}`);
 
 describe('the role matrix: every role × every route and socket event', () => {
   let t: TestPlatform;
@@ -30,14 +32,15 @@ describe('the role matrix: every role × every route and socket event', () => {
     expect(mounted).toEqual([...new Set(ACCESS_MATRIX.map(ruleKey))].sort());
   });
 
-  test('every state-changing route is audited', () => {
+  test('every state-changing route names the action it is audited as', () => {
     expect(ACCESS_MATRIX.filter((r) => r.method !== 'GET' && r.roles !== 'public' && !r.audit)).toEqual([]);
   });
 
   test.each(ACCESS_MATRIX.filter((r) => r.roles !== 'public').map((r) => [ruleKey(r), r] as const))(
-    '%s: 401 without credentials, 403 for the roles not listed, through for those listed',
+    '%s: 401 without credentials, 403 for the roles not listed, through for those listed; each call audited',
     async (_key, rule) => {
       const path = concrete(rule.path);
+      const fromMs = Date.now();
       const body = rule.method === 'GET' || rule.method === 'DELETE' ? undefined : {};
       const anonymous = await t.anonymous.request<ErrorBody>(rule.method, path, body);
       expect([anonymous.status, anonymous.body?.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
@@ -56,6 +59,26 @@ describe('the role matrix: every role × every route and socket event', () => {
           expect([res.status, res.body?.error?.code], outcome).toEqual([403, 'FORBIDDEN']);
         }
       }
+      // The audit log, read back: a state-changing call leaves a row for every role (denied, or
+      // done or failed as its answer says); any other refused call, a row as an access denied.
+      // (Signing out signs in first: those rows are another action's.)
+      const isAudited = rule.audit !== undefined && rule.method !== 'GET';
+      const action = isAudited ? rule.audit! : `access ${rule.method} ${rule.path}`;
+      const expected = [...clients.keys()]
+        .map((role) => {
+          if (!isAllowed(rule, role)) return `${actorOf(role)} ${action} denied`;
+          return isAudited ? `${actorOf(role)} ${action} done` : null;
+        })
+        .filter((row) => row !== null)
+        .sort();
+      await expect
+        .poll(() =>
+          t.platform.auth.audit
+            .query({ fromMs, action, limit: 1_000 })
+            .map((e) => `${e.actor} ${e.action} ${e.outcome === 'denied' ? 'denied' : 'done'}`)
+            .sort(),
+        )
+        .toEqual(expected);
     },
   );
 

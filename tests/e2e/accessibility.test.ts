@@ -183,6 +183,7 @@ describe.skipIf(!hasChromium)('accessibility of every view (axe-core, WCAG 2.1 A
     ['alerts', '.alert-card[data-kiosk="A-002"] [data-action="ack"]'],
     ['inspections', '[data-column="done"]'],
     ['reservations', 'tr[data-reservation="ACC-1"]'],
+    ['notifications', '#notifications-title'],
     ['reports', '#indicators-table'],
   ];
 
@@ -230,6 +231,7 @@ describe.skipIf(!hasChromium)('accessibility of every view (axe-core, WCAG 2.1 A
       ['alerts', '#/alerts', '#alerts-title'],
       ['inspections', '#/inspections', '#inspections-title'],
       ['reservations', '#/reservations', '#reservations-title'],
+      ['notifications', '#/notifications', '#notifications-title'],
       ['reports', '#/reports', '#circulation-title'],
     ];
     for (const [nav, hash, ready] of route) {

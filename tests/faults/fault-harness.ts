@@ -4,14 +4,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { expect } from 'vitest';
 import { createLogger } from '../../cli/logger.js';
 import { type Foundation, openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT } from '../../cli/platform.js';
 import { ensureSimulatedCredentials } from '../../cli/sim-credentials.js';
 import type { EventRecord, EventStore } from '../../collector/store/event-store.js';
+import type { IngestStats } from '../../collector/ingest.js';
 import { parseConfig } from '../../config/config.js';
 import { KIOSK_EVENT_TYPES } from '../../protocol/events.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../../simulator/fleet.js';
 import { loadCirculationProfile } from '../../simulator/profile.js';
+import { type AppendLog, deliveryVerdict, type DeliveryVerdict, sqliteInsertOrder } from '../support/delivery-check.js';
+import type { MqttTap } from '../support/mqtt-tap.js';
 
 /** A free TCP port on 127.0.0.1 (closed again at once, so a child process can listen on it). */
 export async function freePort(): Promise<number> {
@@ -155,37 +159,25 @@ export interface Verdict {
   generated: number;
   missing: string[];
   unexpected: string[];
-  duplicates: number;
-  /** Machines whose stored history is not their generated events in their own time order. */
-  machinesOutOfOrder: string[];
+  /** What each machine sent (on the wire) against what the store received for it, and the acks. */
+  delivery: DeliveryVerdict;
   loansAndReturnsStored: number;
   loansAndReturnsCounted: number;
 }
 
-/** Compares the store with what the machines generated: count, ids, order, monthly counts. */
-export async function verdictOf(store: EventStore, generated: ReadonlyMap<string, GeneratedEvent>): Promise<Verdict> {
+/**
+ * Compares the store with what the machines generated (ids, monthly counts) and, through the tap
+ * and the store file's insert order, with what each machine sent: stored in an order it sent,
+ * every event acked, nothing acked that is not stored.
+ */
+export async function verdictOf(
+  store: EventStore,
+  generated: ReadonlyMap<string, GeneratedEvent>,
+  wire: { tap: MqttTap; storeFile: string },
+): Promise<Verdict> {
   const events = await readMachineEvents(store);
   const ids = events.map((e) => e.id);
   const storedSet = new Set(ids);
-  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
-    const list = map.get(key);
-    if (list) list.push(value);
-    else map.set(key, [value]);
-  };
-  // What each machine's history should read: its events, at the time it stamped them, in time order.
-  const expected = new Map<string, { id: string; tsMs: number }[]>();
-  for (const [id, e] of generated) push(expected, e.kioskId, { id, tsMs: e.tsMs });
-  const actual = new Map<string, { id: string; tsMs: number }[]>();
-  for (const e of events) push(actual, e.kioskId, { id: e.id, tsMs: e.tsMs }); // already in history order
-  const byTime = (a: { id: string; tsMs: number }, b: { id: string; tsMs: number }) =>
-    a.tsMs - b.tsMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const machinesOutOfOrder = [...expected]
-    .filter(([kioskId, list]) => {
-      const want = [...list].sort(byTime);
-      const got = actual.get(kioskId) ?? [];
-      return want.length !== got.length || want.some((e, i) => e.id !== got[i]?.id || e.tsMs !== got[i]?.tsMs);
-    })
-    .map(([kioskId]) => kioskId);
   const counts = await store.countByPeriod({
     granularity: 'month',
     fromDay: '2000-01-01',
@@ -197,9 +189,41 @@ export async function verdictOf(store: EventStore, generated: ReadonlyMap<string
     generated: generated.size,
     missing: [...generated.keys()].filter((id) => !storedSet.has(id)),
     unexpected: ids.filter((id) => !generated.has(id)),
-    duplicates: ids.length - storedSet.size,
-    machinesOutOfOrder,
+    delivery: deliveryVerdict({ sent: wire.tap.sent, inserted: sqliteInsertOrder(wire.storeFile), acked: wire.tap.acked }),
     loansAndReturnsStored: events.filter((e) => e.type === 'loan' || e.type === 'return').length,
     loansAndReturnsCounted: counts.reduce((sum, row) => sum + row.count, 0),
   };
+}
+
+/** Every event sent is stored, once, acked, and counted once in the monthly rollup. */
+export function expectExactlyOnce(verdict: Verdict): void {
+  expect(verdict.missing).toEqual([]);
+  expect(verdict.unexpected).toEqual([]);
+  expect(verdict.stored).toBe(verdict.generated);
+  expect(verdict.delivery.sent).toBe(verdict.generated);
+  expect(verdict.delivery.missing).toEqual([]);
+  expect(verdict.delivery.unexpected).toEqual([]);
+  expect(verdict.delivery.unacked).toEqual([]);
+  expect(verdict.delivery.ackedNotStored).toEqual([]);
+  expect(verdict.loansAndReturnsCounted).toBe(verdict.loansAndReturnsStored);
+}
+
+/** Exactly once, and each machine's events stored in an order it sent them. */
+export function expectExactlyOnceInOrder(verdict: Verdict): void {
+  expectExactlyOnce(verdict);
+  expect(verdict.delivery.machinesOutOfOrder).toEqual([]);
+}
+
+/**
+ * Exactly once, from the in-process collector's counters against the appends it made: each
+ * insert counted once, each redelivery counted as a duplicate, and the machine events it counted
+ * as stored exactly the events the machines sent.
+ */
+export function expectCountersExactlyOnce(stats: IngestStats, appends: AppendLog, verdict: Verdict): void {
+  const machineInserted = [...appends.inserted.values()].reduce((sum, list) => sum + list.length, 0);
+  expect(machineInserted).toBe(verdict.delivery.sent);
+  expect(stats.eventsStored).toBe(appends.insertedAll);
+  expect(stats.eventsStored - (appends.insertedAll - machineInserted)).toBe(verdict.generated);
+  expect(stats.duplicates).toBe(appends.duplicatesAll);
+  expect(appends.askedMachineEvents).toBeGreaterThanOrEqual(verdict.generated);
 }

@@ -7,6 +7,8 @@ import { REFERENCE_DIR } from '../../cli/platform.js';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from '../../cli/sim-credentials.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../../simulator/fleet.js';
 import { openOutbox } from '../../simulator/outbox.js';
+import { deliveryVerdict, sqliteInsertOrder } from '../support/delivery-check.js';
+import { MqttTap } from '../support/mqtt-tap.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { freePort, readMachineEvents } from './fault-harness.js';
 import { busyProfile } from './offline-machine-profile.js';
@@ -19,9 +21,11 @@ const KIOSK = 'CY-001';
 describe('a machine offline for 8 simulated hours, its simulator killed meanwhile', () => {
   let t: TestPlatform;
   let fleet: SimulatedFleet | undefined;
+  let tap: MqttTap;
 
   beforeAll(async () => {
     t = await startTestPlatform();
+    tap = await new MqttTap(() => Number(new URL(t.mqttUrl).port)).start();
     const f = t.platform.foundation;
     ensureSimulatedCredentials(
       f.registry,
@@ -31,10 +35,11 @@ describe('a machine offline for 8 simulated hours, its simulator killed meanwhil
   });
   afterAll(async () => {
     await fleet?.stop();
+    await tap?.stop();
     await t?.stop();
   });
 
-  test('delivers its whole backlog once; its live state is the present, not its history', async () => {
+  test('delivers its whole backlog once, in the order it sent it, acked; its live state is the present, not its history', async () => {
     const f = t.platform.foundation;
     // Phase 1: 8 hours generated in ~4 s into the outbox, no broker reachable; then SIGKILL.
     const deadPort = await freePort();
@@ -71,7 +76,7 @@ describe('a machine offline for 8 simulated hours, its simulator killed meanwhil
     // Phase 2: the machine comes back (real time from now on) and sends what its outbox kept.
     const reconnectedAt = Date.now();
     fleet = createSimulatedFleet({
-      brokerUrl: t.mqttUrl,
+      brokerUrl: tap.url,
       topics: f.topics,
       kiosks: loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), 1),
       credentials: (id) => {
@@ -92,8 +97,16 @@ describe('a machine offline for 8 simulated hours, its simulator killed meanwhil
     const storedIds = stored.map((e) => e.id);
     const backlogIds = new Set(backlog.map((e) => e.id));
     console.info('8 h offline:', { backlog: backlog.length, stored: stored.length, deliveredInMs: Date.now() - reconnectedAt });
-    expect(new Set(storedIds).size).toBe(storedIds.length);
     for (const id of backlogIds) expect(storedIds).toContain(id);
+    // What the machine sent on the wire (the backlog, then what it went on generating) against
+    // the order the store received it in, and the acks it got back.
+    const delivery = deliveryVerdict({
+      sent: new Map([[KIOSK, tap.sent.get(KIOSK) ?? []]]),
+      inserted: new Map([[KIOSK, sqliteInsertOrder(f.paths.events).get(KIOSK) ?? []]]),
+      acked: tap.acked,
+    });
+    expect(delivery).toMatchObject({ missing: [], unexpected: [], machinesOutOfOrder: [], unacked: [], ackedNotStored: [] });
+    expect(delivery.stored).toBe(stored.length);
 
     // The live state: online, seen now (not at the time of its history), today's figures only today's.
     const { body } = await t.get<{

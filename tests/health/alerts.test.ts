@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { EscalationNotice } from '../../collector/health/fleet-health.js';
 import type { EscalationPush } from '../../dashboard/socket-events.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { healthClient, status } from './health-client.js';
@@ -16,7 +17,7 @@ interface AlertBody {
   acknowledged: { by: string; at: string } | null;
   assignee: { name: string; by: string } | null;
   resolved: { how: string; by: string | null; reason: string } | null;
-  escalations: { step: number; percent: number }[];
+  escalations: { step: number; percent: number; skipped: boolean }[];
   history: { action: string; by: string | null; detail: string }[];
 }
 interface ErrorBody {
@@ -87,10 +88,14 @@ describe('fault alerts over a real broker', () => {
     expect(await api.serviceState('A-001')).toBe('in_service');
   });
 
-  test('an acknowledged alert stops escalating; an unacknowledged one goes on, one step at a time, once each', async () => {
+  test('an acknowledged alert stops escalating; an unacknowledged one sends each step once, and steps passed unobserved are recorded as skipped, not sent', async () => {
     const socket = await t.socket('maintenance');
     const pushed: EscalationPush[] = [];
     socket.on('escalation', (e: EscalationPush) => pushed.push(e));
+    // What the notifiers listen to: a skipped step must never reach them.
+    const notified: string[] = [];
+    const onEscalation = (n: EscalationNotice) => notified.push(`${n.alert.kioskId}:${n.percent}`);
+    t.platform.fleetHealth.health.on('escalation', onEscalation);
     try {
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       await publish('A-002', fault('g1', 'door', 'DOOR_OPEN'));
@@ -120,13 +125,25 @@ describe('fault alerts over a real broker', () => {
       expect(
         (await t.get<{ alert: AlertBody }>(`/api/v1/alerts/${acked.id}`)).body.alert.escalations.map((e) => e.percent),
       ).toEqual([50]);
-      expect(
-        (await t.get<{ alert: AlertBody }>(`/api/v1/alerts/${ignored.id}`)).body.alert.escalations.map((e) => e.percent),
-      ).toEqual([50, 100]);
+      // 80 % passed while nobody was checking: recorded as skipped (in the alert's history), not sent.
+      const ignoredNow = (await t.get<{ alert: AlertBody }>(`/api/v1/alerts/${ignored.id}`)).body.alert;
+      expect(ignoredNow.escalations.map((e) => [e.percent, e.skipped])).toEqual([
+        [50, false],
+        [80, true],
+        [100, false],
+      ]);
+      expect(ignoredNow.history.filter((h) => h.action.startsWith('escalat')).map((h) => h.action)).toEqual([
+        'escalated',
+        'escalation_skipped',
+        'escalated',
+      ]);
+      expect(await health.checkEscalations(at(ignored, 30))).toEqual([]);
       await expect
         .poll(() => pushed.map((p) => `${p.alert.kioskId}:${p.percent}`).sort())
         .toEqual(['A-002:50', 'A-003:100', 'A-003:50']);
+      expect(notified.sort()).toEqual(['A-002:50', 'A-003:100', 'A-003:50']);
     } finally {
+      t.platform.fleetHealth.health.off('escalation', onEscalation);
       socket.close();
     }
   });

@@ -5,7 +5,7 @@ import { connectSilentMachine, healthClient, status } from './health-client.js';
 const KEEPALIVE_SEC = 1;
 /** MQTT 3.1.1 §3.1.2.10: the server disconnects a client silent for 1.5 × its keepalive. */
 const KEEPALIVE_LIMIT_MS = 1.5 * KEEPALIVE_SEC * 1000;
-/** The will's way through the collector, the store and fleet health, with room for a busy CI box. */
+/** The will's way through the collector (its 200 ms takeover hold in tests), the store and fleet health, with room for a busy CI box. */
 const MARGIN_MS = 1_000;
 
 describe('a machine whose connection drops without DISCONNECT', () => {

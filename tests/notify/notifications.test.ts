@@ -32,17 +32,25 @@ describe('notifications to real receivers on loopback', () => {
     smtp = await startSmtpReceiver();
     const config = {
       channels: [
-        { name: 'hook', type: 'webhook', url: `${hook.url}/alerts`, headers: { authorization: 'Bearer hook-secret' } },
-        { name: 'crew-wecom', type: 'wecom', url: `${robots.url}/cgi-bin/webhook/send?key=wecom-key` },
+        {
+          name: 'hook',
+          type: 'webhook',
+          language: 'en',
+          url: `${hook.url}/alerts`,
+          headers: { authorization: 'Bearer hook-secret' },
+        },
+        { name: 'crew-wecom', type: 'wecom', language: 'en', url: `${robots.url}/cgi-bin/webhook/send?key=wecom-key` },
         {
           name: 'managers-dingtalk',
           type: 'dingtalk',
+          language: 'en',
           url: `${robots.url}/robot/send?access_token=ding-token`,
           secret: DINGTALK_SECRET,
         },
         {
           name: 'crew-mail',
           type: 'email',
+          language: 'en',
           smtp: { host: '127.0.0.1', port: smtp.port },
           from: 'kiosk-fleet@library.example',
           to: ['crew@library.example'],
@@ -57,7 +65,7 @@ describe('notifications to real receivers on loopback', () => {
         { channels: ['crew-mail', 'flaky', 'broken'], severities: ['critical'], kinds: ['opened'] },
       ],
       groupWindowMs: 300,
-      retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 400, timeoutMs: 2_000 },
+      retry: { initialDelayMs: 100, maxDelayMs: 400, timeoutMs: 2_000 },
     };
     await writeFile(join(dir, 'notify.json'), JSON.stringify(config));
     t = await startTestPlatform({ NOTIFY_CONFIG: join(dir, 'notify.json'), OFFLINE_AFTER_MS: '600000' });
@@ -128,7 +136,7 @@ describe('notifications to real receivers on loopback', () => {
     expect(mail.raw).toContain('Subject: [critical] New alert - N-001: rfid reader: RFID_TIMEOUT');
   });
 
-  test('a receiver answering 503 is retried until it takes the message; one that is down is reported, and nothing else waited for it', async () => {
+  test('a receiver answering 503 is retried until it takes the message; one that is down is reported as retrying with its backlog, and nothing else waited for it', async () => {
     await expect.poll(() => flaky.received.length, { timeout: 5_000 }).toBe(1);
     expect(flaky.attempts()).toBe(3);
     await expect
@@ -139,14 +147,14 @@ describe('notifications to real receivers on loopback', () => {
           ).body.channels.find((c) => c.name === 'broken'),
         { timeout: 5_000 },
       )
-      .toMatchObject({ state: 'failing', failed: 1 });
+      .toMatchObject({ state: 'retrying', queued: 1, held: 0, oldestAgeMs: expect.any(Number) });
     const health = await t.get<{ status: string; components: { notifications: { state: string; detail: string } } }>(
       '/api/v1/health',
     );
     expect(health.body.status).toBe('degraded');
     expect(health.body.components.notifications).toMatchObject({
       state: 'degraded',
-      detail: expect.stringContaining('broken failing'),
+      detail: expect.stringContaining('broken retrying (1 waiting'),
     });
     const channels = (await t.get<{ channels: { name: string; state: string; sent: number }[] }>('/api/v1/notifications')).body
       .channels;
@@ -188,21 +196,19 @@ describe('notifications to real receivers on loopback', () => {
     const before = hookPayloads().length;
     await health.checkEscalations(openedAt + 13 * HOUR_MS);
     await health.checkEscalations(openedAt + 13 * HOUR_MS);
-    await t.platform.notifications!.flush();
-    const first = hookPayloads().slice(before);
-    expect(first.map((p) => [p.kind, p.step, p.count])).toEqual([['escalated', 1, 6]]);
+    const escalations = () =>
+      hookPayloads()
+        .slice(before)
+        .map((p) => [p.kind, p.step, p.count]);
+    await expect.poll(escalations, { timeout: 5_000 }).toEqual([['escalated', 1, 6]]);
     expect(robots.received.filter((r) => r.path === '/robot/send')).toEqual([]);
 
     await health.checkEscalations(openedAt + 20 * HOUR_MS);
-    await t.platform.notifications!.flush();
-    expect(
-      hookPayloads()
-        .slice(before)
-        .map((p) => [p.kind, p.step, p.count]),
-    ).toEqual([
+    await expect.poll(escalations, { timeout: 5_000 }).toEqual([
       ['escalated', 1, 6],
       ['escalated', 2, 6],
     ]);
+    await expect.poll(() => robots.received.filter((r) => r.path === '/robot/send').length, { timeout: 5_000 }).toBe(1);
     const ding = robots.received.filter((r) => r.path === '/robot/send');
     expect(ding).toHaveLength(1);
     const timestamp = ding[0]!.query.get('timestamp')!;
@@ -214,5 +220,62 @@ describe('notifications to real receivers on loopback', () => {
       msgtype: 'markdown',
       markdown: { title: expect.stringContaining('80 %'), text: expect.stringContaining('- N-003') },
     });
+  });
+  test('people see each channel’s backlog, send a test message, give a message up (audited), and an alert lists where it went', async () => {
+    const broken = async () =>
+      (
+        await t.get<{ channels: { name: string; queued: number; oldestAgeMs: number | null }[] }>('/api/v1/notifications')
+      ).body.channels.find((c) => c.name === 'broken')!;
+    const { queued } = await broken();
+    expect(queued).toBeGreaterThan(0);
+    expect((await broken()).oldestAgeMs).toEqual(expect.any(Number));
+    const health = await t.get<{ components: { notifications: { outbox: { channel: string; depth: number }[] } } }>(
+      '/api/v1/health',
+    );
+    expect(health.body.components.notifications.outbox).toContainEqual(
+      expect.objectContaining({ channel: 'broken', depth: queued }),
+    );
+    const scraped = await (await t.bearer('metrics')).get<string>('/metrics');
+    expect(scraped.body).toContain(`kiosk_fleet_notification_outbox_depth{channel="broken"} ${queued}`);
+    expect(scraped.body).toMatch(/kiosk_fleet_notification_outbox_oldest_age_seconds\{channel="broken"\} [1-9]/);
+
+    const maintenance = await t.api('maintenance');
+    expect((await maintenance.post('/api/v1/notifications/channels/hook/test')).status).toBe(403);
+    const operator = await t.api('operator');
+    expect((await operator.post('/api/v1/notifications/channels/nope/test')).status).toBe(404);
+    const before = hook.received.length;
+    expect((await operator.post('/api/v1/notifications/channels/hook/test')).status).toBe(202);
+    await expect
+      .poll(() => hook.received.slice(before).map((r) => (r.body as { type: string }).type), { timeout: 5_000 })
+      .toEqual(['test']);
+
+    const alertId = hookPayloads()[0]!.alerts[0]!.alertId;
+    const alert = await t.get<{ notifications: { channel: string; state: string; deliveredAt: string | null }[] }>(
+      `/api/v1/alerts/${alertId}`,
+    );
+    expect(alert.body.notifications).toContainEqual(
+      expect.objectContaining({ channel: 'hook', state: 'sent', deliveredAt: expect.any(String) }),
+    );
+    expect(alert.body.notifications).toContainEqual(
+      expect.objectContaining({ channel: 'broken', state: 'pending', deliveredAt: null }),
+    );
+
+    const waiting = await t.get<{ entries: { id: number }[] }>('/api/v1/notifications/outbox?channel=broken&state=pending,held');
+    const id = waiting.body.entries[0]!.id;
+    const admin = await t.api('admin');
+    expect((await admin.post(`/api/v1/notifications/outbox/${id}/give-up`)).body).toMatchObject({
+      entry: { state: 'given_up', doneBy: 'admin' },
+    });
+    expect((await admin.post(`/api/v1/notifications/outbox/${id}/give-up`)).status).toBe(409);
+    expect((await broken()).queued).toBeLessThan(queued);
+    const audit = await t.get<{ entries: { action: string; target: string; outcome: string }[] }>(
+      '/api/v1/audit?action=notification.give_up',
+    );
+    expect(audit.body.entries.map((e) => [e.action, e.target, e.outcome])).toEqual(
+      [
+        ['notification.give_up', String(id), 'ok'],
+        ['notification.give_up', String(id), 'failed'],
+      ].reverse(),
+    );
   });
 });

@@ -15,6 +15,8 @@ import { openSpool } from '../../collector/store/spool.js';
 import { parseConfig } from '../../config/config.js';
 import { KIOSK_EVENT_TYPES } from '../../protocol/events.js';
 import { REFERENCE_DIR } from '../../cli/platform.js';
+import { deliveryVerdict, sqliteInsertOrder } from '../support/delivery-check.js';
+import { MqttTap } from '../support/mqtt-tap.js';
 
 const KIOSKS = 20;
 const SIMULATED_DAYS = 40;
@@ -42,6 +44,7 @@ describe('the collector killed mid-stream', () => {
   let fleet: SimulatedFleet;
   let spy: MqttClient;
   let collector: ChildProcess | undefined;
+  let tap: MqttTap;
   const seenIds = new Set<string>();
 
   beforeAll(async () => {
@@ -61,6 +64,8 @@ describe('the collector killed mid-stream', () => {
     });
     f = openFoundation(config, createLogger('silent'));
     broker = await startEmbeddedBroker(f);
+    // The machines reach the broker through a tap that records what each sent and was acked.
+    tap = await new MqttTap(() => broker.port).start();
     ensureSimulatedCredentials(
       f.registry,
       loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), KIOSKS),
@@ -84,12 +89,13 @@ describe('the collector killed mid-stream', () => {
     collector?.kill('SIGKILL');
     await fleet?.stop();
     await spy?.endAsync(true);
+    await tap?.stop();
     await broker?.stop();
     f?.registry.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('after SIGKILL and a restart, every event published is stored exactly once and counted once', async () => {
+  test('after SIGKILL and a restart, every event published is stored exactly once, acked, and counted once', async () => {
     const collectorEnv = {
       MQTT_URL: `mqtt://127.0.0.1:${broker.port}`,
       MQTT_USERNAME: 'collector',
@@ -100,7 +106,7 @@ describe('the collector killed mid-stream', () => {
       SIM_KIOSKS: '0',
     };
     collector = await spawnCollector(collectorEnv);
-    fleet = await startSimulator(f, `mqtt://127.0.0.1:${broker.port}`, { provision: false });
+    fleet = await startSimulator(f, tap.url, { provision: false });
 
     await expect.poll(() => seenIds.size, { timeout: 20_000 }).toBeGreaterThan(500);
     collector.kill('SIGKILL');
@@ -148,8 +154,13 @@ describe('the collector killed mid-stream', () => {
         firstMissing: missing.slice(0, 5),
         deadLetters: deadLetters.map((d) => `${d.reason}: ${d.detail} (${d.topic})`),
       }).toEqual({ missing: 0, firstMissing: [], deadLetters: [] });
-      expect(new Set(storedIds).size).toBe(storedIds.length);
       expect(new Set(storedIds)).toEqual(seenIds);
+      // Against the wire: each machine's sent events stored (once: the store's insert order),
+      // every one acked back to it, none acked that is not stored. (Not in the order sent: after
+      // the restart aedes delivers new messages alongside the queue it kept for the collector.)
+      const delivery = deliveryVerdict({ sent: tap.sent, inserted: sqliteInsertOrder(f.paths.events), acked: tap.acked });
+      expect(delivery).toMatchObject({ missing: [], unexpected: [], unacked: [], ackedNotStored: [] });
+      expect(delivery.stored).toBe(storedIds.length);
 
       const counts = await store.countByPeriod({
         granularity: 'month',

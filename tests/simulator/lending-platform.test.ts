@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createLendingPlatform, type LendingPlatform } from '../../simulator/lending-platform.js';
 import type { SimulatedMachine } from '../../simulator/machine.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
@@ -37,8 +37,14 @@ describe('the simulated online lending platform against the real API', () => {
     },
   } as unknown as SimulatedMachine;
 
+  // Stopped after each test even when it fails midway (its timer ticks every 10 ms).
+  const running = new Set<LendingPlatform>();
+  afterEach(async () => {
+    for (const platform of running) await platform.stop();
+  });
+
   function lendingPlatform(simNow: () => number, startMs: number): LendingPlatform {
-    return createLendingPlatform({
+    const platform = createLendingPlatform({
       apiUrl: t.baseUrl,
       credential: () => lendingToken,
       machines: [machine],
@@ -51,6 +57,15 @@ describe('the simulated online lending platform against the real API', () => {
       tickMs: 10,
       seed: 7,
     });
+    const tracked: LendingPlatform = {
+      ...platform,
+      stop: async () => {
+        running.delete(tracked);
+        await platform.stop();
+      },
+    };
+    running.add(tracked);
+    return tracked;
   }
   const listed = async () => (await t.get<Listed>(`/api/v1/reservations?state=${ALL_STATES}`)).body.reservations;
 

@@ -120,6 +120,9 @@ export async function startTestPlatform(
     FLEET_ADMIN_PASSWORD: TEST_PASSWORDS.admin,
     // The least scrypt cost the configuration allows (16 MiB): tests sign in often.
     PASSWORD_SCRYPT_N: '16384',
+    // A takeover's Will and the new boot's online arrive milliseconds apart on loopback; tests
+    // that watch a machine go offline need not wait the production hold (3 s).
+    LAST_WILL_HOLD_MS: '200',
     ...settings,
   });
   const platform = await startPlatform(config, options.logger ?? createLogger(config.LOG_LEVEL), undefined, options.now);

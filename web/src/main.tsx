@@ -13,6 +13,7 @@ import { can, fetchSession, logOut, type Session } from './session.js';
 import { AdminPage } from './views/admin/admin-page.js';
 import { AlertsPage } from './views/alerts/alerts-page.js';
 import { MachinePage } from './views/detail/machine-page.js';
+import { NotificationsPage } from './views/notifications/notifications-page.js';
 import { OverviewPage } from './views/overview/overview-page.js';
 import { InspectionsPage } from './views/promises/inspections-page.js';
 import { ReservationsPage } from './views/promises/reservations-page.js';
@@ -41,7 +42,9 @@ function Routes({ session }: { session: Session }) {
     case 'kiosk':
       return <MachinePage kioskId={id ?? ''} canCommand={can(session, 'commandMachines')} />;
     case 'alerts':
-      return <AlertsPage canAct={can(session, 'handleAlerts')} />;
+      return <AlertsPage canAct={can(session, 'handleAlerts')} focusId={id ?? null} />;
+    case 'notifications':
+      return <NotificationsPage canAct={can(session, 'handleNotifications')} />;
     case 'inspections':
       return <InspectionsPage recorder={can(session, 'recordInspections') ? session.user.displayName : null} />;
     case 'reservations':

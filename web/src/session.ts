@@ -22,6 +22,7 @@ export interface Session {
 /** What each role may do on the page; the server enforces the same and answers 403 otherwise. */
 const PERMISSIONS = {
   commandMachines: ['operator', 'admin'],
+  handleNotifications: ['operator', 'admin'],
   handleAlerts: ['maintenance', 'admin'],
   recordInspections: ['maintenance', 'admin'],
   readReports: ['manager', 'admin'],

@@ -217,14 +217,45 @@ describe('escalation against the 24-hour promise', () => {
   const hours = (h: number) => openedAt + h * 3_600_000;
 
   test.each([
-    [11.9, null],
-    [12, { step: 1, percent: 50 }],
-    [19.2, { step: 2, percent: 80 }],
-    [24, { step: 3, percent: 100 }],
-    [40, { step: 3, percent: 100 }],
-  ])('an unacknowledged alert %s h after it opened is due %o', (h, expected) => {
-    const due = dueEscalation(alertAt(), hours(h), DEFAULT_ESCALATION_POLICY);
-    expect(due === null ? null : { step: due.step, percent: due.percent }).toEqual(expected);
+    [11.9, null, []],
+    [12, { step: 1, percent: 50 }, []],
+    [19.2, { step: 2, percent: 80 }, [50]],
+    [24, { step: 3, percent: 100 }, [50, 80]],
+    [40, { step: 3, percent: 100 }, [50, 80]],
+  ])(
+    'an unobserved, unacknowledged alert %s h after it opened sends %o once, the lower steps %o skipped',
+    (h, expected, skipped) => {
+      const due = dueEscalation(alertAt(), hours(h), DEFAULT_ESCALATION_POLICY);
+      expect(due === null ? null : { step: due.step, percent: due.percent }).toEqual(expected);
+      expect(due?.skipped.map((s) => s.percent) ?? []).toEqual(skipped);
+    },
+  );
+
+  test('steps passed unobserved after a recorded one are skipped from there on, each with its own due time', () => {
+    const id = alertIdFor('K1', 'f:f1');
+    const alert = alertAt([at(T('12:00'), { type: 'alert_escalated', alertId: id, step: 1, percent: 50, dueAt: T('12:00') })]);
+    expect(dueEscalation(alert, hours(30), DEFAULT_ESCALATION_POLICY)).toMatchObject({
+      step: 3,
+      dueAtMs: hours(24),
+      skipped: [{ step: 2, percent: 80, dueAtMs: hours(19.2) }],
+    });
+  });
+
+  test('a skipped step is recorded: it is not due again, and the alert history shows it as skipped', () => {
+    const id = alertIdFor('K1', 'f:f1');
+    const alert = alertAt([
+      at(T('20:00'), { type: 'alert_escalated', alertId: id, step: 1, percent: 50, dueAt: T('12:00'), skipped: true }),
+      at(T('20:00'), { type: 'alert_escalated', alertId: id, step: 2, percent: 80, dueAt: '2026-11-22T19:12:00Z' }),
+    ]);
+    expect(dueEscalation(alert, hours(21), DEFAULT_ESCALATION_POLICY)).toBeNull();
+    expect(alert.escalations.map((e) => [e.step, e.isSkipped])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(alert.history.filter((h) => h.action.startsWith('escalat')).map((h) => h.action)).toEqual([
+      'escalation_skipped',
+      'escalated',
+    ]);
   });
 
   test('a recorded step is not due again; the next one is', () => {

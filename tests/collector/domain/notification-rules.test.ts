@@ -3,8 +3,6 @@ import {
   type AlertNoticeFacts,
   channelsFor,
   groupNotices,
-  headlineOf,
-  linesOf,
   type NotificationRule,
 } from '../../../collector/domain/notification-rules.js';
 
@@ -63,23 +61,5 @@ describe('grouping notices into messages', () => {
       ['escalated', 'Sanlitun', 'critical', ['K1']],
     ]);
     expect(messages[0]!.id).toBe('a1|opened|,a2|opened|,a3|opened|');
-  });
-
-  test('headlines and lines read well, in the fleet’s local time, and long lists are cut', () => {
-    const format = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
-    const [one] = groupNotices([notice()]);
-    expect(headlineOf(one!)).toBe('[critical] New alert - K1: rfid reader: RFID_TIMEOUT');
-    expect(linesOf(one!, format)).toEqual([
-      'K1 Sanlitun 1 (Sanlitun): rfid reader: RFID_TIMEOUT, critical, opened 2026-11-22 08:30, deadline 2026-11-23 08:30',
-    ]);
-    const [many] = groupNotices(
-      Array.from({ length: 25 }, (_, i) =>
-        notice({ alertId: `a${i}`, kioskId: `K${String(i).padStart(2, '0')}`, kind: 'escalated', step: 2, percent: 80 }),
-      ),
-    );
-    expect(headlineOf(many!)).toBe(
-      '[critical] Alert not acknowledged (80 % of the response promise passed) - 25 machines in Sanlitun',
-    );
-    expect(linesOf(many!, format).at(-1)).toBe('… and 5 more');
   });
 });

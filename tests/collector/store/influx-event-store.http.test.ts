@@ -10,11 +10,20 @@ import { checkInfluxAccess } from '../../../collector/store/influx-access-check.
 import { createInfluxEventStore, type InfluxEventStoreOptions } from '../../../collector/store/influx-event-store.js';
 import { tiebreakOf } from '../../../collector/store/influx-schema.js';
 import { eventRecord as event, ms } from '../../support/event-records.js';
+import {
+  type FieldValue,
+  LineProtocolError,
+  parseLineProtocol,
+  type Point,
+  type Precision,
+} from '../../support/influx-line-protocol.js';
 
 /**
  * The InfluxDB adapter checked at the HTTP level, against a local server that records every
- * request and answers as InfluxDB 2.x would (or fails as told). No InfluxDB runs here: what these
- * tests prove is what the adapter sends and how it reacts, not what a real server does with it.
+ * request and answers as InfluxDB 2.x would (or fails as told). Every write is parsed strictly as
+ * line protocol (tests/support/influx-line-protocol.ts) and refused with InfluxDB's 400 when a
+ * line is malformed, or 422 when a field changes type. No InfluxDB runs here: what these tests
+ * prove is what the adapter sends and how it reacts, not what a real server does with it.
  */
 
 interface SeenRequest {
@@ -39,10 +48,14 @@ class FakeInflux {
   /** Answers used once each, in order, before falling back to `defaults`. */
   readonly queued: Record<'write' | 'query' | 'buckets', Responder[]> = { write: [], query: [], buckets: [] };
   readonly defaults: Record<'write' | 'query' | 'buckets', Responder> = {
-    write: () => NO_CONTENT,
+    write: (r) => this.accept(r),
     query: () => EMPTY_RESULT,
     buckets: (r) => json(200, { buckets: [{ id: '1', name: r.params.get('name') }] }),
   };
+  /** Points of the writes accepted, parsed, in the order written. */
+  readonly points: Point[] = [];
+  /** The type each field has had, per measurement: a write changing it is refused, as InfluxDB does. */
+  private readonly fieldTypes = new Map<string, FieldValue['type']>();
   private readonly hanging: ServerResponse[] = [];
   private readonly server: Server;
   url = '';
@@ -70,6 +83,39 @@ class FakeInflux {
 
   queries(): string[] {
     return this.requests.filter((r) => r.path === '/api/v2/query').map((r) => (JSON.parse(r.body) as { query: string }).query);
+  }
+
+  /**
+   * Parses a write as InfluxDB does: the precision asked, then every line strictly; a bad line
+   * is a 400 `invalid`, a field whose type changed a 422, and nothing of the request is kept.
+   */
+  private accept(request: SeenRequest): Reply {
+    const precision = request.params.get('precision') ?? 'ns';
+    if (!['ns', 'us', 'ms', 's'].includes(precision)) return influxError(400, 'invalid', `invalid precision "${precision}"`);
+    let points: Point[];
+    try {
+      points = parseLineProtocol(request.body, precision as Precision);
+    } catch (error) {
+      if (error instanceof LineProtocolError) return influxError(400, 'invalid', error.message);
+      throw error;
+    }
+    const types = new Map(this.fieldTypes);
+    for (const point of points) {
+      for (const [key, field] of Object.entries(point.fields)) {
+        const known = types.get(`${point.measurement}\0${key}`);
+        if (known !== undefined && known !== field.type) {
+          return influxError(
+            422,
+            'unprocessable entity',
+            `failure writing points to database: partial write: field type conflict: input field "${key}" on measurement "${point.measurement}" is type ${field.type}, already exists as type ${known} dropped=1`,
+          );
+        }
+        types.set(`${point.measurement}\0${key}`, field.type);
+      }
+    }
+    for (const [key, type] of types) this.fieldTypes.set(key, type);
+    this.points.push(...points);
+    return NO_CONTENT;
   }
 
   writtenLines(): string[] {
@@ -167,6 +213,33 @@ describe('InfluxDB event store at the HTTP level', () => {
     await influx.stop();
   });
 
+  describe('the fake itself', () => {
+    const write = (body: string, precision = 'ns') =>
+      fetch(`${influx.url}/api/v2/write?org=o&bucket=b&precision=${precision}`, { method: 'POST', body }).then(async (res) => ({
+        status: res.status,
+        body: res.status === 204 ? null : ((await res.json()) as unknown),
+      }));
+
+    test("refuses a malformed line with InfluxDB's 400 and error body, keeping nothing of the request", async () => {
+      expect(await write('m v=1i 1\nm,tag= v=1i 2')).toEqual({
+        status: 400,
+        body: { code: 'invalid', message: "unable to parse 'm,tag= v=1i 2': missing tag value" },
+      });
+      expect(influx.points).toEqual([]);
+    });
+
+    test('refuses a field whose type changed with a 422, as InfluxDB does; accepts the same type again', async () => {
+      expect(await write('m v=1i 1')).toEqual({ status: 204, body: null });
+      expect(await write('m v=1.5 2')).toMatchObject({ status: 422, body: { code: 'unprocessable entity' } });
+      expect(await write('m v=2i 3')).toEqual({ status: 204, body: null });
+      expect(influx.points.map((p) => p.timeNs)).toEqual([1n, 3n]);
+    });
+
+    test('refuses a precision InfluxDB does not know', async () => {
+      expect(await write('m v=1i 1', 'm')).toEqual({ status: 400, body: { code: 'invalid', message: 'invalid precision "m"' } });
+    });
+  });
+
   describe('writes', () => {
     test('an append posts to /api/v2/write with org, bucket, ns precision and the token, and resolves on 204', async () => {
       const store = open();
@@ -190,6 +263,21 @@ describe('InfluxDB event store at the HTTP level', () => {
           String.raw`\"faultId\":\"f-1\",\"component\":\"rfid_reader\",\"severity\":\"critical\",\"message\":\"say \\\"retry\\\" \\\\ now\"}",` +
           String.raw`id="CY-007-boot3-000042",received_ms=1704067200000i,ts="2023-03-01T17:05:09.123+08:00",ts_ms=1677661509123i ` +
           ownTimestamp(FAULT),
+      ]);
+      // Read back as InfluxDB reads it: the escaped JSON is the event again, the numbers integers.
+      expect(influx.points).toEqual([
+        {
+          measurement: 'kiosk_event',
+          tags: { component: 'rfid_reader', district: 'Chaoyang', kiosk: 'CY-007', type: 'fault' },
+          fields: {
+            data: { type: 'string', value: JSON.stringify(FAULT.data) },
+            id: { type: 'string', value: FAULT.id },
+            received_ms: { type: 'integer', value: 1704067200000n },
+            ts: { type: 'string', value: FAULT.ts },
+            ts_ms: { type: 'integer', value: BigInt(FAULT.tsMs) },
+          },
+          timeNs: BigInt(ownTimestamp(FAULT)),
+        },
       ]);
     });
 
@@ -260,6 +348,9 @@ describe('InfluxDB event store at the HTTP level', () => {
 
       expect(influx.writtenLines()).toEqual([
         'kiosk_telemetry,kiosk=CY-001 booksAvailable=312,temperatureC=21.5 1677657660000000000',
+      ]);
+      expect(influx.points.map((p) => p.fields)).toEqual([
+        { booksAvailable: { type: 'float', value: 312 }, temperatureC: { type: 'float', value: 21.5 } },
       ]);
     });
 

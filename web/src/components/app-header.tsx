@@ -11,6 +11,7 @@ const NAV: ReadonlyArray<{ path: string; label: MessageKey; permission?: Permiss
   { path: 'alerts', label: 'navAlerts' },
   { path: 'inspections', label: 'navInspections' },
   { path: 'reservations', label: 'navReservations' },
+  { path: 'notifications', label: 'navNotifications' },
   { path: 'reports', label: 'navReports', permission: 'readReports' },
   { path: 'admin', label: 'navAdmin', permission: 'administer' },
 ];

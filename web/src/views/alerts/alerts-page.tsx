@@ -3,22 +3,69 @@ import { api, ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { useLive, useNow } from '../../hooks.js';
-import { useI18n } from '../../i18n.js';
+import { type MessageKey, useI18n } from '../../i18n.js';
 import type { AlertView, KioskView } from '../../live/live-store.js';
 import { byUrgency } from './urgency.js';
 
 type Action = 'ack' | 'assign' | 'comment' | 'resolve';
+
+interface Delivery {
+  channel: string;
+  kind: string;
+  step: number | null;
+  state: string;
+  queuedAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+}
+
+/** Which channels an alert reached, and when: read when the list is opened (or the alert is linked to). */
+function AlertDeliveries({ alertId, isOpen }: { alertId: string; isOpen: boolean }) {
+  const { lang, t } = useI18n();
+  const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  async function load() {
+    try {
+      setDeliveries((await api.get<{ notifications: Delivery[] }>(`/alerts/${encodeURIComponent(alertId)}`)).notifications);
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  }
+  useEffect(() => {
+    if (isOpen) void load();
+  }, [isOpen]);
+  return (
+    <details open={isOpen} onToggle={(e) => (e.currentTarget.open ? void load() : undefined)} data-deliveries>
+      <summary>{t('alertNotifications')}</summary>
+      <ErrorMessage error={error} />
+      {deliveries && deliveries.length === 0 ? <p class="muted">{t('noDeliveries')}</p> : null}
+      <ul class="plain-list">
+        {(deliveries ?? []).map((d) => (
+          <li key={`${d.channel}-${d.kind}-${d.step ?? ''}-${d.queuedAt}`} data-channel={d.channel} data-state={d.state}>
+            {d.channel} · {d.kind}
+            {d.step !== null ? ` ${d.step}` : ''} · {t(`delivery_${d.state}` as MessageKey)} ·{' '}
+            {formatDateTime(lang, d.deliveredAt ?? d.queuedAt)}
+            {d.lastError ? ` · ${d.lastError}` : ''}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
 
 function AlertCard({
   alert,
   kiosk,
   canAct,
   nowMs,
+  isFocused,
 }: {
   alert: AlertView;
   kiosk: KioskView | undefined;
   canAct: boolean;
   nowMs: number;
+  /** Opened from a link to this alert (a notification's): shown with its deliveries, scrolled to. */
+  isFocused: boolean;
 }) {
   const { lang, t } = useI18n();
   const [note, setNote] = useState('');
@@ -30,6 +77,10 @@ function AlertCard({
   const [isFocusPending, setFocusPending] = useState(false);
   const resolveButton = useRef<HTMLButtonElement>(null);
   const headId = useId();
+  const card = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (isFocused) card.current?.scrollIntoView({ block: 'center' });
+  }, [isFocused]);
   useEffect(() => {
     if (!isFocusPending || alert.state === 'open' || isBusy) return;
     setFocusPending(false);
@@ -60,7 +111,13 @@ function AlertCard({
 
   const name = kiosk ? (lang === 'zh' ? kiosk.name : (kiosk.nameEn ?? kiosk.name)) : '';
   return (
-    <li class={`alert-card severity-${alert.severity}`} data-alert={alert.id} data-kiosk={alert.kioskId} data-state={alert.state}>
+    <li
+      ref={card}
+      class={`alert-card severity-${alert.severity}`}
+      data-alert={alert.id}
+      data-kiosk={alert.kioskId}
+      data-state={alert.state}
+    >
       {/* The action buttons are described by this line: several cards each have an "Acknowledge". */}
       <div class="alert-head" id={headId}>
         <span class={`severity severity-${alert.severity}`}>{t(`severity_${alert.severity}`)}</span>
@@ -103,6 +160,7 @@ function AlertCard({
           </ul>
         </details>
       ) : null}
+      <AlertDeliveries alertId={alert.id} isOpen={isFocused} />
       {canAct ? (
         <form class="alert-actions" onSubmit={(e) => e.preventDefault()}>
           <label>
@@ -154,7 +212,7 @@ function AlertCard({
 }
 
 /** Open and acknowledged alerts for the crews, most urgent first, with time left on the promise. */
-export function AlertsPage({ canAct }: { canAct: boolean }) {
+export function AlertsPage({ canAct, focusId }: { canAct: boolean; focusId: string | null }) {
   const { t } = useI18n();
   const alerts = useLive((s) => s.alerts);
   const kiosks = useLive((s) => s.kiosks);
@@ -168,7 +226,14 @@ export function AlertsPage({ canAct }: { canAct: boolean }) {
       {sorted.length === 0 ? <p class="muted">{t('noAlerts')}</p> : null}
       <ul class="alert-list" id="alerts">
         {sorted.map((a) => (
-          <AlertCard key={a.id} alert={a} kiosk={kiosks.get(a.kioskId)} canAct={canAct} nowMs={nowMs} />
+          <AlertCard
+            key={a.id}
+            alert={a}
+            kiosk={kiosks.get(a.kioskId)}
+            canAct={canAct}
+            nowMs={nowMs}
+            isFocused={a.id === focusId}
+          />
         ))}
       </ul>
     </section>

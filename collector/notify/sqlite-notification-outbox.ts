@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrateSchema, type Migration } from '../../config/sqlite-migrations.js';
+import {
+  type AlertDelivery,
+  type NewOutboxEntry,
+  type NotificationOutbox,
+  type OutboxDepth,
+  type OutboxEntry,
+  type OutboxEntryId,
+  type OutboxListQuery,
+  OUTBOX_STATES,
+  type OutboxState,
+} from './notification-outbox.js';
+import { parseStoredMessage } from './stored-message.js';
+
+const MIGRATIONS: readonly Migration[] = [
+  (db) =>
+    db.exec(`
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        group_key TEXT,
+        message TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        due_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        done_ms INTEGER,
+        done_by TEXT,
+        merged_into INTEGER
+      ) STRICT;
+      CREATE INDEX outbox_by_channel ON outbox (channel, state, created_ms, id);
+      CREATE INDEX outbox_done ON outbox (done_ms) WHERE done_ms IS NOT NULL;
+      CREATE TABLE outbox_alerts (
+        alert_id TEXT NOT NULL,
+        entry_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        step INTEGER,
+        PRIMARY KEY (alert_id, entry_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX outbox_alerts_by_entry ON outbox_alerts (entry_id);
+      CREATE TABLE outbox_notice_keys (
+        channel TEXT NOT NULL,
+        notice_key TEXT NOT NULL,
+        entry_id INTEGER NOT NULL,
+        PRIMARY KEY (channel, notice_key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX outbox_notice_keys_by_entry ON outbox_notice_keys (entry_id);
+      CREATE TABLE outbox_lease (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL
+      ) STRICT;
+    `),
+];
+
+interface Row {
+  id: number;
+  key: string;
+  channel: string;
+  group_key: string | null;
+  message: string;
+  state: string;
+  created_ms: number;
+  due_ms: number;
+  expires_ms: number;
+  attempts: number;
+  last_error: string | null;
+  done_ms: number | null;
+  done_by: string | null;
+  merged_into: number | null;
+}
+
+const isState = (s: string): s is OutboxState => (OUTBOX_STATES as readonly string[]).includes(s);
+
+function entryOf(row: Row): OutboxEntry {
+  if (!isState(row.state)) throw new Error(`outbox entry ${row.id} has an unknown state ${row.state}`);
+  return {
+    id: row.id,
+    key: row.key,
+    channel: row.channel,
+    message: parseStoredMessage(row.message),
+    groupKey: row.group_key,
+    state: row.state,
+    createdMs: row.created_ms,
+    dueMs: row.due_ms,
+    expiresMs: row.expires_ms,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    doneMs: row.done_ms,
+    doneBy: row.done_by,
+    mergedInto: row.merged_into,
+  };
+}
+
+/** Only its owner reads it: messages carry machine names and people's names. */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}
+
+export interface SqliteOutboxOptions {
+  /** `DATA_DIR/notifications.sqlite`, or `:memory:`. */
+  file: string;
+}
+
+const LEASE = 'sender';
+const OPEN = `('pending', 'sending', 'held')`;
+
+/**
+ * The outbox in its own SQLite file (WAL, `synchronous = FULL`: a message recorded is on disk
+ * before it is sent; files 0600). One writer process at a time is SQLite's own rule; the lease
+ * row decides which process sends.
+ */
+export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): NotificationOutbox {
+  const isFile = options.file !== ':memory:';
+  if (isFile) createPrivately(options.file);
+  const db = new Database(options.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  migrateSchema(db, MIGRATIONS);
+  if (isFile) {
+    for (const suffix of ['-wal', '-shm']) if (existsSync(options.file + suffix)) chmodSync(options.file + suffix, 0o600);
+  }
+
+  const insert = db.prepare<[string, string, string | null, string, number, number, number]>(
+    `INSERT INTO outbox (key, channel, group_key, message, state, created_ms, due_ms, expires_ms)
+     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+  );
+  const insertAlert = db.prepare<[string, number, string, number | null]>(
+    'INSERT OR IGNORE INTO outbox_alerts (alert_id, entry_id, kind, step) VALUES (?, ?, ?, ?)',
+  );
+  const insertKey = db.prepare<[string, string, number]>(
+    'INSERT OR IGNORE INTO outbox_notice_keys (channel, notice_key, entry_id) VALUES (?, ?, ?)',
+  );
+  const hasKey = db.prepare<[string, string], { n: number }>(
+    'SELECT 1 AS n FROM outbox_notice_keys WHERE channel = ? AND notice_key = ?',
+  );
+  const byId = db.prepare<[number], Row>('SELECT * FROM outbox WHERE id = ?');
+  const head = db.prepare<[string], Row>(
+    `SELECT * FROM outbox WHERE channel = ? AND state = 'pending' ORDER BY created_ms, id LIMIT 1`,
+  );
+  const inGroup = db.prepare<[string, string], Row>(
+    `SELECT * FROM outbox WHERE channel = ? AND group_key = ? AND state = 'pending' ORDER BY created_ms, id`,
+  );
+  const setState = db.prepare<[string, number | null, string | null, number]>(
+    'UPDATE outbox SET state = ?, done_ms = ?, done_by = ? WHERE id = ?',
+  );
+
+  const add = db.transaction((entries: readonly NewOutboxEntry[]) => {
+    const added: OutboxEntry[] = [];
+    for (const e of entries) {
+      const isKnown = e.noticeKeys.length > 0 && e.noticeKeys.every((k) => hasKey.get(e.channel, k) !== undefined);
+      if (isKnown) continue;
+      const id = Number(
+        insert.run(randomUUID(), e.channel, e.groupKey, JSON.stringify(e.message), e.createdMs, e.dueMs, e.expiresMs)
+          .lastInsertRowid,
+      );
+      for (const k of e.noticeKeys) insertKey.run(e.channel, k, id);
+      linkAlerts(id, e.message);
+      added.push(entryOf(byId.get(id)!));
+    }
+    return added;
+  });
+  const linkAlerts = (id: number, message: NewOutboxEntry['message']) => {
+    if (message.source !== 'alerts') return;
+    for (const n of message.notices) insertAlert.run(n.alertId, id, n.kind, n.step);
+  };
+
+  const merge = db.transaction((ids: readonly OutboxEntryId[], digest: NewOutboxEntry) => {
+    const id = Number(
+      insert.run(
+        randomUUID(),
+        digest.channel,
+        digest.groupKey,
+        JSON.stringify(digest.message),
+        digest.createdMs,
+        digest.dueMs,
+        digest.expiresMs,
+      ).lastInsertRowid,
+    );
+    linkAlerts(id, digest.message);
+    const mark = db.prepare<[number, number, number]>(
+      `UPDATE outbox SET state = 'merged', merged_into = ?, done_ms = ? WHERE id = ? AND state = 'pending'`,
+    );
+    for (const old of ids) {
+      if (mark.run(id, digest.dueMs, old).changes !== 1) throw new Error(`outbox entry ${old} is not pending`);
+    }
+    return entryOf(byId.get(id)!);
+  });
+
+  const changeIf = (sql: string, ...params: (string | number | null)[]) => db.prepare(sql).run(...params).changes === 1;
+
+  const expire = db.transaction((nowMs: number) => {
+    const rows = db
+      .prepare<[number], Row>(`SELECT * FROM outbox WHERE state IN ('pending', 'held') AND expires_ms <= ? ORDER BY id`)
+      .all(nowMs);
+    for (const row of rows) setState.run('expired', nowMs, null, row.id);
+    return rows.map((row) => entryOf({ ...row, state: 'expired', done_ms: nowMs }));
+  });
+
+  const acquire = db.transaction((owner: string, nowMs: number, ttlMs: number) => {
+    const current = db
+      .prepare<[string], { owner: string; expires_ms: number }>('SELECT * FROM outbox_lease WHERE name = ?')
+      .get(LEASE);
+    if (current && current.owner !== owner && current.expires_ms > nowMs) return false;
+    db.prepare('INSERT OR REPLACE INTO outbox_lease (name, owner, expires_ms) VALUES (?, ?, ?)').run(LEASE, owner, nowMs + ttlMs);
+    return true;
+  });
+
+  const prune = db.transaction((beforeMs: number) => {
+    const ids = db
+      .prepare<[number], { id: number }>(`SELECT id FROM outbox WHERE state NOT IN ${OPEN} AND done_ms < ?`)
+      .all(beforeMs)
+      .map((r) => r.id);
+    for (const id of ids) {
+      db.prepare('DELETE FROM outbox_alerts WHERE entry_id = ?').run(id);
+      db.prepare('DELETE FROM outbox_notice_keys WHERE entry_id = ?').run(id);
+      db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+    }
+    return ids.length;
+  });
+
+  return {
+    add: (entries) => add.immediate(entries),
+    get: (id) => {
+      const row = byId.get(id);
+      return row ? entryOf(row) : undefined;
+    },
+    head: (channel) => {
+      const row = head.get(channel);
+      return row ? entryOf(row) : undefined;
+    },
+    pendingInGroup: (channel, groupKey) => inGroup.all(channel, groupKey).map(entryOf),
+    merge: (ids, digest) => merge.immediate(ids, digest),
+    markSending(id, atMs) {
+      changeIf(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, due_ms = ? WHERE id = ?`, atMs, id);
+    },
+    markSent(id, atMs) {
+      changeIf(`UPDATE outbox SET state = 'sent', done_ms = ?, last_error = NULL WHERE id = ?`, atMs, id);
+    },
+    markRetry(id, dueMs, error) {
+      changeIf(`UPDATE outbox SET state = 'pending', due_ms = ?, last_error = ? WHERE id = ?`, dueMs, error, id);
+    },
+    hold(id, error) {
+      changeIf(`UPDATE outbox SET state = 'held', last_error = ? WHERE id = ?`, error, id);
+    },
+    retry: (id, by, atMs) =>
+      changeIf(`UPDATE outbox SET state = 'pending', due_ms = ?, done_by = ? WHERE id = ? AND state = 'held'`, atMs, by, id),
+    giveUp: (id, by, atMs) =>
+      changeIf(
+        `UPDATE outbox SET state = 'given_up', done_ms = ?, done_by = ? WHERE id = ? AND state IN ('pending', 'held')`,
+        atMs,
+        by,
+        id,
+      ),
+    expire: (nowMs) => expire.immediate(nowMs),
+    inFlight: (channel) =>
+      db
+        .prepare<[string], Row>(`SELECT * FROM outbox WHERE channel = ? AND state = 'sending' ORDER BY created_ms, id`)
+        .all(channel)
+        .map(entryOf),
+    sentSince: (channel, sinceMs) =>
+      db
+        .prepare<[string, number], { done_ms: number }>(
+          `SELECT done_ms FROM outbox WHERE channel = ? AND state = 'sent' AND done_ms >= ? ORDER BY done_ms DESC`,
+        )
+        .all(channel, sinceMs)
+        .map((r) => r.done_ms),
+    list(query: OutboxListQuery) {
+      const states = query.states ?? OUTBOX_STATES;
+      return db
+        .prepare<[string, string | null, string | null, number], Row>(
+          `SELECT * FROM outbox WHERE state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR channel = ?)
+           ORDER BY created_ms DESC, id DESC LIMIT ?`,
+        )
+        .all(JSON.stringify(states), query.channel ?? null, query.channel ?? null, query.limit)
+        .map(entryOf);
+    },
+    depths(): OutboxDepth[] {
+      return db
+        .prepare<[], { channel: string; depth: number; held: number; oldest: number | null }>(
+          `SELECT channel, COUNT(*) AS depth, SUM(state = 'held') AS held, MIN(created_ms) AS oldest
+           FROM outbox WHERE state IN ${OPEN} GROUP BY channel ORDER BY channel`,
+        )
+        .all()
+        .map((r) => ({ channel: r.channel, depth: r.depth, held: r.held, oldestCreatedMs: r.oldest }));
+    },
+    deliveriesOf(alertId): AlertDelivery[] {
+      return db
+        .prepare<[string], Row & { kind: string; step: number | null }>(
+          `SELECT o.*, a.kind, a.step FROM outbox_alerts a JOIN outbox o ON o.id = a.entry_id
+           WHERE a.alert_id = ? AND o.state != 'merged' ORDER BY o.created_ms, o.id`,
+        )
+        .all(alertId)
+        .map((r) => ({
+          entryId: r.id,
+          channel: r.channel,
+          kind: r.kind,
+          step: r.step,
+          state: isState(r.state) ? r.state : 'pending',
+          createdMs: r.created_ms,
+          doneMs: r.done_ms,
+          attempts: r.attempts,
+          lastError: r.last_error,
+        }));
+    },
+    prune: (beforeMs) => prune.immediate(beforeMs),
+    acquireLease: (owner, nowMs, ttlMs) => acquire.immediate(owner, nowMs, ttlMs),
+    releaseLease(owner) {
+      db.prepare('DELETE FROM outbox_lease WHERE name = ? AND owner = ?').run(LEASE, owner);
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
