@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
 import { createTopics, type Topics } from '../protocol/index.js';
 import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
+import { assertReadableDataFormat, stampDataFormat } from '../datadir/format-stamp.js';
 
 /** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
 export const REFERENCE_DIR = fileURLToPath(new URL('../reference/', import.meta.url));
@@ -28,9 +29,14 @@ export interface Foundation {
   paths: { registry: string; events: string; simulator: string; simCredentials: string };
 }
 
-/** What every command shares: settings, the data directory's secrets and the registry. */
+/**
+ * What every command shares: settings, the data directory's secrets and the registry. A data
+ * directory written by a newer release is refused before anything in it is opened.
+ */
 export function openFoundation(config: Config, logger: Logger): Foundation {
   const dataDir = config.DATA_DIR;
+  assertReadableDataFormat(dataDir);
+  stampDataFormat(dataDir);
   const paths = {
     registry: join(dataDir, 'registry.sqlite'),
     events: join(dataDir, 'events.sqlite'),

@@ -5,25 +5,14 @@ import type { Logger } from 'pino';
 import { CONFIG_KEYS, ConfigError, type Config, keyToFlag, parseConfig } from '../config/config.js';
 import { parseKioskCsv } from '../registry/csv-import.js';
 import { type KioskInput, kioskRecordSchema } from '../registry/kiosk.js';
+import { backupDataDir } from '../datadir/backup.js';
+import { holdDataDir } from '../datadir/run-lock.js';
+import { restoreDataDir } from '../datadir/restore.js';
+import { commandUsage, isCommandName, usage } from './help.js';
 import { createLogger } from './logger.js';
 import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
 import { formatReplaySummary, replayYear } from './replay.js';
 import { startSip2BridgeFromConfig } from './sip2-bridge.js';
-
-const USAGE = `kiosk-fleet <command> [--setting value ...]
-
-Commands:
-  start                 broker, collector, dashboard and the simulated fleet in one process
-  broker                the embedded MQTT broker alone
-  collector             collector and dashboard, against MQTT_URL (or the local broker)
-  simulator             the simulated fleet alone, against MQTT_URL
-  sip2-bridge           SIP2 proxy between machines and their library system, reporting to MQTT_URL (docs/sip2.md)
-  provision             register one machine and print its MQTT token (--id --name --district --lat --lon ...)
-  import-kiosks FILE    register the machines of a CSV file; prints id,token for the new ones
-  replay --year 2023    the whole year for the simulated fleet, into the running platform, as fast as it acks
-
-Settings come from the environment or flags: --sim-kiosks 10 is SIM_KIOSKS=10.
-See docs/configuration.md for the full table.`;
 
 type Stoppable = { stop(): Promise<void> };
 
@@ -100,8 +89,12 @@ function provisionInput(flags: Record<string, string>): KioskInput {
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseCommandLine(argv);
   const [command = 'help', ...rest] = positionals;
-  if (command === 'help' || values.help) {
-    console.log(USAGE);
+  if (command === 'help' || (values.help && !isCommandName(command))) {
+    console.log(usage());
+    return;
+  }
+  if (values.help && isCommandName(command)) {
+    console.log(commandUsage(command));
     return;
   }
   const own: Record<string, string> = {};
@@ -134,9 +127,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'broker': {
       const f = openFoundation(config, logger);
+      const hold = holdDataDir(config.DATA_DIR, 'broker');
       const broker = await startEmbeddedBroker(f);
       logger.info({ mqtt: broker.port, ws: broker.wsPort }, 'broker running');
-      runUntilSignal(logger, { stop: async () => (await broker.stop(), f.registry.close()) });
+      runUntilSignal(logger, { stop: async () => (await broker.stop(), f.registry.close(), hold.release()) });
       return;
     }
     case 'collector': {
@@ -150,10 +144,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'simulator': {
       const f = openFoundation(config, logger);
+      const hold = holdDataDir(config.DATA_DIR, 'simulator');
       const url = config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`;
       const fleet = await startSimulator(f, url, { provision: !config.MQTT_URL });
       logger.info({ mqtt: url, kiosks: config.SIM_KIOSKS }, 'simulator running');
-      runUntilSignal(logger, { stop: async () => (await fleet.stop(), f.registry.close()) });
+      runUntilSignal(logger, { stop: async () => (await fleet.stop(), f.registry.close(), hold.release()) });
       return;
     }
     case 'sip2-bridge': {
@@ -194,8 +189,24 @@ async function main(argv: string[]): Promise<void> {
       console.log(formatReplaySummary(await replayYear(config, own.year, logger)));
       return;
     }
+    case 'backup': {
+      const file = rest[0];
+      if (!file)
+        throw new ConfigError('backup needs the path of the file to write, e.g. kiosk-fleet backup /backups/fleet.tar.gz');
+      const manifest = await backupDataDir({ dataDir: config.DATA_DIR, file });
+      const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
+      console.error(`${file}: ${manifest.files.length} files of ${config.DATA_DIR} (${bytes} bytes before compression)`);
+      return;
+    }
+    case 'restore': {
+      const file = rest[0];
+      if (!file) throw new ConfigError('restore needs the path of a backup file');
+      const manifest = await restoreDataDir({ file, dataDir: config.DATA_DIR });
+      console.error(`${config.DATA_DIR}: ${manifest.files.length} files restored from the backup of ${manifest.createdAt}`);
+      return;
+    }
     default:
-      throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
+      throw new ConfigError(`unknown command "${command}"\n\n${usage()}`);
   }
 }
 

@@ -20,8 +20,10 @@ import { checkInfluxAccess } from '../collector/store/influx-access-check.js';
 import { createInfluxEventStore, type InfluxConnection } from '../collector/store/influx-event-store.js';
 import { createPlatformMetrics } from '../collector/metrics.js';
 import { openPostgresEventStore } from '../collector/store/postgres-event-store.js';
+import type { RetentionPolicy } from '../collector/domain/retention-policy.js';
+import { startRetention } from '../collector/retention.js';
 import { openSpool } from '../collector/store/spool.js';
-import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
+import { createSqliteEventStore, type SqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
@@ -33,6 +35,8 @@ import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
+import { startBackupSchedule } from '../datadir/backup-schedule.js';
+import { holdDataDir } from '../datadir/run-lock.js';
 import { isTokenValid, hashToken } from '../registry/tokens.js';
 import { createSimulatedFleet, loadReferenceFleet, type SimulatedFleet } from '../simulator/fleet.js';
 import { createLendingPlatform } from '../simulator/lending-platform.js';
@@ -120,7 +124,9 @@ export async function startPlatform(
   // A bad notification settings file stops the start before anything runs.
   const notifyConfig = config.NOTIFY_CONFIG ? loadNotifyConfig(config.NOTIFY_CONFIG) : null;
   const f = openFoundation(config, logger);
-  const stops: (() => Promise<void> | void)[] = [() => f.registry.close()];
+  // Released last: `restore` refuses the directory while anything of the platform may still write.
+  const hold = holdDataDir(config.DATA_DIR, 'platform');
+  const stops: (() => Promise<void> | void)[] = [() => hold.release(), () => f.registry.close()];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) {
       try {
@@ -131,8 +137,14 @@ export async function startPlatform(
     }
   };
   try {
-    const store = await openEventStore(f, influx);
+    const { store, sqlite: sqliteStore } = await openEventStore(f, influx);
     stops.push(() => store.close());
+    // InfluxDB keeps its bucket's own retention, PostgreSQL its operators'; the SQLite store keeps its
+    // disk bounded here.
+    if (sqliteStore) {
+      const retention = startRetention({ store: sqliteStore, policy: retentionPolicyOf(config), logger });
+      stops.push(() => retention.stop());
+    }
     // Closed after the collector (stops run in reverse): what it spooled stays for the next start.
     const spool =
       config.SPOOL_MAX_BYTES > 0
@@ -322,6 +334,17 @@ export async function startPlatform(
     const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
     stops.push(() => dashboard.stop());
 
+    if (config.BACKUP_DIR) {
+      const backups = startBackupSchedule({
+        dataDir: config.DATA_DIR,
+        backupDir: config.BACKUP_DIR,
+        everyMs: config.BACKUP_EVERY,
+        keep: config.BACKUP_KEEP,
+        logger,
+      });
+      stops.push(() => backups.stop());
+    }
+
     const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) stops.push(() => simulator.stop());
     if (simulator) {
@@ -355,19 +378,30 @@ export async function startPlatform(
 }
 
 /** The event history the settings select: InfluxDB, PostgreSQL (DATABASE_URL), or the SQLite file by default. */
-async function openEventStore(f: Foundation, influx: InfluxConnection | undefined): Promise<EventStore> {
+async function openEventStore(
+  f: Foundation,
+  influx: InfluxConnection | undefined,
+): Promise<{ store: EventStore; sqlite: SqliteEventStore | null }> {
   const { config } = f;
   const logger = f.logger.child({ component: 'store' });
   if (influx) {
-    return createInfluxEventStore({
+    const store = createInfluxEventStore({
       ...influx,
       timeZone: config.FLEET_TZ,
       districtOf: (kioskId) => f.registry.get(kioskId)?.district,
       logger,
     });
+    return { store, sqlite: null };
   }
-  if (config.DATABASE_URL) return openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger });
-  return createSqliteEventStore({ file: f.paths.events, timeZone: config.FLEET_TZ, synchronous: config.SQLITE_SYNCHRONOUS });
+  if (config.DATABASE_URL) {
+    return { store: await openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger }), sqlite: null };
+  }
+  const sqlite = createSqliteEventStore({
+    file: f.paths.events,
+    timeZone: config.FLEET_TZ,
+    synchronous: config.SQLITE_SYNCHRONOUS,
+  });
+  return { store: sqlite, sqlite };
 }
 
 /** What reports were handed out: in PostgreSQL with DATABASE_URL, shared by every node; else `DATA_DIR/reports.sqlite`. */
@@ -377,6 +411,15 @@ async function openExportLog(f: Foundation): Promise<ExportLog> {
     return openPostgresExportLog({ url: config.DATABASE_URL, logger: f.logger.child({ component: 'export-log' }) });
   }
   return openSqliteExportLog(join(config.DATA_DIR, 'reports.sqlite'));
+}
+
+export function retentionPolicyOf(config: Config): RetentionPolicy {
+  return {
+    telemetryRawDays: config.TELEMETRY_RAW_DAYS,
+    telemetryHourlyDays: config.TELEMETRY_HOURLY_DAYS,
+    deadLetterDays: config.DEAD_LETTER_DAYS,
+    eventDays: config.EVENT_RETENTION_DAYS,
+  };
 }
 
 /** The InfluxDB the settings select, if any: the configuration check makes the four go together. */

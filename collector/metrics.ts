@@ -37,7 +37,9 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
   const now = options.now ?? Date.now;
   const registry = new Registry();
   const registers = [registry];
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  // prom-client's process and Node runtime metrics under their standard names (process_*, nodejs_*),
+  // so ready-made Node.js dashboards and alerts work as they are; the platform's own carry PREFIX.
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   /** A counter whose value is read from a running total at scrape time. */
   const mirrored = (name: string, help: string, read: () => number) =>

@@ -28,6 +28,18 @@ const escalationSteps = z
     'ESCALATION_STEPS must be ascending percentages above 0',
   );
 
+/** `30m`, `6h`, `1d`: a period of at least a minute, in milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+[mhd]$/, 'a period is a whole number of minutes, hours or days: 30m, 6h, 1d')
+  .transform((s) => Number(s.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 'm' | 'h' | 'd'])
+  .refine((ms) => ms >= 60_000, 'a period is at least 1m');
+
+/** Days to keep something, or `forever`. */
+const keepDays = z
+  .union([z.literal('forever'), z.coerce.number().int().min(1).max(36_500)])
+  .transform((v) => (v === 'forever' ? null : v));
+
 /** The InfluxDB settings: all four, or none (the SQLite store). */
 const INFLUX_KEYS = ['INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET'] as const;
 
@@ -302,7 +314,35 @@ export const configSchema = z
       .refine((n) => (n & (n - 1)) === 0, 'PASSWORD_SCRYPT_N must be a power of two')
       .default(65_536)
       .describe('scrypt cost of password hashes (r = 8: 128·N·8 bytes, 64 MiB at 65536)'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BACKUP_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Write a backup of DATA_DIR here every BACKUP_EVERY (off when unset; docs/operations.md)'),
+    BACKUP_EVERY: duration.prefault('1d').describe('Period of the scheduled backups: 30m, 6h, 1d ...'),
+    BACKUP_KEEP: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(7)
+      .describe('Scheduled backups kept in BACKUP_DIR (the newest)'),
+    TELEMETRY_RAW_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .default(14)
+      .describe('Telemetry is kept as sent this many days, then as hourly means (docs/operations.md)'),
+    TELEMETRY_HOURLY_DAYS: keepDays.prefault('730').describe('Hourly telemetry means are kept this many days, or forever'),
+    DEAD_LETTER_DAYS: keepDays.prefault('90').describe('Refused messages (dead letters) are kept this many days, or forever'),
+    EVENT_RETENTION_DAYS: keepDays
+      .prefault('forever')
+      .describe('Events (the figures: loans, returns, faults, ...) are kept this many days; forever unless set'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Least severity logged (pretty on a terminal, JSON lines when piped)'),
   })
   .superRefine((config, ctx) => {
     checkTlsSettings(config, ctx);

@@ -29,7 +29,13 @@ import { reservationsRouter } from './routes/reservations.js';
 import { uptimeRouter } from './routes/uptime.js';
 import { usersRouter } from './routes/users.js';
 import { jsonBody } from './json-body.js';
+import { buildOpenApiDocument } from './openapi/build-document.js';
+import { referencePage } from './openapi/reference-page.js';
 import { attachSocketGateway } from './socket.js';
+
+/** Built on first request, then kept: it depends on the code only. */
+let openApi: Record<string, unknown> | undefined;
+const openApiDocument = () => (openApi ??= buildOpenApiDocument('1'));
 
 /** The web app as Vite builds it (`web/dist`; `npm run build` copies it beside the compiled server). */
 const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
@@ -91,9 +97,11 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   api.use('/fleet', fleetOverviewRouter(ctx));
   api.use('/notifications', notificationsRouter(ctx));
   api.use('/public', publicStatusRouter(ctx));
+  api.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   api.use(notFound);
   app.use('/api/v1', api);
   app.use('/metrics', metricsRouter(ctx));
+  app.use('/docs/api', referencePage());
   // The readers' status page: a static page of its own (web/public/status.*) reading the public JSON.
   app.get('/status', (_req, res) => res.sendFile('status.html', { root: WEB_DIR }));
   app.use(express.static(WEB_DIR));

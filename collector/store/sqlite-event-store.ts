@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCalendar, type Calendar } from '../domain/calendar.js';
 import type { CountQuery, EventQuery, EventRecord, EventStore, StoredDeadLetter } from './event-store.js';
+import type { RetentionCutoffs } from '../domain/retention-policy.js';
+import type { RetentionStep } from './sqlite-retention.js';
 import { migrate } from './sqlite-schema.js';
 import { startSqliteWriter } from './sqlite-writer.js';
 import { openConnection } from './sqlite-writes.js';
@@ -28,6 +30,19 @@ export interface SqliteEventStoreOptions {
    * `NORMAL`: in WAL mode the last commits can be lost on power loss (never corrupted).
    */
   synchronous?: 'FULL' | 'NORMAL';
+}
+
+/** What one run of retention removed (or folded), summed over its steps. */
+export type RetentionTotals = Omit<RetentionStep, 'isDone'>;
+
+/** The SQLite store also keeps its own disk bounded: retention runs on its writer thread. */
+export interface SqliteEventStore extends EventStore {
+  /**
+   * Applies the cutoffs in short steps (each its own transaction, appends interleaved) until
+   * nothing is left to do. Telemetry read back for a folded hour is its hourly mean, stamped at
+   * the start of the hour.
+   */
+  applyRetention(cutoffs: RetentionCutoffs): Promise<RetentionTotals>;
 }
 
 interface EventRow {
@@ -63,7 +78,7 @@ interface DeadLetterRow {
  * commits and their fsyncs do not hold up the event loop; reads use this thread's connection,
  * and see every append that has resolved (WAL: a read sees each commit made before it began).
  */
-export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const calendar = openCalendar(options.timeZone);
   const db = openDatabase(options, calendar);
   const statements = prepareStatements(db);
@@ -151,6 +166,22 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     countDeadLetters: () => run('STORE_READ_FAILED', 'count dead letters', () => statements.countDeadLetters.get() as number),
 
+    applyRetention: (cutoffs) =>
+      run('STORE_WRITE_FAILED', 'apply retention', async () => {
+        const totals: RetentionTotals = {
+          telemetryDownsampled: 0,
+          telemetryHourlyDeleted: 0,
+          deadLettersDeleted: 0,
+          eventsDeleted: 0,
+        };
+        for (;;) {
+          if (isClosed) return totals;
+          const { isDone, ...step } = await writer.retentionStep(cutoffs);
+          for (const key of Object.keys(totals) as (keyof RetentionTotals)[]) totals[key] += step[key];
+          if (isDone) return totals;
+        }
+      }),
+
     async close() {
       if (isClosed) return;
       isClosed = true;
@@ -220,10 +251,16 @@ function assertSameTimeZone(db: Database.Database, file: string, calendar: Calen
 
 function prepareStatements(db: Database.Database) {
   return {
+    // Raw readings and, for hours past raw retention, their hourly means; a late raw reading for
+    // a folded hour comes first. Both sides are read in index order and merged (no sort).
     readTelemetry: db.prepare(
-      `SELECT ts_ms, readings FROM telemetry
-       WHERE kiosk_id = @kioskId AND ts_ms >= @fromMs AND ts_ms < @toMs
-       ORDER BY ts_ms DESC, rowid DESC LIMIT @limit`,
+      `SELECT ts_ms, readings FROM (
+         SELECT ts_ms, readings, rowid AS n FROM telemetry
+         WHERE kiosk_id = @kioskId AND ts_ms >= @fromMs AND ts_ms < @toMs
+         UNION ALL
+         SELECT hour_ms, readings, 0 FROM telemetry_hourly
+         WHERE kiosk_id = @kioskId AND hour_ms >= @fromMs AND hour_ms < @toMs
+       ) ORDER BY ts_ms DESC, n DESC LIMIT @limit`,
     ),
     readDeadLetters: db.prepare(`SELECT * FROM dead_letters WHERE seq < @beforeSeq ORDER BY seq DESC LIMIT @limit`),
     countDeadLetters: db.prepare(`SELECT count(*) FROM dead_letters`).pluck(),

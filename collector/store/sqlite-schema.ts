@@ -72,6 +72,22 @@ const MIGRATIONS: readonly Migration[] = [
         SELECT substr(day, 1, 7), kiosk_id, type, sum(count) FROM daily_counts GROUP BY 1, 2, 3;
     `);
   },
+  // 3: retention. Telemetry older than its raw retention is kept as hourly means per machine
+  // (a year of one reading a minute is 525,600 rows a machine; hourly, 8,760), and the raw table
+  // gets a time index so the oldest hour is found without a scan.
+  (db) => {
+    db.exec(`
+      CREATE TABLE telemetry_hourly (
+        kiosk_id TEXT NOT NULL,
+        hour_ms INTEGER NOT NULL,
+        samples INTEGER NOT NULL,
+        readings TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, hour_ms)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX telemetry_hourly_by_time ON telemetry_hourly (hour_ms);
+      CREATE INDEX telemetry_by_time ON telemetry (ts_ms);
+    `);
+  },
 ];
 
 /** The schema version this code writes. */

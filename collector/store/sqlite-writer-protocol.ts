@@ -1,4 +1,6 @@
 import type { AppendResult, DeadLetterRecord, EventRecord, TelemetryRecord } from './event-store.js';
+import type { RetentionCutoffs } from '../domain/retention-policy.js';
+import type { RetentionStep } from './sqlite-retention.js';
 
 /** What the writer thread is started with (its `workerData`). */
 export interface WriterSettings {
@@ -12,6 +14,7 @@ export type WriterCommand =
   | { op: 'events'; records: readonly EventRecord[] }
   | { op: 'telemetry'; records: readonly TelemetryRecord[] }
   | { op: 'deadLetters'; records: readonly DeadLetterRecord[] }
+  | { op: 'retention'; cutoffs: RetentionCutoffs }
   | { op: 'close' };
 
 /** `seq` pairs a request with its reply. */
@@ -25,4 +28,6 @@ export interface WriterFailure {
 }
 
 /** The outcome of one request: its result, or its failure. */
-export type WriterReply = { seq: number } & ({ result: AppendResult | undefined; error?: undefined } | { error: WriterFailure });
+export type WriterReply = { seq: number } & (
+  { result: AppendResult | RetentionStep | undefined; error?: undefined } | { error: WriterFailure }
+);

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createCalendar } from '../domain/calendar.js';
+import { prepareRetention } from './sqlite-retention.js';
 import { openConnection, prepareWrites, type SqliteWrites } from './sqlite-writes.js';
 import type { WriterFailure, WriterReply, WriterRequest, WriterSettings } from './sqlite-writer-protocol.js';
 
@@ -16,6 +17,7 @@ const port = parentPort!;
 
 let db: Database.Database | null = null;
 let writes: SqliteWrites | null = null;
+let retention: ReturnType<typeof prepareRetention> | null = null;
 let openError: unknown = null;
 try {
   db = openConnection(settings.file, settings.synchronous);
@@ -24,6 +26,7 @@ try {
   // third fewer bytes to disk per event at saturation).
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   writes = prepareWrites(db, createCalendar(settings.timeZone));
+  retention = prepareRetention(db);
 } catch (error) {
   db?.close();
   db = null;
@@ -51,6 +54,9 @@ function perform(request: WriterRequest): WriterReply {
       case 'deadLetters':
         writesOrThrow().appendDeadLetters(request.records);
         return { seq, result: undefined };
+      case 'retention':
+        writesOrThrow();
+        return { seq, result: retention!.step(request.cutoffs) };
     }
   } catch (error) {
     return { seq, error: describe(error) };

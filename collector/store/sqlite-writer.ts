@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AppendResult, DeadLetterRecord, EventRecord, TelemetryRecord } from './event-store.js';
+import type { RetentionCutoffs } from '../domain/retention-policy.js';
+import type { RetentionStep } from './sqlite-retention.js';
 import type { WriterCommand, WriterFailure, WriterReply, WriterRequest, WriterSettings } from './sqlite-writer-protocol.js';
 
 /** The SQLite store's writes, each one transaction on the writer thread; resolved once committed. */
@@ -10,12 +12,14 @@ export interface SqliteWriter {
   appendEvents(records: readonly EventRecord[]): Promise<AppendResult>;
   appendTelemetry(records: readonly TelemetryRecord[]): Promise<void>;
   appendDeadLetters(records: readonly DeadLetterRecord[]): Promise<void>;
+  /** One bounded step of retention (sqlite-retention.ts). */
+  retentionStep(cutoffs: RetentionCutoffs): Promise<RetentionStep>;
   /** Resolves once every write asked before it is done and the thread has ended. */
   close(): Promise<void>;
 }
 
 interface Pending {
-  resolve(result: AppendResult | undefined): void;
+  resolve(result: AppendResult | RetentionStep | undefined): void;
   reject(error: Error): void;
 }
 
@@ -89,7 +93,7 @@ export function startSqliteWriter(settings: WriterSettings): SqliteWriter {
   };
 
   const ask = (command: WriterCommand) =>
-    new Promise<AppendResult | undefined>((resolve, reject) => {
+    new Promise<AppendResult | RetentionStep | undefined>((resolve, reject) => {
       const { worker, pending } = thread();
       const message: WriterRequest = { ...command, seq: ++seq };
       pending.set(message.seq, { resolve, reject });
@@ -98,9 +102,10 @@ export function startSqliteWriter(settings: WriterSettings): SqliteWriter {
     });
 
   return {
-    appendEvents: async (records) => (await ask({ op: 'events', records }))!,
+    appendEvents: async (records) => (await ask({ op: 'events', records })) as AppendResult,
     appendTelemetry: async (records) => void (await ask({ op: 'telemetry', records })),
     appendDeadLetters: async (records) => void (await ask({ op: 'deadLetters', records })),
+    retentionStep: async (cutoffs) => (await ask({ op: 'retention', cutoffs })) as RetentionStep,
     async close() {
       if (!current) return;
       const { worker, exited } = current;

@@ -20,13 +20,15 @@ const EVERYONE = PERSON_ROLES;
 const ADMIN = ['admin'] as const;
 
 export const ACCESS_MATRIX: readonly AccessRule[] = [
-  // Signing in, and liveness for load balancers: the only routes open without credentials.
+  // Signing in, liveness for load balancers and the API's description: the only routes open without credentials.
   { method: 'POST', path: '/api/v1/auth/login', roles: 'public' },
   { method: 'GET', path: '/api/v1/health/live', roles: 'public' },
   // Readers' status page and its JSON: public names, addresses and "can I borrow there now"; nothing
   // internal. The page is outside /api (the guard never sees it) but listed, as every mounted route is.
   { method: 'GET', path: '/status', roles: 'public' },
   { method: 'GET', path: '/api/v1/public/status', roles: 'public' },
+  // The API's own description (OpenAPI 3.1): what an integrator reads before holding a token.
+  { method: 'GET', path: '/api/v1/openapi.json', roles: 'public' },
   { method: 'GET', path: '/api/v1/auth/me', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/auth/logout', roles: EVERYONE, audit: 'auth.logout' },
   { method: 'POST', path: '/api/v1/auth/password', roles: EVERYONE, audit: 'auth.password_change' },

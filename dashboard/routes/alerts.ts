@@ -89,3 +89,6 @@ export function alertsRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const alertsRequests = { listQuery, ackBody, assignBody, commentBody, resolveBody };

@@ -153,3 +153,6 @@ export function authRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const authRequests = { loginBody, passwordBody, tokenBody };

@@ -59,3 +59,6 @@ export function commandsRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const commandsRequests = { commandBody };

@@ -23,3 +23,6 @@ export function deadLettersRouter(ctx: DashboardContext): Router {
   });
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const deadLettersRequests = { query };

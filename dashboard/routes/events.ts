@@ -59,3 +59,6 @@ export function eventsRouter(ctx: DashboardContext): Router {
   });
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const eventsRequests = { eventsQuery };

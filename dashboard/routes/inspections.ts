@@ -125,3 +125,6 @@ export function inspectionsRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const inspectionsRequests = { weekQuery, rangeQuery, inspectionBody };

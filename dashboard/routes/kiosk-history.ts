@@ -149,3 +149,6 @@ export function kioskHistoryRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const kioskHistoryRequests = { telemetryQuery, circulationQuery };

@@ -10,6 +10,7 @@ import { toKioskView } from '../kiosk-view.js';
 import { readerStatusOf } from '../reader-status.js';
 import { fleetHealthOf } from '../health-api-error.js';
 
+const publicStatusBody = z.strictObject({ hidden: z.boolean() });
 const listQuery = z.strictObject({
   connection: z.enum(['online', 'offline', 'unknown']).optional(),
   state: z.enum(SERVICE_STATES).optional(),
@@ -80,7 +81,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
   /** Shows the machine on the public status page, or hides it (`{hidden: true}`). */
   router.post('/:id/public-status', (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
-    const body = parseOr400(z.strictObject({ hidden: z.boolean() }), req.body, 'body');
+    const body = parseOr400(publicStatusBody, req.body, 'body');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
     const kiosk = ctx.registry.setHiddenFromStatusPage(id, body.hidden);
     res.json({ kioskId: id, hiddenFromStatusPage: kiosk.isHiddenFromStatusPage === true });
@@ -128,3 +129,6 @@ function mqttCredentials(ctx: DashboardContext, kioskId: string, token: string) 
     ),
   };
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const kiosksRequests = { listQuery, publicStatusBody };

@@ -50,3 +50,6 @@ export function maintenanceRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const maintenanceRequests = { windowBody };

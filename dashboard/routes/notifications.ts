@@ -95,3 +95,6 @@ export function notificationsRouter(ctx: DashboardContext): Router {
   act('/outbox/:id/retry', (n, id, by) => n.retry(id, by), 'only a held message can be sent again');
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const notificationsRequests = { listQuery, entryId, channelName };

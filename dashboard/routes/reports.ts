@@ -188,3 +188,6 @@ async function sendDocument(res: Response, format: 'csv' | 'xlsx', document: Exp
   if (format === 'csv') res.type('text/csv; charset=utf-8').send(toCsv(document));
   else res.type(XLSX_TYPE).send(await toXlsx(document));
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const reportsRequests = { circulationQuery, utilisationQuery, indicatorsQuery };

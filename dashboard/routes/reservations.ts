@@ -153,3 +153,6 @@ export function reservationsRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const reservationsRequests = { listQuery, onTimeQuery, createBody, deliveredBody, pickedUpBody, cancelBody };

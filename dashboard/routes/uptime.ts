@@ -73,3 +73,6 @@ export function uptimeRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const uptimeRequests = { uptimeQuery, timelineQuery };

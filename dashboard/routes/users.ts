@@ -73,3 +73,6 @@ export function usersRouter(ctx: DashboardContext): Router {
 
   return router;
 }
+
+/** The request schemas, for the OpenAPI document (dashboard/openapi/). */
+export const usersRequests = { username, createBody, patchBody };

@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { CONFIG_KEYS } from '../../config/config.js';
+import { DATA_FORMAT } from '../../datadir/format-stamp.js';
 import { openKioskRegistry } from '../../registry/kiosk-registry.js';
 
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
@@ -73,6 +74,33 @@ describe('the kiosk-fleet command line', () => {
       expect(run.stderr).toBe('');
     });
 
+    test('--help lists every setting with its flag and its default, as the configuration schema declares them', async () => {
+      const run = await cli('--help');
+      expect(run.code).toBe(0);
+      for (const key of CONFIG_KEYS)
+        expect(run.stdout).toMatch(new RegExp(`^  ${key}  --${key.toLowerCase().replace(/_/g, '-')}  \\(default: `, 'm'));
+      for (const line of [
+        'PORT  --port  (default: 3000)',
+        'MQTTS_PORT  --mqtts-port  (default: off)',
+        'ESCALATION_STEPS  --escalation-steps  (default: 50,80,100)',
+        'BACKUP_EVERY  --backup-every  (default: 1d)',
+        'EVENT_RETENTION_DAYS  --event-retention-days  (default: forever)',
+        'BACKUP_DIR  --backup-dir  (default: unset)',
+      ])
+        expect(run.stdout).toContain(line);
+    });
+
+    test.each(['backup', 'restore', 'start', 'provision'])(
+      '`%s --help` tells the command and every setting, and does nothing',
+      async (command) => {
+        const run = await cli(command, '--help');
+        expect(run.code).toBe(0);
+        expect(run.stdout).toMatch(new RegExp(`^kiosk-fleet ${command}`));
+        for (const key of CONFIG_KEYS) expect(run.stdout).toContain(`  ${key}  `);
+        expect(await readdir(dataDir)).toEqual([]);
+      },
+    );
+
     test('an unknown command exits 2 with a message naming it', async () => {
       const run = await cli('frobnicate');
       expect(run.code).toBe(2);
@@ -101,6 +129,44 @@ describe('the kiosk-fleet command line', () => {
       const lines = nonEmptyLines(run.stderr);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('PORT');
+    });
+  });
+
+  describe('backup, restore and data written by a newer release', () => {
+    test('backup writes one file that restore unpacks into an empty directory, and refuses a non-empty one', async () => {
+      expect((await cli('provision', '--id=CY-900', '--name=X', '--district=D', '--lat=39.9', '--lon=116.4')).code).toBe(0);
+      const file = join(dataDir, '..', `${basename(dataDir)}.tar.gz`);
+      try {
+        const backup = await cli('backup', file);
+        expect(backup.code).toBe(0);
+        const refused = await cli('restore', file);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain('[DATA_DIR_NOT_EMPTY]');
+        const target = `${dataDir}-restored`;
+        const restored = await runCli(['restore', file], { DATA_DIR: target });
+        try {
+          expect(restored.code).toBe(0);
+          const registry = openKioskRegistry(join(target, 'registry.sqlite'));
+          try {
+            expect(registry.get('CY-900')?.name).toBe('X');
+          } finally {
+            registry.close();
+          }
+        } finally {
+          await rm(target, { recursive: true, force: true });
+        }
+      } finally {
+        await rm(file, { force: true });
+      }
+    });
+
+    test('a data directory stamped by a newer release is refused with a clear message, and left as it was', async () => {
+      await writeFile(join(dataDir, 'data-format.json'), JSON.stringify({ dataFormat: DATA_FORMAT + 1 }));
+      const run = await cli('provision', '--id=CY-900', '--name=X', '--district=D', '--lat=39.9', '--lon=116.4');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`written by a newer kiosk-fleet (data format ${DATA_FORMAT + 1})`);
+      expect(run.stderr).toContain('[DATA_DIR_TOO_NEW]');
+      expect(await readdir(dataDir)).toEqual(['data-format.json']);
     });
   });
 

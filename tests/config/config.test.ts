@@ -57,6 +57,12 @@ describe('configuration', () => {
       SESSION_IDLE_MINUTES: 30,
       SESSION_MAX_HOURS: 12,
       PASSWORD_SCRYPT_N: 65_536,
+      BACKUP_EVERY: 86_400_000,
+      BACKUP_KEEP: 7,
+      TELEMETRY_RAW_DAYS: 14,
+      TELEMETRY_HOURLY_DAYS: 730,
+      DEAD_LETTER_DAYS: 90,
+      EVENT_RETENTION_DAYS: null,
       LOG_LEVEL: 'info',
     });
   });
@@ -198,6 +204,30 @@ describe('configuration', () => {
   test.each(['80,50', '0,100', '50,,80', 'half'])('ESCALATION_STEPS=%s is refused', (value) => {
     expect(configErrorOf(() => parseConfig({ ESCALATION_STEPS: value })).message).toContain('ESCALATION_STEPS');
   });
+
+  test.each([
+    ['30m', 1_800_000],
+    ['6h', 21_600_000],
+    ['2d', 172_800_000],
+  ])('BACKUP_EVERY=%s is %i ms', (value, ms) => {
+    expect(parseConfig({ BACKUP_EVERY: value }).BACKUP_EVERY).toBe(ms);
+  });
+
+  test.each(['0m', '90s', '1w', 'daily', '1.5h'])('BACKUP_EVERY=%s is refused', (value) => {
+    expect(configErrorOf(() => parseConfig({ BACKUP_EVERY: value })).message).toContain('BACKUP_EVERY');
+  });
+
+  test.each([
+    ['forever', null],
+    ['365', 365],
+  ])('EVENT_RETENTION_DAYS=%s keeps events for %s days', (value, days) => {
+    expect(parseConfig({ EVENT_RETENTION_DAYS: value }).EVENT_RETENTION_DAYS).toBe(days);
+  });
+
+  test.each(['0', '-1', 'never', '1.5'])('DEAD_LETTER_DAYS=%s is refused', (value) => {
+    expect(configErrorOf(() => parseConfig({ DEAD_LETTER_DAYS: value })).message).toContain('DEAD_LETTER_DAYS');
+  });
+
   test.each([
     ['https://fleet.library.example', 'https://fleet.library.example'],
     ['https://fleet.library.example/kiosks/', 'https://fleet.library.example/kiosks'],

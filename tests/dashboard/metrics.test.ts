@@ -50,7 +50,16 @@ describe('GET /metrics and the health of the spool', () => {
     expect(sample(text, 'kiosk_fleet_spool_dropped_total')).toBe(0);
     expect(sample(text, 'kiosk_fleet_event_to_store_seconds_count')).toBeGreaterThanOrEqual(5);
     expect(sample(text, 'kiosk_fleet_event_to_store_seconds_bucket{le="+Inf"}')).toBeGreaterThanOrEqual(5);
-    expect(text).toContain('kiosk_fleet_process_resident_memory_bytes');
+    // The process's and the Node runtime's standard metrics, by their standard names.
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_version_info',
+    ])
+      expect(text).toMatch(new RegExp(`^${name}[ {]`, 'm'));
   });
 
   test('while the store fails, machines are acked from the spool, and health and metrics say so', async () => {

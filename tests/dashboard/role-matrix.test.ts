@@ -1,38 +1,13 @@
-import type { Express } from 'express';
 import type { Socket } from 'socket.io-client';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACCESS_MATRIX, type AccessRule, SOCKET_MATRIX } from '../../dashboard/auth/access-matrix.js';
 import { INTEGRATION_ROLES, PERSON_ROLES, type Role } from '../../dashboard/auth/roles.js';
+import { mountedRoutes } from '../support/mounted-routes.js';
 import { type ApiClient, startTestPlatform, TEST_PASSWORDS, type TestPlatform } from '../support/platform-harness.js';
 
 interface ErrorBody {
   error?: { code: string; message: string };
-}
-
-interface Layer {
-  rawPath?: unknown;
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-}
-
-/** Every route the app actually serves, as `METHOD /path`, walking express's router stack. */
-function mountedRoutes(app: Express): string[] {
-  const routes: string[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
-          routes.push(`${method.toUpperCase()} ${`${prefix}${layer.route.path}`.replace(/(.)\/$/, '$1')}`);
-        }
-      } else if (layer.handle.stack) {
-        const mountedAt = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-        walk(layer.handle.stack, `${prefix}${mountedAt}`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return [...new Set(routes)].sort();
 }
 
 const ruleKey = (r: AccessRule) => `${r.method} ${r.path}`;
@@ -106,7 +81,7 @@ describe('the role matrix: every role × every route and socket event', () => {
     },
   );
 
-  test("the public routes answer without credentials: login (400 for an empty body), liveness and the readers' status", async () => {
+  test("the public routes answer without credentials: login (400 for an empty body), liveness, the readers' status and the OpenAPI document", async () => {
     expect((await t.anonymous.post<ErrorBody>('/api/v1/auth/login', {})).status).toBe(400);
     const live = await t.anonymous.get('/api/v1/health/live');
     expect([live.status, live.body]).toEqual([200, { status: 'ok' }]);
@@ -116,7 +91,13 @@ describe('the role matrix: every role × every route and socket event', () => {
       ACCESS_MATRIX.filter((r) => r.roles === 'public')
         .map(ruleKey)
         .sort(),
-    ).toEqual(['GET /api/v1/health/live', 'GET /api/v1/public/status', 'GET /status', 'POST /api/v1/auth/login']);
+    ).toEqual([
+      'GET /api/v1/health/live',
+      'GET /api/v1/openapi.json',
+      'GET /api/v1/public/status',
+      'GET /status',
+      'POST /api/v1/auth/login',
+    ]);
   });
 
   test('an unknown API path is 401 without credentials and 404 with them; the page itself is public', async () => {

@@ -87,6 +87,8 @@ export async function createFaultWorld(base: FaultFleetOptions): Promise<FaultWo
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-fault-'));
   const config = parseConfig({
     HOST: '127.0.0.1',
+    // A free port: fault tests that start the embedded broker from this world may run at once.
+    MQTT_PORT: '0',
     MQTT_WS_PORT: 'off',
     DATA_DIR: dataDir,
     SIM_KIOSKS: String(base.kiosks),

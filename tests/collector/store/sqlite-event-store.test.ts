@@ -126,7 +126,8 @@ describe('SQLite event store', () => {
     ]);
     await store.close();
     const db = new Database(file);
-    db.exec('DROP TABLE monthly_counts');
+    // Back to what schema 1 held: no monthly rollup, and nothing of the later migrations.
+    db.exec('DROP TABLE monthly_counts; DROP TABLE telemetry_hourly; DROP INDEX telemetry_by_time');
     db.pragma('user_version = 1');
     db.close();
 
