@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { extract as extractTar } from 'tar';
@@ -39,6 +39,7 @@ export async function restoreDataDir(options: { file: string; dataDir: string })
       );
     }
     for (const entry of manifest.files) await checkFile(join(staging, DATA_ENTRY, entry.path), entry, options.file);
+    await makePrivate(join(staging, DATA_ENTRY));
     // Looked at again just before: a platform may have started on the directory meanwhile.
     assertRestorable(dataDir);
     // What is left is at most an empty run/ folder (assertRestorable).
@@ -50,6 +51,20 @@ export async function restoreDataDir(options: { file: string; dataDir: string })
     return manifest;
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Folders 0700, files 0600, whatever modes the backed-up directory had (one written by an older
+ * release, or unpacked by hand, may have been readable by others): it holds password hashes and
+ * the service token.
+ */
+async function makePrivate(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await makePrivate(path);
+    else if (entry.isFile()) await chmod(path, 0o600);
   }
 }
 

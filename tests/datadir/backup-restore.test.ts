@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,6 +33,8 @@ describe('backup and restore of a data directory', () => {
     const extra = new Database(join(dataDir, 'notify', 'outbox.db'));
     extra.pragma('journal_mode = WAL');
     extra.exec("CREATE TABLE pending (id TEXT); INSERT INTO pending VALUES ('n-1')");
+    // Readable by others, as a directory of an older release (or a checkout of the fixture) may be.
+    await chmod(join(dataDir, 'secrets.json'), 0o644);
     const file = join(scratch, 'b.tar.gz');
     try {
       const manifest = await backupDataDir({ dataDir, file });
@@ -58,6 +60,7 @@ describe('backup and restore of a data directory', () => {
     }
     expect(await readFile(join(target, 'secrets.json'), 'utf8')).toBe(await readFile(join(dataDir, 'secrets.json'), 'utf8'));
     expect((await stat(join(target, 'secrets.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(target, 'notify', 'outbox.db'))).mode & 0o777).toBe(0o600);
     // Private, as the platform makes it: the directory and the folders in it.
     for (const dir of [target, join(target, 'simulator'), join(target, 'notify')])
       expect((await stat(dir)).mode & 0o777, dir).toBe(0o700);
