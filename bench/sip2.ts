@@ -1,9 +1,9 @@
 /**
  * `npm run bench:sip2`: the latency the SIP2 bridge adds to a machine's transactions.
  *
- * The whole platform runs in this process (embedded broker, collector, dashboard), with a
- * simulated library system (ACS) on loopback and a SIP2 bridge in front of it that reports every
- * machine through its own agent, as in production. Each of `--machines` machines holds two SIP2
+ * The platform runs in a process of its own (`kiosk-fleet start`: embedded broker, collector,
+ * dashboard), as in production. This process holds a simulated library system (ACS) on loopback,
+ * a SIP2 bridge in front of it that reports every machine through its own agent, and the machines. Each of `--machines` machines holds two SIP2
  * connections: one through the bridge, one straight to the ACS. Checkouts and checkins are sent
  * at `--rate` per second in total, spread over the machines at random and alternating between the
  * two paths, and each round trip is timed. The added latency is the bridge's percentile minus the
@@ -21,16 +21,51 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { createLocalTime } from '../agent/local-time.js';
 import { createLogger } from '../cli/logger.js';
-import { startPlatform } from '../cli/platform.js';
+import { openFoundation } from '../cli/foundation.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
-import { startSip2Bridge } from '../sip2/bridge/bridge.js';
-import { loadMapping } from '../sip2/bridge/mapping.js';
 import { encodeSip2 } from '../sip2/codec/encode.js';
 import { formatSip2Date } from '../sip2/codec/sip2-date.js';
 import { startSimulatedAcs } from '../sip2/sim/acs-server.js';
 import { connectSip2Client, type Sip2Client } from '../sip2/sim/sip2-client.js';
+import { freePort } from './mosquitto.js';
+
+/** The platform's settings, for this process's registry and the child platform alike. */
+const PLATFORM_SETTINGS: Record<string, string> = {
+  ...LOOPBACK_SETTINGS,
+  PASSWORD_SCRYPT_N: '16384',
+  FLEET_ADMIN_PASSWORD: 'bench-password-123',
+  MAX_CONNECTIONS: '0',
+  PUBLISH_RATE_PER_KIOSK: '0',
+};
+
+/** A `kiosk-fleet` command in a child process; resolves once it logs `ready`. */
+async function startChild(command: string, env: Record<string, string>, ready: string): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', command], {
+    cwd: new URL('..', import.meta.url),
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.includes(ready)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${command} exited early (${code})`)));
+  });
+  return {
+    async stop() {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
 
 const { values } = parseArgs({
   options: {
@@ -61,49 +96,49 @@ function percentiles(samples: number[]) {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-sip2-'));
-  const config = parseConfig({
-    ...LOOPBACK_SETTINGS,
-    DATA_DIR: dataDir,
-    PASSWORD_SCRYPT_N: '16384',
-    FLEET_ADMIN_PASSWORD: 'bench-password-123',
-    MAX_CONNECTIONS: '0',
-    PUBLISH_RATE_PER_KIOSK: '0',
-  });
+  const config = parseConfig({ ...PLATFORM_SETTINGS, DATA_DIR: dataDir });
   const logger = createLogger('silent');
-  const platform = await startPlatform(config, logger);
+  // The machines, registered before the platform starts; the platform runs in a process of its
+  // own, as in production, so its ingest does not share this process's event loop with the bridge.
+  const foundation = openFoundation(config, logger);
   const rows = ['kiosk_id,token,login_user_id,location_code,address'];
   const ids: string[] = [];
   for (let i = 1; i <= machines; i++) {
     const id = `BS-${String(i).padStart(4, '0')}`;
-    const { token } = platform.foundation.registry.provision({
-      id,
-      name: `Bench SIP2 ${i}`,
-      district: 'Bench',
-      lat: 39.9,
-      lon: 116.4,
-    });
+    const { token } = foundation.registry.provision({ id, name: `Bench SIP2 ${i}`, district: 'Bench', lat: 39.9, lon: 116.4 });
     rows.push(`${id},${token},${id},,`);
     ids.push(id);
   }
+  foundation.registry.close();
+  const mqttPort = await freePort();
+  const platform = await startChild(
+    'start',
+    { ...PLATFORM_SETTINGS, DATA_DIR: dataDir, MQTT_PORT: String(mqttPort) },
+    'platform running',
+  );
   const mapFile = join(dataDir, 'sip2-map.csv');
   await writeFile(mapFile, `${rows.join('\n')}\n`);
   await chmod(mapFile, 0o600);
   const acs = await startSimulatedAcs({ isOnline: true, isCheckinOk: true, isCheckoutOk: true, institution: 'BENCH' });
-  const bridge = await startSip2Bridge({
-    listen: { host: '127.0.0.1', port: 0 },
-    upstream: { host: '127.0.0.1', port: acs.port },
-    mapping: loadMapping(mapFile),
-    brokerUrl: platform.mqttUrl,
-    topics: platform.foundation.topics,
-    dataDir: join(dataDir, 'bridge'),
-    timeZone: TZ,
-    offlineAfterMs: 300_000,
-    logger,
-  });
+  // The bridge too runs as deployed, `kiosk-fleet sip2-bridge` in a process of its own: here it
+  // would share an event loop with the 1,000 client connections that time it.
+  const bridgePort = await freePort();
+  const bridge = await startChild(
+    'sip2-bridge',
+    {
+      DATA_DIR: join(dataDir, 'bridge'),
+      MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+      SIP2_LISTEN_PORT: String(bridgePort),
+      SIP2_UPSTREAM: `127.0.0.1:${acs.port}`,
+      SIP2_MAP: mapFile,
+      FLEET_TZ: TZ,
+    },
+    'SIP2 bridge running',
+  );
   const local = createLocalTime(TZ);
   const pairs: Array<{ id: string; viaBridge: Sip2Client; direct: Sip2Client }> = [];
   for (const id of ids) {
-    const viaBridge = await connectSip2Client('127.0.0.1', bridge.port);
+    const viaBridge = await connectSip2Client('127.0.0.1', bridgePort);
     const direct = await connectSip2Client('127.0.0.1', acs.port);
     const login = encodeSip2(
       '93',
@@ -118,6 +153,7 @@ async function main(): Promise<void> {
   }
 
   const samples = { bridge: [] as number[], direct: [] as number[] };
+  let bridged = 0;
   let sequence = 0;
   const transaction = (id: string) => {
     sequence++;
@@ -157,29 +193,31 @@ async function main(): Promise<void> {
     const isMeasured = sentMs - startMs >= warmupS * 1000;
     inFlight.push(
       client.request(transaction(pair.id)).then(() => {
+        if (isBridge) bridged += 1;
         if (isMeasured) (isBridge ? samples.bridge : samples.direct).push(performance.now() - sentMs);
       }),
     );
     await delay(Math.max(0, startMs + (n + 1) * intervalMs - performance.now()));
   }
   await Promise.allSettled(inFlight);
+  // Every transaction the bridge saw must reach the platform's history: wait until it holds them.
+  const events = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
+  const storedCount = () =>
+    (events.prepare("SELECT count(*) AS n FROM events WHERE type IN ('loan', 'return')").get() as { n: number }).n;
   const drainDeadline = Date.now() + 60_000;
-  while (bridge.stats().machines.some((m) => m.pendingEvents > 0) && Date.now() < drainDeadline) await delay(200);
+  while (storedCount() < bridged && Date.now() < drainDeadline) await delay(200);
+  const stored = storedCount();
+  events.close();
 
   const viaBridge = percentiles(samples.bridge);
   const direct = percentiles(samples.direct);
-  const stats = bridge.stats();
   console.log(
     JSON.stringify(
       {
         settings: { machines, ratePerSecond, durationS, warmupS, cpus: os.cpus().length, node: process.version },
         latencyMs: { viaBridge, direct },
         addedMs: { p50: viaBridge.p50 - direct.p50, p99: viaBridge.p99 - direct.p99 },
-        bridge: {
-          deadLetters: stats.deadLetters,
-          pendingEvents: stats.machines.reduce((sum, m) => sum + m.pendingEvents, 0),
-          droppedObservations: stats.machines.reduce((sum, m) => sum + m.droppedObservations, 0),
-        },
+        platform: { transactionsThroughBridge: bridged, storedLoansAndReturns: stored },
       },
       null,
       2,

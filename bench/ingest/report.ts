@@ -109,7 +109,8 @@ function detailLines(results: RunResult[]): string {
 export function measuredCommit(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    // Docs aside: `--write` itself changes docs/benchmarks.md between two runs of the same code.
+    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!docs') !== '';
     return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}`;
   } catch {
     return 'commit unknown (not a git checkout)';
