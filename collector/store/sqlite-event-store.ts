@@ -12,8 +12,7 @@ import {
   checkInteger,
   DEAD_LETTER_LIMIT,
   EVENT_LIMIT,
-  invalidQuery,
-  LOCAL_DAY,
+  checkCountQuery,
   resolveLimit,
   StoreError,
   type StoreErrorCode,
@@ -313,13 +312,7 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
 
 /** SQL over the rollups only; `undefined` when a filter is an empty list. */
 function planCount(query: CountQuery): ReadPlan | undefined {
-  for (const [name, day] of [
-    ['fromDay', query.fromDay],
-    ['toDay', query.toDay],
-  ] as const) {
-    if (!LOCAL_DAY.test(day)) invalidQuery(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
-  }
-  if (query.granularity !== 'day' && query.granularity !== 'month') invalidQuery('granularity must be day or month');
+  checkCountQuery(query);
   // Whole months come from the monthly rollup; a range cutting a month needs the daily one.
   const isWholeMonths = query.granularity === 'month' && query.fromDay.endsWith('-01') && query.toDay.endsWith('-01');
   const rollup = isWholeMonths

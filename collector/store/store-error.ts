@@ -43,3 +43,14 @@ export function checkInteger(value: number | undefined, name: string): number | 
   if (value !== undefined && !Number.isSafeInteger(value)) invalidQuery(`${name} must be an integer, got ${value}`);
   return value;
 }
+
+/** The checks every adapter makes of a count query: its local days and its granularity. */
+export function checkCountQuery(query: { fromDay: string; toDay: string; granularity: string }): void {
+  for (const [name, day] of [
+    ['fromDay', query.fromDay],
+    ['toDay', query.toDay],
+  ] as const) {
+    if (!LOCAL_DAY.test(day)) invalidQuery(`${name} must be a local day YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  }
+  if (query.granularity !== 'day' && query.granularity !== 'month') invalidQuery('granularity must be day or month');
+}
