@@ -1,12 +1,8 @@
-/**
- * Calendar days and months of instants in the fleet's time zone. Offsets are cached per quarter
- * hour of UTC (Intl formatting costs microseconds per call): current zones change offset only on
- * quarter-hour boundaries, some of them at half past a UTC hour (America/St_Johns).
- */
+import { createZoneOffset, QUARTER_HOUR_MS } from '../../time/zone-offset.js';
+
+/** Calendar days and months of instants in the fleet's time zone (offsets: time/zone-offset.ts). */
 export type LocalDay = string; // YYYY-MM-DD
 export type LocalMonth = string; // YYYY-MM
-
-const QUARTER_HOUR_MS = 900_000;
 
 export interface Calendar {
   readonly timeZone: string;
@@ -21,30 +17,7 @@ export interface Calendar {
 
 /** Throws a RangeError for an unknown IANA time zone name. */
 export function createCalendar(timeZone: string): Calendar {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-  const offsetByQuarter = new Map<number, number>();
-
-  function offsetMinutesAt(epochMs: number): number {
-    const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
-    let offset = offsetByQuarter.get(quarter);
-    if (offset === undefined) {
-      const at = quarter * QUARTER_HOUR_MS;
-      const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-      const asUtc = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!);
-      offset = Math.round((asUtc - at) / 60_000);
-      if (offsetByQuarter.size > 400_000) offsetByQuarter.clear();
-      offsetByQuarter.set(quarter, offset);
-    }
-    return offset;
-  }
+  const offsetMinutesAt = createZoneOffset(timeZone);
 
   function dayOf(epochMs: number): LocalDay {
     return new Date(epochMs + offsetMinutesAt(epochMs) * 60_000).toISOString().slice(0, 10);

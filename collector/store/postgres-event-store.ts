@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import { type DeadLetterRow, toStoredDeadLetter } from './dead-letter-row.js';
 import type { Logger } from 'pino';
 import { createPostgresPool, inTransaction } from '../../config/postgres-pool.js';
 import { createCalendar, type Calendar } from '../domain/calendar.js';
-import type { CountQuery, CountRow, EventQuery, EventRecord, EventStore, StoredDeadLetter } from './event-store.js';
+import type { CountQuery, CountRow, EventQuery, EventRecord, EventStore } from './event-store.js';
 import { migrate } from './postgres-schema.js';
 import { appendDeadLetters, appendEvents, appendTelemetry } from './postgres-writes.js';
 import {
@@ -37,16 +38,6 @@ interface EventRow {
   ts_ms: number;
   received_ms: number;
   data: Record<string, unknown>;
-}
-
-interface DeadLetterRow {
-  seq: number;
-  received_ms: number;
-  topic: string;
-  kiosk_id: string | null;
-  reason: string;
-  detail: string;
-  payload_excerpt: string;
 }
 
 /**
@@ -277,17 +268,5 @@ function toEventRecord(row: EventRow): EventRecord {
     tsMs: row.ts_ms,
     receivedMs: row.received_ms,
     data: row.data,
-  };
-}
-
-function toStoredDeadLetter(row: DeadLetterRow): StoredDeadLetter {
-  return {
-    seq: row.seq,
-    receivedMs: row.received_ms,
-    topic: row.topic,
-    ...(row.kiosk_id === null ? {} : { kioskId: row.kiosk_id }),
-    reason: row.reason,
-    detail: row.detail,
-    payloadExcerpt: row.payload_excerpt,
   };
 }

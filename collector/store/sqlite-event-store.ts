@@ -1,8 +1,9 @@
 import { ensurePrivateDir, ensurePrivateFile } from '../../config/private-files.js';
+import { type DeadLetterRow, toStoredDeadLetter } from './dead-letter-row.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCalendar, type Calendar } from '../domain/calendar.js';
-import type { CountQuery, EventQuery, EventRecord, EventStore, StoredDeadLetter } from './event-store.js';
+import type { CountQuery, EventQuery, EventRecord, EventStore } from './event-store.js';
 import type { RetentionCutoffs } from '../domain/retention-policy.js';
 import type { RetentionStep } from './sqlite-retention.js';
 import { migrate } from './sqlite-schema.js';
@@ -59,16 +60,6 @@ interface CountSqlRow {
   kioskId: string | null;
   type: string;
   count: number;
-}
-
-interface DeadLetterRow {
-  seq: number;
-  received_ms: number;
-  topic: string;
-  kiosk_id: string | null;
-  reason: string;
-  detail: string;
-  payload_excerpt: string;
 }
 
 /**
@@ -367,17 +358,5 @@ function toEventRecord(row: EventRow): EventRecord {
     tsMs: row.ts_ms,
     receivedMs: row.received_ms,
     data: JSON.parse(row.data) as Record<string, unknown>,
-  };
-}
-
-function toStoredDeadLetter(row: DeadLetterRow): StoredDeadLetter {
-  return {
-    seq: row.seq,
-    receivedMs: row.received_ms,
-    topic: row.topic,
-    ...(row.kiosk_id === null ? {} : { kioskId: row.kiosk_id }),
-    reason: row.reason,
-    detail: row.detail,
-    payloadExcerpt: row.payload_excerpt,
   };
 }
