@@ -32,6 +32,7 @@ import { jsonBody } from './json-body.js';
 import { buildOpenApiDocument } from './openapi/build-document.js';
 import { referencePage } from './openapi/reference-page.js';
 import { attachSocketGateway } from './socket.js';
+import { webAppFiles } from './web-app-files.js';
 
 /** Built on first request, then kept: it depends on the code only. */
 let openApi: Record<string, unknown> | undefined;
@@ -104,7 +105,7 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   app.use('/docs/api', referencePage());
   // The readers' status page: a static page of its own (web/public/status.*) reading the public JSON.
   app.get('/status', (_req, res) => res.sendFile('status.html', { root: WEB_DIR }));
-  app.use(express.static(WEB_DIR));
+  app.use(webAppFiles(WEB_DIR));
   app.use(notFound);
   app.use(errorHandler((error) => ctx.logger.error({ err: error }, 'request failed')));
   return app;

@@ -1,12 +1,11 @@
-import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import type { ECharts, EChartsCoreOption } from 'echarts/core';
 import { useEffect, useId, useRef } from 'preact/hooks';
 
-echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+export type ChartOption = EChartsCoreOption;
 
-export type ChartOption = echarts.EChartsCoreOption;
+/** The chart library, loaded once, on the first chart shown (chart-engine.ts). */
+let engine: Promise<typeof import('./chart-engine.js')> | undefined;
+const loadEngine = () => (engine ??= import('./chart-engine.js'));
 
 /**
  * One ECharts instance per chart on the page (never one per machine); options are merged in place,
@@ -23,19 +22,32 @@ export function Chart(props: {
   onPick?: (dataIndex: number, seriesIndex: number) => void;
 }) {
   const element = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
+  const chart = useRef<ECharts | null>(null);
+  const option = useRef(props.option);
+  option.current = props.option;
   const onPick = useRef(props.onPick);
   onPick.current = props.onPick;
 
   useEffect(() => {
-    const instance = echarts.init(element.current!, undefined, { renderer: 'canvas' });
-    chart.current = instance;
-    instance.on('click', (params) => onPick.current?.(params.dataIndex, params.seriesIndex ?? 0));
-    const observer = new ResizeObserver(() => instance.resize());
-    observer.observe(element.current!);
+    let isMounted = true;
+    let stop = () => {};
+    void loadEngine().then(({ init }) => {
+      if (!isMounted || !element.current) return;
+      const instance = init(element.current, undefined, { renderer: 'canvas' });
+      chart.current = instance;
+      instance.setOption(option.current);
+      instance.on('click', (params) => onPick.current?.(params.dataIndex, params.seriesIndex ?? 0));
+      const observer = new ResizeObserver(() => instance.resize());
+      observer.observe(element.current);
+      stop = () => {
+        observer.disconnect();
+        instance.dispose();
+      };
+    });
     return () => {
-      observer.disconnect();
-      instance.dispose();
+      isMounted = false;
+      chart.current = null;
+      stop();
     };
   }, []);
   useEffect(() => {

@@ -1,0 +1,99 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api.js';
+import { AppHeader } from './components/app-header.js';
+import { ErrorMessage } from './components/error-message.js';
+import { fetchFleetInfo } from './fleet-info.js';
+import { setFleetTimeZone } from './format.js';
+import { provideLiveStore, useLive, useRoute } from './hooks.js';
+import { createLiveStore } from './live/live-store.js';
+import { can, fetchSession, type Session } from './session.js';
+import { AdminPage } from './views/admin/admin-page.js';
+import { AlertsPage } from './views/alerts/alerts-page.js';
+import { MachinePage } from './views/detail/machine-page.js';
+import { NotificationsPage } from './views/notifications/notifications-page.js';
+import { OverviewPage } from './views/overview/overview-page.js';
+import { InspectionsPage } from './views/promises/inspections-page.js';
+import { ReservationsPage } from './views/promises/reservations-page.js';
+import { ReportsPage } from './views/reports/reports-page.js';
+
+// The signed-in app: its own chunk, which main.tsx fetches while the sign-in form is shown, so the
+// first screen on a slow link waits only for the form's script.
+
+/** A refused or ended live connection with a valid session is retried after this pause, never in a tight loop. */
+const RECONNECT_DELAY_MS = 2_000;
+
+const live = createLiveStore();
+provideLiveStore(live);
+
+/** What a role that may not see a page sees there; the server answers 403 to its calls as well. */
+const forbidden = () => <ErrorMessage error={new ApiError(403, 'FORBIDDEN', 'forbidden')} />;
+
+function Routes({ session }: { session: Session }) {
+  const [page, id] = useRoute();
+  switch (page) {
+    case 'kiosk':
+      return <MachinePage kioskId={id ?? ''} canCommand={can(session, 'commandMachines')} />;
+    case 'alerts':
+      return <AlertsPage canAct={can(session, 'handleAlerts')} focusId={id ?? null} />;
+    case 'notifications':
+      return <NotificationsPage canAct={can(session, 'handleNotifications')} />;
+    case 'inspections':
+      return <InspectionsPage recorder={can(session, 'recordInspections') ? session.user.displayName : null} />;
+    case 'reservations':
+      return <ReservationsPage />;
+    case 'reports':
+      return can(session, 'readReports') ? <ReportsPage /> : forbidden();
+    case 'admin':
+      return can(session, 'administer') ? <AdminPage /> : forbidden();
+    default:
+      return <OverviewPage />;
+  }
+}
+
+/** The signed-in page: the live feed runs while it is shown. */
+export function Shell({
+  session,
+  onLogout,
+  onSessionLost,
+}: {
+  session: Session;
+  onLogout: () => void;
+  onSessionLost: () => void;
+}) {
+  const [route] = useRoute();
+  const connection = useLive((s) => s.connection);
+  const [isReady, setReady] = useState(false);
+  useEffect(() => {
+    fetchFleetInfo()
+      .then((info) => setFleetTimeZone(info.timeZone))
+      .catch(() => {}) // the default zone stays; the pages show their own errors
+      .finally(() => setReady(true));
+    live.connect();
+    return () => live.disconnect();
+  }, []);
+  useEffect(() => {
+    if (connection !== 'unauthenticated' && connection !== 'ended') return;
+    // A retry still waiting when the page signs out must not connect a socket nobody watches.
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let isCurrent = true;
+    const retryLater = () => {
+      if (isCurrent) retry = setTimeout(live.connect, RECONNECT_DELAY_MS);
+    };
+    fetchSession().then(
+      (current) => (current === null ? onSessionLost() : retryLater()),
+      retryLater, // the server is unreachable for now
+    );
+    return () => {
+      isCurrent = false;
+      clearTimeout(retry);
+    };
+  }, [connection]);
+  return (
+    <>
+      <AppHeader session={session} route={route ?? ''} onLogout={onLogout} />
+      <main id="main" tabIndex={-1}>
+        {isReady ? <Routes session={session} /> : null}
+      </main>
+    </>
+  );
+}
