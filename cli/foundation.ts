@@ -58,9 +58,14 @@ export function openFoundation(config: Config, logger: Logger): Foundation {
   };
 }
 
-/** Where simulated time starts: SIM_START, or the start of today in the fleet's time zone. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Where simulated time starts: SIM_START, or the start of the day SIM_HISTORY_DAYS before today in
+ * the fleet's time zone. Machines resume where they stopped, so only a first start fills history.
+ */
 export function simulationStartMs(config: Config, calendar: Calendar, nowMs: number): number {
-  if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs));
+  if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs - config.SIM_HISTORY_DAYS * DAY_MS));
   if (/^\d{4}-\d{2}-\d{2}$/.test(config.SIM_START)) return calendar.startOfDay(config.SIM_START);
   return Date.parse(config.SIM_START);
 }

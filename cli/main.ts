@@ -9,6 +9,7 @@ import { backupDataDir } from '../datadir/backup.js';
 import { holdDataDir } from '../datadir/run-lock.js';
 import { restoreDataDir } from '../datadir/restore.js';
 import { commandUsage, isCommandName, usage } from './help.js';
+import { announceFirstAdmin } from './first-admin-notice.js';
 import { createLogger } from './logger.js';
 import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
 import { formatReplaySummary, replayYear } from './replay.js';
@@ -18,6 +19,17 @@ type Stoppable = { stop(): Promise<void> };
 
 /** Where people open the dashboard: https when it serves TLS. */
 const dashboardUrl = (config: Config, port: number) => `${config.HTTPS === 'on' ? 'https' : 'http'}://localhost:${port}/`;
+
+/** The first start's one-time admin password, after the platform's own start lines. */
+function showFirstAdmin(platform: { firstAdminPassword: string | null }, url: string, logger: Logger): void {
+  if (platform.firstAdminPassword === null) return;
+  announceFirstAdmin(platform.firstAdminPassword, {
+    dashboardUrl: url,
+    isTerminal: process.stdout.isTTY === true,
+    write: (text) => process.stdout.write(text),
+    logger,
+  });
+}
 
 function runUntilSignal(logger: Logger, running: Stoppable): void {
   let isStopping = false;
@@ -122,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
         },
         'platform running',
       );
+      showFirstAdmin(platform, dashboardUrl(config, platform.dashboard.port), logger);
       runUntilSignal(logger, platform);
       return;
     }
@@ -139,6 +152,7 @@ async function main(argv: string[]): Promise<void> {
         { dashboard: dashboardUrl(config, platform.dashboard.port), mqtt: platform.mqttUrl },
         'collector and dashboard running',
       );
+      showFirstAdmin(platform, dashboardUrl(config, platform.dashboard.port), logger);
       runUntilSignal(logger, platform);
       return;
     }

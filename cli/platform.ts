@@ -95,6 +95,8 @@ export interface RunningPlatform {
   auth: Auth;
   foundation: Foundation;
   mqttUrl: string;
+  /** The one-time password of the admin account this start created, if it created one. */
+  firstAdminPassword: string | null;
   stop(): Promise<void>;
 }
 
@@ -277,13 +279,8 @@ export async function startPlatform(
       scrypt: { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 },
     });
     stops.push(() => auth.close());
+    // Shown by the CLI once everything runs (cli/first-admin-notice.ts), so it is the last thing on screen.
     const firstAdmin = await ensureFirstAdmin(auth, config.FLEET_ADMIN_PASSWORD);
-    if (firstAdmin?.oneTimePassword) {
-      logger.warn(
-        { username: 'admin', oneTimePassword: firstAdmin.oneTimePassword },
-        'FIRST START: sign in as admin with this one-time password and choose a new one; it is shown only now',
-      );
-    }
     const ctx: DashboardContext = {
       registry: f.registry,
       store,
@@ -369,6 +366,7 @@ export async function startPlatform(
       auth,
       foundation: f,
       mqttUrl,
+      firstAdminPassword: firstAdmin?.oneTimePassword ?? null,
       stop: stopAll,
     };
   } catch (error) {
