@@ -281,7 +281,10 @@ export async function startPlatform(
     stops.push(() => auth.close());
     // Shown by the CLI once everything runs (cli/first-admin-notice.ts), so it is the last thing on screen.
     const firstAdmin = await ensureFirstAdmin(auth, config.FLEET_ADMIN_PASSWORD);
+    // Set once the simulated fleet starts (after the dashboard it publishes to).
+    let simulator: SimulatedFleet | null = null;
     const ctx: DashboardContext = {
+      simulatedNow: () => simulator?.catchingUpAtMs() ?? null,
       registry: f.registry,
       store,
       collector,
@@ -342,10 +345,11 @@ export async function startPlatform(
       stops.push(() => backups.stop());
     }
 
-    const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
-    if (simulator) stops.push(() => simulator.stop());
+    simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) {
-      const lending = startSimulatedLendingPlatform(f, auth, simulator, { port: dashboard.port, tls });
+      const fleet = simulator;
+      stops.push(() => fleet.stop());
+      const lending = startSimulatedLendingPlatform(f, auth, fleet, { port: dashboard.port, tls });
       stops.push(() => lending.stop());
     }
 

@@ -22,6 +22,11 @@ export interface ComponentHealth {
 
 /** What the dashboard's routes and socket gateway read from; built by the platform. */
 export interface DashboardContext {
+  /**
+   * The simulated fleet's clock (epoch ms) while it is still catching up with now; null when no
+   * simulation runs here or it runs in real time.
+   */
+  simulatedNow: () => number | null;
   registry: KioskRegistry;
   store: EventStore;
   collector: RunningCollector;

@@ -62,7 +62,12 @@ export interface SimulatedFleet {
   readonly machines: readonly SimulatedMachine[];
   /** Events in the outbox not yet acked, over the whole fleet. */
   pendingCount(): number;
+  /** The simulated now while the clock is still catching up with the real one, else null. */
+  catchingUpAtMs(): number | null;
 }
+
+/** Behind the real clock by more than this, the simulation is replaying the past, not running live. */
+const CATCHING_UP_LAG_MS = 60_000;
 
 /** A clock whose real start is fixed by the first call to `begin`. */
 function createDeferredClock(options: SimClockOptions): SimClock & { begin(realNowMs: number): void } {
@@ -156,6 +161,12 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
       log.info('simulated fleet stopped');
     },
     pendingCount: () => outbox.count(),
+    catchingUpAtMs(): number | null {
+      if (state !== 'started') return null;
+      const realNowMs = config.now();
+      const simulatedMs = clock.now(realNowMs);
+      return realNowMs - simulatedMs > CATCHING_UP_LAG_MS ? simulatedMs : null;
+    },
   });
 }
 

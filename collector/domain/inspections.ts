@@ -93,16 +93,24 @@ export interface KioskInService {
   kioskId: KioskId;
   lifecycle: Lifecycle;
   installedOn?: LocalDay | undefined;
+  /**
+   * The first local day the platform heard from the machine (or, for a machine never heard from,
+   * from any machine); null when the platform has heard from nobody yet. Weeks before it are not
+   * held against the machine: nobody was watching. Undefined: not known, every week counts.
+   */
+  firstHeardOn?: LocalDay | null | undefined;
 }
 
 /**
  * Reserve machines are spare-part stores and depots and withdrawn ones have left their site:
  * neither is inspected. A paused machine is still on its site, so it is. A machine installed
- * after a week is not expected in it.
+ * after a week is not expected in it, nor one in a week before the platform first heard from it.
  */
 export function isInspectionRequired(kiosk: KioskInService, week: IsoWeek): boolean {
   if (kiosk.lifecycle === 'reserve' || kiosk.lifecycle === 'withdrawn') return false;
-  return kiosk.installedOn === undefined || kiosk.installedOn < mondayOf(addIsoWeeks(week, 1));
+  const nextMonday = mondayOf(addIsoWeeks(week, 1));
+  if (kiosk.firstHeardOn === null || (kiosk.firstHeardOn !== undefined && kiosk.firstHeardOn >= nextMonday)) return false;
+  return kiosk.installedOn === undefined || kiosk.installedOn < nextMonday;
 }
 
 /** Inspections by week, then machine, oldest first. */

@@ -5,6 +5,7 @@ import type { Calendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/reservations.js';
 import type { Ingest } from '../ingest.js';
 import type { EventStore } from '../store/event-store.js';
+import { trackFirstHeard } from './first-heard.js';
 import { InspectionService } from './inspection-service.js';
 import { ReservationService } from './reservation-service.js';
 
@@ -34,6 +35,7 @@ export async function startServicePromises(options: ServicePromisesOptions): Pro
   const { store, ingest, calendar, topics, listKiosks, policy, maxClockSkewMs } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ component: 'promises' });
+  const firstHeard = await trackFirstHeard({ store, ingest, calendar, kioskIds: listKiosks().map((k) => k.id) });
   const inspections = new InspectionService({
     store,
     ingest,
@@ -41,7 +43,13 @@ export async function startServicePromises(options: ServicePromisesOptions): Pro
     now,
     logger,
     maxClockSkewMs,
-    kiosks: () => listKiosks().map((k) => ({ kioskId: k.id, lifecycle: k.lifecycle, installedOn: k.installedOn })),
+    kiosks: () =>
+      listKiosks().map((k) => ({
+        kioskId: k.id,
+        lifecycle: k.lifecycle,
+        installedOn: k.installedOn,
+        firstHeardOn: firstHeard.dayOf(k.id),
+      })),
   });
   const reservations = new ReservationService({
     store,
@@ -61,6 +69,7 @@ export async function startServicePromises(options: ServicePromisesOptions): Pro
   } catch (error) {
     inspections.stop();
     reservations.stop();
+    firstHeard.stop();
     throw error;
   }
   return {
@@ -69,6 +78,7 @@ export async function startServicePromises(options: ServicePromisesOptions): Pro
     stop() {
       reservations.stop();
       inspections.stop();
+      firstHeard.stop();
     },
   };
 }

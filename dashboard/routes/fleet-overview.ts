@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { createCalendar } from '../../collector/domain/calendar.js';
+import { hasEnoughData } from '../../collector/domain/enough-data.js';
 import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
 import type { TimeWindow } from '../../collector/domain/uptime.js';
 import type { DashboardContext } from '../context.js';
@@ -10,7 +11,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * What the fleet overview's KPI tiles show beside the live push: the fleet's time zone and
  * calendar position, availability today and this month, and loans + returns against the pace of
- * the yearly target (150,000 a year in the reference network: docs DOMAIN).
+ * the yearly target (150,000 a year in the reference network: docs DOMAIN). Availability is null
+ * when too little has been watched to say (collector/domain/enough-data.ts).
  */
 export function fleetOverviewRouter(ctx: DashboardContext): Router {
   const router = Router();
@@ -29,7 +31,19 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
     // The pace is the target spread evenly over the year's time: what should be done by now.
     const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
     const health = ctx.fleetHealth?.health;
-    const availability = (window: TimeWindow) => health?.uptime(window).fleet.uptimeRatio ?? null;
+    // null ("not enough data") rather than a 100 % made of a few minutes' watching.
+    const availability = (window: TimeWindow) => {
+      const uptime = health?.uptime(window);
+      if (!uptime) return null;
+      const measured = uptime.kiosks.filter((k) => k.expectedMs > 0);
+      const isEnough = hasEnoughData({
+        measuredMs: uptime.fleet.expectedMs,
+        machines: measured.length,
+        windowElapsedMs: window.countedToMs - window.fromMs,
+      });
+      return isEnough ? uptime.fleet.uptimeRatio : null;
+    };
+    const simulatedNowMs = ctx.simulatedNow();
     const window = (spec: string, fromMs: number): TimeWindow => ({ spec, fromMs, toMs: nowMs, countedToMs: nowMs });
     res.json({
       now: iso(nowMs),
@@ -37,6 +51,8 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
       today,
       month,
       responsePromiseHours: health ? health.policy.promiseMs / 3_600_000 : null,
+      // While the simulated fleet catches up with now, the page says so and how far it has come.
+      simulation: simulatedNowMs === null ? null : { isReplaying: true, simulatedNow: iso(simulatedNowMs) },
       availability: {
         today: availability(window(today, calendar.startOfDay(today))),
         month: availability(window(month, monthStartMs)),

@@ -113,8 +113,8 @@ describe('the machine history and fleet overview routes', () => {
     expect(body.month).toMatch(/^\d{4}-\d{2}$/);
     expect(body.circulation).toMatchObject({ month: { total: 3 }, year: { total: 3 }, yearTarget: 150_000 });
     expect(body.circulation.yearPace).toBeGreaterThanOrEqual(body.circulation.monthPace);
-    expect(body.availability.today).toBeGreaterThan(0);
-    expect(body.availability.today).toBeLessThanOrEqual(1);
+    // Watched for seconds: no percentage yet, "not enough data" (enough-data.test.ts: when there is).
+    expect(body.availability).toEqual({ today: null, month: null });
   });
 
   test('both need a signed-in person', async () => {

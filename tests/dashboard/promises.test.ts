@@ -1,7 +1,7 @@
 // This file is long because it walks both service promises (weekly inspection, 72-hour
 // reservations) through the real platform, rule by rule.
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { addIsoWeeks, isoWeekOf, monthOfIsoWeek, startOfIsoWeek } from '../../collector/domain/iso-week.js';
 import { ReservationService, type ReservationNotice } from '../../collector/promises/reservation-service.js';
 import type { PromisesSummary } from '../../dashboard/socket-events.js';
@@ -45,6 +45,22 @@ describe('service promises over REST, MQTT and socket.io', () => {
     }
     await machine.subscribeAsync('kiosks/P-001/acks', { qos: 1 });
     machine.on('message', (_topic, payload) => acks.push(JSON.parse(payload.toString()) as (typeof acks)[number]));
+    // The platform has heard from its fleet for weeks (a visit five weeks ago): the weeks before a
+    // platform first hears from anyone are not held against its machines.
+    const firstVisit = {
+      id: 'P-001-b0-1',
+      ts: new Date(Date.now() - 35 * 24 * HOUR_MS).toISOString(),
+      type: 'inspection',
+      inspector: 'crew-0',
+      result: 'pass',
+      checklist: { door: 'ok' },
+    };
+    await machine.publishAsync('kiosks/P-001/events', JSON.stringify(firstVisit), { qos: 1 });
+    await vi.waitFor(() => expect(acks.some((a) => a.stored.includes(firstVisit.id))).toBe(true), { timeout: 10_000 });
+    for (const kioskId of ['P-002', 'P-003']) {
+      const res = await post('/api/v1/inspections', { kioskId, inspector: 'crew-0', result: 'pass', inspectedAt: firstVisit.ts });
+      expect(res.status).toBe(201);
+    }
   });
   afterAll(async () => t?.stop());
 

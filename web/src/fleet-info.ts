@@ -7,6 +7,9 @@ export interface FleetInfo {
   today: string;
   month: string;
   responsePromiseHours: number | null;
+  /** Set while the simulated fleet replays the past to catch up with now. */
+  simulation: { isReplaying: true; simulatedNow: string } | null;
+  /** null: not enough watched yet to give a figure. */
   availability: { today: number | null; month: number | null };
   circulation: {
     month: { loans: number; returns: number; total: number };

@@ -298,6 +298,9 @@ export const en = {
   delivery_given_up: 'given up',
   delivery_expired: 'expired',
   delivery_merged: 'in a digest',
+  // honest with little history
+  notEnoughData: 'not enough data yet',
+  replaying: 'Replaying the simulated history: simulated time {time}',
 };
 
 export type MessageKey = keyof typeof en;

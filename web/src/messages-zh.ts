@@ -289,4 +289,7 @@ export const zh: Record<MessageKey, string> = {
   delivery_given_up: '已放弃',
   delivery_expired: '已过期',
   delivery_merged: '已合并发送',
+  // honest with little history
+  notEnoughData: '数据尚不足',
+  replaying: '正在回放模拟历史：模拟时间 {time}',
 };

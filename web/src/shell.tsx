@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { AppHeader } from './components/app-header.js';
 import { ErrorMessage } from './components/error-message.js';
+import { ReplayBanner } from './components/replay-banner.js';
 import { fetchFleetInfo } from './fleet-info.js';
 import { setFleetTimeZone } from './format.js';
 import { provideLiveStore, useLive, useRoute } from './hooks.js';
@@ -91,6 +92,7 @@ export function Shell({
   return (
     <>
       <AppHeader session={session} route={route ?? ''} onLogout={onLogout} />
+      <ReplayBanner />
       <main id="main" tabIndex={-1}>
         {isReady ? <Routes session={session} /> : null}
       </main>

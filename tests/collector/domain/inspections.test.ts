@@ -71,6 +71,24 @@ describe('weekly inspection compliance', () => {
     expect(isInspectionRequired({ kioskId: 'X', lifecycle, installedOn }, '2026-W47')).toBe(isRequired);
   });
 
+  test.each([
+    ['2026-11-16', true], // first heard on the week's Monday
+    ['2026-11-22', true], // on its Sunday
+    ['2026-11-23', false], // the Monday after: nobody was watching in 2026-W47
+    [null, false], // the platform has heard from nobody yet
+    [undefined, true], // not known: every week counts
+  ] as const)('a machine first heard from on %s needs an inspection in 2026-W47: %s', (firstHeardOn, isRequired) => {
+    expect(isInspectionRequired({ kioskId: 'X', lifecycle: 'active', firstHeardOn }, '2026-W47')).toBe(isRequired);
+  });
+
+  test('the week a platform first hears from a machine, it is due, not overdue for the weeks before', () => {
+    const heardThisWeek: KioskInService = { kioskId: 'Q', lifecycle: 'active', firstHeardOn: '2026-11-24' };
+    expect(weekStatusOf(index, heardThisWeek, '2026-W48', WEDNESDAY_W48, calendar)).toBe('due');
+    expect(weekStatusOf(index, heardThisWeek, '2026-W47', WEDNESDAY_W48, calendar)).toBe('not_required');
+    // The same machine without that knowledge: overdue at once for last week's missed visit.
+    expect(weekStatusOf(index, { kioskId: 'Q', lifecycle: 'active' }, '2026-W48', WEDNESDAY_W48, calendar)).toBe('overdue');
+  });
+
   test('a finished week: done, overdue, and reserve and withdrawn machines not required', () => {
     const report = weekReport(index, fleet, '2026-W47', WEDNESDAY_W48, calendar);
     expect(report.isComplete).toBe(true);

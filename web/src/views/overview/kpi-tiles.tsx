@@ -36,17 +36,19 @@ export function KpiTiles() {
   const inspections = promises?.inspections;
   const reservations = promises?.reservations;
   const circulation = fleet?.circulation;
+  // null from the server: too little watched yet to say (minutes after a first start).
+  const availabilityText = (ratio: number | null) => (ratio === null ? t('notEnoughData') : formatPercent(lang, ratio));
   return (
     <section class="kpis" aria-label={t('kpiSection')}>
       <Kpi
         id="availability-today"
         label={t('kpiAvailabilityToday')}
-        value={formatPercent(lang, fleet?.availability.today ?? null)}
+        value={fleet ? availabilityText(fleet.availability.today) : '—'}
       />
       <Kpi
         id="availability-month"
         label={t('kpiAvailabilityMonth')}
-        value={formatPercent(lang, fleet?.availability.month ?? null)}
+        value={fleet ? availabilityText(fleet.availability.month) : '—'}
       />
       <Kpi
         id="open-alerts"
