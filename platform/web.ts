@@ -9,8 +9,10 @@ import { servicePromiseMeasures } from '../collector/promises/indicator-measures
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { signInHealth } from '../dashboard/auth/sign-in-health.js';
 import type { DashboardContext } from '../dashboard/context.js';
+import { dashboardNotificationsOf } from '../dashboard/notifications-port.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
+import { spoolGaugeOf } from '../dashboard/spool-gauge.js';
 import type { Foundation } from './foundation.js';
 import type { Messaging } from './messaging.js';
 import type { Services } from './services.js';
@@ -53,8 +55,8 @@ export function startWeb(input: WebInput): Promise<Web> {
       reservations: promises.reservations,
       exportLog: storage.exportLog,
       fleetHealth,
-      ...(notifications ? { notifications } : {}),
-      ...(storage.spool ? { spool: storage.spool } : {}),
+      notifications: dashboardNotificationsOf(notifications),
+      spool: spoolGaugeOf(storage.spool),
       metrics: services.metrics,
       serviceMeasures: {
         ...fleetHealthMeasures(fleetHealth.health, Date.now),
