@@ -4,19 +4,19 @@
  * chosen here and nowhere else.
  */
 import type { RunningBroker } from '../broker/broker.js';
-import type { RejectionListener } from '../broker/rejection.js';
 import type { CollectorLink } from '../collector/collector.js';
 import type { ComponentHealth } from '../dashboard/context.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
 import type { Foundation } from './foundation.js';
+import { RefusalFeed } from './refusal-feed.js';
 import { buildStage, type Stoppable } from './stops.js';
 
 export interface MessagingInput {
   foundation: Foundation;
   /** Whether this process runs the broker (else MQTT_URL names an external one, or another process runs it). */
   isEmbedded: boolean;
-  /** Everything the embedded broker refuses. */
-  onRefusal: RejectionListener;
+  /** When a refusal was made; default the wall clock. */
+  now?: () => number;
 }
 
 export type BrokerHealth = ComponentHealth & { connectedKiosks?: number; offlineQueueDropped?: number };
@@ -31,13 +31,27 @@ export interface Messaging extends Stoppable {
   /** The MQTT address machines should use, for provisioning answers. */
   mqttEndpoint: string;
   brokerHealth(): BrokerHealth;
+  /**
+   * What the embedded broker refused, for the dead-letter store: buffered until the collector
+   * subscribes, so refusals before it started are kept too.
+   */
+  refusals: RefusalFeed;
 }
+
+/** Refusals by the broker's connection gate, before a byte of MQTT was read. */
+const isConnectionRefusal = (reason: string) => reason === 'too_many_connections' || reason === 'connect_rate_exceeded';
 
 export function startMessaging(input: MessagingInput): Promise<Messaging> {
   const { foundation: f } = input;
   const { config } = f;
+  const refusals = new RefusalFeed(input.now ?? Date.now);
   return buildStage(f.logger, async (stops) => {
-    const broker = input.isEmbedded ? await startEmbeddedBroker(f, input.onRefusal) : null;
+    const broker = input.isEmbedded
+      ? await startEmbeddedBroker(f, (rejection) => {
+          // Refused connections are only counted: a connection flood must not become a write flood.
+          if (!isConnectionRefusal(rejection.reason)) refusals.push(rejection);
+        })
+      : null;
     if (broker) stops.defer(() => broker.stop());
     const mqttUrl = config.MQTT_URL ?? `mqtt://127.0.0.1:${broker?.port ?? config.MQTT_PORT}`;
     // Without MQTT_URL the broker is this platform's own, in this process or another sharing DATA_DIR.
@@ -71,6 +85,7 @@ export function startMessaging(input: MessagingInput): Promise<Messaging> {
       collectorLink,
       mqttEndpoint: config.MQTT_URL ?? `mqtt://<this host>:${broker?.port ?? config.MQTT_PORT}`,
       brokerHealth,
+      refusals,
     };
   });
 }

@@ -19,7 +19,7 @@ import { buildStage, type Stoppable } from './stops.js';
 export interface ServicesInput {
   foundation: Foundation;
   storage: Pick<Storage, 'store' | 'spool' | 'outbox'>;
-  messaging: Pick<Messaging, 'broker' | 'collectorLink'>;
+  messaging: Pick<Messaging, 'broker' | 'collectorLink' | 'refusals'>;
   /** NOTIFY_CONFIG's settings, or null when no notifications are configured. */
   notifyConfig: NotifyConfig | null;
   /** The notifiers' clock (pacing, retries, expiry): tests move it through minutes. */
@@ -53,6 +53,18 @@ export function startServices(input: ServicesInput): Promise<Services> {
       ...messaging.collectorLink,
     });
     stops.defer(() => collector.stop());
+    // The broker's refusals become dead letters, those made before the collector started included.
+    const unsubscribe = messaging.refusals.subscribe(({ rejection: r, atMs }) =>
+      collector.ingest.reject({
+        receivedMs: atMs,
+        topic: r.topic ?? '',
+        ...(r.clientId ? { kioskId: r.clientId } : {}),
+        reason: r.reason,
+        detail: r.detail,
+        payloadExcerpt: '',
+      }),
+    );
+    stops.defer(unsubscribe);
 
     const promises = await startServicePromises({
       store,

@@ -4,7 +4,6 @@
  */
 import type { Logger } from 'pino';
 import type { RunningBroker } from '../broker/broker.js';
-import type { Rejection } from '../broker/rejection.js';
 import type { RunningCollector } from '../collector/collector.js';
 import type { RunningFleetHealth } from '../collector/health/start-fleet-health.js';
 import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
@@ -49,9 +48,6 @@ export interface PlatformParts {
   sip2Simulator?: boolean;
 }
 
-/** Refusals by the broker's connection gate, before a byte of MQTT was read. */
-const isConnectionRefusal = (reason: string) => reason === 'too_many_connections' || reason === 'connect_rate_exceeded';
-
 /**
  * Starts the stages in dependency order and stops them in reverse, so what is buffered is flushed
  * before what it flows into closes.
@@ -78,28 +74,11 @@ export async function startPlatform(
     const storage = await openStorage({ foundation, influx, hasNotifications: notifyConfig !== null, now });
     stops.defer(() => storage.stop());
 
-    let collector: RunningCollector | null = null;
-    const messaging = await startMessaging({
-      foundation,
-      isEmbedded: parts.broker,
-      onRefusal: (r: Rejection) =>
-        // Refused connections are only counted: a connection flood must not become a write flood.
-        isConnectionRefusal(r.reason)
-          ? undefined
-          : collector?.ingest.reject({
-              receivedMs: Date.now(),
-              topic: r.topic ?? '',
-              ...(r.clientId ? { kioskId: r.clientId } : {}),
-              reason: r.reason,
-              detail: r.detail,
-              payloadExcerpt: '',
-            }),
-    });
+    const messaging = await startMessaging({ foundation, isEmbedded: parts.broker });
     stops.defer(() => messaging.stop());
 
     const services = await startServices({ foundation, storage, messaging, notifyConfig, notifyScheduler });
     stops.defer(() => services.stop());
-    collector = services.collector;
 
     const web = await startWeb({ foundation, storage, messaging, services, notifyConfig, now });
     stops.defer(() => web.stop());

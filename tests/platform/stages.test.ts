@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { type Foundation, openFoundation } from '../../platform/foundation.js';
 import { startMessaging } from '../../platform/messaging.js';
+import { type Services, startServices } from '../../platform/services.js';
 import { openStorage } from '../../platform/storage.js';
 import { buildStage, Stops } from '../../platform/stops.js';
 
@@ -75,7 +76,7 @@ describe('the platform stages, each on its own', () => {
   });
 
   test('messaging starts the embedded broker, reports its health, and the collector reaches it in-process', async () => {
-    const messaging = await startMessaging({ foundation, isEmbedded: true, onRefusal: () => undefined });
+    const messaging = await startMessaging({ foundation, isEmbedded: true });
     try {
       expect(messaging.broker).not.toBeNull();
       expect(messaging.collectorLink).toHaveProperty('localBroker');
@@ -86,9 +87,11 @@ describe('the platform stages, each on its own', () => {
     }
   });
 
-  test("messaging hands the embedded broker's refusals to the listener it was given", async () => {
-    const refusals: string[] = [];
-    const messaging = await startMessaging({ foundation, isEmbedded: true, onRefusal: (r) => refusals.push(r.reason) });
+  test('a refusal made before the collector started is dead-lettered once it starts, at the time it was made', async () => {
+    const refusedAtMs = Date.parse('2026-03-01T08:00:00Z');
+    const storage = await openStorage({ foundation, influx: undefined, hasNotifications: false, now: Date.now });
+    const messaging = await startMessaging({ foundation, isEmbedded: true, now: () => refusedAtMs });
+    let services: Services | undefined;
     try {
       const client = mqtt.connect(messaging.mqttUrl, {
         clientId: 'K-NOPE',
@@ -96,10 +99,18 @@ describe('the platform stages, each on its own', () => {
         password: 'wrong',
         reconnectPeriod: 0,
       });
-      await expect.poll(() => refusals).toContain('bad_credentials');
-      await client.endAsync(true);
+      client.on('error', () => undefined);
+      await expect.poll(() => messaging.broker!.stats().rejectionsByReason.bad_credentials).toBe(1);
+      client.end(true);
+
+      services = await startServices({ foundation, storage, messaging, notifyConfig: null });
+      await expect
+        .poll(async () => (await storage.store.readDeadLetters()).map((d) => [d.reason, d.kioskId, d.receivedMs]))
+        .toEqual([['bad_credentials', 'K-NOPE', refusedAtMs]]);
     } finally {
+      await services?.stop();
       await messaging.stop();
+      await storage.stop();
     }
   });
 
@@ -114,7 +125,6 @@ describe('the platform stages, each on its own', () => {
     const messaging = await startMessaging({
       foundation: { ...foundation, config },
       isEmbedded: false,
-      onRefusal: () => undefined,
     });
     try {
       expect(messaging.broker).toBeNull();
