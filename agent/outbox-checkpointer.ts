@@ -16,14 +16,20 @@ import { Worker } from 'node:worker_threads';
  * runs the same from the TypeScript sources and from the build.
  */
 export interface OutboxCheckpointer {
-  /** Stops the thread; the outbox's own close then checkpoints what is left. */
+  /**
+   * Stops the thread and waits (a second at most) until its connection is closed, so that the
+   * outbox's own close is the last one: it checkpoints what is left and removes the log files.
+   */
   stop(): void;
 }
+
+/** How long `stop` waits for the thread's connection to close. */
+const STOP_WAIT_MS = 1_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file);
+const db = new Database(workerData.file, { fileMustExist: true });
 const checkpoint = () => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
@@ -35,6 +41,8 @@ const timer = setInterval(checkpoint, workerData.everyMs);
 parentPort.on('message', () => {
   clearInterval(timer);
   db.close();
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
   parentPort.close();
 });
 `;
@@ -42,11 +50,20 @@ parentPort.on('message', () => {
 /** `onFailure` runs if the thread dies, so the outbox can go back to checkpointing itself. */
 export function startOutboxCheckpointer(file: string, everyMs: number, onFailure: (err: Error) => void): OutboxCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs } });
-  worker.on('error', onFailure);
+  const closed = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs, closed } });
+  let hasFailed = false;
+  worker.on('error', (err) => {
+    hasFailed = true;
+    onFailure(err);
+  });
   // It must not keep a process alive that has nothing else to do.
   worker.unref();
   return {
-    stop: () => worker.postMessage('stop'),
+    stop() {
+      if (hasFailed) return;
+      worker.postMessage('stop');
+      Atomics.wait(closed, 0, 0, STOP_WAIT_MS);
+    },
   };
 }

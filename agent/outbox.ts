@@ -18,8 +18,11 @@ export interface OutboxEntry {
 }
 
 export interface Outbox {
-  /** Adds events (and, atomically, the machine's progress); an id already present is ignored. */
-  add(kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown): void;
+  /**
+   * Adds events (and, atomically, the machine's progress); an id already present is ignored.
+   * Returns how many were new.
+   */
+  add(kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown): number;
   /** Oldest first: events never sent, or (when `olderThanSentMs` is given) sent before it. */
   pending(kioskId: KioskId, limit: number, olderThanSentMs?: number): OutboxEntry[];
   markSent(ids: readonly string[], atMs: number): void;
@@ -97,8 +100,10 @@ export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbo
   const deleteOne = db.prepare('DELETE FROM outbox WHERE event_id = ?');
 
   const add = db.transaction((kioskId: KioskId, events: readonly KioskEvent[], progress: unknown) => {
-    for (const event of events) insert.run(kioskId, event.id, JSON.stringify(event));
+    let added = 0;
+    for (const event of events) added += insert.run(kioskId, event.id, JSON.stringify(event)).changes;
     if (progress !== undefined) upsertProgress.run(kioskId, JSON.stringify(progress));
+    return added;
   });
   const markSent = db.transaction((ids: readonly string[], atMs: number) => {
     for (const id of ids) setSent.run(atMs, id);
