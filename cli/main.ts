@@ -11,7 +11,7 @@ import { restoreDataDir } from '../datadir/restore.js';
 import { commandUsage, isCommandName, usage } from './help.js';
 import { announceFirstAdmin } from './first-admin-notice.js';
 import { createLogger } from './logger.js';
-import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
+import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from '../platform/index.js';
 import { formatReplaySummary, replayYear } from './replay.js';
 import { startSip2BridgeFromConfig } from './sip2-bridge.js';
 

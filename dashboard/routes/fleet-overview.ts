@@ -30,11 +30,10 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
     const target = REFERENCE_TARGETS.circulationPerYear;
     // The pace is the target spread evenly over the year's time: what should be done by now.
     const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
-    const health = ctx.fleetHealth?.health;
+    const { health } = ctx.fleetHealth;
     // null ("not enough data") rather than a 100 % made of a few minutes' watching.
     const availability = (window: TimeWindow) => {
-      const uptime = health?.uptime(window);
-      if (!uptime) return null;
+      const uptime = health.uptime(window);
       const measured = uptime.kiosks.filter((k) => k.expectedMs > 0);
       const isEnough = hasEnoughData({
         measuredMs: uptime.fleet.expectedMs,
@@ -50,7 +49,7 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
       timeZone: ctx.store.timeZone,
       today,
       month,
-      responsePromiseHours: health ? health.policy.promiseMs / 3_600_000 : null,
+      responsePromiseHours: health.policy.promiseMs / 3_600_000,
       // While the simulated fleet catches up with now, the page says so and how far it has come.
       simulation: simulatedNowMs === null ? null : { isReplaying: true, simulatedNow: iso(simulatedNowMs) },
       availability: {
