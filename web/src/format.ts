@@ -36,13 +36,14 @@ export function formatPercent(lang: Lang, ratio: number | null): string {
   return new Intl.NumberFormat(locale(lang), { style: 'percent', maximumFractionDigits: 1 }).format(ratio);
 }
 
-/** `5 h 03 min`, `2 d 4 h`: a duration for countdowns; negative durations are shown by their size. */
-export function formatDuration(ms: number): string {
+/** `5 h 03 min`, `2 d 4 h` (`5 小时 03 分钟`, `2 天 4 小时`): a duration for countdowns; negative durations are shown by their size. */
+export function formatDuration(ms: number, lang: Lang = 'en'): string {
   const minutes = Math.floor(Math.abs(ms) / 60_000);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
-  if (days > 0) return `${days} d ${hours} h`;
-  return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  const [d, h, min] = lang === 'zh' ? ['天', '小时', '分钟'] : ['d', 'h', 'min'];
+  if (days > 0) return `${days} ${d} ${hours} ${h}`;
+  return `${hours} ${h} ${String(minutes % 60).padStart(2, '0')} ${min}`;
 }
 
 /** `YYYY-MM` of an instant in the fleet's time zone. */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLive } from '../hooks.js';
 import { useI18n } from '../i18n.js';
+import { alertTitleOf } from '../fault-names.js';
 
 const SOUND_KEY = 'kiosk-fleet.sound';
 let audio: AudioContext | null = null;
@@ -38,7 +39,7 @@ function beep(): void {
 
 /** A banner announced to screen readers, and a beep when sound is on, for each new critical alert. */
 export function CriticalCue() {
-  const { t } = useI18n();
+  const { lang, t } = useI18n();
   const news = useLive((s) => s.newCritical);
   const [isSoundOn, setSoundOn] = useState(() => localStorage.getItem(SOUND_KEY) !== 'off');
   const [dismissedSeq, setDismissedSeq] = useState(0);
@@ -60,7 +61,7 @@ export function CriticalCue() {
       <div class="critical-live" aria-live="assertive" role="alert">
         {isShown ? (
           <div class="critical-banner" data-alert={news.alert.id}>
-            <a href="#/alerts">{t('newCritical', { title: news.alert.title, kiosk: news.alert.kioskId })}</a>
+            <a href="#/alerts">{t('newCritical', { title: alertTitleOf(lang, news.alert), kiosk: news.alert.kioskId })}</a>
             <button type="button" aria-label={t('dismiss')} onClick={() => setDismissedSeq(news.seq)}>
               ×
             </button>

@@ -3,7 +3,7 @@ import { ACCESS_MATRIX } from '../../../../dashboard/auth/access-matrix.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { fleetInstantOf, formatDateTime, getFleetTimeZone } from '../../format.js';
 import { useLoad } from '../../hooks.js';
-import { useI18n } from '../../i18n.js';
+import { isMessageKey, type MessageKey, useI18n } from '../../i18n.js';
 import { type AuditEntry, queryAudit } from './admin-api.js';
 
 interface Filters {
@@ -117,13 +117,22 @@ export function AuditPanel({ changeSeq }: { changeSeq: number }) {
                       {formatDateTime(lang, entry.at)}
                     </time>
                   </td>
-                  <td>{entry.actor}</td>
-                  <td>{entry.role ?? '—'}</td>
-                  <td>{entry.action}</td>
+                  <td translate={false}>{entry.actor}</td>
+                  <td>
+                    {entry.role && isMessageKey(`role_${entry.role}`)
+                      ? t(`role_${entry.role}` as MessageKey)
+                      : (entry.role ?? '—')}
+                  </td>
+                  <td>
+                    {isMessageKey(`audit_${entry.action}`) ? t(`audit_${entry.action}` as MessageKey) : entry.action}{' '}
+                    <code class="muted">{entry.action}</code>
+                  </td>
                   <td>{entry.target ?? '—'}</td>
                   <td>{entry.address ?? '—'}</td>
                   <td class={OUTCOME_CLASS[entry.outcome]}>{t(`outcome_${entry.outcome}`)}</td>
-                  <td class="audit-detail">{entry.detail ?? ''}</td>
+                  <td class="audit-detail" translate={false}>
+                    {entry.detail ?? ''}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -36,7 +36,10 @@ function RevokeControl({ token, onRevoked }: { token: IntegrationToken; onRevoke
     return (
       <button ref={start} type="button" class="danger" data-action="revoke-token" onClick={() => setConfirming(true)}>
         {t('revoke')}
-        <span class="visually-hidden"> {token.name}</span>
+        <span class="visually-hidden" translate={false}>
+          {' '}
+          {token.name}
+        </span>
       </button>
     );
   }
@@ -114,9 +117,11 @@ export function TokensPanel({ onChanged }: { onChanged: () => void }) {
                   data-token-name={token.name}
                   data-revoked={String(token.revokedAt !== null)}
                 >
-                  <th scope="row">{token.name}</th>
+                  <th scope="row" translate={false}>
+                    {token.name}
+                  </th>
                   <td>{t(`role_${token.role}`)}</td>
-                  <td>{token.createdBy}</td>
+                  <td translate={false}>{token.createdBy}</td>
                   <td>{formatDateTime(lang, token.createdAt)}</td>
                   <td>{formatDateTime(lang, token.lastUsedAt)}</td>
                   <td>

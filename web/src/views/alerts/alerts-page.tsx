@@ -6,6 +6,7 @@ import { useLive, useNow } from '../../hooks.js';
 import { type MessageKey, useI18n } from '../../i18n.js';
 import type { AlertView, KioskView } from '../../live/live-store.js';
 import { byUrgency } from './urgency.js';
+import { alertCodesOf, alertTitleOf } from '../../fault-names.js';
 
 type Action = 'ack' | 'assign' | 'comment' | 'resolve';
 
@@ -124,7 +125,9 @@ function AlertCard({
         <a href={`#/kiosk/${encodeURIComponent(alert.kioskId)}`}>
           {alert.kioskId} {name}
         </a>
-        <span class="alert-title">{alert.title}</span>
+        <span class="alert-title">
+          {alertTitleOf(lang, alert)} <code class="muted">{alertCodesOf(alert)}</code>
+        </span>
         <span class="alert-state" data-alert-state={alert.state}>
           {t(`alertState_${alert.state}`)}
         </span>
@@ -134,7 +137,7 @@ function AlertCard({
           {t('opened')}: {formatDateTime(lang, alert.openedAt)}
         </span>
         <span class={leftMs < 0 ? 'late' : leftMs < 4 * 3_600_000 ? 'soon' : ''} data-time-left-ms={leftMs}>
-          {t('timeLeft')}: {leftMs >= 0 ? formatDuration(leftMs) : t('pastPromise', { t: formatDuration(leftMs) })}
+          {t('timeLeft')}: {leftMs >= 0 ? formatDuration(leftMs, lang) : t('pastPromise', { t: formatDuration(leftMs, lang) })}
         </span>
         {alert.acknowledged ? (
           <span>
@@ -153,8 +156,10 @@ function AlertCard({
           <ul class="plain-list">
             {alert.history.map((h) => (
               <li key={`${h.at}-${h.action}`}>
-                {formatDateTime(lang, h.at)} · {h.action} · {h.by}
-                {h.detail ? ` · ${h.detail}` : ''}
+                {formatDateTime(lang, h.at)} · {t(`alertAction_${h.action}`)}
+                {h.by ? <span translate={false}> · {h.by}</span> : null}
+                {/* Only a comment's text is the person's own words; the rest the action says. */}
+                {h.action === 'commented' ? <span translate={false}> · {h.detail}</span> : null}
               </li>
             ))}
           </ul>

@@ -3,7 +3,7 @@ import { api, ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
-import { useI18n } from '../../i18n.js';
+import { isMessageKey, type MessageKey, useI18n } from '../../i18n.js';
 
 const COMMANDS = ['pause', 'resume', 'withdraw'] as const;
 type CommandType = (typeof COMMANDS)[number];
@@ -91,10 +91,10 @@ export function CommandPanel({ kioskId, canCommand }: { kioskId: string; canComm
             {history.data.commands.slice(0, 10).map((c) => (
               <tr key={c.id}>
                 <td>{formatDateTime(lang, c.sentAt)}</td>
-                <td>{c.type}</td>
-                <td>{c.reason}</td>
-                <td>{c.by}</td>
-                <td>{c.status}</td>
+                <td>{isMessageKey(`command_${c.type}`) ? t(`command_${c.type}` as MessageKey) : c.type}</td>
+                <td translate={false}>{c.reason}</td>
+                <td translate={false}>{c.by}</td>
+                <td>{isMessageKey(`commandStatus_${c.status}`) ? t(`commandStatus_${c.status}` as MessageKey) : c.status}</td>
               </tr>
             ))}
           </tbody>

@@ -2,9 +2,10 @@ import { api, query } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatPercent } from '../../format.js';
 import { useLoad } from '../../hooks.js';
-import { useI18n } from '../../i18n.js';
+import { type MessageKey, useI18n } from '../../i18n.js';
 import type { AlertView } from '../../live/live-store.js';
 import { STATE_COLOURS, type ServiceState } from '../../states.js';
+import { alertTitleOf } from '../../fault-names.js';
 
 const WINDOWS = ['24h', '7d', '30d'] as const;
 
@@ -90,7 +91,7 @@ export function FaultsPanel({ kioskId, open, refreshKey }: { kioskId: string; op
   );
   const row = (a: AlertView) => (
     <li key={a.id} data-alert={a.id}>
-      <span class={`severity severity-${a.severity}`}>{t(`severity_${a.severity}`)}</span> {a.title}{' '}
+      <span class={`severity severity-${a.severity}`}>{t(`severity_${a.severity}`)}</span> {alertTitleOf(lang, a)}{' '}
       <span class="muted">
         {formatDateTime(lang, a.openedAt)}
         {a.resolved ? ` – ${formatDateTime(lang, a.resolved.at)}` : ''}
@@ -142,7 +143,7 @@ export function InspectionsPanel({ kioskId }: { kioskId: string }) {
               <td>{i.week}</td>
               <td>{formatDateTime(lang, i.inspectedAt)}</td>
               <td>{i.inspector}</td>
-              <td>{i.result}</td>
+              <td>{t(`result_${i.result}` as MessageKey)}</td>
             </tr>
           ))}
       </tbody>

@@ -116,7 +116,7 @@ export function NotificationsPage({ canAct }: { canAct: boolean }) {
               <td>{t(`channelState_${c.state}` as MessageKey)}</td>
               <td>{c.queued}</td>
               <td>{c.held}</td>
-              <td>{c.oldestAgeMs === null ? '—' : formatDuration(c.oldestAgeMs)}</td>
+              <td>{c.oldestAgeMs === null ? '—' : formatDuration(c.oldestAgeMs, lang)}</td>
               <td>{c.lastError ? `${formatDateTime(lang, c.lastError.at)} ${c.lastError.message}` : '—'}</td>
               {canAct ? (
                 <td>

@@ -2,7 +2,7 @@ import { api } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatPercent } from '../../format.js';
 import { useLive, useLoad } from '../../hooks.js';
-import { useI18n } from '../../i18n.js';
+import { type MessageKey, useI18n } from '../../i18n.js';
 import { RecordInspection } from './record-inspection.js';
 
 interface WeekReport {
@@ -77,7 +77,12 @@ export function InspectionsPage({ recorder }: { recorder: string | null }) {
                   <li key={d.kioskId}>
                     <KioskLink id={d.kioskId} />{' '}
                     <span class="muted">
-                      {d.inspections.map((i) => `${formatDateTime(lang, i.inspectedAt)} ${i.inspector} (${i.result})`).join('; ')}
+                      {d.inspections
+                        .map(
+                          (i) =>
+                            `${formatDateTime(lang, i.inspectedAt)} ${i.inspector} (${t(`result_${i.result}` as MessageKey)})`,
+                        )
+                        .join('; ')}
                     </span>
                   </li>
                 ))}

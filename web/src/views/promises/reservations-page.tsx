@@ -74,7 +74,7 @@ export function ReservationsPage() {
                   <td>{formatDateTime(lang, r.createdAt)}</td>
                   <td>{formatDateTime(lang, r.deadline)}</td>
                   <td class={leftMs < 0 ? 'late' : r.state === 'at_risk' ? 'soon' : ''}>
-                    {leftMs >= 0 ? formatDuration(leftMs) : `−${formatDuration(leftMs)}`}
+                    {leftMs >= 0 ? formatDuration(leftMs, lang) : `−${formatDuration(leftMs, lang)}`}
                   </td>
                   <td>
                     <span class={`pill pill-${r.state}`}>
