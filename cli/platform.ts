@@ -123,7 +123,7 @@ export async function startPlatform(
   if (influx) await checkInfluxAccess({ ...influx, timeZone: config.FLEET_TZ });
   // A bad notification settings file stops the start before anything runs.
   const notifyConfig = config.NOTIFY_CONFIG ? loadNotifyConfig(config.NOTIFY_CONFIG) : null;
-  const f = openFoundation(config, logger);
+  const f = await openFoundation(config, logger);
   // Released last: `restore` refuses the directory while anything of the platform may still write.
   const hold = holdDataDir(config.DATA_DIR, 'platform');
   const stops: (() => Promise<void> | void)[] = [() => hold.release(), () => f.registry.close()];
@@ -470,7 +470,7 @@ export async function startSimulator(f: Foundation, mqttUrl: string, options: { 
   const { config } = f;
   const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), config.SIM_KIOSKS);
   const tokens = options.provision
-    ? ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials)
+    ? await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials)
     : readSimulatedCredentials(f.paths.simCredentials);
   const fleet = createSimulatedFleet({
     brokerUrl: mqttUrl,
