@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
 import type { Config } from '../config/config.js';
-import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
+import { loadOrCreatePostgresSecrets } from '../config/postgres-secrets.js';
+import { loadOrCreateSecrets, readSecretsFile, type Secrets } from '../config/secrets.js';
 import { createTopics, type Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
 import { openPostgresKioskRegistry } from '../registry/postgres-kiosk-registry.js';
@@ -46,7 +47,11 @@ export async function openFoundation(config: Config, logger: Logger): Promise<Fo
     simulator: join(dataDir, 'simulator'),
     simCredentials: join(dataDir, 'simulator', 'credentials.json'),
   };
-  const secrets = loadOrCreateSecrets(dataDir);
+  // With DATABASE_URL every node shares the database's secrets; a data directory's own (a platform
+  // that ran without it) are adopted by the first node, and no file is written.
+  const secrets = config.DATABASE_URL
+    ? await loadOrCreatePostgresSecrets({ url: config.DATABASE_URL, adopt: readSecretsFile(dataDir) })
+    : loadOrCreateSecrets(dataDir);
   return {
     config,
     logger,
@@ -66,8 +71,7 @@ export function simulationStartMs(config: Config, calendar: Calendar, nowMs: num
 }
 
 function openRegistry(config: Config, file: string, logger: Logger): Promise<KioskRegistry> {
-  const onError = (error: unknown) =>
-    logger.error({ err: error }, 'cannot read credential changes from the registry; retrying');
+  const onError = (error: unknown) => logger.error({ err: error }, 'cannot read credential changes from the registry; retrying');
   if (config.DATABASE_URL) return openPostgresKioskRegistry({ url: config.DATABASE_URL, onFollowError: onError });
   return Promise.resolve(openKioskRegistry(file, { onCredentialsPollError: onError }));
 }
