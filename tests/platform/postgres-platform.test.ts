@@ -56,6 +56,30 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     expect(health.body.components.store.state).toBe('ok');
   });
 
+  test('two nodes on one database share the machines, their credentials and the secrets; no registry or secrets file in DATA_DIR', async () => {
+    const database = await postgres.createDatabase();
+    const nodeA = await start(database.url);
+    const nodeB = await start(database.url);
+    for (const t of [nodeA, nodeB]) {
+      expect(existsSync(join(t.dataDir, 'registry.sqlite'))).toBe(false);
+      expect(existsSync(join(t.dataDir, 'secrets.json'))).toBe(false);
+    }
+    expect(nodeB.platform.foundation.secrets.serviceToken).toBe(nodeA.platform.foundation.secrets.serviceToken);
+
+    // Provisioned through node A's API, the machine connects to node B's broker with its token.
+    const token = await nodeA.provision('PG-010');
+    const kiosk = await nodeB.connectKiosk('PG-010', token, { reconnectPeriod: 0 });
+    expect((await nodeB.get<{ kiosk: { name: string } }>('/api/v1/kiosks/PG-010')).body.kiosk.name).toBeTruthy();
+
+    // Revoked through node A: node B cuts the machine off and refuses its token.
+    const closed = new Promise<void>((resolve) => kiosk.once('close', () => resolve()));
+    const revoked = await (await nodeA.api('admin')).post('/api/v1/kiosks/PG-010/revoke');
+    expect(revoked.status).toBe(200);
+    await closed;
+    await expect(nodeB.connectKiosk('PG-010', token, { reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
+    expect(await postgres.psql(`SELECT token_hash FROM kiosks WHERE id = 'PG-010'`, database.name)).toBe('revoked');
+  });
+
   test('a platform started again on the same database finds the history there', async () => {
     const database = await postgres.createDatabase();
     const first = await start(database.url);
