@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     MAX_CONNECTIONS: String(count + 1_000),
   };
   const config = parseConfig(env);
-  const authorization = { authorization: `Bearer ${issueBenchToken(dataDir, 'metrics')}` };
+  const authorization = { authorization: `Bearer ${await issueBenchToken(dataDir, 'metrics')}` };
   const children: ChildProcess[] = [];
   let platform: ChildProcess | null = null;
 

@@ -105,7 +105,13 @@ async function main(): Promise<void> {
   const ids: string[] = [];
   for (let i = 1; i <= machines; i++) {
     const id = `BS-${String(i).padStart(4, '0')}`;
-    const { token } = await foundation.registry.provision({ id, name: `Bench SIP2 ${i}`, district: 'Bench', lat: 39.9, lon: 116.4 });
+    const { token } = await foundation.registry.provision({
+      id,
+      name: `Bench SIP2 ${i}`,
+      district: 'Bench',
+      lat: 39.9,
+      lon: 116.4,
+    });
     rows.push(`${id},${token},${id},,`);
     ids.push(id);
   }

@@ -27,8 +27,9 @@ import { createSqliteEventStore, type SqliteEventStore } from '../collector/stor
 import type { Config } from '../config/config.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
+import { openPostgresAuthStore } from '../dashboard/auth/postgres-auth-store.js';
 import { openPostgresAuditLog } from '../dashboard/auth/postgres-audit-log.js';
-import { signInHealth } from '../dashboard/auth/sign-in-health.js';
+import { createSignInHealth } from '../dashboard/auth/sign-in-health.js';
 import type { ComponentHealth, DashboardContext } from '../dashboard/context.js';
 import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
@@ -264,19 +265,36 @@ export async function startPlatform(
     stops.push(() => metrics.stop());
     const exportLog = await openExportLog(f);
     stops.push(() => exportLog.close());
-    // With DATABASE_URL the audit log is shared by every node; people and sessions stay in users.sqlite for now.
+    // With DATABASE_URL people, sessions, tokens, the login limiter and the audit log are shared by
+    // every node; without it they are in users.sqlite (the limiter in memory).
     const auditLog = config.DATABASE_URL
       ? await openPostgresAuditLog({ url: config.DATABASE_URL, logger: logger.child({ component: 'audit-log' }) })
       : null;
     if (auditLog) stops.push(() => auditLog.close());
+    const sessionPolicy = {
+      idleMs: config.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: config.SESSION_MAX_HOURS * 3_600_000,
+    };
+    const scrypt = { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 };
+    const authStore = config.DATABASE_URL
+      ? await openPostgresAuthStore({
+          url: config.DATABASE_URL,
+          now,
+          sessions: sessionPolicy,
+          scrypt,
+          onIdleError: (error) => logger.warn({ err: error }, 'an idle connection of the accounts store failed'),
+        })
+      : undefined;
     const auth = openAuth({
       file: join(config.DATA_DIR, 'users.sqlite'),
+      ...(authStore ? { store: authStore } : {}),
       ...(auditLog ? { audit: auditLog } : {}),
       now,
-      sessions: { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 },
-      scrypt: { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 },
+      sessions: sessionPolicy,
+      scrypt,
     });
     stops.push(() => auth.close());
+    const signInHealth = createSignInHealth(auth);
     const firstAdmin = await ensureFirstAdmin(auth, config.FLEET_ADMIN_PASSWORD);
     if (firstAdmin?.oneTimePassword) {
       logger.warn(
@@ -315,7 +333,7 @@ export async function startPlatform(
           const { spool: _spool, broker: _broker, ...components } = platformComponents(ctx);
           const offlineQueue = broker?.stats().offlineQueue.dropped ?? 0;
           return {
-            components: { ...components, 'sign-in': signInHealth(auth) },
+            components: { ...components, 'sign-in': signInHealth.sample() },
             drops: {
               spool: runningCollector.ingest.stats().spoolDropped,
               offlineQueue,
@@ -348,7 +366,7 @@ export async function startPlatform(
     const simulator = parts.simulator ? await startSimulator(f, mqttUrl, { provision: true }) : null;
     if (simulator) stops.push(() => simulator.stop());
     if (simulator) {
-      const lending = startSimulatedLendingPlatform(f, auth, simulator, { port: dashboard.port, tls });
+      const lending = await startSimulatedLendingPlatform(f, auth, simulator, { port: dashboard.port, tls });
       stops.push(() => lending.stop());
     }
 
@@ -432,15 +450,15 @@ function influxConnectionOf(config: Config): InfluxConnection | undefined {
  * The online lending platform, simulated: it reserves through the API with an integration token of
  * role `lending`, issued afresh at every start (the previous one revoked), never written down.
  */
-function startSimulatedLendingPlatform(
+async function startSimulatedLendingPlatform(
   f: Foundation,
   auth: Auth,
   simulator: SimulatedFleet,
   dashboard: { port: number; tls: TlsPem | null },
 ) {
   const name = 'simulated lending platform';
-  auth.tokens.revokeNamed(name);
-  const { secret } = auth.tokens.issue({ name, role: 'lending', createdBy: 'system' });
+  await auth.tokens.revokeNamed(name);
+  const { secret } = await auth.tokens.issue({ name, role: 'lending', createdBy: 'system' });
   const { config } = f;
   const host =
     config.HOST === '0.0.0.0' || config.HOST === '::'

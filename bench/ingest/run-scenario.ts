@@ -174,7 +174,7 @@ export async function runScenario(scenario: Scenario, run: number, options: Opti
   try {
     const machines = await provisionMachines(dataDir, config, options.machines);
     // The dashboard's live pushes need a signed-in person or an integration token.
-    const liveToken = scenario.live ? issueBenchToken(dataDir, 'operator') : undefined;
+    const liveToken = scenario.live ? await issueBenchToken(dataDir, 'operator') : undefined;
     let ingest: IngestView;
     let mqttUrl: string;
     let live: RunCommand['live'];
