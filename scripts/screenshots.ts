@@ -1,8 +1,9 @@
 /**
  * `npm run screenshots`: one PNG per view of the web app (1280×800, and the alerts board on a
  * portrait tablet) in docs/screenshots/, taken against a whole platform in this process with a
- * simulated fleet of 70 machines (the reference network) that has caught up from the start of
- * yesterday. Not part of `npm test`.
+ * simulated fleet of 70 machines (the reference network) with three weeks of history, as a first
+ * start has; the overview and alerts also on a phone (390×844), in 中文 and English. Not part of
+ * `npm test`.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
@@ -10,24 +11,22 @@ import { startTestPlatform } from '../tests/support/platform-harness.js';
 import { launchBrowser, signedInPage } from '../tests/e2e/browser.js';
 
 const OUT_DIR = 'docs/screenshots';
-const DAY_MS = 86_400_000;
-/** Simulated time runs this much faster until it reaches now: about a minute for a day and a half. */
-const SIM_SPEED = 2_000;
 
-const startOfYesterdayUtc = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS).toISOString();
-// Telemetry is sent on a real-time interval: every second gives the charts a reading per ~half hour of simulated time.
+// What `npm start` does on a first start: three weeks of history at 50,000×, then real time.
+// Telemetry every real second gives the charts readings while it catches up.
 const t = await startTestPlatform({
   SIM_KIOSKS: '70',
-  SIM_SPEED: String(SIM_SPEED),
-  SIM_START: startOfYesterdayUtc,
+  SIM_HISTORY_DAYS: '21',
+  SIM_SPEED: '50000',
+  SIM_BATCH: '100',
   SIM_TELEMETRY_MS: '1000',
 });
 const browser = await launchBrowser();
 try {
   await mkdir(OUT_DIR, { recursive: true });
-  const catchUpMs = (Date.now() - Date.parse(startOfYesterdayUtc)) / SIM_SPEED;
-  console.log(`simulating the fleet from ${startOfYesterdayUtc}: about ${Math.round(catchUpMs / 1000)} s`);
-  await new Promise((resolve) => setTimeout(resolve, catchUpMs + 5_000));
+  console.log('simulating the last three weeks of the fleet: under a minute');
+  const simulator = t.platform.simulator!;
+  while (simulator.catchingUpAtMs() !== null || simulator.pendingCount() > 0) await new Promise((r) => setTimeout(r, 1_000));
 
   const loginPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await loginPage.goto(t.baseUrl);
@@ -61,6 +60,26 @@ try {
   await shoot('admin', 'admin', (p) => p.locator('#audit-table').waitFor());
   await page.locator('button[data-lang="zh"]').click();
   await shoot('', 'overview-zh', (p) => p.locator('.tile').first().waitFor());
+
+  // A crew member's phone, in both languages: the overview and the alerts board.
+  for (const lang of ['zh', 'en'] as const) {
+    const phone = await signedInPage(browser, t.baseUrl, 'maintenance', { width: 390, height: 844 });
+    await phone.locator(`button[data-lang="${lang}"]`).click();
+    for (const [hash, name, ready] of [
+      ['', 'overview', '.tile'],
+      ['alerts', 'alerts', '#alerts-title'],
+    ] as const) {
+      await phone.goto(`${t.baseUrl}/#/${hash}`);
+      await phone.locator(ready).first().waitFor();
+      await phone.waitForTimeout(1_500); // charts finish drawing
+      await phone.screenshot({ path: `${OUT_DIR}/${name}-phone-${lang}.png` });
+      console.log(`${OUT_DIR}/${name}-phone-${lang}.png`);
+    }
+    await phone.context().close();
+  }
+  await page.locator('button[data-lang="zh"]').click();
+  await shoot('alerts', 'alerts-zh', (p) => p.locator('#alerts-title').waitFor());
+  await shoot('reports', 'reports-zh', (p) => p.locator('#circulation-table').waitFor());
 
   // A crew member's tablet in portrait: the alerts board.
   const tablet = await signedInPage(browser, t.baseUrl, 'maintenance', { width: 820, height: 1180 });
