@@ -13,6 +13,7 @@ import { MAX_REMAINING_LENGTH } from './frame-guard.js';
 import { startTcpListener, startWebSocketListener, type ListenerOptions, type TlsCredentials } from './listeners.js';
 import { boundOfflineQueues, type OfflineQueueStats } from './offline-queue.js';
 import { persistenceOf } from './aedes-persistence.js';
+import { createRedisMessaging, type RedisMessaging, type RedisMessagingHealth } from './redis-messaging.js';
 import { withPublishBudget } from './publish-budget.js';
 import { createRefusalBudget, REFUSAL_BUDGET_DEFAULTS, type RefusalBudget } from './refusal-budget.js';
 import {
@@ -66,6 +67,11 @@ export interface BrokerOptions {
   verifyServiceToken(username: string, token: Buffer): boolean;
   /** Called for every refusal, after it was counted and logged. */
   onRejected?: RejectionListener;
+  /**
+   * One node of several: routing, subscriptions, retained messages, wills and sessions shared
+   * through this Redis (`redis://…`), so a message reaches a client on whichever node holds it.
+   */
+  clusterRedisUrl?: string | null;
   logger: Logger;
 }
 
@@ -84,6 +90,8 @@ export interface BrokerStats {
   rejectionsByReason: Record<RejectionReason, number>;
   /** Messages dropped from, and the deepest of, the queues of offline persistent sessions. */
   offlineQueue: OfflineQueueStats;
+  /** The link to the other nodes through Redis; null for a broker on its own. */
+  cluster: RedisMessagingHealth | null;
 }
 
 export interface RunningBroker {
@@ -146,6 +154,7 @@ const settingsSchema = z.strictObject({
   publishBurstPerKiosk: z.number().int().min(1),
   offlineQueueMaxMessages: z.number().int().min(0),
   maxRefusalsPerConnection: z.number().int().min(0),
+  clusterRedisUrl: z.url({ protocol: /^rediss?$/ }).nullable(),
 });
 
 function resolveOptions(options: BrokerOptions) {
@@ -165,6 +174,7 @@ function resolveOptions(options: BrokerOptions) {
     publishBurstPerKiosk: options.publishBurstPerKiosk ?? BROKER_DEFAULTS.publishBurstPerKiosk,
     offlineQueueMaxMessages: options.offlineQueueMaxMessages ?? BROKER_DEFAULTS.offlineQueueMaxMessages,
     maxRefusalsPerConnection: options.maxRefusalsPerConnection ?? BROKER_DEFAULTS.maxRefusalsPerConnection,
+    clusterRedisUrl: options.clusterRedisUrl ?? null,
   });
   if (!parsed.success)
     throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -395,10 +405,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     record: rejections.record,
   });
   const policy = createPolicy(settings, rejections.onRejected, budget);
+  const messaging: RedisMessaging | null =
+    settings.clusterRedisUrl === null ? null : createRedisMessaging({ url: settings.clusterRedisUrl, logger: settings.logger });
   const aedes = await Aedes.createBroker({
     connectTimeout: settings.connectTimeoutMs,
     drainTimeout: DRAIN_TIMEOUT_MS,
+    ...(messaging ? { persistence: messaging.persistence, mq: messaging.mq } : {}),
     ...policy.hooks,
+  }).catch(async (error: unknown) => {
+    await messaging?.close();
+    throw error;
   });
   const clients = trackClients(aedes, policy.principalOf, log);
   aedes.on('clientDisconnect', (client) => budget.ended(client));
@@ -418,6 +434,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const handle: ListenerOptions['handle'] = (stream, request) => void aedes.handle(stream, request);
   const listeners = await startListeners(settings, { host: settings.host, guard, gate, handle }).catch(async (error: unknown) => {
     await closeAedes(aedes);
+    await messaging?.close();
     throw error;
   });
   const ports = {
@@ -445,6 +462,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       openConnections: gate.openConnections,
       rejectionsByReason: { ...rejections.counts },
       offlineQueue: offlineQueue(),
+      cluster: messaging?.health() ?? null,
     }),
     isKioskConnected: (kioskId) => clients.kiosk(kioskId) !== undefined,
     disconnectKiosk,
@@ -453,6 +471,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       stopping ??= Promise.resolve(unwatch?.())
         .then(() => Promise.all(listeners.all.map((listener) => listener.close())))
         .then(() => closeAedes(aedes))
+        .then(() => messaging?.close())
         .then(() => log.info('broker stopped'));
       return stopping;
     },

@@ -75,6 +75,7 @@ export async function startEmbeddedBroker(
     verifyKioskToken: (id, token) => f.registry.verifyToken(id, token),
     verifyServiceToken: (_username, token) => isTokenValid(token, serviceHash),
     ...(onRejected ? { onRejected } : {}),
+    clusterRedisUrl: config.CLUSTER_REDIS_URL ?? null,
     logger: f.logger,
   });
 }
@@ -246,6 +247,9 @@ export async function startPlatform(
       if (!broker) return { state: 'external', detail: `external broker ${config.MQTT_URL ?? mqttUrl}` };
       const stats = broker.stats();
       const figures = { connectedKiosks: stats.connectedKiosks, offlineQueueDropped: stats.offlineQueue.dropped };
+      // One node of several with Redis away: its own machines are served, the others' not reached.
+      if (stats.cluster?.state === 'degraded')
+        return { state: 'degraded', detail: `${stats.connectedKiosks} machines connected; ${stats.cluster.detail}`, ...figures };
       // Like the spool's refusals: dropped messages are resent by the machines, but someone should look.
       if (stats.offlineQueue.dropped > 0)
         return {
