@@ -1,5 +1,6 @@
 // This file is long because it is the composition root of the whole platform; building it in
 // stages (storage, messaging, services, web, simulation) is planned work.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
@@ -78,6 +79,15 @@ export async function startEmbeddedBroker(
     clusterRedisUrl: config.CLUSTER_REDIS_URL ?? null,
     logger: f.logger,
   });
+}
+
+/**
+ * One member of the collectors sharing an external broker's ingest. Its client id stays the same
+ * across restarts of the node (its persistent session and queue are kept) and differs between
+ * nodes, even two on one host.
+ */
+function sharedIngestOf(group: string, port: number): { shareGroup: string; clientId: string } {
+  return { shareGroup: group, clientId: `collector-${group}-${hostname()}-${port}` };
 }
 
 /** Refusals by the broker's connection gate, before a byte of MQTT was read. */
@@ -193,6 +203,7 @@ export async function startPlatform(
               mqttUrl,
               ...(config.MQTT_USERNAME ? { username: config.MQTT_USERNAME } : {}),
               ...(config.MQTT_PASSWORD ? { password: config.MQTT_PASSWORD } : {}),
+              ...(config.MQTT_SHARE_GROUP ? sharedIngestOf(config.MQTT_SHARE_GROUP, config.PORT) : {}),
             }),
     });
     const runningCollector = collector;
