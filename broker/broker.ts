@@ -31,6 +31,11 @@ export interface BrokerOptions {
   host?: string;
   /** MQTT over TCP; 0 picks a free port. */
   port: number;
+  /**
+   * The TCP listener expects a PROXY protocol v2 header on every connection (HAProxy
+   * `send-proxy-v2`), so per-address limits and logs see the machine's address. Default false.
+   */
+  proxyProtocol?: boolean;
   /** MQTT over WebSocket at `/mqtt`; `null` (default) for none, 0 picks a free port. */
   wsPort?: number | null;
   /** Largest Remaining Length of any packet. Default 262,144 (256 KiB). */
@@ -155,6 +160,7 @@ const settingsSchema = z.strictObject({
   offlineQueueMaxMessages: z.number().int().min(0),
   maxRefusalsPerConnection: z.number().int().min(0),
   clusterRedisUrl: z.url({ protocol: /^rediss?$/ }).nullable(),
+  proxyProtocol: z.boolean(),
 });
 
 function resolveOptions(options: BrokerOptions) {
@@ -175,6 +181,7 @@ function resolveOptions(options: BrokerOptions) {
     offlineQueueMaxMessages: options.offlineQueueMaxMessages ?? BROKER_DEFAULTS.offlineQueueMaxMessages,
     maxRefusalsPerConnection: options.maxRefusalsPerConnection ?? BROKER_DEFAULTS.maxRefusalsPerConnection,
     clusterRedisUrl: options.clusterRedisUrl ?? null,
+    proxyProtocol: options.proxyProtocol ?? false,
   });
   if (!parsed.success)
     throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -324,7 +331,7 @@ async function startListeners(settings: ResolvedSettings, base: Omit<ListenerOpt
   };
   const tls = settings.tls;
   try {
-    const tcp = await start(startTcpListener({ ...base, port: settings.port }));
+    const tcp = await start(startTcpListener({ ...base, port: settings.port, proxyProtocol: settings.proxyProtocol }));
     const ws = settings.wsPort === null ? null : await start(startWebSocketListener({ ...base, port: settings.wsPort }));
     const secure = tls === undefined ? null : { ...base, tls };
     const mqtts =

@@ -77,6 +77,7 @@ export async function startEmbeddedBroker(
     verifyServiceToken: (_username, token) => isTokenValid(token, serviceHash),
     ...(onRejected ? { onRejected } : {}),
     clusterRedisUrl: config.CLUSTER_REDIS_URL ?? null,
+    proxyProtocol: config.MQTT_PROXY_PROTOCOL === 'on',
     logger: f.logger,
   });
 }
@@ -91,7 +92,8 @@ function sharedIngestOf(group: string, port: number): { shareGroup: string; clie
 }
 
 /** Refusals by the broker's connection gate, before a byte of MQTT was read. */
-const isConnectionRefusal = (reason: string) => reason === 'too_many_connections' || reason === 'connect_rate_exceeded';
+const isConnectionRefusal = (reason: string) =>
+  reason === 'too_many_connections' || reason === 'connect_rate_exceeded' || reason === 'proxy_header_invalid';
 
 export interface RunningPlatform {
   broker: RunningBroker | null;
