@@ -36,6 +36,7 @@ import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
+import { createSocketClusterAdapter } from '../dashboard/socket-cluster-adapter.js';
 import { startBackupSchedule } from '../datadir/backup-schedule.js';
 import { holdDataDir } from '../datadir/run-lock.js';
 import { isTokenValid, hashToken } from '../registry/tokens.js';
@@ -348,7 +349,15 @@ export async function startPlatform(
       stops.push(() => platformNotifier.stop());
     }
     const tls = config.HTTPS === 'on' ? loadTlsPem(config) : null;
-    const dashboard = await startDashboard(ctx, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
+    // Closed after the dashboard (stops run in reverse): socket.io unsubscribes through it as it closes.
+    const socketCluster = config.CLUSTER_REDIS_URL ? createSocketClusterAdapter({ url: config.CLUSTER_REDIS_URL, logger }) : null;
+    if (socketCluster) stops.push(() => socketCluster.close());
+    const dashboard = await startDashboard(ctx, {
+      port: config.PORT,
+      host: config.HOST,
+      ...(tls ? { tls } : {}),
+      ...(socketCluster ? { socketAdapter: socketCluster.adapter } : {}),
+    });
     stops.push(() => dashboard.stop());
 
     if (config.BACKUP_DIR) {
