@@ -310,6 +310,7 @@ export async function startPlatform(
       auth,
       brokerHealth,
       mqttEndpoint: config.MQTT_URL ?? `mqtt://<this host>:${broker?.port ?? config.MQTT_PORT}`,
+      ...(config.EMQX_HOOK_SECRET ? { emqxHookSecret: config.EMQX_HOOK_SECRET } : {}),
       logger: logger.child({ component: 'dashboard' }),
       now,
       inspections: promises.inspections,

@@ -51,4 +51,6 @@ export interface DashboardContext {
   metrics?: PlatformMetrics;
   /** Alert notifiers (webhook, WeCom, DingTalk, e-mail), when NOTIFY_CONFIG names their settings. */
   notifications?: NotificationDispatcher;
+  /** The bearer secret of EMQX's HTTP authentication and authorization hooks; they answer 404 without it. */
+  emqxHookSecret?: string;
 }

@@ -31,6 +31,7 @@ import { usersRouter } from './routes/users.js';
 import { jsonBody } from './json-body.js';
 import { buildOpenApiDocument } from './openapi/build-document.js';
 import { referencePage } from './openapi/reference-page.js';
+import { emqxHooksRouter } from './routes/emqx-hooks.js';
 import { attachSocketGateway } from './socket.js';
 
 /** Built on first request, then kept: it depends on the code only. */
@@ -97,6 +98,7 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   api.use('/fleet', fleetOverviewRouter(ctx));
   api.use('/notifications', notificationsRouter(ctx));
   api.use('/public', publicStatusRouter(ctx));
+  api.use('/emqx', emqxHooksRouter(ctx, ctx.emqxHookSecret));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   api.use(notFound);
   app.use('/api/v1', api);
