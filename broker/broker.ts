@@ -414,6 +414,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const policy = createPolicy(settings, rejections.onRejected, budget);
   const messaging: RedisMessaging | null =
     settings.clusterRedisUrl === null ? null : createRedisMessaging({ url: settings.clusterRedisUrl, logger: settings.logger });
+  // Unreachable at start is a setting to fix, not an outage to ride out: the start fails, saying so.
+  await messaging?.ready().catch(async (error: unknown) => {
+    await messaging.close();
+    throw error;
+  });
   const aedes = await Aedes.createBroker({
     connectTimeout: settings.connectTimeoutMs,
     drainTimeout: DRAIN_TIMEOUT_MS,

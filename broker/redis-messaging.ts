@@ -40,6 +40,17 @@ const MQEmitterRedis = require('mqemitter-redis') as new (options: object) => Re
 const msgpack = require('msgpack-lite') as { encode(value: unknown): Buffer };
 const hyperid = (require('hyperid') as () => () => string)();
 
+export class RedisUnreachableError extends Error {
+  readonly code = 'BROKER_CLUSTER_REDIS_UNREACHABLE';
+}
+
+/** The URL as logs and errors may show it. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 export interface RedisMessagingOptions {
   /** `redis://[user:password@]host:port[/db]`. */
   url: string;
@@ -61,7 +72,9 @@ export interface RedisMessaging {
   /** aedes' `mq` option. */
   readonly mq: RedisEmitter;
   health(): RedisMessagingHealth;
-  /** Closes the persistence's connection (aedes closes `mq` itself). */
+  /** Resolves once every connection is ready; rejects at the first connection error (Redis unreachable at start). */
+  ready(): Promise<void>;
+  /** Closes the persistence's connection and, if aedes has not, the bus's. */
   close(): Promise<void>;
 }
 
@@ -172,6 +185,23 @@ export function createRedisMessaging(options: RedisMessagingOptions): RedisMessa
   return {
     persistence,
     mq,
+    ready: () =>
+      Promise.all(
+        connections.map(
+          (connection) =>
+            new Promise<void>((resolve, reject) => {
+              if (connection.status === 'ready') return resolve();
+              connection.once('ready', () => resolve());
+              connection.once('error', (error: Error) =>
+                reject(
+                  new RedisUnreachableError(`Redis at ${withoutPassword(options.url)} unreachable: ${error.message}`, {
+                    cause: error,
+                  }),
+                ),
+              );
+            }),
+        ),
+      ).then(() => undefined),
     health() {
       if (isUp()) return { state: 'ok', detail: 'Redis reachable: routing shared with the other nodes', notBroadcast };
       return {
@@ -182,6 +212,9 @@ export function createRedisMessaging(options: RedisMessagingOptions): RedisMessa
     },
     async close() {
       await persistence.destroy().catch((error: unknown) => log.warn({ err: error }, 'closing the Redis persistence failed'));
+      // aedes closed the bus's connections if it ever started; if it did not (Redis unreachable at
+      // start), they would retry for ever and keep the process alive.
+      for (const connection of connections) connection.disconnect();
     },
   };
 }

@@ -152,6 +152,22 @@ describe.skipIf(skipWithoutRedis)('brokers sharing routing through Redis (CLUSTE
     await expect.poll(() => onA).toEqual(['{"id":"from-a"}']);
   });
 
+  test('a node whose Redis cannot be reached at start does not start, and says why', async () => {
+    const closedPort = `redis://127.0.0.1:${redis.port + 1}`;
+    const starting = startBroker({
+      topics,
+      port: 0,
+      verifyKioskToken: verify,
+      verifyServiceToken: verify,
+      clusterRedisUrl: closedPort,
+      logger: pino({ level: 'silent' }),
+    });
+    await expect(starting).rejects.toMatchObject({
+      code: 'BROKER_CLUSTER_REDIS_UNREACHABLE',
+      message: expect.stringContaining('ECONNREFUSED') as string,
+    });
+  });
+
   test('with Redis stopped each node keeps serving its own machines, says so, and routes between nodes again once Redis returns', async () => {
     const logs = captureLogs();
     const [a, b] = [await startNode(logs.logger), await startNode()];

@@ -61,4 +61,27 @@ describe.skipIf(skipWithoutRedis)('two platform nodes sharing one Redis (CLUSTER
     // Node B's live push reaches node A's browsers through socket.io's Redis adapter.
     await expect.poll(() => pushedOnA).toContain(event.id);
   });
+
+  test('with Redis stopped, each node keeps storing and acking its own machines and its health says what is lost; it recovers', async () => {
+    const brokerHealth = async (node: TestPlatform) =>
+      (await node.get<{ components: { broker: { state: string; detail: string } } }>('/api/v1/health')).body.components.broker;
+    expect((await brokerHealth(a!)).state).toBe('ok');
+    const acked: string[] = [];
+    machine.on('message', (topic, payload) => {
+      if (topic.endsWith('/acks')) acked.push(...(JSON.parse(payload.toString()) as { stored: string[] }).stored);
+    });
+    await redis.stopServer();
+    try {
+      await expect.poll(async () => (await brokerHealth(a!)).state).toBe('degraded');
+      expect((await brokerHealth(b!)).detail).toMatch(/Redis unreachable/);
+      const event = { id: 'CL-01-ev-during', ts: new Date().toISOString(), type: 'loan', itemId: 'B2' };
+      await machine.publishAsync('kiosks/CL-01/events', JSON.stringify(event), { qos: 1 });
+      await expect.poll(() => acked).toContain(event.id);
+    } finally {
+      await redis.startServer();
+    }
+    await expect
+      .poll(async () => [(await brokerHealth(a!)).state, (await brokerHealth(b!)).state], { timeout: 10_000 })
+      .toEqual(['ok', 'ok']);
+  }, 30_000);
 });
