@@ -12,6 +12,8 @@ export interface SocketClusterAdapter {
   readonly adapter: ReturnType<typeof createAdapter>;
   /** Pushes not passed on to the other nodes since start (Redis away). */
   notBroadcast(): number;
+  /** Whether both connections to Redis are up. */
+  isReachable(): boolean;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,8 @@ export function createSocketClusterAdapter(options: { url: string; logger: Logge
   const log = options.logger.child({ component: 'socket-cluster' });
   // No offline queue on the publishing side: while Redis is away a push reaches this node's own
   // browsers at once and is not held back for the others (the next push carries the state anyway).
-  const pubClient = new Redis(options.url, { retryStrategy, enableOfflineQueue: false });
+  // Nor are pushes in flight when the connection drops sent again later: a late push is stale.
+  const pubClient = new Redis(options.url, { retryStrategy, enableOfflineQueue: false, autoResendUnfulfilledCommands: false });
   const subClient = new Redis(options.url, { retryStrategy });
   let failed = 0;
   let isOutage = false;
@@ -48,6 +51,7 @@ export function createSocketClusterAdapter(options: { url: string; logger: Logge
   return {
     adapter: createAdapter(pubClient, subClient),
     notBroadcast: () => failed,
+    isReachable: () => pubClient.status === 'ready' && subClient.status === 'ready',
     async close() {
       pubClient.disconnect();
       subClient.disconnect();

@@ -98,7 +98,7 @@ export function attachSocketGateway(
       if (state) changed.set(id, state);
     }
   });
-  const serviceOf = (id: string) => ctx.fleetHealth?.health.serviceState(id);
+  const serviceOf = (id: string) => ctx.fleetHealth.health.serviceState(id);
 
   const timer = setInterval(() => {
     if (changed.size > 0) {
