@@ -49,7 +49,7 @@ export function startWeb(input: WebInput): Promise<Web> {
       auth: storage.auth,
       brokerHealth: messaging.brokerHealth,
       mqttEndpoint: messaging.mqttEndpoint,
-      ...(config.EMQX_HOOK_SECRET ? { emqxHookSecret: config.EMQX_HOOK_SECRET } : {}),
+      emqxHookSecret: config.EMQX_HOOK_SECRET ?? null,
       logger: logger.child({ component: 'dashboard' }),
       now,
       inspections: promises.inspections,

@@ -43,10 +43,10 @@ export const emqxAnswer = z.object({
 type EmqxAnswer = z.infer<typeof emqxAnswer>;
 
 /** `Authorization: Bearer <EMQX_HOOK_SECRET>`, compared in constant time. */
-function requireSecret(secret: string | undefined): RequestHandler {
-  const expected = secret === undefined ? undefined : Buffer.from(`Bearer ${secret}`);
+function requireSecret(secret: string | null): RequestHandler {
+  const expected = secret === null ? null : Buffer.from(`Bearer ${secret}`);
   return (req, _res, next) => {
-    if (expected === undefined) return next(new ApiError(404, 'NOT_FOUND', 'the EMQX hooks are off: set EMQX_HOOK_SECRET'));
+    if (expected === null) return next(new ApiError(404, 'NOT_FOUND', 'the EMQX hooks are off: set EMQX_HOOK_SECRET'));
     const given = Buffer.from(req.headers.authorization ?? '');
     const isValid = given.length === expected.length && timingSafeEqual(given, expected);
     if (!isValid) return next(new ApiError(401, 'UNAUTHENTICATED', 'the EMQX hooks need the configured bearer secret'));
@@ -64,7 +64,7 @@ function machineOf(
   return clientId === username ? { kind: 'kiosk', kioskId: username } : 'not-itself';
 }
 
-export function emqxHooksRouter(ctx: DashboardContext, secret: string | undefined): Router {
+export function emqxHooksRouter(ctx: DashboardContext, secret: string | null): Router {
   const router = Router();
   const answer = (res: Parameters<RequestHandler>[1], body: EmqxAnswer) => void res.json(body);
   router.use(requireSecret(secret));
