@@ -49,6 +49,18 @@ const mqttCredentials = obj({
   topics: obj({ status: z.string(), events: z.string(), telemetry: z.string(), commands: z.string(), acks: z.string() }),
 });
 
+/** Loans + returns lost to downtime: the estimate and its 90 % interval. */
+const lostFigures = obj({
+  expected: z.number().describe('estimated loans + returns lost to downtime'),
+  low: z.number().describe('90 % interval'),
+  high: z.number(),
+  downtimeHours: z.number(),
+});
+const totalLost = lostFigures.extend({
+  byMonth: z.array(lostFigures.extend({ month: z.string() })),
+  kiosksWithoutEstimate: z.number().int().describe('machines with downtime but too little history for an estimate'),
+});
+
 const kioskView = obj({
   id: z.string(),
   name: z.string(),
@@ -287,11 +299,28 @@ export const ANSWERS = {
     indicators: z.array(
       obj({ key: z.string(), unit: z.string(), target: z.number(), actual: nullable(z.number()), isMet: nullable(z.boolean()) }),
     ),
+    lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
   'GET /api/v1/reports/utilisation': obj({
     report: z.literal('utilisation'),
     from: z.string(),
     to: z.string(),
-    machines: z.array(obj({ kioskId: z.string(), loans: z.number().int(), returns: z.number().int() })),
+    machines: z.array(
+      obj({
+        kioskId: z.string(),
+        loans: z.number().int(),
+        returns: z.number().int(),
+        lostToDowntime: nullable(
+          obj({
+            expected: nullable(z.number()),
+            low: nullable(z.number()),
+            high: nullable(z.number()),
+            byMonth: z.array(lostFigures.extend({ month: z.string() })),
+            insufficientHistory: nullable(z.string()).describe('why there is no estimate'),
+          }),
+        ),
+      }),
+    ),
+    lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
 } as const satisfies Record<string, z.ZodType>;
