@@ -1,6 +1,13 @@
 import type { Calendar, LocalMonth } from '../domain/calendar.js';
 import { monthsBetween, nextMonth } from '../domain/circulation.js';
-import { downtimeOf, estimateLostByPeriod, type LostEstimate, type LostPeriod, sumLost } from '../domain/lost-transactions.js';
+import {
+  downtimeOf,
+  emptyLostEstimate,
+  estimateLostByPeriod,
+  type LostEstimate,
+  type LostPeriod,
+  sumLost,
+} from '../domain/lost-transactions.js';
 import type { FleetHealth } from './fleet-health.js';
 import type { LendingWatch } from './lending-watch.js';
 
@@ -45,13 +52,13 @@ export function estimateLostToDowntime(
     return { period: month, fromMs, toMs: Math.max(fromMs, toMs) };
   });
   const endMs = Math.max(...periods.map((p) => p.toMs));
+  const startMs = Math.min(...periods.map((p) => p.fromMs));
   const kiosks = kioskIds.map((kioskId): KioskLost => {
-    const downtime = downtimeOf(health.readerTimeline(kioskId, endMs));
+    const downtime = downtimeOf(health.readerTimeline(kioskId, endMs)).filter((d) => d.toMs > startMs && d.fromMs < endMs);
+    // Nothing to estimate: no model needed (fitting one reads a year of the machine's hours).
+    if (downtime.length === 0) return { kioskId, ...estimateLostByPeriodWithout(periods), insufficientHistory: null };
     const model = lending.modelAsOf(kioskId, endMs, nowMs);
-    if (model.kind !== 'model') {
-      const isDown = downtime.some((d) => d.toMs > periods[0]!.fromMs && d.fromMs < endMs);
-      return { kioskId, total: null, byMonth: [], insufficientHistory: isDown ? model.reason : null };
-    }
+    if (model.kind !== 'model') return { kioskId, total: null, byMonth: [], insufficientHistory: model.reason };
     const { byPeriod, total } = estimateLostByPeriod(model, downtime, periods);
     return {
       kioskId,
@@ -67,6 +74,12 @@ export function estimateLostToDowntime(
     byMonth: periods.map((p, i) => ({ month: p.period, ...sumLost(estimated.map((k) => k.byMonth[i]!)) })),
     kiosksWithoutEstimate: kiosks.filter((k) => k.insufficientHistory !== null).length,
   };
+}
+
+/** The estimate of a machine without downtime in the periods: nothing lost, whatever its model. */
+function estimateLostByPeriodWithout(periods: readonly LostPeriod[]): Pick<KioskLost, 'total' | 'byMonth'> {
+  const zero = () => ({ ...emptyLostEstimate(), variance: 0 });
+  return { total: zero(), byMonth: periods.map((p) => ({ month: p.period, ...zero() })) };
 }
 
 /** What reports are given to estimate with (absent when fleet health is not running). */
