@@ -17,8 +17,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createLogger } from '../cli/logger.js';
-import { REFERENCE_DIR, REFERENCE_MACHINE_COUNT, startPlatform } from '../cli/platform.js';
-import { ensureSimulatedCredentials } from '../cli/sim-credentials.js';
+import { REFERENCE_DIR, REFERENCE_MACHINE_COUNT, startPlatform } from '../platform/index.js';
+import { ensureSimulatedCredentials } from '../platform/sim-credentials.js';
 import type { EventRecord } from '../collector/store/event-store.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import { KIOSK_EVENT_TYPES } from '../protocol/events.js';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const platform = await startPlatform(config, createLogger('silent'));
   const f = platform.foundation;
   const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), machineCount);
-  const tokens = ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
+  const tokens = await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
   const proxy = await startChurnProxy(platform.broker!.port);
   const profile = loadCirculationProfile(
     join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'),

@@ -31,9 +31,9 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
     const target = REFERENCE_TARGETS.circulationPerYear;
     // The pace is the target spread evenly over the year's time: what should be done by now.
     const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
-    const health = ctx.fleetHealth?.health;
-    const availability = (window: TimeWindow) => health?.uptime(window).fleet.uptimeRatio ?? null;
-    const readerAvailability = (window: TimeWindow) => health?.readerUptime(window).fleet.readerAvailabilityRatio ?? null;
+    const { health } = ctx.fleetHealth;
+    const availability = (window: TimeWindow) => health.uptime(window).fleet.uptimeRatio;
+    const readerAvailability = (window: TimeWindow) => health.readerUptime(window).fleet.readerAvailabilityRatio;
     const readerNow = { lending: 0, returns_only: 0, closed: 0 };
     for (const k of ctx.registry.list()) {
       if (k.lifecycle !== 'reserve' && k.lifecycle !== 'withdrawn') readerNow[readerStatusOf(ctx, k.id).availability]++;
@@ -44,7 +44,7 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
       timeZone: ctx.store.timeZone,
       today,
       month,
-      responsePromiseHours: health ? health.policy.promiseMs / 3_600_000 : null,
+      responsePromiseHours: health.policy.promiseMs / 3_600_000,
       availability: {
         today: availability(window(today, calendar.startOfDay(today))),
         month: availability(window(month, monthStartMs)),

@@ -8,7 +8,6 @@ import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toKioskView } from '../kiosk-view.js';
 import { readerStatusOf } from '../reader-status.js';
-import { fleetHealthOf } from '../health-api-error.js';
 
 const publicStatusBody = z.strictObject({ hidden: z.boolean() });
 const listQuery = z.strictObject({
@@ -25,7 +24,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const ids = new Set([...records.keys(), ...ctx.collector.fleet.all().map((s) => s.kioskId)]);
     return [...ids]
       .sort()
-      .map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id, ctx.fleetHealth?.health.serviceState(id)));
+      .map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id, ctx.fleetHealth.health.serviceState(id)));
   }
 
   router.get('/', (req, res) => {
@@ -46,7 +45,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     if (!record && !live) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
     const reader = readerStatusOf(ctx, id);
     res.json({
-      kiosk: toKioskView(record, live, id, ctx.fleetHealth?.health.serviceState(id)),
+      kiosk: toKioskView(record, live, id, ctx.fleetHealth.health.serviceState(id)),
       reader: {
         availability: reader.availability,
         since: reader.sinceMs === null ? null : new Date(reader.sinceMs).toISOString(),
@@ -59,7 +58,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id) && !ctx.collector.fleet.get(id))
       throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    const a = fleetHealthOf(ctx).lending.activity(id);
+    const a = ctx.fleetHealth.lending.activity(id);
     const iso = (ms: number) => new Date(ms).toISOString();
     res.json({
       kioskId: id,
@@ -79,18 +78,18 @@ export function kiosksRouter(ctx: DashboardContext): Router {
   });
 
   /** Shows the machine on the public status page, or hides it (`{hidden: true}`). */
-  router.post('/:id/public-status', (req, res) => {
+  router.post('/:id/public-status', async (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     const body = parseOr400(publicStatusBody, req.body, 'body');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    const kiosk = ctx.registry.setHiddenFromStatusPage(id, body.hidden);
+    const kiosk = await ctx.registry.setHiddenFromStatusPage(id, body.hidden);
     res.json({ kioskId: id, hiddenFromStatusPage: kiosk.isHiddenFromStatusPage === true });
   });
 
-  router.post('/', (req, res) => {
+  router.post('/', async (req, res) => {
     const input = parseOr400(kioskRecordSchema, req.body, 'body');
     try {
-      const { kiosk, token } = ctx.registry.provision(input);
+      const { kiosk, token } = await ctx.registry.provision(input);
       ctx.collector.fleet.ensure([kiosk.id]);
       res.status(201).json({ kiosk, mqtt: mqttCredentials(ctx, kiosk.id, token) });
     } catch (error) {
@@ -99,18 +98,18 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     }
   });
 
-  router.post('/:id/token', (req, res) => {
+  router.post('/:id/token', async (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    res.json({ mqtt: mqttCredentials(ctx, id, ctx.registry.rotateToken(id)) });
+    res.json({ mqtt: mqttCredentials(ctx, id, await ctx.registry.rotateToken(id)) });
   });
 
   // Revoked: no token works and a connected machine is dropped within a second; a new token
   // (POST /:id/token) lets it back in.
-  router.post('/:id/revoke', (req, res) => {
+  router.post('/:id/revoke', async (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    ctx.registry.revoke(id);
+    await ctx.registry.revoke(id);
     res.json({ kioskId: id, revoked: true });
   });
 

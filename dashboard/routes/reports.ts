@@ -9,7 +9,6 @@ import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toCsv } from '../exports/csv.js';
 import type { ExportDocument } from '../exports/document.js';
-import { openSqliteExportLog } from '../exports/sqlite-export-log.js';
 import { circulationDocument, indicatorLabel, indicatorsDocument, utilisationDocument } from '../exports/report-documents.js';
 import { toXlsx } from '../exports/xlsx.js';
 import { produceCirculationReport } from '../reports/circulation-report.js';
@@ -71,12 +70,12 @@ const indicatorsQuery = z.strictObject({
 export function reportsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
-  const exportLog = ctx.exportLog ?? openSqliteExportLog(':memory:');
-  // Without fleet health there are no states to find downtime in: the reports say "not measured".
-  const running = ctx.fleetHealth;
-  const estimateLost: LostEstimator | undefined = running
-    ? lostEstimatorOf({ health: running.health, lending: running.lending, calendar })
-    : undefined;
+  const { exportLog } = ctx;
+  const estimateLost: LostEstimator = lostEstimatorOf({
+    health: ctx.fleetHealth.health,
+    lending: ctx.fleetHealth.lending,
+    calendar,
+  });
 
   function resolveScope(query: { kiosk?: string | undefined; district?: string | undefined }): ReportScope {
     if (query.kiosk !== undefined) {
@@ -129,7 +128,7 @@ export function reportsRouter(ctx: DashboardContext): Router {
     const q = parseOr400(indicatorsQuery, req.query, 'query');
     const targets = { ...REFERENCE_TARGETS, circulationPerYear: q.circulationTarget, machinesOperated: q.machinesTarget };
     const report = await produceIndicatorReport(
-      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures ?? {}, estimateLost },
+      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures, estimateLost },
       q.year,
       targets,
       ctx.now(),

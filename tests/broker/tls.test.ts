@@ -11,7 +11,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningBroker } from '../../broker/broker.js';
-import { type Foundation, openFoundation, type RunningPlatform, startEmbeddedBroker, startPlatform } from '../../cli/platform.js';
+import { type Foundation, openFoundation, type RunningPlatform, startEmbeddedBroker, startPlatform } from '../../platform/index.js';
 import { ConfigError, LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { makeSelfSignedCertificate, type TestCertificate } from './tls-files.js';
 
@@ -107,8 +107,8 @@ describe('the broker over TLS', () => {
       TLS_KEY_FILE: cert.keyFile,
       CONNECT_TIMEOUT_MS: '1000',
     });
-    foundation = openFoundation(config, pino({ level: 'silent' }));
-    token = foundation.registry.provision({ id: 'CY-010', name: 'Test', district: 'Test', lat: 39.9, lon: 116.4 }).token;
+    foundation = await openFoundation(config, pino({ level: 'silent' }));
+    token = (await foundation.registry.provision({ id: 'CY-010', name: 'Test', district: 'Test', lat: 39.9, lon: 116.4 })).token;
     broker = await startEmbeddedBroker(foundation);
   });
   afterEach(async () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
 import { createLogger } from '../../cli/logger.js';
-import { type Foundation, openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT } from '../../cli/platform.js';
-import { ensureSimulatedCredentials } from '../../cli/sim-credentials.js';
+import { type Foundation, openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT } from '../../platform/index.js';
+import { ensureSimulatedCredentials } from '../../platform/sim-credentials.js';
 import type { EventRecord, EventStore } from '../../collector/store/event-store.js';
 import type { IngestStats } from '../../collector/ingest.js';
 import { parseConfig } from '../../config/config.js';
@@ -94,9 +94,9 @@ export async function createFaultWorld(base: FaultFleetOptions): Promise<FaultWo
     SIM_KIOSKS: String(base.kiosks),
     LOG_LEVEL: 'silent',
   });
-  const f = openFoundation(config, createLogger('silent'));
+  const f = await openFoundation(config, createLogger('silent'));
   const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), base.kiosks);
-  const tokens = ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
+  const tokens = await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
   const generated = new Map<string, GeneratedEvent>();
   const fleets: SimulatedFleet[] = [];
   return {
@@ -136,7 +136,7 @@ export async function createFaultWorld(base: FaultFleetOptions): Promise<FaultWo
     },
     async cleanup() {
       for (const fleet of fleets) await fleet.stop();
-      f.registry.close();
+      await f.registry.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
