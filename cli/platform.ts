@@ -33,6 +33,7 @@ import type { ComponentHealth, DashboardContext } from '../dashboard/context.js'
 import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
+import { openSqliteIndicatorTargets } from '../dashboard/reports/sqlite-indicator-targets.js';
 import { platformComponents } from '../dashboard/platform-health.js';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.js';
 import { startBackupSchedule } from '../datadir/backup-schedule.js';
@@ -264,6 +265,9 @@ export async function startPlatform(
     stops.push(() => metrics.stop());
     const exportLog = await openExportLog(f);
     stops.push(() => exportLog.close());
+    // Beside the export log in reports.sqlite; kept in the data directory even with DATABASE_URL (one node's).
+    const indicatorTargets = openSqliteIndicatorTargets(join(config.DATA_DIR, 'reports.sqlite'));
+    stops.push(() => indicatorTargets.close());
     // With DATABASE_URL the audit log is shared by every node; people and sessions stay in users.sqlite for now.
     const auditLog = config.DATABASE_URL
       ? await openPostgresAuditLog({ url: config.DATABASE_URL, logger: logger.child({ component: 'audit-log' }) })
@@ -297,6 +301,7 @@ export async function startPlatform(
       inspections: promises.inspections,
       reservations: promises.reservations,
       exportLog,
+      indicatorTargets,
       fleetHealth,
       ...(notifications ? { notifications } : {}),
       ...(spool ? { spool } : {}),

@@ -12,6 +12,7 @@ import type { Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
 import type { Auth } from './auth/auth-service.js';
 import type { ExportLog } from './exports/export-log.js';
+import type { IndicatorTargetsStore } from './reports/indicator-targets.js';
 
 export type ComponentState = 'ok' | 'degraded' | 'down' | 'external';
 
@@ -38,6 +39,8 @@ export interface DashboardContext {
   reservations?: ReservationService;
   /** What reports have handed out (CSV, XLSX), for revision notes; in memory (lost at restart) without it. */
   exportLog?: ExportLog;
+  /** The library's own indicator targets (the reference network's until a manager sets them). */
+  indicatorTargets: IndicatorTargetsStore;
   /**
    * Figures of the yearly indicators measured elsewhere (inspections, availability, fault
    * restoration, reservations); each one missing is reported as "not measured yet".

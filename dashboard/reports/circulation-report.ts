@@ -1,4 +1,5 @@
-import type { Calendar, LocalMonth } from '../../collector/domain/calendar.js';
+import type { Calendar, LocalDay, LocalMonth } from '../../collector/domain/calendar.js';
+import { type CoveredCirculationTable, markCoverage } from '../../collector/domain/circulation-coverage.js';
 import {
   buildCirculationTable,
   CIRCULATION_TYPES,
@@ -19,7 +20,8 @@ export interface CirculationReport {
   to: LocalMonth;
   timeZone: string;
   generatedMs: number;
-  table: CirculationTable;
+  /** With each month's coverage: before the history began, measured, running or future. */
+  table: CoveredCirculationTable;
   /** Complete months whose figures changed since this scope first exported them. */
   revisions: RevisionNote[];
 }
@@ -51,6 +53,22 @@ export async function readCirculationTable(
 }
 
 /**
+ * The local day of the first event recorded about the scope's machines (for the whole fleet: of
+ * any event, the platform's own included): where its history begins. One index seek per machine.
+ */
+export async function readHistoryBegins(store: EventStore, calendar: Calendar, scope: ReportScope): Promise<LocalDay | null> {
+  const kioskIds = scopeKioskIds(scope);
+  const firsts = await Promise.all(
+    (kioskIds ?? [undefined]).map(async (kioskId) => {
+      const [first] = await store.readEvents({ limit: 1, order: 'asc', ...(kioskId === undefined ? {} : { kioskId }) });
+      return first?.tsMs;
+    }),
+  );
+  const known = firsts.filter((ms): ms is number => ms !== undefined);
+  return known.length === 0 ? null : calendar.dayOf(Math.min(...known));
+}
+
+/**
  * The table with a revision note for every month changed since its first export. With `isExport`
  * (a CSV or XLSX file handed out) the complete months are recorded in the export log; months still
  * running never are: their figures are expected to grow.
@@ -63,7 +81,11 @@ export async function produceCirculationReport(
   options: { nowMs: number; isExport: boolean },
 ): Promise<CirculationReport> {
   const { nowMs } = options;
-  const table = await readCirculationTable(parts.store, parts.calendar, scope, from, to, nowMs);
+  const [counted, historyBegins] = await Promise.all([
+    readCirculationTable(parts.store, parts.calendar, scope, from, to, nowMs),
+    readHistoryBegins(parts.store, parts.calendar, scope),
+  ]);
+  const table = markCoverage(counted, historyBegins, parts.calendar.monthOf(nowMs));
   const complete = table.rows.filter((row) => row.isComplete);
   const firstExports = options.isExport
     ? await parts.exportLog.recordExport(scopeKey(scope), complete, nowMs)

@@ -19,6 +19,11 @@ export interface IndicatorReport {
   rows: IndicatorRow[];
   loans: number;
   returns: number;
+  /**
+   * While the year runs: the loans + returns that would be done by now at an even pace towards the
+   * yearly target (target × share of the year gone). Null before the year starts and once it ended.
+   */
+  circulationPace: number | null;
 }
 
 /** Reads a machine's inspections and deliveries of the year until one is the machine's own. */
@@ -83,5 +88,9 @@ export async function produceIndicatorReport(
     rows: buildIndicatorTable({ machinesOperated: machines.size, loans, returns, service }, targets),
     loans,
     returns,
+    circulationPace:
+      nowMs < window.fromMs || nowMs >= window.toMs
+        ? null
+        : Math.round((targets.circulationPerYear * (nowMs - window.fromMs)) / (window.toMs - window.fromMs)),
   };
 }
