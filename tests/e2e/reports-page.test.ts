@@ -34,12 +34,24 @@ describe.skipIf(!hasChromium)('the reports page', () => {
     const client = await t.connectKiosk(ID, await t.provision(ID));
     const lastMonth = `${historyBegins}T12:00:00+08:00`;
     const now = new Date().toISOString();
+    const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
+    // In service for the past hour but for one fault, restored: one failure and one fault alert.
+    await client.publishAsync(`kiosks/${ID}/status`, JSON.stringify({ state: 'online', ts: minutesAgo(60), bootId: 'b1' }), {
+      qos: 1,
+      retain: true,
+    });
     const events = [
       { id: `${ID}-b1-1`, ts: new Date(lastMonth).toISOString(), type: 'loan' },
       { id: `${ID}-b1-2`, ts: new Date(Date.parse(lastMonth) + 60_000).toISOString(), type: 'loan' },
       { id: `${ID}-b1-3`, ts: now, type: 'loan' },
       { id: `${ID}-b1-4`, ts: now, type: 'return' },
     ];
+    const fault = { faultId: 'f1', component: 'rfid_reader', code: 'RFID_TIMEOUT', severity: 'major', blocksLending: true };
+    for (const e of [
+      { id: `${ID}-b1-5`, ts: minutesAgo(30), type: 'fault', ...fault },
+      { id: `${ID}-b1-6`, ts: minutesAgo(10), type: 'fault_cleared', faultId: 'f1' },
+    ])
+      await client.publishAsync(`kiosks/${ID}/events`, JSON.stringify(e), { qos: 1 });
     for (const e of events) await client.publishAsync(`kiosks/${ID}/events`, JSON.stringify(e), { qos: 1 });
     await vi.waitFor(
       async () => {
@@ -146,6 +158,30 @@ describe.skipIf(!hasChromium)('the reports page', () => {
     await expect.poll(() => row('circulation').locator('[data-explanation]').textContent()).toContain('借书');
     expect(await row('circulation').locator('[data-note]').textContent()).toContain(`借书 ${loans} + 还书 1`);
     expect(await row('circulation').locator('[data-pace]').textContent()).toContain('平均推进');
+  });
+
+  test('how the machines served is charted: use per day in service, time between failures and fault response', async () => {
+    const year = fleetMonth(0).slice(0, 4);
+    await vi.waitFor(
+      async () => {
+        const answer = await t.get<{ kiosks: Array<{ failures: number }> }>(`/api/v1/reliability?window=${year}`);
+        if (answer.body.kiosks[0]?.failures !== 1) throw new Error('the failure is not counted yet');
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const page = await openReports();
+    const chart = (name: string) => page.locator(`[data-chart="${name}"]`);
+    await chart('utilisation').locator('canvas').waitFor();
+    await expect.poll(() => chart('utilisation').getAttribute('data-machines')).toBe('1');
+    expect(await chart('utilisation').locator('[data-chart-description]').textContent()).toMatch(
+      /^1 machines ranked; busiest RP-001;/,
+    );
+    await expect.poll(() => chart('reliability').getAttribute('data-machines')).toBe('1');
+    expect(await chart('reliability').locator('[data-chart-description]').textContent()).toMatch(
+      /^Shortest: RP-001, [\d.,]+ h between failures \(1 failures\)/,
+    );
+    await expect.poll(() => chart('fault-response').getAttribute('data-alerts')).toBe('1');
+    expect(await chart('fault-response').locator('canvas').count()).toBe(1);
   });
 
   test("a manager sets the library's own targets; the table and the overview use them, and the change is audited", async () => {

@@ -19,3 +19,6 @@ function lazyChart<P extends object>(load: () => Promise<FunctionComponent<P>>):
 }
 
 export const CirculationTrendChart = lazyChart(async () => (await import('./circulation-trend.js')).CirculationTrendChart);
+export const UtilisationChart = lazyChart(async () => (await import('./utilisation-chart.js')).UtilisationChart);
+export const ReliabilityChart = lazyChart(async () => (await import('./reliability-chart.js')).ReliabilityChart);
+export const FaultResponseChart = lazyChart(async () => (await import('./fault-response-chart.js')).FaultResponseChart);
