@@ -248,7 +248,8 @@ export const en = {
   mtbf: 'Between failures (h)',
   mttr: 'To repair (h)',
   faultResponseTitle: 'Fault alerts and restoration within {h} h, {year}',
-  faultResponseDescription: '{year}: {opened} fault alerts opened, {restored} restored; latest month restored within the promise: {latest}.',
+  faultResponseDescription:
+    '{year}: {opened} fault alerts opened, {restored} restored; latest month restored within the promise: {latest}.',
   faultResponseNone: '{year}: no fault alerts.',
   alertsOpened: 'Alerts opened',
   restoredWithinPromise: 'Restored within {h} h (%)',

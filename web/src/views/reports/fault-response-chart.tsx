@@ -67,12 +67,14 @@ export function FaultResponseChart({ year }: { year: number }) {
       <figcaption>{t('faultResponseTitle', { year, h: answer.data?.promiseHours ?? 24 })}</figcaption>
       <ErrorMessage error={answer.error} />
       <p class="muted">{description}</p>
-      <Chart
-        option={option}
-        label={t('faultResponseTitle', { year, h: answer.data?.promiseHours ?? 24 })}
-        description={description}
-        height={240}
-      />
+      {opened > 0 ? (
+        <Chart
+          option={option}
+          label={t('faultResponseTitle', { year, h: answer.data?.promiseHours ?? 24 })}
+          description={description}
+          height={240}
+        />
+      ) : null}
     </figure>
   );
 }

@@ -54,12 +54,15 @@ export function ReliabilityChart({ year }: { year: number }) {
       <figcaption>{t('reliabilityTitle', { year })}</figcaption>
       <ErrorMessage error={answer.error} />
       <p class="muted">{description}</p>
-      <Chart
-        option={option}
-        label={t('reliabilityTitle', { year })}
-        description={description}
-        height={Math.max(140, failing.length * 28 + 60)}
-      />
+      {/* No failure, no axes: the sentence above says so. */}
+      {failing.length > 0 ? (
+        <Chart
+          option={option}
+          label={t('reliabilityTitle', { year })}
+          description={description}
+          height={Math.max(140, failing.length * 28 + 60)}
+        />
+      ) : null}
     </figure>
   );
 }

@@ -73,12 +73,14 @@ export function UtilisationChart({ year }: { year: number }) {
       <figcaption>{t('utilisationTitle', { year })}</figcaption>
       <ErrorMessage error={answer.error} />
       {answer.data && ranked.length === 0 ? <p class="muted">{t('utilisationNoData')}</p> : null}
-      <Chart
-        option={option}
-        label={t('utilisationTitle', { year })}
-        description={description}
-        height={Math.max(120, ranked.length * ROW_PX + 40)}
-      />
+      {ranked.length > 0 ? (
+        <Chart
+          option={option}
+          label={t('utilisationTitle', { year })}
+          description={description}
+          height={Math.max(120, ranked.length * ROW_PX + 40)}
+        />
+      ) : null}
     </figure>
   );
 }
