@@ -10,7 +10,6 @@ import { principalOf } from '../auth/guard.js';
 import type { DashboardContext } from '../context.js';
 import { toCsv } from '../exports/csv.js';
 import type { ExportDocument } from '../exports/document.js';
-import { openSqliteExportLog } from '../exports/sqlite-export-log.js';
 import { circulationDocument, indicatorLabel, indicatorsDocument, utilisationDocument } from '../exports/report-documents.js';
 import { toXlsx } from '../exports/xlsx.js';
 import { produceCirculationReport } from '../reports/circulation-report.js';
@@ -74,7 +73,7 @@ const indicatorsQuery = z.strictObject({
 export function reportsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
-  const exportLog = ctx.exportLog ?? openSqliteExportLog(':memory:');
+  const { exportLog } = ctx;
 
   function resolveScope(query: { kiosk?: string | undefined; district?: string | undefined }): ReportScope {
     if (query.kiosk !== undefined) {
@@ -134,7 +133,7 @@ export function reportsRouter(ctx: DashboardContext): Router {
       ...(q.machinesTarget === undefined ? {} : { machinesOperated: q.machinesTarget }),
     };
     const report = await produceIndicatorReport(
-      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures ?? {} },
+      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures },
       q.year,
       targets,
       ctx.now(),
