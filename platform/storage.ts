@@ -22,6 +22,7 @@ import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
 import type { IndicatorTargetsStore } from '../dashboard/reports/indicator-targets.js';
+import { openPostgresIndicatorTargets } from '../dashboard/reports/postgres-indicator-targets.js';
 import { openSqliteIndicatorTargets } from '../dashboard/reports/sqlite-indicator-targets.js';
 import type { Foundation } from './foundation.js';
 import { buildStage, type Stoppable } from './stops.js';
@@ -45,7 +46,7 @@ export interface Storage extends Stoppable {
   spool: Spool | null;
   /** What reports were handed out. */
   exportLog: ExportLog;
-  /** The library's own indicator targets (`DATA_DIR/reports.sqlite`, on the node even with DATABASE_URL). */
+  /** The library's own indicator targets: in PostgreSQL with DATABASE_URL, else `DATA_DIR/reports.sqlite`. */
   indicatorTargets: IndicatorTargetsStore;
   /** People, sessions, integration tokens, audit log (`DATA_DIR/users.sqlite`). */
   auth: Auth;
@@ -86,8 +87,10 @@ export function openStorage(input: StorageInput): Promise<Storage> {
     if (outbox) stops.defer(() => outbox.close());
     const exportLog = await openExportLog(f);
     stops.defer(() => exportLog.close());
-    // Beside the export log in reports.sqlite; kept in the data directory even with DATABASE_URL (one node's).
-    const indicatorTargets = openSqliteIndicatorTargets(join(config.DATA_DIR, 'reports.sqlite'));
+    // Beside the export log: in PostgreSQL with DATABASE_URL (shared by every node), else in reports.sqlite.
+    const indicatorTargets = config.DATABASE_URL
+      ? await openPostgresIndicatorTargets({ url: config.DATABASE_URL, logger: logger.child({ component: 'indicator-targets' }) })
+      : openSqliteIndicatorTargets(join(config.DATA_DIR, 'reports.sqlite'));
     stops.defer(() => indicatorTargets.close());
     const auth = await openPeople(f, now, stops.defer.bind(stops));
     return { store, sqliteStore, spool, exportLog, indicatorTargets, auth, outbox };

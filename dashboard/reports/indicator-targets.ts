@@ -23,8 +23,9 @@ export interface TargetsInForce {
 
 /**
  * The library's indicator targets, kept by the platform (platform state, not event history). One
- * set per installation: the fleet is one library's. Adapter: SQLite (`reports.sqlite` in the data
- * directory, sqlite-indicator-targets.ts), which passes tests/contract/indicator-targets-contract.ts.
+ * set per installation: the fleet is one library's. Adapters: SQLite (`reports.sqlite` in the data
+ * directory, sqlite-indicator-targets.ts) and PostgreSQL (postgres-indicator-targets.ts); both pass
+ * tests/contract/indicator-targets-contract.ts.
  */
 export interface IndicatorTargetsStore {
   /** The targets set last, or the reference network's when none were ever set. */
