@@ -8,6 +8,7 @@ import {
   yearWindow,
 } from '../../collector/domain/indicators.js';
 import { isMachineOriginated, MACHINE_ONLY_TYPES, SHARED_TYPES } from '../../collector/domain/machine-origin.js';
+import type { LostEstimator, LostToDowntime } from '../../collector/health/lost-to-downtime.js';
 import type { EventCursor, EventStore } from '../../collector/store/event-store.js';
 
 export interface IndicatorReport {
@@ -24,6 +25,8 @@ export interface IndicatorReport {
    * yearly target (target × share of the year gone). Null before the year starts and once it ended.
    */
   circulationPace: number | null;
+  /** Loans + returns the fleet lost to downtime in the year, by month; null when fleet health does not run. */
+  lostToDowntime: Pick<LostToDowntime, 'total' | 'byMonth' | 'kiosksWithoutEstimate'> | null;
 }
 
 /** Reads a machine's inspections and deliveries of the year until one is the machine's own. */
@@ -56,7 +59,7 @@ const PAGE = 1_000;
  * figures come from the measures given, if any.
  */
 export async function produceIndicatorReport(
-  parts: { store: EventStore; calendar: Calendar; serviceMeasures: ServiceMeasures },
+  parts: { store: EventStore; calendar: Calendar; serviceMeasures: ServiceMeasures; estimateLost?: LostEstimator | undefined },
   year: number,
   targets: IndicatorTargets,
   nowMs: number,
@@ -92,5 +95,13 @@ export async function produceIndicatorReport(
       nowMs < window.fromMs || nowMs >= window.toMs
         ? null
         : Math.round((targets.circulationPerYear * (nowMs - window.fromMs)) / (window.toMs - window.fromMs)),
+    lostToDowntime: lostOfYear(parts.estimateLost, year, nowMs),
   };
+}
+
+function lostOfYear(estimate: LostEstimator | undefined, year: number, nowMs: number): IndicatorReport['lostToDowntime'] {
+  if (!estimate) return null;
+  const y = String(year).padStart(4, '0');
+  const { total, byMonth, kiosksWithoutEstimate } = estimate(undefined, `${y}-01`, `${y}-12`, nowMs);
+  return { total, byMonth, kiosksWithoutEstimate };
 }

@@ -6,6 +6,7 @@ import { fleetMonthOf, formatNumber } from '../../format.js';
 import { useLive, useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 import { CirculationTrendChart } from './lazy-charts.js';
+import { LostToDowntime } from './lost-to-downtime.js';
 
 export interface CirculationAnswer {
   historyBegins: string | null;
@@ -32,7 +33,7 @@ function circulationQuery(r: Request): Record<string, string | undefined> {
   };
 }
 
-/** The monthly circulation table: previewed with Show, downloaded as the form stands. */
+/** The monthly circulation table: previewed with Show, downloaded as the form stands; what downtime cost over the range shown follows. */
 export function CirculationSection() {
   const { lang, t } = useI18n();
   const kiosks = useLive((s) => s.kiosks);
@@ -51,130 +52,138 @@ export function CirculationSection() {
   const data = table.data;
 
   return (
-    <section class="panel" aria-labelledby="circulation-title">
-      <h1 id="circulation-title">{t('circulationTable')}</h1>
-      <form
-        class="report-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setShown(form);
-        }}
-      >
-        <label>
-          {t('from')}
-          <input type="month" name="from" required value={form.from} onInput={(e) => update({ from: e.currentTarget.value })} />
-        </label>
-        <label>
-          {t('to')}
-          <input type="month" name="to" required value={form.to} onInput={(e) => update({ to: e.currentTarget.value })} />
-        </label>
-        <label>
-          {t('scope')}
-          <select
-            name="scope"
-            value={form.scope}
-            onChange={(e) => update({ scope: e.currentTarget.value as ScopeKind, target: '' })}
-          >
-            {(['fleet', 'district', 'kiosk'] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`scope_${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        {form.scope === 'district' ? (
+    <>
+      <section class="panel" aria-labelledby="circulation-title">
+        <h1 id="circulation-title">{t('circulationTable')}</h1>
+        <form
+          class="report-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setShown(form);
+          }}
+        >
           <label>
-            {t('district')}
-            <select name="district" required value={form.target} onChange={(e) => update({ target: e.currentTarget.value })}>
-              <option value="" />
-              {districts.map((d) => (
-                <option key={d} value={d}>
-                  {d}
+            {t('from')}
+            <input type="month" name="from" required value={form.from} onInput={(e) => update({ from: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('to')}
+            <input type="month" name="to" required value={form.to} onInput={(e) => update({ to: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('scope')}
+            <select
+              name="scope"
+              value={form.scope}
+              onChange={(e) => update({ scope: e.currentTarget.value as ScopeKind, target: '' })}
+            >
+              {(['fleet', 'district', 'kiosk'] as const).map((s) => (
+                <option key={s} value={s}>
+                  {t(`scope_${s}`)}
                 </option>
               ))}
             </select>
           </label>
+          {form.scope === 'district' ? (
+            <label>
+              {t('district')}
+              <select name="district" required value={form.target} onChange={(e) => update({ target: e.currentTarget.value })}>
+                <option value="" />
+                {districts.map((d) => (
+                  <option key={d} value={d}>
+                    {d}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          {form.scope === 'kiosk' ? (
+            <label>
+              {t('scope_kiosk')}
+              <input
+                name="kiosk"
+                required
+                list="kiosk-ids"
+                value={form.target}
+                onInput={(e) => update({ target: e.currentTarget.value })}
+              />
+              <datalist id="kiosk-ids">
+                {[...kiosks.keys()].map((id) => (
+                  <option key={id} value={id} />
+                ))}
+              </datalist>
+            </label>
+          ) : null}
+          <button type="submit">{t('show')}</button>
+          <a class="button" href={download('csv')} download data-download="csv">
+            {t('downloadCsv')}
+          </a>
+          <a class="button" href={download('xlsx')} download data-download="xlsx">
+            {t('downloadXlsx')}
+          </a>
+        </form>
+        <ErrorMessage error={table.error} />
+        {data ? (
+          <p class="muted" data-history-begins={data.historyBegins ?? ''}>
+            {data.historyBegins === null ? t('historyNone') : t('historyBegins', { day: data.historyBegins })}
+          </p>
         ) : null}
-        {form.scope === 'kiosk' ? (
-          <label>
-            {t('scope_kiosk')}
-            <input
-              name="kiosk"
-              required
-              list="kiosk-ids"
-              value={form.target}
-              onInput={(e) => update({ target: e.currentTarget.value })}
-            />
-            <datalist id="kiosk-ids">
-              {[...kiosks.keys()].map((id) => (
-                <option key={id} value={id} />
-              ))}
-            </datalist>
-          </label>
-        ) : null}
-        <button type="submit">{t('show')}</button>
-        <a class="button" href={download('csv')} download data-download="csv">
-          {t('downloadCsv')}
-        </a>
-        <a class="button" href={download('xlsx')} download data-download="xlsx">
-          {t('downloadXlsx')}
-        </a>
-      </form>
-      <ErrorMessage error={table.error} />
-      {data ? (
-        <p class="muted" data-history-begins={data.historyBegins ?? ''}>
-          {data.historyBegins === null ? t('historyNone') : t('historyBegins', { day: data.historyBegins })}
-        </p>
-      ) : null}
-      {data ? (
-        <table class="table numeric" id="circulation-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('month')}</th>
-              <th scope="col">{t('loans')}</th>
-              <th scope="col">{t('returns')}</th>
-              <th scope="col">{t('total')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.rows.map((row) => (
-              <tr key={row.month} data-month={row.month} data-coverage={row.coverage} class={`coverage-${row.coverage}`}>
-                <th scope="row">
-                  {row.month} {row.coverage === 'running' ? <span class="muted">({t('incomplete')})</span> : null}
-                  {row.coverage === 'measured' && data.historyBegins?.startsWith(row.month) ? (
-                    <span class="muted">({t('measuredFrom', { day: data.historyBegins })})</span>
-                  ) : null}
-                </th>
-                {row.coverage === 'before_history' || row.coverage === 'future' ? (
-                  <td colSpan={3} class="muted coverage-note">
-                    {row.coverage === 'future' ? t('coverageFuture') : t('coverageNoDataYet')}
-                  </td>
-                ) : (
-                  <>
-                    <td>{formatNumber(lang, row.loans)}</td>
-                    <td>{formatNumber(lang, row.returns)}</td>
-                    <td>{formatNumber(lang, row.total)}</td>
-                  </>
-                )}
+        {data ? (
+          <table class="table numeric" id="circulation-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('month')}</th>
+                <th scope="col">{t('loans')}</th>
+                <th scope="col">{t('returns')}</th>
+                <th scope="col">{t('total')}</th>
               </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">
-                {t('totalRow')} <span class="muted">({t('totalOfMonths', { n: data.monthsWithData })})</span>
-              </th>
-              <td>{formatNumber(lang, data.total.loans)}</td>
-              <td>{formatNumber(lang, data.total.returns)}</td>
-              <td>{formatNumber(lang, data.total.total)}</td>
-            </tr>
-          </tfoot>
-        </table>
-      ) : null}
-      <CirculationTrendChart
-        year={Number(shown.to.slice(0, 4))}
-        scope={{ ...circulationQuery(shown), from: undefined, to: undefined }}
+            </thead>
+            <tbody>
+              {data.rows.map((row) => (
+                <tr key={row.month} data-month={row.month} data-coverage={row.coverage} class={`coverage-${row.coverage}`}>
+                  <th scope="row">
+                    {row.month} {row.coverage === 'running' ? <span class="muted">({t('incomplete')})</span> : null}
+                    {row.coverage === 'measured' && data.historyBegins?.startsWith(row.month) ? (
+                      <span class="muted">({t('measuredFrom', { day: data.historyBegins })})</span>
+                    ) : null}
+                  </th>
+                  {row.coverage === 'before_history' || row.coverage === 'future' ? (
+                    <td colSpan={3} class="muted coverage-note">
+                      {row.coverage === 'future' ? t('coverageFuture') : t('coverageNoDataYet')}
+                    </td>
+                  ) : (
+                    <>
+                      <td>{formatNumber(lang, row.loans)}</td>
+                      <td>{formatNumber(lang, row.returns)}</td>
+                      <td>{formatNumber(lang, row.total)}</td>
+                    </>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">
+                  {t('totalRow')} <span class="muted">({t('totalOfMonths', { n: data.monthsWithData })})</span>
+                </th>
+                <td>{formatNumber(lang, data.total.loans)}</td>
+                <td>{formatNumber(lang, data.total.returns)}</td>
+                <td>{formatNumber(lang, data.total.total)}</td>
+              </tr>
+            </tfoot>
+          </table>
+        ) : null}
+        <CirculationTrendChart
+          year={Number(shown.to.slice(0, 4))}
+          scope={{ ...circulationQuery(shown), from: undefined, to: undefined }}
+        />
+      </section>
+      <LostToDowntime
+        from={shown.from}
+        to={shown.to}
+        district={shown.scope === 'district' ? shown.target : undefined}
+        kiosk={shown.scope === 'kiosk' ? shown.target : undefined}
       />
-    </section>
+    </>
   );
 }
