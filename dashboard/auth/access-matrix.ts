@@ -121,6 +121,9 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/reports/circulation', roles: ['manager', 'admin'], audit: 'report.export', exportsOnly: true },
   { method: 'GET', path: '/api/v1/reports/indicators', roles: ['manager', 'admin'], audit: 'report.export', exportsOnly: true },
   { method: 'GET', path: '/api/v1/reports/utilisation', roles: ['manager', 'admin'], audit: 'report.export', exportsOnly: true },
+  // The library's own indicator targets: set by its managers (or the admin), every change audited.
+  { method: 'GET', path: '/api/v1/reports/targets', roles: ['manager', 'admin'] },
+  { method: 'PATCH', path: '/api/v1/reports/targets', roles: ['manager', 'admin'], audit: 'report.targets' },
 ];
 
 /** socket.io: who may connect (and so receive the live pushes); client events, when added, are listed here too. */

@@ -337,6 +337,17 @@ export const API_ROUTES: Record<string, RouteDoc> = {
     media: csvXlsx,
     query: reportsRequests.indicatorsQuery,
   },
+  'GET /api/v1/reports/targets': {
+    summary: "The library's indicator targets in force, beside the reference network's",
+    tag: 'reports',
+    ok: 200,
+  },
+  'PATCH /api/v1/reports/targets': {
+    summary: "Change the library's indicator targets (shares 0–1); the others are kept",
+    tag: 'reports',
+    ok: 200,
+    body: reportsRequests.targetsPatch,
+  },
   'GET /api/v1/reports/utilisation': {
     summary: 'Use of each machine against the median (JSON, CSV or XLSX)',
     tag: 'reports',

@@ -269,6 +269,14 @@ export function successCalls(nowMs: number): SuccessCall[] {
       path: `/api/v1/reports/indicators?year=${month(1).slice(0, 4)}`,
       status: 200,
     },
+    { route: 'GET /api/v1/reports/targets', as: 'manager', path: '/api/v1/reports/targets', status: 200 },
+    {
+      route: 'PATCH /api/v1/reports/targets',
+      as: 'manager',
+      path: '/api/v1/reports/targets',
+      body: { weeklyInspectionRatio: 0.95 },
+      status: 200,
+    },
     {
       route: 'GET /api/v1/reports/utilisation',
       as: 'manager',

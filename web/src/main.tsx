@@ -48,7 +48,7 @@ function Routes({ session }: { session: Session }) {
     case 'inspections':
       return <InspectionsPage recorder={can(session, 'recordInspections') ? session.user.displayName : null} />;
     case 'reservations':
-      return <ReservationsPage />;
+      return <ReservationsPage canDeliver={can(session, 'deliverReservations')} />;
     case 'reports':
       return can(session, 'readReports') ? <ReportsPage /> : forbidden();
     case 'admin':
