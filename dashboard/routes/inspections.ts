@@ -6,7 +6,8 @@ import type { InspectionService } from '../../collector/promises/inspection-serv
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toApiError, unavailable } from '../promise-api-error.js';
+import { unavailable } from '../promise-api-error.js';
+import { toApiError } from '../refusal-status.js';
 import { principalOf } from '../auth/guard.js';
 
 const week = z.string().refine(isIsoWeek, 'must be an ISO week that exists, e.g. 2026-W47');

@@ -7,14 +7,12 @@ import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { fleetHealthOf } from '../health-api-error.js';
+import { commaList } from './comma-list.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export const windowSpecSchema = z.string().regex(WINDOW_SPEC_PATTERN, 'must be 24h, 7d, 30d, a month (2026-11) or a year (2026)');
-const kioskList = z
-  .string()
-  .transform((s) => s.split(','))
-  .pipe(z.array(kioskIdSchema).max(1_000));
+const kioskList = commaList(kioskIdSchema, 1_000);
 
 const uptimeQuery = z.strictObject({ window: windowSpecSchema.default('24h'), kiosk: kioskList.optional() });
 const timelineQuery = z.strictObject({ window: windowSpecSchema.default('24h'), kiosk: kioskIdSchema });
