@@ -12,7 +12,6 @@ import { statusEffectiveMs, statusEventId, type StatusEvent } from './domain/fle
 import type { DecodeRejectionReason } from './dead-letter-reason.js';
 import type { DeadLetterRecord, EventRecord, TelemetryRecord } from './store/event-store.js';
 
-
 export interface DecodeLimits {
   maxPayloadBytes: number;
   /** Events stamped further ahead of the collector's clock are refused (machine clock wrong). */

@@ -1,11 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { REJECTION_REASONS } from '../../broker/rejection.js';
-import {
-  DEAD_LETTER_REASONS,
-  DECODE_REJECTION_REASONS,
-  DOMAIN_REFUSAL_REASONS,
-} from '../../collector/dead-letter-reason.js';
-
+import { DEAD_LETTER_REASONS, DECODE_REJECTION_REASONS, DOMAIN_REFUSAL_REASONS } from '../../collector/dead-letter-reason.js';
 
 describe('one dead-letter vocabulary', () => {
   test('it holds every refusal of the broker, the decoder and the domain rules', () => {
