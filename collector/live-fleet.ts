@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type Calendar, nextDay } from './domain/calendar.js';
+import { type Calendar, nextDay } from '../time/calendar.js';
 import { foldEvent, foldTelemetry, initialKioskState, type KioskLiveState, rollDay } from './domain/fleet-state.js';
 import type { EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
 import { fleetEventOf } from './store/stored-event.js';

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Topics } from '../../protocol/index.js';
-import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import type { Destination } from '../../protocol/reservation-destination.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import {
   countedDeliveries,
-  type Destination,
   dueNotice,
   emptyHistory,
   foldReservationEvent,

@@ -1,5 +1,5 @@
 import type { DeadLetterReason } from '../dead-letter-reason.js';
-import type { LocalDay } from '../domain/calendar.js';
+import type { LocalDay } from '../../time/calendar.js';
 
 /** One event as the store keeps it. `data` is the whole validated event, as the machine sent it. */
 export interface EventRecord {

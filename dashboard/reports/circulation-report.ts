@@ -1,4 +1,4 @@
-import type { Calendar, LocalMonth } from '../../collector/domain/calendar.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import {
   buildCirculationTable,
   CIRCULATION_TYPES,

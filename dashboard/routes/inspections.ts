@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { checklistSchema, type Inspection } from '../../collector/domain/inspections.js';
-import { addIsoWeeks, isIsoWeek, isoWeeksBetween } from '../../collector/domain/iso-week.js';
+import type { Inspection } from '../../collector/domain/inspections.js';
+import { checklistSchema } from '../../protocol/checklist.js';
+import { addIsoWeeks, isIsoWeek, isoWeeksBetween } from '../../time/iso-week.js';
 import type { InspectionService } from '../../collector/promises/inspection-service.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';

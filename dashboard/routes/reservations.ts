@@ -1,13 +1,9 @@
 import { type Response, Router } from 'express';
 import { z } from 'zod';
-import {
-  destinationSchema,
-  type Reservation,
-  reservationIdSchema,
-  type ReservationState,
-} from '../../collector/domain/reservations.js';
+import { type Reservation, reservationIdSchema, type ReservationState } from '../../collector/domain/reservations.js';
 import type { ReservationService } from '../../collector/promises/reservation-service.js';
 import { kioskIdSchema } from '../../protocol/index.js';
+import { destinationSchema } from '../../protocol/reservation-destination.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { unavailable } from '../promise-api-error.js';

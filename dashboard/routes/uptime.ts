@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from '../../collector/domain/circulation.js';
 import { parseTimeWindow, type TimeWindow, UPTIME_RULES, WINDOW_SPEC_PATTERN } from '../../collector/domain/uptime.js';
 import { kioskIdSchema } from '../../protocol/index.js';

@@ -2,7 +2,7 @@
 // reservations) through the real platform, rule by rule.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addIsoWeeks, isoWeekOf, monthOfIsoWeek, startOfIsoWeek } from '../../collector/domain/iso-week.js';
+import { addIsoWeeks, isoWeekOf, monthOfIsoWeek, startOfIsoWeek } from '../../time/iso-week.js';
 import { ReservationService, type ReservationNotice } from '../../collector/promises/reservation-service.js';
 import type { PromisesSummary } from '../../dashboard/socket-events.js';
 import { type ApiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
