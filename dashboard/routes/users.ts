@@ -33,8 +33,8 @@ export function usersRouter(ctx: DashboardContext): Router {
   const router = Router();
   const { auth } = ctx;
 
-  router.get('/', (_req, res) => {
-    res.json({ users: auth.users.list() });
+  router.get('/', async (_req, res) => {
+    res.json({ users: await auth.users.list() });
   });
 
   router.post('/', async (req, res) => {
@@ -65,7 +65,7 @@ export function usersRouter(ctx: DashboardContext): Router {
     } catch (error) {
       throw toApiError(error);
     }
-    if (body.disabled === true || body.password !== undefined) auth.ended({ sessionKeys: auth.sessions.closeAllOf(name) });
+    if (body.disabled === true || body.password !== undefined) auth.ended({ sessionKeys: await auth.sessions.closeAllOf(name) });
     res.json({ user: updated });
   });
 
