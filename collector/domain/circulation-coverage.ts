@@ -1,4 +1,4 @@
-import type { LocalDay, LocalMonth } from './calendar.js';
+import type { LocalDay, LocalMonth } from '../../time/calendar.js';
 import type { CirculationTable, MonthCirculation } from './circulation.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Calendar } from '../../collector/domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import type { IndicatorKey, IndicatorRow } from '../../collector/domain/indicators.js';
 import type { CirculationReport } from '../reports/circulation-report.js';
 import type { IndicatorReport } from '../reports/indicators-report.js';

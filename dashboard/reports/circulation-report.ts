@@ -1,4 +1,4 @@
-import { type Calendar, type LocalDay, type LocalMonth, nextDay } from '../../collector/domain/calendar.js';
+import { type Calendar, type LocalDay, type LocalMonth, nextDay } from '../../time/calendar.js';
 import { type CoveredCirculationTable, markCoverage } from '../../collector/domain/circulation-coverage.js';
 import {
   buildCirculationTable,

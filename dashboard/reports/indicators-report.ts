@@ -1,4 +1,4 @@
-import type { Calendar } from '../../collector/domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import {
   buildIndicatorTable,
   collectServiceFigures,

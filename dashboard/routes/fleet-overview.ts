@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import type { TimeWindow } from '../../collector/domain/uptime.js';
 import type { DashboardContext } from '../context.js';
 import { readCirculationTable } from '../reports/circulation-report.js';

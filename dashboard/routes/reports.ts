@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { checkMonthRange } from '../../collector/domain/circulation.js';
 import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
 import { DEFAULT_FAR_BELOW_RATIO } from '../../collector/domain/utilisation.js';
