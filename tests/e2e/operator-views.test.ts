@@ -13,7 +13,7 @@ const MACHINES = [
   { id: 'OP-001', district: '朝阳', districtEn: 'Chaoyang', lat: 39.92, lon: 116.44 },
   { id: 'OP-002', district: '朝阳', districtEn: 'Chaoyang', lat: 39.92, lon: 116.44 },
   { id: 'OP-003', district: '海淀', districtEn: 'Haidian', lat: 39.98, lon: 116.3 },
-  { id: 'HD-0004', district: '海淀', districtEn: 'Haidian', lat: 39.96, lon: 116.32 },
+  { id: 'HD-00041', district: '海淀', districtEn: 'Haidian', lat: 39.96, lon: 116.32 },
 ];
 
 describe.skipIf(!hasChromium)("the operator's views", () => {
@@ -90,14 +90,18 @@ describe.skipIf(!hasChromium)("the operator's views", () => {
     await expect.poll(() => page.locator('.machine-head .badge').textContent()).toBe('停止服务：还书箱已满');
   });
 
-  test("a tile's id never wraps, even beside its fault count on a phone", async () => {
-    await fault('HD-0004', 'low', 'receipt_printer', 'PAPER_LOW', 'minor');
-    await fault('HD-0004', 'temp', 'climate', 'TEMP_HIGH', 'major');
-    const page = await signedInPage(browser, t.baseUrl, 'operator', { width: 390, height: 844 });
-    pages.push(page);
-    await expect.poll(() => tile(page, 'HD-0004').locator('.tile-faults').textContent()).toContain('2');
-    const id = tile(page, 'HD-0004').locator('.tile-id');
-    expect(await id.evaluate((el) => el.getClientRects().length)).toBe(1);
+  test("a tile's id never breaks at its dash, even beside its fault count", async () => {
+    await fault('HD-00041', 'low', 'receipt_printer', 'PAPER_LOW', 'minor');
+    await fault('HD-00041', 'temp', 'climate', 'TEMP_HIGH', 'major');
+    const page = await open();
+    await expect.poll(() => tile(page, 'HD-00041').locator('.tile-faults').textContent()).toContain('2');
+    const id = tile(page, 'HD-00041').locator('.tile-id');
+    // One line: no taller than one line of its font (a break at the dash doubles it).
+    const { height, fontPx } = await id.evaluate((el) => ({
+      height: el.getBoundingClientRect().height,
+      fontPx: parseFloat(getComputedStyle(el).fontSize),
+    }));
+    expect(height).toBeLessThan(fontPx * 1.6);
     expect(await id.evaluate((el) => el.scrollWidth <= el.parentElement!.clientWidth)).toBe(true);
   });
 
