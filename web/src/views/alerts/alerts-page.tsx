@@ -5,11 +5,14 @@ import { formatDateTime, formatDuration } from '../../format.js';
 import { useLive, useLoad, useNow } from '../../hooks.js';
 import { type MessageKey, useI18n } from '../../i18n.js';
 import type { AlertView, KioskView } from '../../live/live-store.js';
-import { AlertFilters, type AlertFilter, matchesFilter, useAlertFilter } from './alert-filters.js';
+import { AlertFilters, matchesFilter, useAlertFilter } from './alert-filters.js';
 import { alertWords, stillReported } from './alert-words.js';
 import { RecentlyResolved } from './recently-resolved.js';
 import { keepPlaces } from './stable-order.js';
 import { byUrgency } from './urgency.js';
+
+/** The question's safe answer takes the focus when it appears, so a keyboard user lands on it. */
+const focusOnMount = (button: HTMLButtonElement | null) => button?.focus();
 
 /** A crew member the alert can be assigned to (GET /assignees). */
 export interface Assignable {
@@ -229,7 +232,7 @@ function AlertCard({
                 >
                   {t('resolveAnyway')}
                 </button>
-                <button type="button" data-action="cancel" onClick={() => setConfirmingResolve(false)}>
+                <button type="button" data-action="cancel" ref={focusOnMount} onClick={() => setConfirmingResolve(false)}>
                   {t('cancel')}
                 </button>
               </div>
@@ -292,7 +295,7 @@ export function AlertsPage({
     shownOrder.current = keepPlaces(shownOrder.current, sortedIds);
     return shownOrder.current.map((id) => alerts.get(id)!);
   }, [alerts]);
-  const shown = ordered.filter((a) => matchesFilter(a, kiosks.get(a.kioskId), filter as AlertFilter, me));
+  const shown = ordered.filter((a) => matchesFilter(a, kiosks.get(a.kioskId), filter, me));
   return (
     <>
       <section class="panel" aria-labelledby="alerts-title">

@@ -19,6 +19,9 @@ function commandsFor(state: ServiceState): CommandType[] {
   return ['pause', 'withdraw'];
 }
 
+/** The question's safe answer takes the focus when it appears, so a keyboard user lands on it. */
+const focusOnMount = (button: HTMLButtonElement | null) => button?.focus();
+
 const isCommandType = (type: string): type is CommandType => (COMMANDS as readonly string[]).includes(type);
 
 interface CommandView {
@@ -109,7 +112,7 @@ export function CommandPanel({
                 >
                   {t('confirmWithdrawYes')}
                 </button>
-                <button type="button" data-action="cancel" onClick={() => setConfirming(false)}>
+                <button type="button" data-action="cancel" ref={focusOnMount} onClick={() => setConfirming(false)}>
                   {t('cancel')}
                 </button>
               </div>
