@@ -151,8 +151,16 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     });
   const jitteredReconnectMs = () => Math.round(o.reconnectPeriodMs * (0.8 + 0.4 * Math.random()));
 
+  /**
+   * Events in the outbox not yet acked, kept in memory so that a flush with nothing to send asks
+   * the file nothing: a bridge holds hundreds of agents, each flushing every second.
+   */
+  let unacked: number | undefined;
+  const unackedNow = () => (unacked ??= outbox.count(kioskId));
+
   function flush(): void {
     if (!isOnline || client === undefined || inFlightMessages >= MAX_IN_FLIGHT_MESSAGES) return;
+    if (unackedNow() === 0) return;
     const realNowMs = o.now();
     const due = outbox.pending(kioskId, o.maxEventsPerFlush, realNowMs - o.ackTimeoutMs);
     for (let i = 0; i < due.length; i += o.batchSize) {
@@ -171,8 +179,10 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
 
   let isFlushScheduled = false;
   function enqueue(events: readonly KioskEvent[], progress?: unknown): void {
-    outbox.add(kioskId, events, progress);
-    if (events.length === 0 || isFlushScheduled) return;
+    const before = unackedNow();
+    const added = outbox.add(kioskId, events, progress);
+    unacked = before + added;
+    if (added === 0 || isFlushScheduled) return;
     // Published after the caller's turn: a SIP2 answer waiting on this write goes out first, and
     // events added in the same turn share one flush.
     isFlushScheduled = true;
@@ -194,6 +204,7 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     }
     for (const rejected of ack.data.rejected) log.warn(rejected, 'event rejected by the collector');
     const removed = outbox.remove([...ack.data.stored, ...ack.data.rejected.map((r) => r.id)]);
+    unacked = Math.max(0, unackedNow() - removed);
     log.debug({ removed }, 'ack received');
   }
 
@@ -286,8 +297,27 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     return mqttClient;
   }
 
+  /**
+   * The periodic flush, each time after the interval ± 20 %: agents started together in one
+   * process (a bridge, a simulated fleet) would otherwise flush in lockstep, and Node keeps timers
+   * that fired together together, so the pause they cause grows with the number of agents.
+   */
+  function scheduleFlush(): void {
+    flushTimer = setTimeout(
+      () => {
+        try {
+          flush();
+        } catch (err) {
+          log.error({ err }, 'outbox flush failed');
+        }
+        if (flushTimer !== undefined) scheduleFlush();
+      },
+      Math.round(o.flushIntervalMs * (0.8 + 0.4 * Math.random())),
+    );
+  }
+
   async function stop(): Promise<void> {
-    if (flushTimer) clearInterval(flushTimer);
+    if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
     const mqttClient = client;
     client = undefined;
@@ -315,13 +345,7 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     start(): void {
       if (client !== undefined) return;
       client = createClient();
-      flushTimer = setInterval(() => {
-        try {
-          flush();
-        } catch (err) {
-          log.error({ err }, 'outbox flush failed');
-        }
-      }, o.flushIntervalMs);
+      scheduleFlush();
     },
     stop,
     isOnline: () => isOnline,

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { KioskEvent } from '../protocol/events.js';
 import { ensurePrivateFile } from '../config/private-files.js';
 import type { KioskId } from '../protocol/topics.js';
+import { startOutboxCheckpointer } from './outbox-checkpointer.js';
 
 /**
  * A machine's on-disk outbox: every event stays here until the collector's ack says it is durably
@@ -17,8 +18,11 @@ export interface OutboxEntry {
 }
 
 export interface Outbox {
-  /** Adds events (and, atomically, the machine's progress); an id already present is ignored. */
-  add(kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown): void;
+  /**
+   * Adds events (and, atomically, the machine's progress); an id already present is ignored.
+   * Returns how many were new.
+   */
+  add(kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown): number;
   /** Oldest first: events never sent, or (when `olderThanSentMs` is given) sent before it. */
   pending(kioskId: KioskId, limit: number, olderThanSentMs?: number): OutboxEntry[];
   markSent(ids: readonly string[], atMs: number): void;
@@ -56,7 +60,15 @@ export interface OutboxOptions {
    * SIP2 bridge caps its outbox so that a platform gone for weeks cannot fill the machine's disk.
    */
   maxBytes?: number;
+  /**
+   * How often the write-ahead log is copied into the file, from a thread of its own (see
+   * outbox-checkpointer.ts). Default 1 s.
+   */
+  checkpointEveryMs?: number;
 }
+
+/** SQLite's own automatic checkpoint threshold, in pages: what the outbox falls back to. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
 /** Opens (creating if needed) the outbox file. */
 export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbox {
@@ -66,6 +78,11 @@ export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbo
   // In WAL mode NORMAL loses nothing when the process is killed, only on power loss.
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  // Checkpoints run in a thread of their own, never inside a commit a reader's loan waits on.
+  db.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startOutboxCheckpointer(filePath, options.checkpointEveryMs ?? 1_000, () => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+  });
   if (options.maxBytes !== undefined) {
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     // SQLite keeps the limit at least the current size: a smaller cap means "no growth".
@@ -83,8 +100,10 @@ export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbo
   const deleteOne = db.prepare('DELETE FROM outbox WHERE event_id = ?');
 
   const add = db.transaction((kioskId: KioskId, events: readonly KioskEvent[], progress: unknown) => {
-    for (const event of events) insert.run(kioskId, event.id, JSON.stringify(event));
+    let added = 0;
+    for (const event of events) added += insert.run(kioskId, event.id, JSON.stringify(event)).changes;
     if (progress !== undefined) upsertProgress.run(kioskId, JSON.stringify(progress));
+    return added;
   });
   const markSent = db.transaction((ids: readonly string[], atMs: number) => {
     for (const id of ids) setSent.run(atMs, id);
@@ -117,6 +136,9 @@ export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbo
       return row === undefined ? undefined : JSON.parse(row.state);
     },
     saveProgress: (kioskId: KioskId, progress: unknown) => void upsertProgress.run(kioskId, JSON.stringify(progress)),
-    close: () => db.close(),
+    close() {
+      checkpointer.stop();
+      db.close();
+    },
   });
 }

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createLogger } from '../cli/logger.js';
-import { startPlatform } from '../cli/platform.js';
+import { startPlatform } from '../platform/index.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import { replayBootId } from '../simulator/replay.js';
 

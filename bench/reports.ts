@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../cli/logger.js';
-import { startPlatform } from '../cli/platform.js';
+import { startPlatform } from '../platform/index.js';
 import { createCalendar, nextDay } from '../collector/domain/calendar.js';
 import type { EventRecord } from '../collector/store/event-store.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';

@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../cli/logger.js';
-import { openFoundation } from '../cli/platform.js';
+import { openFoundation } from '../platform/index.js';
 import { issueBenchToken } from './api-token.js';
 import { parseConfig } from '../config/config.js';
 import type { MachineCredentials } from './ipc.js';

@@ -27,7 +27,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createLocalTime } from '../agent/local-time.js';
 import { createLogger } from '../cli/logger.js';
-import { openFoundation } from '../cli/foundation.js';
+import { openFoundation } from '../platform/foundation.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';
 import { encodeSip2 } from '../sip2/codec/encode.js';
 import { formatSip2Date } from '../sip2/codec/sip2-date.js';

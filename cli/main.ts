@@ -10,7 +10,7 @@ import { holdDataDir } from '../datadir/run-lock.js';
 import { restoreDataDir } from '../datadir/restore.js';
 import { commandUsage, isCommandName, usage } from './help.js';
 import { createLogger } from './logger.js';
-import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from './platform.js';
+import { openFoundation, startEmbeddedBroker, startPlatform, startSimulator } from '../platform/index.js';
 import { formatReplaySummary, replayYear } from './replay.js';
 import { startSip2BridgeFromConfig } from './sip2-bridge.js';
 

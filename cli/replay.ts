@@ -5,8 +5,8 @@ import { type Config, ConfigError } from '../config/config.js';
 import { loadReferenceFleet } from '../simulator/fleet.js';
 import { loadCirculationProfile, loadCirculationTable } from '../simulator/profile.js';
 import { runReplay, type ReplayResult } from '../simulator/replay.js';
-import { type Foundation, openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT } from './platform.js';
-import { ensureSimulatedCredentials, readSimulatedCredentials } from './sim-credentials.js';
+import { type Foundation, openFoundation, REFERENCE_DIR, REFERENCE_MACHINE_COUNT } from '../platform/index.js';
+import { ensureSimulatedCredentials, readSimulatedCredentials } from '../platform/sim-credentials.js';
 
 /**
  * `kiosk-fleet replay --year 2023`: the whole year for SIM_KIOSKS machines (70 by default),

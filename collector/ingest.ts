@@ -1,10 +1,10 @@
-// This file is long because batching, the store retry, the spool replay and the acks share one
-// ordering of each machine's events; splitting out the spool replayer and the acks is planned.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { EventAck, Topics } from '../protocol/index.js';
 import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type Rejection } from './decode.js';
-import { idConflictAckReason, idConflictDeadLetter } from './id-conflict.js';
+import { acksOf } from './acks.js';
+import { Backoff } from './backoff.js';
+import { idConflictDeadLetter } from './id-conflict.js';
 import type {
   AppendResult,
   DeadLetterRecord,
@@ -15,6 +15,10 @@ import type {
 } from './store/event-store.js';
 import type { Spool } from './store/spool.js';
 import { OfflineStatusHold } from './offline-status-hold.js';
+import { emptyIngestStats, type IngestStats } from './ingest-stats.js';
+import { SpoolReplayer } from './spool-replayer.js';
+
+export { emptyIngestStats, type IngestStats } from './ingest-stats.js';
 
 export interface IngestOptions {
   topics: Topics;
@@ -43,31 +47,11 @@ export interface IngestOptions {
   offlineHoldMs?: number;
 }
 
-export interface IngestStats {
-  messagesIn: number;
-  eventsStored: number;
-  duplicates: number;
-  acksSent: number;
-  telemetryStored: number;
-  deadLetters: number;
-  rejectedByReason: Record<string, number>;
-  /** Events dropped from memory while the store was backed up (machines resend them). */
-  shed: number;
-  storeErrors: number;
-  queuedEvents: number;
-  lastStoreError: string | null;
-  /** Events acked from the spool (durable on local disk, not yet in the store) since start. */
-  spooled: number;
-  /** Events waiting in the spool now. */
-  spoolDepth: number;
-  /** Events the full spool refused since start (not acked: machines resend them). */
-  spoolDropped: number;
-  /** When the newest event went into the store, epoch ms; telemetry and dead letters aside. */
-  lastStoredMs: number | null;
-  /** Events refused because their id was stored already with another content (dead-lettered `id_conflict`). */
-  idConflicts: number;
-}
-
+/**
+ * `stored` is the platform's internal bus (docs/architecture.md, "The internal bus"): the records
+ * newly in the store, duplicates left out, machines' and the platform's own, in the order they
+ * were appended. Listeners run synchronously in the write path: they must be quick and not throw.
+ */
 export interface IngestEvents {
   stored: [EventRecord[]];
   telemetry: [TelemetryRecord[]];
@@ -84,33 +68,15 @@ interface Batch {
 const emptyBatch = (): Batch => ({ records: [], telemetry: [], deadLetters: [], rejectedByKiosk: new Map() });
 const isEmpty = (b: Batch) => b.records.length + b.telemetry.length + b.deadLetters.length + b.rejectedByKiosk.size === 0;
 
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
+/**
+ * Statuses travel in the batch's one list with the events, in arrival order, because the live
+ * fold applies a machine's records in that order; they are neither counted as queued events nor
+ * acked (acksOf skips them).
+ */
+const queuedEventsIn = (records: readonly EventRecord[]) => records.filter((r) => r.type !== 'status').length;
 
 /** The spool is full: the batch stays in memory, unacked. */
 class SpoolFullError extends Error {}
-
-/** Counters of an ingest that has received nothing yet. */
-export function emptyIngestStats(): IngestStats {
-  return {
-    messagesIn: 0,
-    eventsStored: 0,
-    duplicates: 0,
-    acksSent: 0,
-    telemetryStored: 0,
-    deadLetters: 0,
-    rejectedByReason: {},
-    shed: 0,
-    storeErrors: 0,
-    queuedEvents: 0,
-    lastStoreError: null,
-    spooled: 0,
-    spoolDepth: 0,
-    spoolDropped: 0,
-    lastStoredMs: null,
-    idConflicts: 0,
-  };
-}
 
 /**
  * decode → validate → dedupe → append → ack. Messages are queued and written in batches, one
@@ -120,13 +86,10 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool' | 'offlineHoldMs'>> & { limits: DecodeLimits };
   private readonly offlineHold: OfflineStatusHold;
   private readonly spool: Spool | null;
-  private isDrainingSpool = false;
-  private isStopped = false;
-  private spoolTimer: NodeJS.Timeout | null = null;
-  private spoolRetryMs = RETRY_MIN_MS;
+  private readonly replayer: SpoolReplayer | null;
   private pending = emptyBatch();
   private isFlushing = false;
-  private retryDelayMs = RETRY_MIN_MS;
+  private readonly retry = new Backoff();
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly counters: IngestStats = emptyIngestStats();
@@ -153,8 +116,24 @@ export class Ingest extends EventEmitter<IngestEvents> {
           'Last Will of a connection taken over by a new boot: not recorded',
         ),
     });
-    // What a previous run spooled (a crash, a stop during an outage) goes to the store first.
-    this.scheduleSpoolDrain(0);
+    this.replayer = this.spool
+      ? new SpoolReplayer({
+          spool: this.spool,
+          store: this.options.store,
+          maxBatchEvents: this.options.maxBatchEvents,
+          logger: this.options.logger,
+          onReplayed: (records, result) => {
+            this.countStored(records, result);
+            // Acked already, from the spool: the dead letter and the counters still tell.
+            this.refuseConflicts(result.conflicts);
+          },
+          onFailure: (error) => {
+            this.counters.storeErrors += 1;
+            this.counters.lastStoreError = error.message;
+          },
+        })
+      : null;
+    this.replayer?.start();
   }
 
   /** Takes one MQTT message. Never throws: whatever is wrong with it becomes a dead letter. */
@@ -240,11 +219,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /** Stops retrying; what is still queued stays unacked and machines will resend it. */
   stop(): void {
-    this.isStopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.spoolTimer) clearTimeout(this.spoolTimer);
-    this.spoolTimer = null;
+    this.replayer?.stop();
   }
 
   private scheduleFlush(): void {
@@ -270,7 +247,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       const batch = this.takeBatch();
       try {
         await this.write(batch);
-        this.retryDelayMs = RETRY_MIN_MS;
+        this.retry.reset();
       } catch (error) {
         if (!(error instanceof SpoolFullError)) {
           this.counters.storeErrors += 1;
@@ -278,13 +255,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
           if (this.trySpool(batch) && batch.deadLetters.length === 0) continue;
         }
         this.putBack(batch);
-        this.options.logger.error({ err: error, retryInMs: this.retryDelayMs }, 'store write failed; will retry');
+        const retryInMs = this.retry.next();
+        this.options.logger.error({ err: error, retryInMs }, 'store write failed; will retry');
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
           this.isFlushing = true;
           void this.flushLoop();
-        }, this.retryDelayMs);
-        this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+        }, retryInMs);
         break;
       }
     }
@@ -310,13 +287,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
       this.counters.deadLetters += written.length;
       for (const record of written) this.emit('deadLetter', record);
     }
-    if (batch.records.length > 0 && (this.spool?.stats().batches ?? 0) > 0) {
+    if (batch.records.length > 0 && this.replayer?.hasBacklog()) {
       // Behind what is spooled, so that the store receives every machine's events in order.
       if (!this.trySpool(batch)) throw new SpoolFullError('spool full');
     } else {
       const result =
         batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [], conflicts: [] };
-      this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
+      this.counters.queuedEvents -= queuedEventsIn(batch.records);
       this.countStored(batch.records, result);
       this.refuseConflicts(result.conflicts);
       this.sendAcks(batch, result.conflicts);
@@ -358,55 +335,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
       );
       return false;
     }
-    this.counters.queuedEvents -= batch.records.filter((r) => r.type !== 'status').length;
+    this.counters.queuedEvents -= queuedEventsIn(batch.records);
     this.counters.spooled += batch.records.length;
     this.sendAcks(batch);
     batch.records = [];
     batch.rejectedByKiosk = new Map();
-    this.scheduleSpoolDrain(this.isDrainingSpool ? 0 : this.spoolRetryMs);
+    this.replayer?.wake();
     return true;
-  }
-
-  private scheduleSpoolDrain(delayMs: number): void {
-    if (!this.spool || this.isStopped || this.isDrainingSpool || this.spoolTimer) return;
-    this.spoolTimer = setTimeout(() => {
-      this.spoolTimer = null;
-      void this.drainSpool();
-    }, delayMs);
-  }
-
-  /** Replays the spool into the store, oldest first; on failure, again after a backoff. */
-  private async drainSpool(): Promise<void> {
-    const spool = this.spool;
-    if (!spool || this.isStopped || this.isDrainingSpool) return;
-    this.isDrainingSpool = true;
-    try {
-      for (
-        let batch = spool.peek(this.options.maxBatchEvents);
-        batch && !this.isStopped;
-        batch = spool.peek(this.options.maxBatchEvents)
-      ) {
-        const result = await this.options.store.append(batch.records);
-        spool.remove(batch.seqs);
-        this.countStored(batch.records, result);
-        // Acked already, from the spool: the dead letter and the counters still tell.
-        this.refuseConflicts(result.conflicts);
-        this.spoolRetryMs = RETRY_MIN_MS;
-      }
-      if (spool.stats().batches === 0) this.options.logger.info('spool drained into the store');
-    } catch (error) {
-      this.counters.storeErrors += 1;
-      this.counters.lastStoreError = (error as Error).message;
-      this.options.logger.warn(
-        { err: error, retryInMs: this.spoolRetryMs, spooled: spool.stats().depthEvents },
-        'spool replay failed; will retry',
-      );
-      this.isDrainingSpool = false;
-      this.scheduleSpoolDrain(this.spoolRetryMs);
-      this.spoolRetryMs = Math.min(this.spoolRetryMs * 2, RETRY_MAX_MS);
-      return;
-    }
-    this.isDrainingSpool = false;
   }
 
   /**
@@ -427,29 +362,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   private sendAcks(batch: Batch, conflicts: readonly IdConflict[] = []): void {
-    const refused = new Map(conflicts.map((c) => [c.id, c]));
-    const answered = new Set<string>();
-    const acks = new Map<string, EventAck>();
-    const ackFor = (kioskId: string) => {
-      let ack = acks.get(kioskId);
-      if (!ack) acks.set(kioskId, (ack = { stored: [], rejected: [] }));
-      return ack;
-    };
-    for (const record of batch.records) {
-      if (record.type === 'status') continue;
-      const conflict = refused.get(record.id);
-      if (!conflict) {
-        ackFor(record.kioskId).stored.push(record.id);
-      } else if (!answered.has(record.id)) {
-        // An id repeated in one batch (the first stored, the second refused) is answered once.
-        answered.add(record.id);
-        ackFor(record.kioskId).rejected.push({ id: record.id, reason: idConflictAckReason(conflict) });
-      }
-    }
-    for (const [kioskId, rejections] of batch.rejectedByKiosk) {
-      ackFor(kioskId).rejected.push(...rejections.map((r) => ({ id: r.id!, reason: `${r.reason}: ${r.detail}`.slice(0, 200) })));
-    }
-    for (const [kioskId, ack] of acks) {
+    for (const [kioskId, ack] of acksOf(batch, conflicts)) {
       this.options.publishAck(kioskId, ack);
       this.counters.acksSent += 1;
     }

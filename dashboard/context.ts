@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
 import type { RunningCollector } from '../collector/collector.js';
 import type { RunningFleetHealth } from '../collector/health/start-fleet-health.js';
-import type { NotificationDispatcher } from '../collector/notify/dispatcher.js';
 import type { InspectionService } from '../collector/promises/inspection-service.js';
 import type { ReservationService } from '../collector/promises/reservation-service.js';
 import type { ServiceMeasures } from '../collector/domain/indicators.js';
 import type { PlatformMetrics } from '../collector/metrics.js';
 import type { EventStore } from '../collector/store/event-store.js';
-import type { Spool } from '../collector/store/spool.js';
 import type { Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
 import type { Auth } from './auth/auth-service.js';
 import type { ExportLog } from './exports/export-log.js';
+import type { DashboardNotifications } from './notifications-port.js';
+import type { SpoolGauge } from './spool-gauge.js';
 
 export type ComponentState = 'ok' | 'degraded' | 'down' | 'external';
 
@@ -33,22 +33,22 @@ export interface DashboardContext {
   mqttEndpoint: string;
   logger: Logger;
   now: () => number;
-  /** The service promises (weekly inspections, 72-hour reservations); routes answer 503 without them. */
-  inspections?: InspectionService;
-  reservations?: ReservationService;
-  /** What reports have handed out (CSV, XLSX), for revision notes; in memory (lost at restart) without it. */
-  exportLog?: ExportLog;
+  /** The service promises (weekly inspections, 72-hour reservations). */
+  inspections: InspectionService;
+  reservations: ReservationService;
+  /** What reports have handed out (CSV, XLSX), for revision notes. */
+  exportLog: ExportLog;
   /**
    * Figures of the yearly indicators measured elsewhere (inspections, availability, fault
    * restoration, reservations); each one missing is reported as "not measured yet".
    */
-  serviceMeasures?: ServiceMeasures;
-  /** Fleet health: service states, uptime, alerts, operator commands; its routes answer 503 without it. */
-  fleetHealth?: RunningFleetHealth;
-  /** The collector's durable local spool, when the platform keeps one. */
-  spool?: Spool;
-  /** Prometheus metrics of the platform (`GET /metrics`), when the platform exposes them. */
-  metrics?: PlatformMetrics;
-  /** Alert notifiers (webhook, WeCom, DingTalk, e-mail), when NOTIFY_CONFIG names their settings. */
-  notifications?: NotificationDispatcher;
+  serviceMeasures: ServiceMeasures;
+  /** Fleet health: service states, uptime, alerts, operator commands. */
+  fleetHealth: RunningFleetHealth;
+  /** The collector's durable local spool; `isEnabled` false when SPOOL_MAX_BYTES is 0. */
+  spool: SpoolGauge;
+  /** Prometheus metrics of the platform (`GET /metrics`). */
+  metrics: PlatformMetrics;
+  /** Alert notifiers (webhook, WeCom, DingTalk, e-mail); `isConfigured` false without NOTIFY_CONFIG. */
+  notifications: DashboardNotifications;
 }

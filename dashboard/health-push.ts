@@ -19,8 +19,7 @@ export function attachHealthPush(
   ctx: DashboardContext,
   onServiceStates: (kioskIds: string[]) => void,
 ): { close(): void } {
-  const health = ctx.fleetHealth?.health;
-  if (!health) return { close() {} };
+  const { health } = ctx.fleetHealth;
   const view = (alert: Alert) => toAlertView(alert, health.policy, ctx.now());
   const pending = new Map<string, Alert>();
   const onAlerts = (alerts: Alert[]) => {

@@ -7,7 +7,7 @@ import type { ComponentHealth, DashboardContext } from './context.js';
 function notificationsHealth(ctx: DashboardContext): {
   notifications?: ComponentHealth & { outbox: { channel: string; depth: number; held: number; oldestAgeMs: number | null }[] };
 } {
-  if (!ctx.notifications) return {};
+  if (!ctx.notifications.isConfigured) return {};
   const channels = ctx.notifications.health();
   const outbox = channels.map((c) => ({ channel: c.name, depth: c.queued, held: c.held, oldestAgeMs: c.oldestAgeMs }));
   const waiting = channels.reduce((sum, c) => sum + c.queued, 0);
@@ -29,8 +29,8 @@ function notificationsHealth(ctx: DashboardContext): {
  * behind) or has refused some for want of room (they were not acked; machines resend them).
  */
 function spoolHealth(ctx: DashboardContext): { spool?: ComponentHealth & { depth: number; bytes: number; dropped: number } } {
-  const spool = ctx.spool?.stats();
-  if (!spool) return {};
+  if (!ctx.spool.isEnabled) return {};
+  const spool = ctx.spool.stats();
   const figures = { depth: spool.depthEvents, bytes: spool.bytes, dropped: spool.droppedEvents };
   const room = `${spool.bytes} of ${spool.maxBytes} bytes`;
   if (spool.droppedEvents > 0)

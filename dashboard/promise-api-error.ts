@@ -16,7 +16,3 @@ export function toApiError(error: unknown): unknown {
   if (error.field !== undefined) return new ApiError(400, 'INVALID_REQUEST', `invalid body: ${error.field}: ${error.message}`);
   return new ApiError(STATUS[error.code], error.code, error.message);
 }
-
-export function unavailable(what: string): ApiError {
-  return new ApiError(503, 'PROMISES_UNAVAILABLE', `${what} are not tracked by this server`);
-}

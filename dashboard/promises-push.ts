@@ -12,8 +12,8 @@ const REFRESH_MS = 60_000;
 export function promisesSummary(ctx: DashboardContext): PromisesSummary {
   return {
     at: new Date(ctx.now()).toISOString(),
-    inspections: ctx.inspections?.summary() ?? null,
-    reservations: ctx.reservations?.summary() ?? null,
+    inspections: ctx.inspections.summary(),
+    reservations: ctx.reservations.summary(),
   };
 }
 
@@ -26,14 +26,13 @@ export function attachPromisesPush(
   ctx: DashboardContext,
 ): { close(): void } {
   const { inspections, reservations } = ctx;
-  if (!inspections && !reservations) return { close() {} };
   let isDirty = false;
   let sinceRefreshMs = 0;
   const markDirty = () => void (isDirty = true);
   const onNotice = (notice: ReservationNotice) => void io.emit('notice', notice);
-  inspections?.on('changed', markDirty);
-  reservations?.on('changed', markDirty);
-  reservations?.on('notice', onNotice);
+  inspections.on('changed', markDirty);
+  reservations.on('changed', markDirty);
+  reservations.on('notice', onNotice);
 
   const timer = setInterval(() => {
     sinceRefreshMs += PUSH_INTERVAL_MS;
@@ -51,9 +50,9 @@ export function attachPromisesPush(
   return {
     close() {
       clearInterval(timer);
-      inspections?.off('changed', markDirty);
-      reservations?.off('changed', markDirty);
-      reservations?.off('notice', onNotice);
+      inspections.off('changed', markDirty);
+      reservations.off('changed', markDirty);
+      reservations.off('notice', onNotice);
     },
   };
 }

@@ -13,9 +13,9 @@ export interface ReaderStatus {
  * system is not reported by machines yet, so it counts as unknown.
  */
 export function readerStatusOf(ctx: DashboardContext, kioskId: string): ReaderStatus {
-  const health = ctx.fleetHealth?.health;
-  const service = health?.serviceState(kioskId) ?? { state: 'unknown' as const, sinceMs: null };
-  const notLending = health?.notLending(kioskId) ?? null;
+  const { health } = ctx.fleetHealth;
+  const service = health.serviceState(kioskId) ?? { state: 'unknown' as const, sinceMs: null };
+  const notLending = health.notLending(kioskId);
   const live = ctx.collector.fleet.get(kioskId);
   const availability = readerAvailabilityOf({
     state: service.state,

@@ -91,7 +91,7 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
       if (state) changed.set(id, state);
     }
   });
-  const serviceOf = (id: string) => ctx.fleetHealth?.health.serviceState(id);
+  const serviceOf = (id: string) => ctx.fleetHealth.health.serviceState(id);
 
   const timer = setInterval(() => {
     if (changed.size > 0) {

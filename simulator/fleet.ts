@@ -108,8 +108,9 @@ export function createSimulatedFleet(options: SimulatedFleetOptions): SimulatedF
     ? Object.freeze({
         ...opened,
         add(kioskId: string, events: readonly KioskEvent[], progress?: unknown) {
-          opened.add(kioskId, events, progress);
+          const added = opened.add(kioskId, events, progress);
           if (events.length > 0) onGenerated(kioskId, events);
+          return added;
         },
       })
     : opened;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../cli/logger.js';
-import { openFoundation, startPlatform, type RunningPlatform } from '../../cli/platform.js';
+import { openFoundation, startPlatform, type RunningPlatform } from '../../platform/index.js';
 import { emptyIngestStats, type IngestStats } from '../../collector/ingest.js';
 import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';

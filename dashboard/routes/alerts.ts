@@ -6,7 +6,7 @@ import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import { toAlertView } from '../alert-view.js';
 import type { DashboardContext } from '../context.js';
-import { fleetHealthOf, toHealthApiError } from '../health-api-error.js';
+import { toHealthApiError } from '../health-api-error.js';
 import { principalOf } from '../auth/guard.js';
 
 const STATES = ['open', 'acknowledged', 'resolved'] as const;
@@ -35,14 +35,14 @@ const resolveBody = z.strictObject({ note });
 export function alertsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const view = (alert: Parameters<typeof toAlertView>[0]) => {
-    const health = fleetHealthOf(ctx).health;
+    const health = ctx.fleetHealth.health;
     const kiosk = ctx.registry.get(alert.kioskId);
     return { ...toAlertView(alert, health.policy, ctx.now()), kioskName: kiosk?.name ?? null, district: kiosk?.district ?? null };
   };
 
   router.get('/', (req, res) => {
     const q = parseOr400(listQuery, req.query, 'query');
-    const { health } = fleetHealthOf(ctx);
+    const { health } = ctx.fleetHealth;
     const states: AlertState[] | undefined = q.state;
     let alerts = health.alerts({ ...(states ? { states } : {}), ...(q.kiosk ? { kioskId: q.kiosk } : {}) });
     if (q.district !== undefined) {
@@ -53,10 +53,10 @@ export function alertsRouter(ctx: DashboardContext): Router {
   });
 
   router.get('/:id', (req, res) => {
-    const alert = fleetHealthOf(ctx).health.alert(req.params.id);
+    const alert = ctx.fleetHealth.health.alert(req.params.id);
     if (!alert) throw new ApiError(404, 'ALERT_NOT_FOUND', `no alert with id ${req.params.id}`);
     // Which channels it reached, and when (or what is still trying): the outbox's deliveries.
-    const notifications = (ctx.notifications?.deliveriesOf(alert.id) ?? []).map((d) => ({
+    const notifications = ctx.notifications.deliveriesOf(alert.id).map((d) => ({
       channel: d.channel,
       kind: d.kind,
       step: d.step,
@@ -78,14 +78,10 @@ export function alertsRouter(ctx: DashboardContext): Router {
         throw toHealthApiError(error);
       }
     });
-  act('/:id/ack', (id, body, by) => fleetHealthOf(ctx).alertDesk.acknowledge(id, { ...parseOr400(ackBody, body, 'body'), by }));
-  act('/:id/assign', (id, body, by) => fleetHealthOf(ctx).alertDesk.assign(id, { ...parseOr400(assignBody, body, 'body'), by }));
-  act('/:id/comment', (id, body, by) =>
-    fleetHealthOf(ctx).alertDesk.comment(id, { ...parseOr400(commentBody, body, 'body'), by }),
-  );
-  act('/:id/resolve', (id, body, by) =>
-    fleetHealthOf(ctx).alertDesk.resolve(id, { ...parseOr400(resolveBody, body, 'body'), by }),
-  );
+  act('/:id/ack', (id, body, by) => ctx.fleetHealth.alertDesk.acknowledge(id, { ...parseOr400(ackBody, body, 'body'), by }));
+  act('/:id/assign', (id, body, by) => ctx.fleetHealth.alertDesk.assign(id, { ...parseOr400(assignBody, body, 'body'), by }));
+  act('/:id/comment', (id, body, by) => ctx.fleetHealth.alertDesk.comment(id, { ...parseOr400(commentBody, body, 'body'), by }));
+  act('/:id/resolve', (id, body, by) => ctx.fleetHealth.alertDesk.resolve(id, { ...parseOr400(resolveBody, body, 'body'), by }));
 
   return router;
 }

@@ -4,7 +4,7 @@ import type { CommandRecord } from '../../collector/domain/command-log.js';
 import { commandSchema, kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { fleetHealthOf, toHealthApiError } from '../health-api-error.js';
+import { toHealthApiError } from '../health-api-error.js';
 import { principalOf } from '../auth/guard.js';
 
 const commandBody = z.strictObject({
@@ -43,14 +43,14 @@ export function commandsRouter(ctx: DashboardContext): Router {
 
   router.get('/', (req, res) => {
     const id = kioskIdOf(ctx, (req.params as { id?: string }).id);
-    res.json({ commands: fleetHealthOf(ctx).health.commands(id).map(commandView) });
+    res.json({ commands: ctx.fleetHealth.health.commands(id).map(commandView) });
   });
 
   router.post('/', async (req, res) => {
     const id = kioskIdOf(ctx, (req.params as { id?: string }).id);
     const body = parseOr400(commandBody, req.body, 'body');
     try {
-      const command = await fleetHealthOf(ctx).operations.send(id, { ...body, by: principalOf(res).name });
+      const command = await ctx.fleetHealth.operations.send(id, { ...body, by: principalOf(res).name });
       res.status(202).json({ command: commandView(command), lifecycle: ctx.registry.get(id)?.lifecycle ?? null });
     } catch (error) {
       throw toHealthApiError(error);

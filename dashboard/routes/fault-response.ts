@@ -5,7 +5,6 @@ import type { MonthlyFaultResponse } from '../../collector/domain/fault-response
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { fleetHealthOf } from '../health-api-error.js';
 
 const HOUR_MS = 3_600_000;
 const hoursOf = (ms: number | null) => (ms === null ? null : Math.round((ms / HOUR_MS) * 100) / 100);
@@ -45,7 +44,7 @@ export function faultResponseRouter(ctx: DashboardContext): Router {
     const months = q.year
       ? Array.from({ length: 12 }, (_, i) => `${q.year}-${String(i + 1).padStart(2, '0')}`)
       : [q.month ?? calendar.monthOf(ctx.now())];
-    const { health } = fleetHealthOf(ctx);
+    const { health } = ctx.fleetHealth;
     res.json({
       promiseHours: health.policy.promiseMs / HOUR_MS,
       rules: [

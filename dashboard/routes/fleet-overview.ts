@@ -28,15 +28,15 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
     const target = REFERENCE_TARGETS.circulationPerYear;
     // The pace is the target spread evenly over the year's time: what should be done by now.
     const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
-    const health = ctx.fleetHealth?.health;
-    const availability = (window: TimeWindow) => health?.uptime(window).fleet.uptimeRatio ?? null;
+    const { health } = ctx.fleetHealth;
+    const availability = (window: TimeWindow) => health.uptime(window).fleet.uptimeRatio;
     const window = (spec: string, fromMs: number): TimeWindow => ({ spec, fromMs, toMs: nowMs, countedToMs: nowMs });
     res.json({
       now: iso(nowMs),
       timeZone: ctx.store.timeZone,
       today,
       month,
-      responsePromiseHours: health ? health.policy.promiseMs / 3_600_000 : null,
+      responsePromiseHours: health.policy.promiseMs / 3_600_000,
       availability: {
         today: availability(window(today, calendar.startOfDay(today))),
         month: availability(window(month, monthStartMs)),

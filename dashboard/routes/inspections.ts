@@ -6,7 +6,7 @@ import type { InspectionService } from '../../collector/promises/inspection-serv
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toApiError, unavailable } from '../promise-api-error.js';
+import { toApiError } from '../promise-api-error.js';
 import { principalOf } from '../auth/guard.js';
 
 const week = z.string().refine(isIsoWeek, 'must be an ISO week that exists, e.g. 2026-W47');
@@ -59,14 +59,10 @@ function weekRange(
 /** The weekly inspection promise: a week's done / due / overdue machines, compliance, history. */
 export function inspectionsRouter(ctx: DashboardContext): Router {
   const router = Router();
-  const service = (): InspectionService => {
-    if (!ctx.inspections) throw unavailable('inspections');
-    return ctx.inspections;
-  };
 
   router.get('/', (req, res) => {
     const q = parseOr400(weekQuery, req.query, 'query');
-    const report = service().weekReport(q.week);
+    const report = ctx.inspections.weekReport(q.week);
     res.json({
       week: report.week,
       startsAt: iso(report.startsAtMs),
@@ -88,14 +84,14 @@ export function inspectionsRouter(ctx: DashboardContext): Router {
 
   router.get('/compliance', (req, res) => {
     const q = parseOr400(rangeQuery.omit({ kiosk: true }), req.query, 'query');
-    const { from, to } = weekRange(service(), q);
-    res.json({ from, to, ...service().compliance(from, to) });
+    const { from, to } = weekRange(ctx.inspections, q);
+    res.json({ from, to, ...ctx.inspections.compliance(from, to) });
   });
 
   router.get('/history', (req, res) => {
     const q = parseOr400(rangeQuery, req.query, 'query');
-    const { from, to } = weekRange(service(), q);
-    const history = service().history(from, to, q.kiosk);
+    const { from, to } = weekRange(ctx.inspections, q);
+    const history = ctx.inspections.history(from, to, q.kiosk);
     res.json({
       from,
       to,
@@ -108,7 +104,7 @@ export function inspectionsRouter(ctx: DashboardContext): Router {
   router.post('/', async (req, res) => {
     const body = parseOr400(inspectionBody, req.body, 'body');
     try {
-      const { inspection, isNew } = await service().record({
+      const { inspection, isNew } = await ctx.inspections.record({
         kioskId: body.kioskId,
         inspector: body.inspector,
         result: body.result,

@@ -8,7 +8,6 @@ import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toKioskView } from '../kiosk-view.js';
 import { readerStatusOf } from '../reader-status.js';
-import { fleetHealthOf } from '../health-api-error.js';
 
 const publicStatusBody = z.strictObject({ hidden: z.boolean() });
 const listQuery = z.strictObject({
@@ -25,7 +24,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const ids = new Set([...records.keys(), ...ctx.collector.fleet.all().map((s) => s.kioskId)]);
     return [...ids]
       .sort()
-      .map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id, ctx.fleetHealth?.health.serviceState(id)));
+      .map((id) => toKioskView(records.get(id), ctx.collector.fleet.get(id), id, ctx.fleetHealth.health.serviceState(id)));
   }
 
   router.get('/', (req, res) => {
@@ -46,7 +45,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     if (!record && !live) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
     const reader = readerStatusOf(ctx, id);
     res.json({
-      kiosk: toKioskView(record, live, id, ctx.fleetHealth?.health.serviceState(id)),
+      kiosk: toKioskView(record, live, id, ctx.fleetHealth.health.serviceState(id)),
       reader: {
         availability: reader.availability,
         since: reader.sinceMs === null ? null : new Date(reader.sinceMs).toISOString(),
@@ -59,7 +58,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id) && !ctx.collector.fleet.get(id))
       throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    const a = fleetHealthOf(ctx).lending.activity(id);
+    const a = ctx.fleetHealth.lending.activity(id);
     const iso = (ms: number) => new Date(ms).toISOString();
     res.json({
       kioskId: id,

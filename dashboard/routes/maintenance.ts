@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { fleetHealthOf, toHealthApiError } from '../health-api-error.js';
+import { toHealthApiError } from '../health-api-error.js';
 import { kioskIdOf } from './commands.js';
 import { principalOf } from '../auth/guard.js';
 
@@ -17,7 +17,7 @@ export function maintenanceRouter(ctx: DashboardContext): Router {
 
   router.get('/', (req, res) => {
     const id = kioskIdOf(ctx, (req.params as { id?: string }).id);
-    const windows = fleetHealthOf(ctx).health.maintenanceWindows(id);
+    const windows = ctx.fleetHealth.health.maintenanceWindows(id);
     res.json({
       windows: windows.map(({ windowId, from, to, by, reason, ts }) => ({ windowId, from, to, by, reason, recordedAt: ts })),
     });
@@ -28,7 +28,7 @@ export function maintenanceRouter(ctx: DashboardContext): Router {
     const body = parseOr400(windowBody, req.body, 'body');
     const by = principalOf(res).name;
     try {
-      const { windowId } = await fleetHealthOf(ctx).operations.planMaintenance(id, {
+      const { windowId } = await ctx.fleetHealth.operations.planMaintenance(id, {
         fromMs: body.from,
         toMs: body.to,
         reason: body.reason,

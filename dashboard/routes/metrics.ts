@@ -1,15 +1,11 @@
 import { Router } from 'express';
 import type { DashboardContext } from '../context.js';
 
-/** Prometheus' scrape endpoint (`GET /metrics`, text exposition format); 404 without metrics. */
+/** Prometheus' scrape endpoint (`GET /metrics`, text exposition format). */
 export function metricsRouter(ctx: DashboardContext): Router {
   const router = Router();
   router.get('/', (_req, res, next) => {
-    const metrics = ctx.metrics;
-    if (!metrics) {
-      next();
-      return;
-    }
+    const { metrics } = ctx;
     metrics.render().then(
       (text) => res.type(metrics.contentType).send(text),
       (error: unknown) => next(error),

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { NotificationDispatcher } from '../../collector/notify/dispatcher.js';
+import type { DashboardNotifications } from '../notifications-port.js';
 import { OUTBOX_STATES, type OutboxEntry } from '../../collector/notify/notification-outbox.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth/guard.js';
@@ -43,8 +43,10 @@ function toEntryView(entry: OutboxEntry) {
   };
 }
 
-function notificationsOf(ctx: DashboardContext): NotificationDispatcher {
-  if (!ctx.notifications) throw new ApiError(404, 'NOTIFICATIONS_OFF', 'no notification channels are configured (NOTIFY_CONFIG)');
+/** The channels, or a 404 when none are configured: a setting, not a fault. */
+function notificationsOf(ctx: DashboardContext): DashboardNotifications {
+  if (!ctx.notifications.isConfigured)
+    throw new ApiError(404, 'NOTIFICATIONS_OFF', 'no notification channels are configured (NOTIFY_CONFIG)');
   return ctx.notifications;
 }
 
@@ -57,9 +59,9 @@ export function notificationsRouter(ctx: DashboardContext): Router {
   const router = Router();
   router.get('/', (_req, res) => {
     res.json({
-      isConfigured: ctx.notifications !== undefined,
-      isSender: ctx.notifications?.isSender() ?? false,
-      channels: ctx.notifications?.health() ?? [],
+      isConfigured: ctx.notifications.isConfigured,
+      isSender: ctx.notifications.isSender(),
+      channels: ctx.notifications.health(),
     });
   });
 
@@ -80,7 +82,7 @@ export function notificationsRouter(ctx: DashboardContext): Router {
     res.status(202).json({ entry: toEntryView(entry) });
   });
 
-  const act = (path: string, run: (n: NotificationDispatcher, id: number, by: string) => boolean, refusal: string) =>
+  const act = (path: string, run: (n: DashboardNotifications, id: number, by: string) => boolean, refusal: string) =>
     router.post(path, (req, res) => {
       const id = parseOr400(entryId, req.params.id, 'path');
       const notifications = notificationsOf(ctx);

@@ -4,7 +4,6 @@ import type { ComponentReliability } from '../../collector/domain/fault-response
 import { kioskIdSchema } from '../../protocol/index.js';
 import { parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { fleetHealthOf } from '../health-api-error.js';
 import { windowOf, windowSpecSchema, windowView } from './uptime.js';
 
 const HOUR_MS = 3_600_000;
@@ -37,7 +36,7 @@ export function reliabilityRouter(ctx: DashboardContext): Router {
   router.get('/', (req, res) => {
     const q = parseOr400(query, req.query, 'query');
     const window = windowOf(ctx, q.window);
-    const { kiosks, byComponent } = fleetHealthOf(ctx).health.reliability(window, ...(q.kiosk ? [q.kiosk] : []));
+    const { kiosks, byComponent } = ctx.fleetHealth.health.reliability(window, ...(q.kiosk ? [q.kiosk] : []));
     const rows = kiosks.map((k) => {
       const record = ctx.registry.get(k.kioskId);
       const installedMs = record?.installedOn ? Date.parse(record.installedOn) : null;

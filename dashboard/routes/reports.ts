@@ -9,7 +9,6 @@ import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toCsv } from '../exports/csv.js';
 import type { ExportDocument } from '../exports/document.js';
-import { openSqliteExportLog } from '../exports/sqlite-export-log.js';
 import { circulationDocument, indicatorLabel, indicatorsDocument, utilisationDocument } from '../exports/report-documents.js';
 import { toXlsx } from '../exports/xlsx.js';
 import { produceCirculationReport } from '../reports/circulation-report.js';
@@ -69,7 +68,7 @@ const indicatorsQuery = z.strictObject({
 export function reportsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
-  const exportLog = ctx.exportLog ?? openSqliteExportLog(':memory:');
+  const { exportLog } = ctx;
 
   function resolveScope(query: { kiosk?: string | undefined; district?: string | undefined }): ReportScope {
     if (query.kiosk !== undefined) {
@@ -122,7 +121,7 @@ export function reportsRouter(ctx: DashboardContext): Router {
     const q = parseOr400(indicatorsQuery, req.query, 'query');
     const targets = { ...REFERENCE_TARGETS, circulationPerYear: q.circulationTarget, machinesOperated: q.machinesTarget };
     const report = await produceIndicatorReport(
-      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures ?? {} },
+      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures },
       q.year,
       targets,
       ctx.now(),

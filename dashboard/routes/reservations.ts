@@ -6,11 +6,10 @@ import {
   reservationIdSchema,
   type ReservationState,
 } from '../../collector/domain/reservations.js';
-import type { ReservationService } from '../../collector/promises/reservation-service.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toApiError, unavailable } from '../promise-api-error.js';
+import { toApiError } from '../promise-api-error.js';
 import { toReservationView } from '../reservation-view.js';
 import { principalOf } from '../auth/guard.js';
 
@@ -58,10 +57,6 @@ const cancelBody = z.strictObject({ cancelledAt: instant.optional(), reason: z.s
  */
 export function reservationsRouter(ctx: DashboardContext): Router {
   const router = Router();
-  const service = (): ReservationService => {
-    if (!ctx.reservations) throw unavailable('reservations');
-    return ctx.reservations;
-  };
   const answer = (status: number, result: { reservation: Reservation; isNew: boolean }) => ({
     status,
     body: { reservation: toReservationView(result.reservation), isNew: result.isNew },
@@ -78,8 +73,8 @@ export function reservationsRouter(ctx: DashboardContext): Router {
   router.get('/', (req, res) => {
     const q = parseOr400(listQuery, req.query, 'query');
     const kioskId = q.kiosk === 'home' ? '' : q.kiosk;
-    const all = service().list({ states: q.state ?? OUTSTANDING, ...(kioskId === undefined ? {} : { kioskId }) });
-    const { windowMs, atRiskRatio } = service().policy;
+    const all = ctx.reservations.list({ states: q.state ?? OUTSTANDING, ...(kioskId === undefined ? {} : { kioskId }) });
+    const { windowMs, atRiskRatio } = ctx.reservations.policy;
     res.json({
       reservations: all.slice(0, q.limit).map(toReservationView),
       count: all.length,
@@ -92,14 +87,14 @@ export function reservationsRouter(ctx: DashboardContext): Router {
     const q = parseOr400(onTimeQuery, req.query, 'query');
     res.json({
       timeZone: ctx.store.timeZone,
-      slaHours: service().policy.windowMs / 3_600_000,
-      ...service().onTimeRates(q.from, q.to),
+      slaHours: ctx.reservations.policy.windowMs / 3_600_000,
+      ...ctx.reservations.onTimeRates(q.from, q.to),
     });
   });
 
   router.get('/:id', (req, res) => {
     const id = parseOr400(reservationIdSchema, req.params.id, 'path');
-    const reservation = service().get(id);
+    const reservation = ctx.reservations.get(id);
     if (!reservation) throw new ApiError(404, 'RESERVATION_NOT_FOUND', `no reservation with id ${id}`);
     res.json({ reservation: toReservationView(reservation) });
   });
@@ -107,7 +102,7 @@ export function reservationsRouter(ctx: DashboardContext): Router {
   router.post('/', async (req, res) => {
     const body = parseOr400(createBody, req.body, 'body');
     await run(async () => {
-      const result = await service().create({
+      const result = await ctx.reservations.create({
         reservationId: body.reservationId,
         createdAtMs: body.createdAt,
         destination: body.destination,
@@ -123,7 +118,7 @@ export function reservationsRouter(ctx: DashboardContext): Router {
       async () =>
         answer(
           200,
-          await service().deliver(
+          await ctx.reservations.deliver(
             id,
             { atMs: body.deliveredAt ?? ctx.now(), by: principalOf(res).name },
             `POST /api/v1/reservations/${id}/delivered`,
@@ -137,7 +132,8 @@ export function reservationsRouter(ctx: DashboardContext): Router {
     const id = parseOr400(reservationIdSchema, req.params.id, 'path');
     const body = parseOr400(pickedUpBody, req.body ?? {}, 'body');
     await run(
-      async () => answer(200, await service().pickUp(id, { atMs: body.pickedUpAt ?? ctx.now(), by: principalOf(res).name })),
+      async () =>
+        answer(200, await ctx.reservations.pickUp(id, { atMs: body.pickedUpAt ?? ctx.now(), by: principalOf(res).name })),
       res,
     );
   });
@@ -146,7 +142,7 @@ export function reservationsRouter(ctx: DashboardContext): Router {
     const id = parseOr400(reservationIdSchema, req.params.id, 'path');
     const body = parseOr400(cancelBody, req.body ?? {}, 'body');
     await run(
-      async () => answer(200, await service().cancel(id, { atMs: body.cancelledAt ?? ctx.now(), reason: body.reason })),
+      async () => answer(200, await ctx.reservations.cancel(id, { atMs: body.cancelledAt ?? ctx.now(), reason: body.reason })),
       res,
     );
   });

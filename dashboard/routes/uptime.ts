@@ -6,7 +6,6 @@ import { parseTimeWindow, type TimeWindow, UPTIME_RULES, WINDOW_SPEC_PATTERN } f
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { fleetHealthOf } from '../health-api-error.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -44,7 +43,7 @@ export function uptimeRouter(ctx: DashboardContext): Router {
   router.get('/', (req, res) => {
     const q = parseOr400(uptimeQuery, req.query, 'query');
     const window = windowOf(ctx, q.window);
-    const { health } = fleetHealthOf(ctx);
+    const { health } = ctx.fleetHealth;
     const { fleet, kiosks } = health.uptime(window, ...(q.kiosk ? [q.kiosk] : []));
     res.json({
       window: windowView(ctx, window),
@@ -63,7 +62,7 @@ export function uptimeRouter(ctx: DashboardContext): Router {
   router.get('/timeline', (req, res) => {
     const q = parseOr400(timelineQuery, req.query, 'query');
     const window = windowOf(ctx, q.window);
-    const intervals = fleetHealthOf(ctx).health.timeline(q.kiosk, window.fromMs, window.countedToMs);
+    const intervals = ctx.fleetHealth.health.timeline(q.kiosk, window.fromMs, window.countedToMs);
     res.json({
       kioskId: q.kiosk,
       window: windowView(ctx, window),

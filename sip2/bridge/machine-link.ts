@@ -124,7 +124,8 @@ export function createMachineLink(options: MachineLinkOptions): MachineLink {
 
   function record(events: KioskEvent[], next: Progress = progress): void {
     try {
-      agent.enqueue(events, next);
+      // A transaction leaves the progress as it was: nothing to write beside it on the answer's path.
+      agent.enqueue(events, next === progress ? undefined : next);
       progress = next;
     } catch (err) {
       // Disk full or the outbox gone: the reader's transaction still went through; count the loss.

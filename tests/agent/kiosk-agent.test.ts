@@ -114,4 +114,28 @@ describe('the kiosk agent: the machine side of the wire contract', () => {
     // The will (connection lost), then the kept status again after the reconnect.
     expect(collector.statuses.at(-1)?.status).toMatchObject({ state: 'offline', announced: true, bootId: 'boot-2' });
   });
+
+  // A bridge holds hundreds of agents in one process, each flushing every second: a flush with
+  // nothing to send must not query the outbox, or the queries pile up on the answers' event loop.
+  test('an agent whose events are all acked asks the outbox nothing when it flushes; new events still go out', async () => {
+    let queries = 0;
+    const counted: Outbox = { ...outbox, pending: (...args) => (queries++, outbox.pending(...args)) };
+    const agent = startAgent({ outbox: counted, flushIntervalMs: 20 });
+    await expect.poll(() => agent.isOnline(), POLL).toBe(true);
+    agent.enqueue([loan('A-001-q-0')]);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+    const afterAck = queries;
+    for (let n = 0; n < 20; n++) agent.flush();
+    expect(queries).toBe(afterAck);
+    agent.enqueue([loan('A-001-q-1')]);
+    await expect.poll(() => collector.deliveries.get('A-001-q-1'), POLL).toBe(1);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+  });
+
+  test('what a previous run left unacked in the outbox is sent after a start, without any new event', async () => {
+    outbox.add('A-001', [loan('A-001-old-0'), loan('A-001-old-1')]);
+    const agent = startAgent();
+    await expect.poll(() => collector.deliveries.get('A-001-old-1'), POLL).toBe(1);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+  });
 });

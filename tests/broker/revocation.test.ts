@@ -5,7 +5,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
-import { type Foundation, openFoundation, startEmbeddedBroker } from '../../cli/platform.js';
+import { type Foundation, openFoundation, startEmbeddedBroker } from '../../platform/index.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { closeOf } from './harness.js';

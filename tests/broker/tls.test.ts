@@ -11,7 +11,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningBroker } from '../../broker/broker.js';
-import { type Foundation, openFoundation, type RunningPlatform, startEmbeddedBroker, startPlatform } from '../../cli/platform.js';
+import { type Foundation, openFoundation, type RunningPlatform, startEmbeddedBroker, startPlatform } from '../../platform/index.js';
 import { ConfigError, LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { makeSelfSignedCertificate, type TestCertificate } from './tls-files.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../cli/logger.js';
-import { type RunningPlatform, startPlatform } from '../../cli/platform.js';
+import { type RunningPlatform, startPlatform } from '../../platform/index.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { backupDataDir } from '../../datadir/backup.js';
 import { restoreDataDir } from '../../datadir/restore.js';

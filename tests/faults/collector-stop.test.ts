@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningBroker } from '../../broker/broker.js';
-import { startEmbeddedBroker } from '../../cli/platform.js';
+import { startEmbeddedBroker } from '../../platform/index.js';
 import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';
 import type { SimulatedFleet } from '../../simulator/fleet.js';
 import { MqttTap } from '../support/mqtt-tap.js';

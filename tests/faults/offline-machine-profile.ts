@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { REFERENCE_DIR } from '../../cli/platform.js';
+import { REFERENCE_DIR } from '../../platform/index.js';
 import { type ActivityProfile, buildActivityProfile, loadCirculationTable, loadFaultCatalogue } from '../../simulator/profile.js';
 
 /** The reference circulation as if one machine did `busyness` × the whole network's lending. */

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { createLogger } from '../../cli/logger.js';
-import { REFERENCE_DIR } from '../../cli/platform.js';
-import { readSimulatedCredentials } from '../../cli/sim-credentials.js';
+import { REFERENCE_DIR } from '../../platform/index.js';
+import { readSimulatedCredentials } from '../../platform/sim-credentials.js';
 import { createTopics } from '../../protocol/index.js';
 import { createSimulatedFleet, loadReferenceFleet } from '../../simulator/fleet.js';
 import { busyProfile } from './offline-machine-profile.js';

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningBroker } from '../../broker/broker.js';
-import { startEmbeddedBroker } from '../../cli/platform.js';
+import { startEmbeddedBroker } from '../../platform/index.js';
 import { type RunningCollector, startCollector } from '../../collector/collector.js';
 import type { EventStore } from '../../collector/store/event-store.js';
 import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';

@@ -6,15 +6,15 @@ import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../cli/logger.js';
-import { type Foundation, openFoundation, startEmbeddedBroker, startSimulator } from '../../cli/platform.js';
-import { ensureSimulatedCredentials } from '../../cli/sim-credentials.js';
+import { type Foundation, openFoundation, startEmbeddedBroker, startSimulator } from '../../platform/index.js';
+import { ensureSimulatedCredentials } from '../../platform/sim-credentials.js';
 import { loadReferenceFleet, type SimulatedFleet } from '../../simulator/fleet.js';
 import type { RunningBroker } from '../../broker/broker.js';
 import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';
 import { openSpool } from '../../collector/store/spool.js';
 import { parseConfig } from '../../config/config.js';
 import { KIOSK_EVENT_TYPES } from '../../protocol/events.js';
-import { REFERENCE_DIR } from '../../cli/platform.js';
+import { REFERENCE_DIR } from '../../platform/index.js';
 import { deliveryVerdict, sqliteInsertOrder } from '../support/delivery-check.js';
 import { MqttTap } from '../support/mqtt-tap.js';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { startPlatform } from '../../cli/platform.js';
+import { startPlatform } from '../../platform/index.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));

@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { io as connectSocket, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { createLogger } from '../../cli/logger.js';
-import { type RunningPlatform, startPlatform } from '../../cli/platform.js';
+import { type RunningPlatform, startPlatform } from '../../platform/index.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { PERSON_ROLES, type PersonRole, type Role } from '../../dashboard/auth/roles.js';
 

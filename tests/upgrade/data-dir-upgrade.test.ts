@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../cli/logger.js';
-import { type RunningPlatform, startPlatform } from '../../cli/platform.js';
+import { type RunningPlatform, startPlatform } from '../../platform/index.js';
 import { SCHEMA_VERSION } from '../../collector/store/sqlite-schema.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../../config/config.js';
 import { DATA_FORMAT } from '../../datadir/format-stamp.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REFERENCE_DIR, REFERENCE_MACHINE_COUNT, retentionPolicyOf } from '../../../cli/platform.js';
+import { REFERENCE_DIR, REFERENCE_MACHINE_COUNT, retentionPolicyOf } from '../../../platform/index.js';
 import { retentionCutoffs } from '../../../collector/domain/retention-policy.js';
 import type { DeadLetterRecord, EventRecord, TelemetryRecord } from '../../../collector/store/event-store.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../../collector/store/sqlite-event-store.js';

@@ -1,7 +1,7 @@
 /**
  * What every command of the CLI shares: the settings, the data directory's secrets and paths, the
- * registry, and the reference network's files. Apart from the platform's composition so that the
- * parts it composes (the SIP2 simulation, say) can use it without importing the composition.
+ * registry, and the reference network's files. Apart from the composition (start-platform.ts) so
+ * that its stages, and commands that start no platform (replay), can use it without importing it.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ensureSimulatedCredentials, readSimulatedCredentials } from '../../cli/sim-credentials.js';
+import { ensureSimulatedCredentials, readSimulatedCredentials } from '../../platform/sim-credentials.js';
 import { kioskRecordSchema, type KioskRecord } from '../../registry/kiosk.js';
 import { type KioskRegistry, openKioskRegistry } from '../../registry/kiosk-registry.js';
 

@@ -1,0 +1,167 @@
+/**
+ * The storage stage: every store the platform writes, and the one place that chooses their engines
+ * from the settings (SQLite files in DATA_DIR by default; InfluxDB or PostgreSQL for the event
+ * history; PostgreSQL for the shared logs with DATABASE_URL). A new engine for a store is chosen
+ * here and nowhere else.
+ */
+import { join } from 'node:path';
+import type { NotificationOutbox } from '../collector/notify/notification-outbox.js';
+import { openSqliteNotificationOutbox } from '../collector/notify/sqlite-notification-outbox.js';
+import type { RetentionPolicy } from '../collector/domain/retention-policy.js';
+import { startRetention } from '../collector/retention.js';
+import type { EventStore } from '../collector/store/event-store.js';
+import { checkInfluxAccess } from '../collector/store/influx-access-check.js';
+import { createInfluxEventStore, type InfluxConnection } from '../collector/store/influx-event-store.js';
+import { openPostgresEventStore } from '../collector/store/postgres-event-store.js';
+import { openSpool, type Spool } from '../collector/store/spool.js';
+import { createSqliteEventStore, type SqliteEventStore } from '../collector/store/sqlite-event-store.js';
+import type { Config } from '../config/config.js';
+import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
+import { openPostgresAuditLog } from '../dashboard/auth/postgres-audit-log.js';
+import type { ExportLog } from '../dashboard/exports/export-log.js';
+import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
+import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
+import type { Foundation } from './foundation.js';
+import { buildStage, type Stoppable } from './stops.js';
+
+export interface StorageInput {
+  foundation: Foundation;
+  /** From `checkStorageSettings`, run before anything started. */
+  influx: InfluxConnection | undefined;
+  /** Whether notifications are configured: their outbox is opened only then. */
+  hasNotifications: boolean;
+  /** The sessions' clock (they expire by it): tests move it. */
+  now: () => number;
+}
+
+export interface Storage extends Stoppable {
+  /** The event history, whatever its engine. */
+  store: EventStore;
+  /** The same store when it is the SQLite file (its disk is bounded by retention here), else null. */
+  sqliteStore: SqliteEventStore | null;
+  /** The collector's durable local spool (SPOOL_MAX_BYTES > 0), else null. */
+  spool: Spool | null;
+  /** What reports were handed out. */
+  exportLog: ExportLog;
+  /** People, sessions, integration tokens, audit log (`DATA_DIR/users.sqlite`). */
+  auth: Auth;
+  /** Notifications not yet sent, when notifications are configured. */
+  outbox: NotificationOutbox | null;
+}
+
+/** InfluxDB is checked before anything starts, so a wrong setting stops the start with one line. */
+export async function checkStorageSettings(config: Config): Promise<InfluxConnection | undefined> {
+  const influx = influxConnectionOf(config);
+  if (influx) await checkInfluxAccess({ ...influx, timeZone: config.FLEET_TZ });
+  return influx;
+}
+
+/** Opens every store; stopping closes them in reverse, after the parts that write to them stopped. */
+export function openStorage(input: StorageInput): Promise<Storage> {
+  const { foundation: f, now } = input;
+  const { config, logger } = f;
+  return buildStage(logger, async (stops) => {
+    const { store, sqlite: sqliteStore } = await openEventStore(f, input.influx);
+    stops.defer(() => store.close());
+    // InfluxDB keeps its bucket's own retention, PostgreSQL its operators'; the SQLite store keeps its
+    // disk bounded here.
+    if (sqliteStore) {
+      const retention = startRetention({ store: sqliteStore, policy: retentionPolicyOf(config), logger });
+      stops.defer(() => retention.stop());
+    }
+    // Closed after the collector: what it spooled stays for the next start.
+    const spool =
+      config.SPOOL_MAX_BYTES > 0
+        ? openSpool({ file: join(config.DATA_DIR, 'spool.sqlite'), maxBytes: config.SPOOL_MAX_BYTES })
+        : null;
+    if (spool) stops.defer(() => spool.close());
+    // The outbox outlives the dispatcher: what was not sent stays for the next start.
+    const outbox = input.hasNotifications
+      ? openSqliteNotificationOutbox({ file: join(config.DATA_DIR, 'notifications.sqlite') })
+      : null;
+    if (outbox) stops.defer(() => outbox.close());
+    const exportLog = await openExportLog(f);
+    stops.defer(() => exportLog.close());
+    const auth = await openPeople(f, now, stops.defer.bind(stops));
+    return { store, sqliteStore, spool, exportLog, auth, outbox };
+  });
+}
+
+/** The event history the settings select: InfluxDB, PostgreSQL (DATABASE_URL), or the SQLite file by default. */
+async function openEventStore(
+  f: Foundation,
+  influx: InfluxConnection | undefined,
+): Promise<{ store: EventStore; sqlite: SqliteEventStore | null }> {
+  const { config } = f;
+  const logger = f.logger.child({ component: 'store' });
+  if (influx) {
+    const store = createInfluxEventStore({
+      ...influx,
+      timeZone: config.FLEET_TZ,
+      districtOf: (kioskId) => f.registry.get(kioskId)?.district,
+      logger,
+    });
+    return { store, sqlite: null };
+  }
+  if (config.DATABASE_URL) {
+    return { store: await openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger }), sqlite: null };
+  }
+  const sqlite = createSqliteEventStore({
+    file: f.paths.events,
+    timeZone: config.FLEET_TZ,
+    synchronous: config.SQLITE_SYNCHRONOUS,
+  });
+  return { store: sqlite, sqlite };
+}
+
+/** What reports were handed out: in PostgreSQL with DATABASE_URL, shared by every node; else `DATA_DIR/reports.sqlite`. */
+async function openExportLog(f: Foundation): Promise<ExportLog> {
+  const { config } = f;
+  if (config.DATABASE_URL) {
+    return openPostgresExportLog({ url: config.DATABASE_URL, logger: f.logger.child({ component: 'export-log' }) });
+  }
+  return openSqliteExportLog(join(config.DATA_DIR, 'reports.sqlite'));
+}
+
+/**
+ * People, sessions and tokens in `DATA_DIR/users.sqlite`; with DATABASE_URL the audit log is shared
+ * by every node. A new store gets its first administrator here, before anyone can sign in.
+ */
+async function openPeople(f: Foundation, now: () => number, defer: (stop: () => Promise<void> | void) => void): Promise<Auth> {
+  const { config, logger } = f;
+  const auditLog = config.DATABASE_URL
+    ? await openPostgresAuditLog({ url: config.DATABASE_URL, logger: logger.child({ component: 'audit-log' }) })
+    : null;
+  if (auditLog) defer(() => auditLog.close());
+  const auth = openAuth({
+    file: join(config.DATA_DIR, 'users.sqlite'),
+    ...(auditLog ? { audit: auditLog } : {}),
+    now,
+    sessions: { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 },
+    scrypt: { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 },
+  });
+  defer(() => auth.close());
+  const firstAdmin = await ensureFirstAdmin(auth, config.FLEET_ADMIN_PASSWORD);
+  if (firstAdmin?.oneTimePassword) {
+    logger.warn(
+      { username: 'admin', oneTimePassword: firstAdmin.oneTimePassword },
+      'FIRST START: sign in as admin with this one-time password and choose a new one; it is shown only now',
+    );
+  }
+  return auth;
+}
+
+export function retentionPolicyOf(config: Config): RetentionPolicy {
+  return {
+    telemetryRawDays: config.TELEMETRY_RAW_DAYS,
+    telemetryHourlyDays: config.TELEMETRY_HOURLY_DAYS,
+    deadLetterDays: config.DEAD_LETTER_DAYS,
+    eventDays: config.EVENT_RETENTION_DAYS,
+  };
+}
+
+/** The InfluxDB the settings select, if any: the configuration check makes the four go together. */
+function influxConnectionOf(config: Config): InfluxConnection | undefined {
+  const { INFLUX_URL: url, INFLUX_TOKEN: token, INFLUX_ORG: org, INFLUX_BUCKET: bucket } = config;
+  return url && token && org && bucket ? { url, token, org, bucket } : undefined;
+}
