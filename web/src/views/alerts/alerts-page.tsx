@@ -295,6 +295,8 @@ export function AlertsPage({
     shownOrder.current = keepPlaces(shownOrder.current, sortedIds);
     return shownOrder.current.map((id) => alerts.get(id)!);
   }, [alerts]);
+  // The resolved list loads again when an alert opens or leaves, not on every escalation push.
+  const openIds = useMemo(() => [...alerts.keys()].join(','), [alerts]);
   const shown = ordered.filter((a) => matchesFilter(a, kiosks.get(a.kioskId), filter, me));
   return (
     <>
@@ -318,7 +320,7 @@ export function AlertsPage({
           ))}
         </ul>
       </section>
-      <RecentlyResolved refreshKey={alerts} />
+      <RecentlyResolved refreshKey={openIds} />
     </>
   );
 }
