@@ -245,7 +245,7 @@ async function measure(dir: string, manifest: Manifest, repeat: number): Promise
   try {
     const base = `http://127.0.0.1:${platform.dashboard.port}/api/v1/reports/circulation?from=${from}&to=${to}`;
     const authorization = {
-      authorization: `Bearer ${platform.auth.tokens.issue({ name: 'bench reports', role: 'manager', createdBy: 'bench' }).secret}`,
+      authorization: `Bearer ${(await platform.auth.tokens.issue({ name: 'bench reports', role: 'manager', createdBy: 'bench' })).secret}`,
     };
     const fleetTotal = expectedMonths(manifest, from, to);
     for (const format of ['json', 'csv', 'xlsx'] as const) {

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     MAX_CONNECTIONS: String(count + 1_000),
   };
   const config = parseConfig(env);
-  const authorization = { authorization: `Bearer ${issueBenchToken(dataDir, 'metrics')}` };
+  const authorization = { authorization: `Bearer ${await issueBenchToken(dataDir, 'metrics')}` };
   const children: ChildProcess[] = [];
   let platform: ChildProcess | null = null;
 
@@ -135,12 +135,12 @@ async function main(): Promise<void> {
   try {
     // Provision the fleet in the registry, as `kiosk-fleet provision` would.
     const t0 = performance.now();
-    const foundation = openFoundation(config, createLogger('silent'));
+    const foundation = await openFoundation(config, createLogger('silent'));
     let machines: MachineCredentials[];
     try {
       const width = String(count).length;
-      machines = foundation.registry
-        .provisionMissing(
+      machines = (
+        await foundation.registry.provisionMissing(
           Array.from({ length: count }, (_, i) => ({
             id: `SCALE-${String(i + 1).padStart(width, '0')}`,
             name: `Scale machine ${i + 1}`,
@@ -149,9 +149,9 @@ async function main(): Promise<void> {
             lon: 116.4 + Math.floor(i / 100) / 10000,
           })),
         )
-        .map((p) => ({ id: p.kiosk.id, token: p.token }));
+      ).map((p) => ({ id: p.kiosk.id, token: p.token }));
     } finally {
-      foundation.registry.close();
+      await foundation.registry.close();
     }
     log(`provisioned ${fmt(machines.length)} machines in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 

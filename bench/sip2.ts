@@ -100,16 +100,22 @@ async function main(): Promise<void> {
   const logger = createLogger('silent');
   // The machines, registered before the platform starts; the platform runs in a process of its
   // own, as in production, so its ingest does not share this process's event loop with the bridge.
-  const foundation = openFoundation(config, logger);
+  const foundation = await openFoundation(config, logger);
   const rows = ['kiosk_id,token,login_user_id,location_code,address'];
   const ids: string[] = [];
   for (let i = 1; i <= machines; i++) {
     const id = `BS-${String(i).padStart(4, '0')}`;
-    const { token } = foundation.registry.provision({ id, name: `Bench SIP2 ${i}`, district: 'Bench', lat: 39.9, lon: 116.4 });
+    const { token } = await foundation.registry.provision({
+      id,
+      name: `Bench SIP2 ${i}`,
+      district: 'Bench',
+      lat: 39.9,
+      lon: 116.4,
+    });
     rows.push(`${id},${token},${id},,`);
     ids.push(id);
   }
-  foundation.registry.close();
+  await foundation.registry.close();
   const mqttPort = await freePort();
   const platform = await startChild(
     'start',

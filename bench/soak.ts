@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const platform = await startPlatform(config, createLogger('silent'));
   const f = platform.foundation;
   const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), machineCount);
-  const tokens = ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
+  const tokens = await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
   const proxy = await startChurnProxy(platform.broker!.port);
   const profile = loadCirculationProfile(
     join(REFERENCE_DIR, 'circulation-2023-chaoyang.csv'),

@@ -126,11 +126,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'broker': {
-      const f = openFoundation(config, logger);
+      const f = await openFoundation(config, logger);
       const hold = holdDataDir(config.DATA_DIR, 'broker');
       const broker = await startEmbeddedBroker(f);
       logger.info({ mqtt: broker.port, ws: broker.wsPort }, 'broker running');
-      runUntilSignal(logger, { stop: async () => (await broker.stop(), f.registry.close(), hold.release()) });
+      runUntilSignal(logger, { stop: async () => (await broker.stop(), await f.registry.close(), hold.release()) });
       return;
     }
     case 'collector': {
@@ -143,12 +143,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'simulator': {
-      const f = openFoundation(config, logger);
+      const f = await openFoundation(config, logger);
       const hold = holdDataDir(config.DATA_DIR, 'simulator');
       const url = config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`;
       const fleet = await startSimulator(f, url, { provision: !config.MQTT_URL });
       logger.info({ mqtt: url, kiosks: config.SIM_KIOSKS }, 'simulator running');
-      runUntilSignal(logger, { stop: async () => (await fleet.stop(), f.registry.close(), hold.release()) });
+      runUntilSignal(logger, { stop: async () => (await fleet.stop(), await f.registry.close(), hold.release()) });
       return;
     }
     case 'sip2-bridge': {
@@ -162,12 +162,12 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'provision': {
       const input = provisionInput(own);
-      const f = openFoundation(config, logger);
+      const f = await openFoundation(config, logger);
       try {
-        const { kiosk, token } = f.registry.provision(input);
+        const { kiosk, token } = await f.registry.provision(input);
         console.log(JSON.stringify({ id: kiosk.id, username: kiosk.id, clientId: kiosk.id, token }, null, 2));
       } finally {
-        f.registry.close();
+        await f.registry.close();
       }
       return;
     }
@@ -177,12 +177,12 @@ async function main(argv: string[]): Promise<void> {
       const result = parseKioskCsv(readFileSync(file, 'utf8'));
       for (const e of result.errors) console.error(`${file}:${e.line}: ${e.message}`);
       if (result.errors.length > 0) throw new ConfigError(`${result.errors.length} row(s) refused; nothing imported`);
-      const f = openFoundation(config, logger);
-      const created = f.registry.provisionMissing(result.kiosks);
+      const f = await openFoundation(config, logger);
+      const created = await f.registry.provisionMissing(result.kiosks);
       console.log('id,token');
       for (const { kiosk, token } of created) console.log(`${kiosk.id},${token}`);
       console.error(`${created.length} machine(s) registered, ${result.kiosks.length - created.length} already known`);
-      f.registry.close();
+      await f.registry.close();
       return;
     }
     case 'replay': {

@@ -23,11 +23,11 @@ export async function replayYear(config: Config, yearFlag: string | undefined, l
   const endOfYear = `${year + 1}-01-01`;
   const toDay = endOfYear < today ? endOfYear : today;
   if (toDay <= fromDay) throw new ConfigError(`nothing to replay: ${year} has no day before today`);
-  const f = openFoundation(config, logger);
+  const f = await openFoundation(config, logger);
   try {
     return await replayDays(f, fromDay, toDay, year, logger);
   } finally {
-    f.registry.close();
+    await f.registry.close();
   }
 }
 
@@ -38,7 +38,7 @@ async function replayDays(f: Foundation, fromDay: string, toDay: string, seed: n
   // On the embedded broker the machines are provisioned in the shared registry, as `simulator` does.
   const tokens = config.MQTT_URL
     ? readSimulatedCredentials(f.paths.simCredentials)
-    : ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
+    : await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
   const log = logger.child({ component: 'replay' });
   log.info({ brokerUrl, machines: kiosks.length, fromDay, until: toDay }, 'replay starting');
   return runReplay({

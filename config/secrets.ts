@@ -40,15 +40,29 @@ export function loadOrCreateSecrets(dataDir: string): Secrets {
       rmSync(temporary, { force: true });
     }
   }
+  const secrets = readSecretsFile(dataDir);
+  if (secrets === undefined) throw Object.assign(new Error(`${file} vanished while starting`), { code: 'SECRETS_UNREADABLE' });
+  return secrets;
+}
+
+/** Reads `secrets.json` from the data directory; undefined when there is none. */
+export function readSecretsFile(dataDir: string): Secrets | undefined {
+  const file = join(dataDir, 'secrets.json');
+  if (!existsSync(file)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw Object.assign(new Error(`cannot read ${file}: ${(cause as Error).message}`, { cause }), { code: 'SECRETS_UNREADABLE' });
   }
+  return parseSecrets(raw, `${file} is not a valid secrets file`);
+}
+
+/** Checks stored secrets; `refusal` begins the error's message. */
+export function parseSecrets(raw: unknown, refusal: string): Secrets {
   const parsed = secretsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw Object.assign(new Error(`${file} is not a valid secrets file: ${parsed.error.issues[0]?.message}`), {
+    throw Object.assign(new Error(`${refusal}: ${parsed.error.issues[0]?.message}`), {
       code: 'SECRETS_INVALID',
     });
   }

@@ -48,12 +48,17 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
   });
   // The handshake carries the session cookie, or an integration token as `auth.token`; without a
   // valid one the client gets connect_error UNAUTHENTICATED and not a byte of data.
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown }).token;
-    const principal = ctx.auth.authenticate({
-      cookieHeader: socket.request.headers.cookie,
-      bearer: typeof token === 'string' ? token : undefined,
-    });
+    let principal: Principal | null | undefined;
+    try {
+      principal = await ctx.auth.authenticate({
+        cookieHeader: socket.request.headers.cookie,
+        bearer: typeof token === 'string' ? token : undefined,
+      });
+    } catch {
+      return next(new Error('UNAVAILABLE'));
+    }
     if (!principal) return next(new Error('UNAUTHENTICATED'));
     if (!(SOCKET_MATRIX.connect as readonly string[]).includes(principal.role)) return next(new Error('FORBIDDEN'));
     if (principal.kind === 'session' && principal.mustChangePassword) return next(new Error('PASSWORD_CHANGE_REQUIRED'));
@@ -64,9 +69,15 @@ export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContex
     for (const key of sessionKeys) io.in(`session:${key}`).disconnectSockets(true);
     for (const id of tokenIds) io.in(`token:${id}`).disconnectSockets(true);
   });
+  // Also how a sign-out or a disabled account on another node reaches this node's sockets.
   const sessionCheck = setInterval(() => {
     for (const socket of io.of('/').sockets.values()) {
-      if (!ctx.auth.isStillValid(socket.data.principal)) socket.disconnect(true);
+      ctx.auth.isStillValid(socket.data.principal).then(
+        (isValid) => {
+          if (!isValid) socket.disconnect(true);
+        },
+        () => undefined, // the store is down: checked again at the next round
+      );
     }
   }, SESSION_CHECK_MS);
   const { fleet, ingest } = ctx.collector;

@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
 import type { Config } from '../config/config.js';
-import { loadOrCreateSecrets, type Secrets } from '../config/secrets.js';
+import { loadOrCreatePostgresSecrets } from '../config/postgres-secrets.js';
+import { loadOrCreateSecrets, readSecretsFile, type Secrets } from '../config/secrets.js';
 import { createTopics, type Topics } from '../protocol/index.js';
-import { openKioskRegistry, type KioskRegistry } from '../registry/kiosk-registry.js';
+import type { KioskRegistry } from '../registry/kiosk-registry.js';
+import { openPostgresKioskRegistry } from '../registry/postgres-kiosk-registry.js';
+import { openKioskRegistry } from '../registry/sqlite-kiosk-registry.js';
 import { assertReadableDataFormat, stampDataFormat } from '../datadir/format-stamp.js';
 
 /** The reference fleet, circulation and fault catalogue (copied beside the build by `npm run build`). */
@@ -30,10 +33,11 @@ export interface Foundation {
 }
 
 /**
- * What every command shares: settings, the data directory's secrets and the registry. A data
- * directory written by a newer release is refused before anything in it is opened.
+ * What every command shares: settings, the data directory's secrets and the registry (in
+ * PostgreSQL with DATABASE_URL, else `registry.sqlite`). A data directory written by a newer
+ * release is refused before anything in it is opened.
  */
-export function openFoundation(config: Config, logger: Logger): Foundation {
+export async function openFoundation(config: Config, logger: Logger): Promise<Foundation> {
   const dataDir = config.DATA_DIR;
   assertReadableDataFormat(dataDir);
   stampDataFormat(dataDir);
@@ -43,17 +47,18 @@ export function openFoundation(config: Config, logger: Logger): Foundation {
     simulator: join(dataDir, 'simulator'),
     simCredentials: join(dataDir, 'simulator', 'credentials.json'),
   };
-  const secrets = loadOrCreateSecrets(dataDir);
+  // With DATABASE_URL every node shares the database's secrets; a data directory's own (a platform
+  // that ran without it) are adopted by the first node, and no file is written.
+  const secrets = config.DATABASE_URL
+    ? await loadOrCreatePostgresSecrets({ url: config.DATABASE_URL, adopt: readSecretsFile(dataDir) })
+    : loadOrCreateSecrets(dataDir);
   return {
     config,
     logger,
     topics: createTopics(config.TOPIC_ROOT),
     calendar: createCalendar(config.FLEET_TZ),
     secrets,
-    registry: openKioskRegistry(paths.registry, {
-      onCredentialsPollError: (error) =>
-        logger.error({ err: error }, 'cannot read credential changes from the registry; retrying'),
-    }),
+    registry: await openRegistry(config, paths.registry, logger),
     paths,
   };
 }
@@ -63,4 +68,10 @@ export function simulationStartMs(config: Config, calendar: Calendar, nowMs: num
   if (!config.SIM_START) return calendar.startOfDay(calendar.dayOf(nowMs));
   if (/^\d{4}-\d{2}-\d{2}$/.test(config.SIM_START)) return calendar.startOfDay(config.SIM_START);
   return Date.parse(config.SIM_START);
+}
+
+function openRegistry(config: Config, file: string, logger: Logger): Promise<KioskRegistry> {
+  const onError = (error: unknown) => logger.error({ err: error }, 'cannot read credential changes from the registry; retrying');
+  if (config.DATABASE_URL) return openPostgresKioskRegistry({ url: config.DATABASE_URL, onFollowError: onError });
+  return Promise.resolve(openKioskRegistry(file, { onCredentialsPollError: onError }));
 }

@@ -12,16 +12,16 @@ export type CredentialsFile = Record<string, string>;
  * theirs in their configuration: the registry stores only hashes. Machines missing from the
  * registry are provisioned; a registered machine whose token was lost gets a new one.
  */
-export function ensureSimulatedCredentials(
+export async function ensureSimulatedCredentials(
   registry: KioskRegistry,
   kiosks: readonly KioskRecord[],
   file: string,
-): CredentialsFile {
+): Promise<CredentialsFile> {
   const tokens = readSimulatedCredentials(file);
-  for (const { kiosk, token } of registry.provisionMissing(kiosks)) tokens[kiosk.id] = token;
+  for (const { kiosk, token } of await registry.provisionMissing(kiosks)) tokens[kiosk.id] = token;
   for (const kiosk of kiosks) {
     const token = tokens[kiosk.id];
-    if (token === undefined || !registry.verifyToken(kiosk.id, token)) tokens[kiosk.id] = registry.rotateToken(kiosk.id);
+    if (token === undefined || !registry.verifyToken(kiosk.id, token)) tokens[kiosk.id] = await registry.rotateToken(kiosk.id);
   }
   ensurePrivateDir(dirname(file));
   writeFileSync(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });

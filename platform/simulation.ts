@@ -36,7 +36,7 @@ export function startSimulation(input: SimulationInput): Promise<Simulation> {
     const simulator = input.isMqttFleet ? await startSimulator(f, input.mqttUrl, { provision: true }) : null;
     if (simulator) {
       stops.defer(() => simulator.stop());
-      const lending = startSimulatedLendingPlatform(f, input.auth, simulator, input.dashboard);
+      const lending = await startSimulatedLendingPlatform(f, input.auth, simulator, input.dashboard);
       stops.defer(() => lending.stop());
     }
     if (input.isSip2Fleet) {
@@ -51,15 +51,15 @@ export function startSimulation(input: SimulationInput): Promise<Simulation> {
  * The online lending platform, simulated: it reserves through the API with an integration token of
  * role `lending`, issued afresh at every start (the previous one revoked), never written down.
  */
-function startSimulatedLendingPlatform(
+async function startSimulatedLendingPlatform(
   f: Foundation,
   auth: Auth,
   simulator: SimulatedFleet,
   dashboard: { port: number; tls: TlsPem | null },
 ) {
   const name = 'simulated lending platform';
-  auth.tokens.revokeNamed(name);
-  const { secret } = auth.tokens.issue({ name, role: 'lending', createdBy: 'system' });
+  await auth.tokens.revokeNamed(name);
+  const { secret } = await auth.tokens.issue({ name, role: 'lending', createdBy: 'system' });
   const { config } = f;
   const host =
     config.HOST === '0.0.0.0' || config.HOST === '::'
@@ -89,7 +89,7 @@ export async function startSimulator(f: Foundation, mqttUrl: string, options: { 
   const { config } = f;
   const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), config.SIM_KIOSKS);
   const tokens = options.provision
-    ? ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials)
+    ? await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials)
     : readSimulatedCredentials(f.paths.simCredentials);
   const fleet = createSimulatedFleet({
     brokerUrl: mqttUrl,

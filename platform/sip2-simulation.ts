@@ -20,7 +20,7 @@ export async function startSip2Simulation(f: Foundation, mqttUrl: string): Promi
   const kiosks = sip2Kiosks(config.SIM_SIP2);
   const dir = join(f.paths.simulator, 'sip2');
   mkdirSync(dir, { recursive: true });
-  const tokens = ensureSimulatedCredentials(f.registry, kiosks, join(dir, 'credentials.json'));
+  const tokens = await ensureSimulatedCredentials(f.registry, kiosks, join(dir, 'credentials.json'));
   const mapFile = join(dir, 'sip2-map.csv');
   const csv = [
     'kiosk_id,token,login_user_id,location_code,address',

@@ -64,7 +64,7 @@ export async function startPlatform(
   const influx = await checkStorageSettings(config);
   // A bad notification settings file stops the start before anything runs.
   const notifyConfig = config.NOTIFY_CONFIG ? loadNotifyConfig(config.NOTIFY_CONFIG) : null;
-  const foundation = openFoundation(config, logger);
+  const foundation = await openFoundation(config, logger);
   const stops = new Stops(logger);
   // Released last: `restore` refuses the directory while anything of the platform may still write.
   const hold = holdDataDir(config.DATA_DIR, 'platform');

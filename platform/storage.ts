@@ -18,6 +18,7 @@ import { createSqliteEventStore, type SqliteEventStore } from '../collector/stor
 import type { Config } from '../config/config.js';
 import { type Auth, ensureFirstAdmin, openAuth } from '../dashboard/auth/auth-service.js';
 import { openPostgresAuditLog } from '../dashboard/auth/postgres-audit-log.js';
+import { openPostgresAuthStore } from '../dashboard/auth/postgres-auth-store.js';
 import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
@@ -124,8 +125,9 @@ async function openExportLog(f: Foundation): Promise<ExportLog> {
 }
 
 /**
- * People, sessions and tokens in `DATA_DIR/users.sqlite`; with DATABASE_URL the audit log is shared
- * by every node. A new store gets its first administrator here, before anyone can sign in.
+ * People, sessions, tokens and the audit log in `DATA_DIR/users.sqlite` (the login limiter in
+ * memory); with DATABASE_URL all of them in PostgreSQL, shared by every node. A new store gets its
+ * first administrator here, before anyone can sign in.
  */
 async function openPeople(f: Foundation, now: () => number, defer: (stop: () => Promise<void> | void) => void): Promise<Auth> {
   const { config, logger } = f;
@@ -133,12 +135,24 @@ async function openPeople(f: Foundation, now: () => number, defer: (stop: () => 
     ? await openPostgresAuditLog({ url: config.DATABASE_URL, logger: logger.child({ component: 'audit-log' }) })
     : null;
   if (auditLog) defer(() => auditLog.close());
+  const sessions = { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 };
+  const scrypt = { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 };
+  const store = config.DATABASE_URL
+    ? await openPostgresAuthStore({
+        url: config.DATABASE_URL,
+        now,
+        sessions,
+        scrypt,
+        onIdleError: (error) => logger.warn({ err: error }, 'an idle connection of the accounts store failed'),
+      })
+    : undefined;
   const auth = openAuth({
     file: join(config.DATA_DIR, 'users.sqlite'),
+    ...(store ? { store } : {}),
     ...(auditLog ? { audit: auditLog } : {}),
     now,
-    sessions: { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 },
-    scrypt: { N: config.PASSWORD_SCRYPT_N, r: 8, p: 1 },
+    sessions,
+    scrypt,
   });
   defer(() => auth.close());
   const firstAdmin = await ensureFirstAdmin(auth, config.FLEET_ADMIN_PASSWORD);

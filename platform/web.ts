@@ -7,7 +7,7 @@ import type { NotifyConfig } from '../collector/notify/notify-config.js';
 import { startPlatformNotifier } from '../collector/notify/platform-notifier.js';
 import { servicePromiseMeasures } from '../collector/promises/indicator-measures.js';
 import { loadTlsPem, type TlsPem } from '../config/tls.js';
-import { signInHealth } from '../dashboard/auth/sign-in-health.js';
+import { createSignInHealth } from '../dashboard/auth/sign-in-health.js';
 import type { DashboardContext } from '../dashboard/context.js';
 import { dashboardNotificationsOf } from '../dashboard/notifications-port.js';
 import { platformComponents } from '../dashboard/platform-health.js';
@@ -65,6 +65,7 @@ export function startWeb(input: WebInput): Promise<Web> {
     };
     if (notifications && notifyConfig) {
       const { sampleIntervalMs, ...policy } = notifyConfig.platform;
+      const signInHealth = createSignInHealth(storage.auth);
       const platformNotifier = startPlatformNotifier({
         sample: () => {
           // The spool's and the broker's health stay degraded once they dropped anything (counted since
@@ -72,7 +73,7 @@ export function startWeb(input: WebInput): Promise<Web> {
           const { spool: _spool, broker: _broker, ...components } = platformComponents(context);
           const offlineQueue = messaging.broker?.stats().offlineQueue.dropped ?? 0;
           return {
-            components: { ...components, 'sign-in': signInHealth(storage.auth) },
+            components: { ...components, 'sign-in': signInHealth.sample() },
             drops: {
               spool: collector.ingest.stats().spoolDropped,
               offlineQueue,

@@ -96,11 +96,15 @@ export interface RunResult {
 }
 
 /** The machines, registered in the data directory's registry before the platform starts. */
-function provisionMachines(dataDir: string, config: ReturnType<typeof parseConfig>, count: number): MachineCredentials[] {
-  const foundation = openFoundation(config, createLogger('silent'));
+async function provisionMachines(
+  dataDir: string,
+  config: ReturnType<typeof parseConfig>,
+  count: number,
+): Promise<MachineCredentials[]> {
+  const foundation = await openFoundation(config, createLogger('silent'));
   try {
     const width = String(count).length;
-    const provisioned = foundation.registry.provisionMissing(
+    const provisioned = await foundation.registry.provisionMissing(
       Array.from({ length: count }, (_, i) => ({
         id: `BENCH-${String(i + 1).padStart(width, '0')}`,
         name: `Benchmark machine ${i + 1}`,
@@ -113,7 +117,7 @@ function provisionMachines(dataDir: string, config: ReturnType<typeof parseConfi
       throw new Error(`provisioned ${provisioned.length} machines in ${dataDir}, expected ${count}`);
     return provisioned.map((p) => ({ id: p.kiosk.id, token: p.token }));
   } finally {
-    foundation.registry.close();
+    await foundation.registry.close();
   }
 }
 
@@ -168,9 +172,9 @@ export async function runScenario(scenario: Scenario, run: number, options: Opti
   let platform: { stop(): Promise<void> } | null = null;
   let browserProbe: BrowserLiveProbe | null = null;
   try {
-    const machines = provisionMachines(dataDir, config, options.machines);
+    const machines = await provisionMachines(dataDir, config, options.machines);
     // The dashboard's live pushes need a signed-in person or an integration token.
-    const liveToken = scenario.live ? issueBenchToken(dataDir, 'operator') : undefined;
+    const liveToken = scenario.live ? await issueBenchToken(dataDir, 'operator') : undefined;
     let ingest: IngestView;
     let mqttUrl: string;
     let live: RunCommand['live'];

@@ -77,7 +77,7 @@ export class KioskOperations {
       );
     }
     await this.options.ingest.recordPlatformEvents(records);
-    if (lifecycle !== undefined && lifecycle !== kiosk.lifecycle) this.options.registry.setLifecycle(kioskId, lifecycle);
+    if (lifecycle !== undefined && lifecycle !== kiosk.lifecycle) await this.options.registry.setLifecycle(kioskId, lifecycle);
     this.options.publishCommand(kioskId, command);
     return this.options.health.commands(kioskId).find((c) => c.commandId === command.id)!;
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { hashToken } from '../../registry/tokens.js';
 import type { AuditLog } from './audit-log.js';
 import { openAuthDb } from './auth-db.js';
 import { createSqliteAuditLog } from './sqlite-audit-log.js';
@@ -11,9 +12,40 @@ import { createUsers, type Users } from './users.js';
 
 export const SESSION_COOKIE = 'kf_session';
 
+/**
+ * While the store cannot answer (PostgreSQL down), a credential this node verified at most this long
+ * ago is still taken, so operators keep their dashboard through a database outage (the issue's
+ * 60 s outage, with room). Nothing can be revoked while the store is down, so what this lets in is
+ * at most a revocation made on another node in the moments before the outage that this node had
+ * not seen yet.
+ */
+export const STORE_OUTAGE_GRACE_MS = 10 * 60_000;
+/** Credentials remembered for an outage; the oldest are forgotten first. */
+const MAX_REMEMBERED = 10_000;
+
+export class AuthUnavailableError extends Error {
+  readonly code = 'AUTH_UNAVAILABLE';
+}
+
+/**
+ * Where people, sessions, integration tokens and the login limiter's counts are kept: `users.sqlite`
+ * (`openSqliteAuthStore`, the default) or PostgreSQL (`openPostgresAuthStore`, with DATABASE_URL).
+ */
+export interface AuthStore {
+  users: Users;
+  sessions: Sessions;
+  tokens: IntegrationTokens;
+  limiter: LoginLimiter;
+  /** The audit log kept beside them, unless the platform gives one of its own. */
+  audit?: AuditLog;
+  close(): Promise<void>;
+}
+
 export interface AuthOptions {
-  /** `DATA_DIR/users.sqlite`, or `:memory:`. */
-  file: string;
+  /** `DATA_DIR/users.sqlite`, or `:memory:`; ignored when `store` is given. */
+  file?: string;
+  /** Opened elsewhere (PostgreSQL); closed with the Auth. */
+  store?: AuthStore;
   now: () => number;
   sessions: SessionPolicy;
   scrypt?: ScryptParams;
@@ -40,13 +72,16 @@ export interface Auth {
    * Who presents these credentials: a bearer token wins over a cookie. `undefined`: none given;
    * `null`: given but not valid (unknown, expired, revoked, or the account disabled).
    */
-  authenticate(credentials: { cookieHeader?: string | undefined; bearer?: string | undefined }): Principal | null | undefined;
+  authenticate(credentials: {
+    cookieHeader?: string | undefined;
+    bearer?: string | undefined;
+  }): Promise<Principal | null | undefined>;
   /** Whether a principal authenticated earlier still is (session live, account enabled, token not revoked). */
-  isStillValid(principal: Principal): boolean;
+  isStillValid(principal: Principal): Promise<boolean>;
   /** Tells the socket gateway to disconnect what ended (logout, disabled account, revoked token). */
   ended(what: Ended): void;
   onEnded(listener: (what: Ended) => void): () => void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** `kf_session` from a Cookie header. */
@@ -58,20 +93,48 @@ export function sessionCookieOf(cookieHeader: string | undefined): string | unde
   return undefined;
 }
 
-export function openAuth(options: AuthOptions): Auth {
+/** People, sessions and tokens in one SQLite file, with its audit log; the login limiter in memory. */
+export function openSqliteAuthStore(options: {
+  file: string;
+  now: () => number;
+  sessions: SessionPolicy;
+  scrypt?: ScryptParams | undefined;
+  loginLimits?: LoginLimits | undefined;
+}): AuthStore {
   const db = openAuthDb(options.file);
   const { now } = options;
-  const users = createUsers(db, now, options.scrypt ?? DEFAULT_SCRYPT);
-  const sessions = createSessions(db, options.sessions, now);
-  const tokens = createIntegrationTokens(db, now);
-  const events = new EventEmitter();
+  return {
+    users: createUsers(db, now, options.scrypt ?? DEFAULT_SCRYPT),
+    sessions: createSessions(db, options.sessions, now),
+    tokens: createIntegrationTokens(db, now),
+    limiter: createLoginLimiter(now, options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    audit: createSqliteAuditLog(db),
+    close: async () => void db.close(),
+  };
+}
 
-  const sessionPrincipal = (cookieValue: string): Principal | null => {
-    const session = sessions.resolve(cookieValue);
+export function openAuth(options: AuthOptions): Auth {
+  const { now } = options;
+  const store =
+    options.store ??
+    openSqliteAuthStore({
+      file: options.file ?? ':memory:',
+      now,
+      sessions: options.sessions,
+      scrypt: options.scrypt,
+      loginLimits: options.loginLimits,
+    });
+  const { users, sessions, tokens } = store;
+  const events = new EventEmitter();
+  /** Credentials verified lately, by kind and hash, for a store outage (STORE_OUTAGE_GRACE_MS). */
+  const remembered = new Map<string, { principal: Principal; atMs: number }>();
+
+  const sessionPrincipal = async (cookieValue: string): Promise<Principal | null> => {
+    const session = await sessions.resolve(cookieValue);
     if (!session) return null;
-    const user = users.get(session.username);
+    const user = await users.get(session.username);
     if (!user || user.disabled) {
-      sessions.close(session.key);
+      await sessions.close(session.key);
       return null;
     }
     return {
@@ -89,29 +152,63 @@ export function openAuth(options: AuthOptions): Auth {
     users,
     sessions,
     tokens,
-    audit: options.audit ?? createSqliteAuditLog(db),
-    limiter: createLoginLimiter(now, options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    audit: audit(options, store),
+    limiter: store.limiter,
     now,
-    authenticate({ cookieHeader, bearer }) {
-      if (bearer !== undefined) {
-        const token = tokens.resolve(bearer);
-        return token ? { kind: 'token', name: token.name, role: token.role, tokenId: token.id } : null;
+    async authenticate({ cookieHeader, bearer }) {
+      const cookie = bearer === undefined ? sessionCookieOf(cookieHeader) : undefined;
+      if (bearer === undefined && cookie === undefined) return undefined;
+      const key = bearer !== undefined ? `b:${hashToken(bearer)}` : `c:${sessions.keyOf(cookie!)}`;
+      let principal: Principal | null;
+      try {
+        if (bearer !== undefined) {
+          const token = await tokens.resolve(bearer);
+          principal = token ? { kind: 'token', name: token.name, role: token.role, tokenId: token.id } : null;
+        } else {
+          principal = await sessionPrincipal(cookie!);
+        }
+      } catch (cause) {
+        const known = remembered.get(key);
+        if (known !== undefined && now() - known.atMs <= STORE_OUTAGE_GRACE_MS) return known.principal;
+        throw new AuthUnavailableError('the accounts store cannot be read; try again shortly', { cause });
       }
-      const cookie = sessionCookieOf(cookieHeader);
-      return cookie === undefined ? undefined : sessionPrincipal(cookie);
+      remembered.delete(key);
+      if (principal) {
+        remembered.set(key, { principal, atMs: now() });
+        if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+      }
+      return principal;
     },
-    isStillValid(principal) {
-      if (principal.kind === 'token') return tokens.isLive(principal.tokenId);
-      const user = users.get(principal.name);
-      return user !== undefined && !user.disabled && sessions.isLive(principal.sessionKey);
+    async isStillValid(principal) {
+      try {
+        if (principal.kind === 'token') return await tokens.isLive(principal.tokenId);
+        const user = await users.get(principal.name);
+        return user !== undefined && !user.disabled && (await sessions.isLive(principal.sessionKey));
+      } catch {
+        return true; // the store is down: a connected dashboard stays, checked again when it answers
+      }
     },
-    ended: (what) => void events.emit('ended', what),
+    ended(what) {
+      // What ended through this node is not let in again during an outage.
+      for (const key of what.sessionKeys ?? []) remembered.delete(`c:${key}`);
+      const tokenIds = new Set(what.tokenIds ?? []);
+      for (const [key, { principal }] of remembered) {
+        if (principal.kind === 'token' && tokenIds.has(principal.tokenId)) remembered.delete(key);
+      }
+      events.emit('ended', what);
+    },
     onEnded(listener) {
       events.on('ended', listener);
       return () => events.off('ended', listener);
     },
-    close: () => db.close(),
+    close: () => store.close(),
   };
+}
+
+function audit(options: AuthOptions, store: AuthStore): AuditLog {
+  const log = options.audit ?? store.audit;
+  if (log === undefined) throw new Error('an auth store without an audit log needs one given (AuthOptions.audit)');
+  return log;
 }
 
 /**
@@ -120,7 +217,7 @@ export function openAuth(options: AuthOptions): Auth {
  * be changed at first login. Nothing happens when any user exists.
  */
 export async function ensureFirstAdmin(auth: Auth, password: string | undefined): Promise<{ oneTimePassword?: string } | null> {
-  if (auth.users.count() > 0) return null;
+  if ((await auth.users.count()) > 0) return null;
   const chosen = password ?? generatePassword();
   await auth.users.create({
     username: 'admin',

@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../api-error.js';
 import { ACCESS_MATRIX, type AccessRule, findRule, paramsOf } from './access-matrix.js';
 import { auditDetail, boundedCopy } from './audit-detail.js';
-import type { Auth } from './auth-service.js';
+import { type Auth, AuthUnavailableError } from './auth-service.js';
 import type { Principal } from './roles.js';
 
 /** Case-insensitive and slash-tolerant, as express's own matching is: `/API/v1` reaches the API too. */
@@ -41,11 +41,17 @@ export function guard(
   onAuditError: (error: unknown) => void,
   matrix: readonly AccessRule[] = ACCESS_MATRIX,
 ): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     if (!GUARDED.test(req.path)) return next();
     const rule = findRule(req.method, req.path, matrix);
     if (rule?.roles === 'public') return next();
-    const principal = auth.authenticate({ cookieHeader: req.get('cookie'), bearer: bearerOf(req) });
+    let principal: Principal | null | undefined;
+    try {
+      principal = await auth.authenticate({ cookieHeader: req.get('cookie'), bearer: bearerOf(req) });
+    } catch (error) {
+      if (error instanceof AuthUnavailableError) return next(new ApiError(503, error.code, error.message));
+      return next(error);
+    }
     if (!principal) {
       const message = principal === null ? 'the session or token is not valid (expired, revoked or signed out)' : 'sign in first';
       return next(new ApiError(401, 'UNAUTHENTICATED', message));

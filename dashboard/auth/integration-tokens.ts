@@ -13,7 +13,7 @@ export interface IntegrationToken {
   revokedAt: string | null;
 }
 
-interface Row {
+export interface Row {
   id: string;
   name: string;
   role: Role;
@@ -24,7 +24,7 @@ interface Row {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const toToken = (row: Row): IntegrationToken => ({
+export const toToken = (row: Row): IntegrationToken => ({
   id: row.id,
   name: row.name,
   role: row.role,
@@ -35,22 +35,22 @@ const toToken = (row: Row): IntegrationToken => ({
 });
 
 /** Last use is written at most once a minute per token: a scraper every 15 s does not write each time. */
-const TOUCH_EVERY_MS = 60_000;
+export const TOKEN_TOUCH_EVERY_MS = 60_000;
 
 /**
  * Bearer tokens for integrations (the online lending platform, couriers, Prometheus): random 256
  * bits, stored as SHA-256 (a lookup by hash, no slow password hash: they are not guessable).
  */
 export interface IntegrationTokens {
-  issue(input: { name: string; role: Role; createdBy: string }): { token: IntegrationToken; secret: string };
-  list(): IntegrationToken[];
+  issue(input: { name: string; role: Role; createdBy: string }): Promise<{ token: IntegrationToken; secret: string }>;
+  list(): Promise<IntegrationToken[]>;
   /** The live token behind a presented secret (recording its use), or undefined. */
-  resolve(secret: string): IntegrationToken | undefined;
-  isLive(id: string): boolean;
+  resolve(secret: string): Promise<IntegrationToken | undefined>;
+  isLive(id: string): Promise<boolean>;
   /** Revokes it; false when no live token has this id. */
-  revoke(id: string): boolean;
+  revoke(id: string): Promise<boolean>;
   /** Revokes every live token with this name (a service re-issuing its own credential at start). */
-  revokeNamed(name: string): void;
+  revokeNamed(name: string): Promise<void>;
 }
 
 export function createIntegrationTokens(db: Database.Database, now: () => number): IntegrationTokens {
@@ -63,25 +63,25 @@ export function createIntegrationTokens(db: Database.Database, now: () => number
   const revokeNamed = db.prepare('UPDATE integration_tokens SET revoked_ms = ? WHERE name = ? AND revoked_ms IS NULL');
 
   return {
-    issue({ name, role, createdBy }) {
+    async issue({ name, role, createdBy }) {
       const secret = generateToken();
       const id = randomUUID();
       insert.run(id, name, role, hashToken(secret), createdBy, now());
       return { token: toToken(byId.get(id)!), secret };
     },
-    list: () => all.all().map(toToken),
-    resolve(secret) {
+    list: async () => all.all().map(toToken),
+    async resolve(secret) {
       const row = byHash.get(hashToken(secret));
       if (!row) return undefined;
       const at = now();
-      if (row.last_used_ms === null || at - row.last_used_ms >= TOUCH_EVERY_MS) {
+      if (row.last_used_ms === null || at - row.last_used_ms >= TOKEN_TOUCH_EVERY_MS) {
         touch.run(at, row.id);
         row.last_used_ms = at;
       }
       return toToken(row);
     },
-    isLive: (id) => byId.get(id) !== undefined,
-    revoke: (id) => revoke.run(now(), id).changes > 0,
-    revokeNamed: (name) => void revokeNamed.run(now(), name),
+    isLive: async (id) => byId.get(id) !== undefined,
+    revoke: async (id) => revoke.run(now(), id).changes > 0,
+    revokeNamed: async (name) => void revokeNamed.run(now(), name),
   };
 }

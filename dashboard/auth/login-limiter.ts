@@ -37,17 +37,21 @@ export interface GuessedAccount {
   sinceMs: number;
 }
 
+/**
+ * In memory here (per process: a restart forgives); shared by every node in PostgreSQL
+ * (`postgres-login-limiter.ts`).
+ */
 export interface LoginLimiter {
   /** Seconds until a sign-in from this address to this account may be tried again, or 0 when it may be tried now. */
-  retryAfterSeconds(address: string, username: string): number;
+  retryAfterSeconds(address: string, username: string): Promise<number>;
   /** How long to hold a sign-in to this account back (it is being guessed), or 0. */
-  slowdownMs(username: string): number;
+  slowdownMs(username: string): Promise<number>;
   /** Counts a failure; returns the account when this failure is the one that shows it is being guessed. */
-  recordFailure(address: string, username: string): GuessedAccount | null;
+  recordFailure(address: string, username: string): Promise<GuessedAccount | null>;
   /** A right password forgives this address's failures at this account (not the account's from elsewhere). */
-  recordSuccess(address: string, username: string): void;
+  recordSuccess(address: string, username: string): Promise<void>;
   /** Accounts being guessed now. */
-  guessed(): GuessedAccount[];
+  guessed(): Promise<GuessedAccount[]>;
 }
 
 interface Failure {
@@ -87,10 +91,10 @@ export function createLoginLimiter(now: () => number, limits: LoginLimits = DEFA
     return { username, failures: kept.length, addresses: new Set(kept.map((f) => f.address)).size, sinceMs: kept[0]!.atMs };
   };
   return {
-    retryAfterSeconds: (address, username) =>
+    retryAfterSeconds: async (address, username) =>
       Math.max(wait(`a:${address}`, limits.perAddress), wait(`ua:${username}\u0000${address}`, limits.perAccountAndAddress)),
-    slowdownMs: (username) => (guessedOf(username) ? limits.slowdownMs : 0),
-    recordFailure(address, username) {
+    slowdownMs: async (username) => (guessedOf(username) ? limits.slowdownMs : 0),
+    async recordFailure(address, username) {
       const failure = { atMs: now(), address };
       add(`a:${address}`, failure);
       add(`ua:${username}\u0000${address}`, failure);
@@ -101,8 +105,8 @@ export function createLoginLimiter(now: () => number, limits: LoginLimits = DEFA
       if (reported.size > MAX_KEYS) reported.delete(reported.values().next().value!);
       return guessed;
     },
-    recordSuccess: (address, username) => void failures.delete(`ua:${username}\u0000${address}`),
-    guessed() {
+    recordSuccess: async (address, username) => void failures.delete(`ua:${username}\u0000${address}`),
+    async guessed() {
       const accounts = [...failures.keys()].filter((k) => k.startsWith('u:')).map((k) => k.slice(2));
       return accounts.flatMap((username) => guessedOf(username) ?? []);
     },

@@ -24,22 +24,23 @@ interface Row {
 }
 
 /** Last-seen is written at most this often per session: a busy page does not write on every request. */
-const TOUCH_EVERY_MS = 15_000;
+export const TOUCH_EVERY_MS = 15_000;
 
-const sessionKeyOf = (cookieValue: string) => createHash('sha256').update(cookieValue, 'utf8').digest('hex');
+export const sessionKeyOf = (cookieValue: string) => createHash('sha256').update(cookieValue, 'utf8').digest('hex');
 
+/** Signed-in people's sessions: `users.sqlite` (here) or PostgreSQL (`postgres-sessions.ts`). */
 export interface Sessions {
   /** A new session; the cookie value is returned this once and stored only as its hash. */
-  open(username: string, address: string): { cookieValue: string; session: Session };
+  open(username: string, address: string): Promise<{ cookieValue: string; session: Session }>;
   /** The live session behind a cookie value (touching it), or undefined when unknown or expired. */
-  resolve(cookieValue: string): Session | undefined;
+  resolve(cookieValue: string): Promise<Session | undefined>;
   /** The stored key of a cookie value. */
   keyOf(cookieValue: string): string;
   /** Whether the session with this key is still live (without touching it). */
-  isLive(key: string): boolean;
-  close(key: string): void;
+  isLive(key: string): Promise<boolean>;
+  close(key: string): Promise<void>;
   /** Ends every session of a user, but `except`; returns the ended keys. */
-  closeAllOf(username: string, except?: string): string[];
+  closeAllOf(username: string, except?: string): Promise<string[]>;
 }
 
 export function createSessions(db: Database.Database, policy: SessionPolicy, now: () => number): Sessions {
@@ -62,7 +63,7 @@ export function createSessions(db: Database.Database, policy: SessionPolicy, now
   };
 
   return {
-    open(username, address) {
+    async open(username, address) {
       const at = now();
       purge.run(at - policy.idleMs, at - policy.absoluteMs);
       const cookieValue = randomBytes(32).toString('base64url');
@@ -70,7 +71,7 @@ export function createSessions(db: Database.Database, policy: SessionPolicy, now
       insert.run(session.key, username, session.csrfToken, at, at, address);
       return { cookieValue, session };
     },
-    resolve(cookieValue) {
+    async resolve(cookieValue) {
       const row = live(sessionKeyOf(cookieValue));
       if (!row) return undefined;
       const at = now();
@@ -78,9 +79,9 @@ export function createSessions(db: Database.Database, policy: SessionPolicy, now
       return { key: row.key_hash, username: row.username, csrfToken: row.csrf_token };
     },
     keyOf: sessionKeyOf,
-    isLive: (key) => live(key) !== undefined,
-    close: (key) => void remove.run(key),
-    closeAllOf(username, except) {
+    isLive: async (key) => live(key) !== undefined,
+    close: async (key) => void remove.run(key),
+    async closeAllOf(username, except) {
       const keys = keysOf
         .all(username)
         .map((r) => r.key_hash)

@@ -12,7 +12,7 @@ export interface User {
   updatedAt: string;
 }
 
-interface Row {
+export interface Row {
   username: string;
   display_name: string;
   role: PersonRole;
@@ -32,7 +32,7 @@ export class UserError extends Error {
   }
 }
 
-const toUser = (row: Row): User => ({
+export const toUser = (row: Row): User => ({
   username: row.username,
   displayName: row.display_name,
   role: row.role,
@@ -50,10 +50,11 @@ export interface UserChanges {
   mustChangePassword?: boolean | undefined;
 }
 
+/** People and their password hashes: `users.sqlite` (here) or PostgreSQL (`postgres-users.ts`). */
 export interface Users {
-  count(): number;
-  get(username: string): User | undefined;
-  list(): User[];
+  count(): Promise<number>;
+  get(username: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
   create(input: {
     username: string;
     displayName: string;
@@ -89,9 +90,9 @@ export function createUsers(db: Database.Database, now: () => number, params: Sc
   };
 
   return {
-    count: () => (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
-    get,
-    list: () => all.all().map(toUser),
+    count: async () => (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
+    get: async (username) => get(username),
+    list: async () => all.all().map(toUser),
     async create(input) {
       const hash = await hashPassword(input.password, params);
       if (byName.get(input.username)) throw new UserError('USER_EXISTS', `a user ${input.username} exists already`);

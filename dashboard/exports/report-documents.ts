@@ -5,6 +5,7 @@ import type { IndicatorReport } from '../reports/indicators-report.js';
 import type { ReportScope } from '../reports/report-scope.js';
 import type { UtilisationReport } from '../reports/utilisation-report.js';
 import type { ExportColumn, ExportDocument, ExportSection } from './document.js';
+import { lostByMonthSections, lostOfYearSection } from './lost-sections.js';
 
 /** The circulation, indicator and utilisation reports as export documents, in English or Chinese. */
 export type ReportLanguage = 'en' | 'zh';
@@ -207,6 +208,7 @@ export function indicatorsDocument(report: IndicatorReport, calendar: Calendar, 
           indicatorNote(row, lang),
         ]),
       },
+      ...lostOfYearSection(report.lostToDowntime, lang),
       aboutSection(lang, [
         [lang === 'zh' ? '年度' : 'year', String(report.year)],
         ...(report.isComplete
@@ -235,6 +237,9 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
         '日均借还量',
         '与中位数之比',
         '远低于中位数',
+        '停机损失借还量（估计）',
+        '90%区间下限',
+        '90%区间上限',
       ]
     : [
         'rank',
@@ -248,9 +253,14 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
         'per day in service',
         'ratio to median',
         'far below median',
+        'estimated transactions lost to downtime',
+        '90 % interval low',
+        '90 % interval high',
       ];
   const { table } = report;
   const yes = zh ? '是' : 'yes';
+  const lostOf = new Map(report.lostToDowntime?.kiosks.map((k) => [k.kioskId, k.total]));
+  const rounded = (n: number | undefined) => (n === undefined ? null : Math.round(n));
   return {
     generatedMs: report.generatedMs,
     sections: [
@@ -268,6 +278,9 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
           { header: headers[8]!, kind: 'decimal', width: 18 },
           { header: headers[9]!, kind: 'decimal', width: 16 },
           text(headers[10]!, 16),
+          int(headers[11]!, 22),
+          int(headers[12]!, 14),
+          int(headers[13]!, 14),
         ],
         rows: table.rows.map((row) => [
           row.rank,
@@ -281,8 +294,12 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
           row.perServiceDay,
           row.ratioToMedian,
           row.isFarBelowMedian ? yes : '',
+          rounded(lostOf.get(row.kioskId)?.expected),
+          rounded(lostOf.get(row.kioskId)?.low),
+          rounded(lostOf.get(row.kioskId)?.high),
         ]),
       },
+      ...lostByMonthSections(report.lostToDowntime, lang),
       aboutSection(lang, [
         [l.scope, scopeLabel(report.scope, lang)],
         [l.from, report.from],

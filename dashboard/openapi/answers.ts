@@ -49,6 +49,27 @@ const mqttCredentials = obj({
   topics: obj({ status: z.string(), events: z.string(), telemetry: z.string(), commands: z.string(), acks: z.string() }),
 });
 
+/** Reader-side availability over a window, beside the technical uptime. */
+const readerUptime = obj({
+  expectedMs: z.number(),
+  lendingMs: z.number(),
+  returnsOnlyMs: z.number(),
+  readerAvailabilityRatio: nullable(z.number()).describe('time lending ÷ time expected in service'),
+  returnsOnlyRatio: nullable(z.number()),
+});
+
+/** Loans + returns lost to downtime: the estimate and its 90 % interval. */
+const lostFigures = obj({
+  expected: z.number().describe('estimated loans + returns lost to downtime'),
+  low: z.number().describe('90 % interval'),
+  high: z.number(),
+  downtimeHours: z.number(),
+});
+const totalLost = lostFigures.extend({
+  byMonth: z.array(lostFigures.extend({ month: z.string() })),
+  kiosksWithoutEstimate: z.number().int().describe('machines with downtime but too little history for an estimate'),
+});
+
 const kioskView = obj({
   id: z.string(),
   name: z.string(),
@@ -188,6 +209,10 @@ export const ANSWERS = {
     today: z.string(),
     month: z.string(),
     circulation: obj({ month: monthFigures, yearTarget: z.number() }),
+    readerAvailability: obj({ today: nullable(z.number()), month: nullable(z.number()) }).describe(
+      'share of the expected time machines were lending to readers',
+    ),
+    readerNow: obj({ lending: z.number().int(), returns_only: z.number().int(), closed: z.number().int() }),
   }),
   'GET /api/v1/events': obj({
     events: z.array(obj({ id: z.string(), kioskId: z.string(), type: z.string(), ts: z.string() })),
@@ -201,8 +226,8 @@ export const ANSWERS = {
   'GET /api/v1/uptime': obj({
     window: windowView,
     rules: z.array(z.string()),
-    fleet: obj({ expectedMs: z.number(), availableMs: z.number(), uptimeRatio: nullable(z.number()) }),
-    kiosks: z.array(obj({ kioskId: z.string(), expectedMs: z.number(), availableMs: z.number() })),
+    fleet: obj({ expectedMs: z.number(), availableMs: z.number(), uptimeRatio: nullable(z.number()), reader: readerUptime }),
+    kiosks: z.array(obj({ kioskId: z.string(), expectedMs: z.number(), availableMs: z.number(), reader: readerUptime })),
   }),
   'GET /api/v1/uptime/timeline': obj({
     kioskId: z.string(),
@@ -288,11 +313,28 @@ export const ANSWERS = {
     indicators: z.array(
       obj({ key: z.string(), unit: z.string(), target: z.number(), actual: nullable(z.number()), isMet: nullable(z.boolean()) }),
     ),
+    lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
   'GET /api/v1/reports/utilisation': obj({
     report: z.literal('utilisation'),
     from: z.string(),
     to: z.string(),
-    machines: z.array(obj({ kioskId: z.string(), loans: z.number().int(), returns: z.number().int() })),
+    machines: z.array(
+      obj({
+        kioskId: z.string(),
+        loans: z.number().int(),
+        returns: z.number().int(),
+        lostToDowntime: nullable(
+          obj({
+            expected: nullable(z.number()),
+            low: nullable(z.number()),
+            high: nullable(z.number()),
+            byMonth: z.array(lostFigures.extend({ month: z.string() })),
+            insufficientHistory: nullable(z.string()).describe('why there is no estimate'),
+          }),
+        ),
+      }),
+    ),
+    lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
 } as const satisfies Record<string, z.ZodType>;

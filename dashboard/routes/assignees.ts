@@ -8,9 +8,8 @@ import type { DashboardContext } from '../context.js';
  */
 export function assigneesRouter(ctx: DashboardContext): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
-    const people = ctx.auth.users
-      .list()
+  router.get('/', async (_req, res) => {
+    const people = (await ctx.auth.users.list())
       .filter((u) => u.role === 'maintenance' && !u.disabled)
       .map((u) => ({ username: u.username, displayName: u.displayName }))
       .sort((a, b) => a.displayName.localeCompare(b.displayName));

@@ -52,34 +52,34 @@ export function authRouter(ctx: DashboardContext): Router {
   router.post('/login', async (req, res) => {
     const body = parseOr400(loginBody, req.body, 'body');
     const address = req.ip ?? '';
-    const retryAfter = auth.limiter.retryAfterSeconds(address, body.username);
+    const retryAfter = await auth.limiter.retryAfterSeconds(address, body.username);
     if (retryAfter > 0) {
       audit(req, body.username, 'auth.login', 'rate_limited', null);
       res.set('Retry-After', String(retryAfter));
       throw new ApiError(429, 'RATE_LIMITED', `too many failed sign-ins from this address; try again in ${retryAfter} s`);
     }
     // An account being guessed is slowed down, never locked: its owner must still get in.
-    const slowdownMs = auth.limiter.slowdownMs(body.username);
+    const slowdownMs = await auth.limiter.slowdownMs(body.username);
     if (slowdownMs > 0) await delay(slowdownMs);
     const user = await auth.users.authenticate(body.username, body.password);
     if (!user) {
-      const guessed = auth.limiter.recordFailure(address, body.username);
+      const guessed = await auth.limiter.recordFailure(address, body.username);
       audit(req, body.username, 'auth.login', 'failed', null);
-      if (guessed) reportGuessing(req, guessed);
+      if (guessed) await reportGuessing(req, guessed);
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
     }
-    auth.limiter.recordSuccess(address, body.username);
+    await auth.limiter.recordSuccess(address, body.username);
     const previous = sessionCookieOf(req.get('cookie'));
-    if (previous !== undefined) auth.sessions.close(auth.sessions.keyOf(previous));
-    const { cookieValue, session } = auth.sessions.open(user.username, address);
+    if (previous !== undefined) await auth.sessions.close(auth.sessions.keyOf(previous));
+    const { cookieValue, session } = await auth.sessions.open(user.username, address);
     setSessionCookie(req, res, cookieValue);
     audit(req, user.username, 'auth.login', 'ok', user.role);
     res.json({ user: userView({ ...user, name: user.username }), csrfToken: session.csrfToken });
   });
 
   /** The audit row the account's owner (and the admins) see; the platform notice follows from `limiter.guessed()`. */
-  function reportGuessing(req: Request, guessed: GuessedAccount) {
-    const user = auth.users.get(guessed.username);
+  async function reportGuessing(req: Request, guessed: GuessedAccount) {
+    const user = await auth.users.get(guessed.username);
     if (!user) return; // names that are no account: the per-address limit is the answer to those
     const detail = `${guessed.failures} wrong passwords from ${guessed.addresses} address(es) since ${new Date(guessed.sinceMs).toISOString()}`;
     auth.audit.record({
@@ -103,9 +103,9 @@ export function authRouter(ctx: DashboardContext): Router {
     res.json({ user: userView(session), csrfToken: session.csrfToken });
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const session = sessionOf(res);
-    auth.sessions.close(session.sessionKey);
+    await auth.sessions.close(session.sessionKey);
     auth.ended({ sessionKeys: [session.sessionKey] });
     setSessionCookie(req, res, null);
     res.status(204).end();
@@ -115,14 +115,14 @@ export function authRouter(ctx: DashboardContext): Router {
     const session = sessionOf(res);
     const body = parseOr400(passwordBody, req.body, 'body');
     const address = req.ip ?? '';
-    const retryAfter = auth.limiter.retryAfterSeconds(address, session.name);
+    const retryAfter = await auth.limiter.retryAfterSeconds(address, session.name);
     if (retryAfter > 0) {
       res.set('Retry-After', String(retryAfter));
       throw new ApiError(429, 'RATE_LIMITED', `too many wrong passwords; try again in ${retryAfter} s`);
     }
     if (!(await auth.users.authenticate(session.name, body.currentPassword))) {
-      const guessed = auth.limiter.recordFailure(address, session.name);
-      if (guessed) reportGuessing(req, guessed);
+      const guessed = await auth.limiter.recordFailure(address, session.name);
+      if (guessed) await reportGuessing(req, guessed);
       throw new ApiError(403, 'INVALID_CREDENTIALS', 'the current password is wrong');
     }
     if (body.newPassword === body.currentPassword) {
@@ -130,23 +130,23 @@ export function authRouter(ctx: DashboardContext): Router {
     }
     await auth.users.update(session.name, { password: body.newPassword, mustChangePassword: false });
     // Whoever else held a session of this account is signed out; this one stays.
-    auth.ended({ sessionKeys: auth.sessions.closeAllOf(session.name, session.sessionKey) });
+    auth.ended({ sessionKeys: await auth.sessions.closeAllOf(session.name, session.sessionKey) });
     res.status(204).end();
   });
 
-  router.get('/tokens', (_req, res) => {
-    res.json({ tokens: auth.tokens.list() });
+  router.get('/tokens', async (_req, res) => {
+    res.json({ tokens: await auth.tokens.list() });
   });
 
-  router.post('/tokens', (req, res) => {
+  router.post('/tokens', async (req, res) => {
     const body = parseOr400(tokenBody, req.body, 'body');
-    const { token, secret } = auth.tokens.issue({ ...body, createdBy: principalOf(res).name });
+    const { token, secret } = await auth.tokens.issue({ ...body, createdBy: principalOf(res).name });
     res.status(201).json({ token, secret });
   });
 
-  router.delete('/tokens/:id', (req, res) => {
+  router.delete('/tokens/:id', async (req, res) => {
     const id = String(req.params.id);
-    if (!auth.tokens.revoke(id)) throw new ApiError(404, 'TOKEN_NOT_FOUND', `no live token with id ${id}`);
+    if (!(await auth.tokens.revoke(id))) throw new ApiError(404, 'TOKEN_NOT_FOUND', `no live token with id ${id}`);
     auth.ended({ tokenIds: [id] });
     res.status(204).end();
   });

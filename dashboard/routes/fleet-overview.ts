@@ -4,13 +4,16 @@ import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
 import type { TimeWindow } from '../../collector/domain/uptime.js';
 import type { DashboardContext } from '../context.js';
 import { readCirculationTable } from '../reports/circulation-report.js';
+import { readerStatusOf } from '../reader-status.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * What the fleet overview's KPI tiles show beside the live push: the fleet's time zone and
  * calendar position, availability today and this month, and loans + returns against the pace of
- * the yearly target (150,000 a year in the reference network: docs DOMAIN).
+ * the yearly target (150,000 a year in the reference network: docs DOMAIN). Beside the technical
+ * availability, the reader-side one (share of the expected time lending) and how many machines
+ * lend now, take returns only or are closed (reserve and withdrawn machines are not counted).
  */
 export function fleetOverviewRouter(ctx: DashboardContext): Router {
   const router = Router();
@@ -30,6 +33,11 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
     const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
     const { health } = ctx.fleetHealth;
     const availability = (window: TimeWindow) => health.uptime(window).fleet.uptimeRatio;
+    const readerAvailability = (window: TimeWindow) => health.readerUptime(window).fleet.readerAvailabilityRatio;
+    const readerNow = { lending: 0, returns_only: 0, closed: 0 };
+    for (const k of ctx.registry.list()) {
+      if (k.lifecycle !== 'reserve' && k.lifecycle !== 'withdrawn') readerNow[readerStatusOf(ctx, k.id).availability]++;
+    }
     const window = (spec: string, fromMs: number): TimeWindow => ({ spec, fromMs, toMs: nowMs, countedToMs: nowMs });
     res.json({
       now: iso(nowMs),
@@ -41,6 +49,11 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
         today: availability(window(today, calendar.startOfDay(today))),
         month: availability(window(month, monthStartMs)),
       },
+      readerAvailability: {
+        today: readerAvailability(window(today, calendar.startOfDay(today))),
+        month: readerAvailability(window(month, monthStartMs)),
+      },
+      readerNow,
       circulation: {
         month: table.rows.at(-1) ?? { loans: 0, returns: 0, total: 0 },
         year: table.total,

@@ -78,18 +78,18 @@ export function kiosksRouter(ctx: DashboardContext): Router {
   });
 
   /** Shows the machine on the public status page, or hides it (`{hidden: true}`). */
-  router.post('/:id/public-status', (req, res) => {
+  router.post('/:id/public-status', async (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     const body = parseOr400(publicStatusBody, req.body, 'body');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    const kiosk = ctx.registry.setHiddenFromStatusPage(id, body.hidden);
+    const kiosk = await ctx.registry.setHiddenFromStatusPage(id, body.hidden);
     res.json({ kioskId: id, hiddenFromStatusPage: kiosk.isHiddenFromStatusPage === true });
   });
 
-  router.post('/', (req, res) => {
+  router.post('/', async (req, res) => {
     const input = parseOr400(kioskRecordSchema, req.body, 'body');
     try {
-      const { kiosk, token } = ctx.registry.provision(input);
+      const { kiosk, token } = await ctx.registry.provision(input);
       ctx.collector.fleet.ensure([kiosk.id]);
       res.status(201).json({ kiosk, mqtt: mqttCredentials(ctx, kiosk.id, token) });
     } catch (error) {
@@ -98,18 +98,18 @@ export function kiosksRouter(ctx: DashboardContext): Router {
     }
   });
 
-  router.post('/:id/token', (req, res) => {
+  router.post('/:id/token', async (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    res.json({ mqtt: mqttCredentials(ctx, id, ctx.registry.rotateToken(id)) });
+    res.json({ mqtt: mqttCredentials(ctx, id, await ctx.registry.rotateToken(id)) });
   });
 
   // Revoked: no token works and a connected machine is dropped within a second; a new token
   // (POST /:id/token) lets it back in.
-  router.post('/:id/revoke', (req, res) => {
+  router.post('/:id/revoke', async (req, res) => {
     const id = parseOr400(kioskIdSchema, req.params.id, 'path');
     if (!ctx.registry.get(id)) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk with id ${id}`);
-    ctx.registry.revoke(id);
+    await ctx.registry.revoke(id);
     res.json({ kioskId: id, revoked: true });
   });
 

@@ -15,6 +15,8 @@ import { produceCirculationReport } from '../reports/circulation-report.js';
 import { produceIndicatorReport } from '../reports/indicators-report.js';
 import { districtKiosks, type ReportScope, scopeFileLabel } from '../reports/report-scope.js';
 import { produceUtilisationReport } from '../reports/utilisation-report.js';
+import { kioskLostView, totalLostView } from '../reports/lost-view.js';
+import { type LostEstimator, lostEstimatorOf } from '../../collector/health/lost-to-downtime.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -69,6 +71,11 @@ export function reportsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
   const { exportLog } = ctx;
+  const estimateLost: LostEstimator = lostEstimatorOf({
+    health: ctx.fleetHealth.health,
+    lending: ctx.fleetHealth.lending,
+    calendar,
+  });
 
   function resolveScope(query: { kiosk?: string | undefined; district?: string | undefined }): ReportScope {
     if (query.kiosk !== undefined) {
@@ -121,16 +128,17 @@ export function reportsRouter(ctx: DashboardContext): Router {
     const q = parseOr400(indicatorsQuery, req.query, 'query');
     const targets = { ...REFERENCE_TARGETS, circulationPerYear: q.circulationTarget, machinesOperated: q.machinesTarget };
     const report = await produceIndicatorReport(
-      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures },
+      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures, estimateLost },
       q.year,
       targets,
       ctx.now(),
     );
     if (q.format === 'json') {
-      const { generatedMs, rows, ...rest } = report;
+      const { generatedMs, rows, lostToDowntime, ...rest } = report;
       res.json({
         report: 'indicators',
         ...rest,
+        lostToDowntime: totalLostView(lostToDowntime),
         generatedAt: new Date(generatedMs).toISOString(),
         indicators: rows.map(({ noteZh, ...row }) => ({
           ...row,
@@ -146,10 +154,11 @@ export function reportsRouter(ctx: DashboardContext): Router {
   router.get('/utilisation', async (req, res) => {
     const q = parseOr400(utilisationQuery, req.query, 'query');
     const scope = resolveScope(q);
-    const parts = { store: ctx.store, calendar, kiosks: ctx.registry.list() };
+    const parts = { store: ctx.store, calendar, kiosks: ctx.registry.list(), estimateLost };
     const report = await produceUtilisationReport(parts, scope, q.from, q.to, q.farBelow, ctx.now());
     if (q.format === 'json') {
-      const { table } = report;
+      const { table, lostToDowntime } = report;
+      const lostOf = new Map(lostToDowntime?.kiosks.map((k) => [k.kioskId, k]));
       res.json({
         report: 'utilisation',
         scope,
@@ -166,7 +175,9 @@ export function reportsRouter(ctx: DashboardContext): Router {
           serviceDays: service?.days ?? 0,
           serviceFrom: service?.fromDay ?? null,
           serviceUntil: service === null ? null : calendar.dayOf(calendar.startOfDay(service.toDay) - 1),
+          lostToDowntime: kioskLostView(lostOf.get(row.kioskId)),
         })),
+        lostToDowntime: totalLostView(lostToDowntime),
       });
       return;
     }

@@ -35,8 +35,8 @@ export function usersRouter(ctx: DashboardContext): Router {
   const toApiError = (error: unknown) =>
     error instanceof UserError ? new ApiError(error.code === 'USER_NOT_FOUND' ? 404 : 409, error.code, error.message) : error;
 
-  router.get('/', (_req, res) => {
-    res.json({ users: auth.users.list() });
+  router.get('/', async (_req, res) => {
+    res.json({ users: await auth.users.list() });
   });
 
   router.post('/', async (req, res) => {
@@ -67,7 +67,7 @@ export function usersRouter(ctx: DashboardContext): Router {
     } catch (error) {
       throw toApiError(error);
     }
-    if (body.disabled === true || body.password !== undefined) auth.ended({ sessionKeys: auth.sessions.closeAllOf(name) });
+    if (body.disabled === true || body.password !== undefined) auth.ended({ sessionKeys: await auth.sessions.closeAllOf(name) });
     res.json({ user: updated });
   });
 

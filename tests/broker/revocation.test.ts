@@ -22,8 +22,8 @@ describe('a machine whose credentials change while it is connected', () => {
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'kiosk-revocation-'));
-    foundation = openFoundation(parseConfig({ ...LOOPBACK_SETTINGS, DATA_DIR: dataDir }), pino({ level: 'silent' }));
-    token = foundation.registry.provision({ id: KIOSK, name: 'Test', district: 'Test', lat: 39.9, lon: 116.4 }).token;
+    foundation = await openFoundation(parseConfig({ ...LOOPBACK_SETTINGS, DATA_DIR: dataDir }), pino({ level: 'silent' }));
+    token = (await foundation.registry.provision({ id: KIOSK, name: 'Test', district: 'Test', lat: 39.9, lon: 116.4 })).token;
     broker = await startEmbeddedBroker(foundation);
   });
   afterEach(async () => {
@@ -65,7 +65,7 @@ describe('a machine whose credentials change while it is connected', () => {
   test('rotated: the connection on the old token is closed within 1 s; only the new token connects', async () => {
     const client = await connect(token);
     let fresh = '';
-    const delayMs = await disconnectDelayMs(client, () => (fresh = foundation.registry.rotateToken(KIOSK)));
+    const delayMs = await disconnectDelayMs(client, async () => (fresh = await foundation.registry.rotateToken(KIOSK)));
     expect(delayMs).toBeLessThan(1_000);
     await expect(connect(token)).rejects.toMatchObject({ code: 4 });
     const again = await connect(fresh);

@@ -107,8 +107,8 @@ describe('the broker over TLS', () => {
       TLS_KEY_FILE: cert.keyFile,
       CONNECT_TIMEOUT_MS: '1000',
     });
-    foundation = openFoundation(config, pino({ level: 'silent' }));
-    token = foundation.registry.provision({ id: 'CY-010', name: 'Test', district: 'Test', lat: 39.9, lon: 116.4 }).token;
+    foundation = await openFoundation(config, pino({ level: 'silent' }));
+    token = (await foundation.registry.provision({ id: 'CY-010', name: 'Test', district: 'Test', lat: 39.9, lon: 116.4 })).token;
     broker = await startEmbeddedBroker(foundation);
   });
   afterEach(async () => {

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { CONFIG_KEYS } from '../../config/config.js';
 import { DATA_FORMAT } from '../../datadir/format-stamp.js';
-import { openKioskRegistry } from '../../registry/kiosk-registry.js';
+import { openKioskRegistry } from '../../registry/sqlite-kiosk-registry.js';
 
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
 

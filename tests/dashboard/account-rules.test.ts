@@ -36,7 +36,7 @@ describe('accounts: the last-admin rule and one’s own password', () => {
     const statuses = [demoted.status, disabled.status].sort();
     expect(statuses).toEqual([200, 409]);
     expect([demoted, disabled].find((r) => r.status === 409)!.body.error.code).toBe('LAST_ADMIN');
-    const admins = t.platform.auth.users.list().filter((u) => u.role === 'admin' && !u.disabled);
+    const admins = (await t.platform.auth.users.list()).filter((u) => u.role === 'admin' && !u.disabled);
     expect(admins).toHaveLength(1);
   });
 

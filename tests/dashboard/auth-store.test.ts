@@ -48,7 +48,7 @@ describe('the users database', () => {
     auth = open();
   });
   afterEach(async () => {
-    auth.close();
+    await auth.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -69,22 +69,26 @@ describe('the users database', () => {
 
   test('sessions and tokens survive a restart; a revoked token and a closed session do not', async () => {
     await ensureFirstAdmin(auth, 'the-chosen-admin-password');
-    const kept = auth.sessions.open('admin', '127.0.0.1');
-    const closed = auth.sessions.open('admin', '127.0.0.1');
-    auth.sessions.close(closed.session.key);
-    const token = auth.tokens.issue({ name: 'courier app', role: 'courier', createdBy: 'admin' });
-    const revoked = auth.tokens.issue({ name: 'old', role: 'courier', createdBy: 'admin' });
-    auth.tokens.revoke(revoked.token.id);
-    auth.close();
+    const kept = await auth.sessions.open('admin', '127.0.0.1');
+    const closed = await auth.sessions.open('admin', '127.0.0.1');
+    await auth.sessions.close(closed.session.key);
+    const token = await auth.tokens.issue({ name: 'courier app', role: 'courier', createdBy: 'admin' });
+    const revoked = await auth.tokens.issue({ name: 'old', role: 'courier', createdBy: 'admin' });
+    await auth.tokens.revoke(revoked.token.id);
+    await auth.close();
     auth = open();
-    expect(auth.authenticate({ cookieHeader: `kf_session=${kept.cookieValue}` })).toMatchObject({
+    expect(await auth.authenticate({ cookieHeader: `kf_session=${kept.cookieValue}` })).toMatchObject({
       kind: 'session',
       name: 'admin',
     });
-    expect(auth.authenticate({ cookieHeader: `other=1; kf_session=${closed.cookieValue}` })).toBeNull();
-    expect(auth.authenticate({ bearer: token.secret })).toMatchObject({ kind: 'token', name: 'courier app', role: 'courier' });
-    expect(auth.authenticate({ bearer: revoked.secret })).toBeNull();
-    expect(auth.authenticate({})).toBeUndefined();
+    expect(await auth.authenticate({ cookieHeader: `other=1; kf_session=${closed.cookieValue}` })).toBeNull();
+    expect(await auth.authenticate({ bearer: token.secret })).toMatchObject({
+      kind: 'token',
+      name: 'courier app',
+      role: 'courier',
+    });
+    expect(await auth.authenticate({ bearer: revoked.secret })).toBeNull();
+    expect(await auth.authenticate({})).toBeUndefined();
     // Only hashes are stored.
     const db = new Database(join(dir, 'users.sqlite'), { readonly: true });
     const dump = JSON.stringify([

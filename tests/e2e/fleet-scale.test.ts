@@ -39,7 +39,7 @@ describe.skipIf(!hasChromium)('the overview with 1,000 machines', () => {
 
   test('a machine coming online among 1,000 changes only its tile, live', async () => {
     const id = idOf(500);
-    const client = await t.connectKiosk(id, t.platform.foundation.registry.rotateToken(id));
+    const client = await t.connectKiosk(id, await t.platform.foundation.registry.rotateToken(id));
     await client.publishAsync(
       `kiosks/${id}/status`,
       JSON.stringify({ state: 'online', ts: new Date().toISOString(), bootId: 'b1' }),

@@ -94,9 +94,9 @@ export async function createFaultWorld(base: FaultFleetOptions): Promise<FaultWo
     SIM_KIOSKS: String(base.kiosks),
     LOG_LEVEL: 'silent',
   });
-  const f = openFoundation(config, createLogger('silent'));
+  const f = await openFoundation(config, createLogger('silent'));
   const kiosks = loadReferenceFleet(join(REFERENCE_DIR, 'reference-fleet.csv'), base.kiosks);
-  const tokens = ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
+  const tokens = await ensureSimulatedCredentials(f.registry, kiosks, f.paths.simCredentials);
   const generated = new Map<string, GeneratedEvent>();
   const fleets: SimulatedFleet[] = [];
   return {
@@ -136,7 +136,7 @@ export async function createFaultWorld(base: FaultFleetOptions): Promise<FaultWo
     },
     async cleanup() {
       for (const fleet of fleets) await fleet.stop();
-      f.registry.close();
+      await f.registry.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -62,7 +62,7 @@ describe('the collector killed mid-stream', () => {
       SIM_TELEMETRY_MS: '60000',
       LOG_LEVEL: 'silent',
     });
-    f = openFoundation(config, createLogger('silent'));
+    f = await openFoundation(config, createLogger('silent'));
     broker = await startEmbeddedBroker(f);
     // The machines reach the broker through a tap that records what each sent and was acked.
     tap = await new MqttTap(() => broker.port).start();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
+import { apiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { skipWithoutPostgres, usePostgres } from '../support/postgres.js';
 
 interface Ack {
@@ -54,6 +54,46 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     await expect.poll(audited).toEqual(expect.arrayContaining(['user.create', 'kiosk.provision']));
     const health = await t.get<{ components: { store: { state: string } } }>('/api/v1/health');
     expect(health.body.components.store.state).toBe('ok');
+  });
+
+  test('two nodes on one database share the machines, their credentials and the secrets; no registry or secrets file in DATA_DIR', async () => {
+    const database = await postgres.createDatabase();
+    const nodeA = await start(database.url);
+    const nodeB = await start(database.url);
+    for (const t of [nodeA, nodeB]) {
+      expect(existsSync(join(t.dataDir, 'registry.sqlite'))).toBe(false);
+      expect(existsSync(join(t.dataDir, 'secrets.json'))).toBe(false);
+    }
+    expect(nodeB.platform.foundation.secrets.serviceToken).toBe(nodeA.platform.foundation.secrets.serviceToken);
+
+    // Provisioned through node A's API, the machine connects to node B's broker with its token.
+    const token = await nodeA.provision('PG-010');
+    const kiosk = await nodeB.connectKiosk('PG-010', token, { reconnectPeriod: 0 });
+    expect((await nodeB.get<{ kiosk: { name: string } }>('/api/v1/kiosks/PG-010')).body.kiosk.name).toBeTruthy();
+
+    // Revoked through node A: node B cuts the machine off and refuses its token.
+    const closed = new Promise<void>((resolve) => kiosk.once('close', () => resolve()));
+    const revoked = await (await nodeA.api('admin')).post('/api/v1/kiosks/PG-010/revoke');
+    expect(revoked.status).toBe(200);
+    await closed;
+    await expect(nodeB.connectKiosk('PG-010', token, { reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
+    expect(await postgres.psql(`SELECT token_hash FROM kiosks WHERE id = 'PG-010'`, database.name)).toBe('revoked');
+  });
+
+  test('two nodes on one database share accounts: signed in on one, valid on the other; signed out on one, refused on both', async () => {
+    const database = await postgres.createDatabase();
+    const nodeA = await start(database.url);
+    const nodeB = await start(database.url);
+    expect(existsSync(join(nodeA.dataDir, 'users.sqlite'))).toBe(false);
+    // The operator was created through node A's store; node B's API takes node A's session.
+    const onA = await nodeA.api('operator');
+    const onB = apiClient(nodeB.baseUrl, onA.headers, onA.csrfToken);
+    expect((await onB.get('/api/v1/auth/me')).status).toBe(200);
+    expect((await onB.post('/api/v1/auth/logout')).status).toBe(204);
+    expect((await onA.get('/api/v1/auth/me')).status).toBe(401);
+    // A token issued on node B works on node A.
+    const bearer = await nodeB.bearer('manager');
+    expect((await apiClient(nodeA.baseUrl, bearer.headers).get('/api/v1/kiosks')).status).toBe(200);
   });
 
   test('a platform started again on the same database finds the history there', async () => {

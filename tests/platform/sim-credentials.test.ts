@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ensureSimulatedCredentials, readSimulatedCredentials } from '../../platform/sim-credentials.js';
 import { kioskRecordSchema, type KioskRecord } from '../../registry/kiosk.js';
-import { type KioskRegistry, openKioskRegistry } from '../../registry/kiosk-registry.js';
+import type { KioskRegistry } from '../../registry/kiosk-registry.js';
+import { openKioskRegistry } from '../../registry/sqlite-kiosk-registry.js';
 
 const machines: KioskRecord[] = ['CY-001', 'CY-002', 'CY-003'].map((id) =>
   kioskRecordSchema.parse({ id, name: `自助图书馆 ${id}`, district: '望京', lat: 39.99, lon: 116.47 }),
@@ -26,28 +27,28 @@ describe('credentials of the simulated machines', () => {
   });
 
   test('on first run every machine is provisioned and its token kept in an owner-only file', async () => {
-    const tokens = ensureSimulatedCredentials(registry, machines, credentialsFile);
+    const tokens = await ensureSimulatedCredentials(registry, machines, credentialsFile);
     expect(Object.keys(tokens)).toEqual(['CY-001', 'CY-002', 'CY-003']);
     for (const [id, token] of Object.entries(tokens)) expect(registry.verifyToken(id, token)).toBe(true);
     expect(readSimulatedCredentials(credentialsFile)).toEqual(tokens);
     expect((await stat(credentialsFile)).mode & 0o777).toBe(0o600);
   });
 
-  test('a later run keeps the tokens that still verify', () => {
-    const first = ensureSimulatedCredentials(registry, machines, credentialsFile);
-    expect(ensureSimulatedCredentials(registry, machines, credentialsFile)).toEqual(first);
+  test('a later run keeps the tokens that still verify', async () => {
+    const first = await ensureSimulatedCredentials(registry, machines, credentialsFile);
+    expect(await ensureSimulatedCredentials(registry, machines, credentialsFile)).toEqual(first);
   });
 
   test('a machine whose token no longer verifies (rotated elsewhere, file lost) gets a new one', async () => {
-    const first = ensureSimulatedCredentials(registry, machines, credentialsFile);
+    const first = await ensureSimulatedCredentials(registry, machines, credentialsFile);
     registry.rotateToken('CY-002');
-    const second = ensureSimulatedCredentials(registry, machines, credentialsFile);
+    const second = await ensureSimulatedCredentials(registry, machines, credentialsFile);
     expect(second['CY-001']).toBe(first['CY-001']);
     expect(second['CY-002']).not.toBe(first['CY-002']);
     expect(registry.verifyToken('CY-002', second['CY-002'])).toBe(true);
 
     await rm(credentialsFile);
-    const third = ensureSimulatedCredentials(registry, machines, credentialsFile);
+    const third = await ensureSimulatedCredentials(registry, machines, credentialsFile);
     for (const [id, token] of Object.entries(third)) {
       expect(token).not.toBe(second[id]);
       expect(registry.verifyToken(id, token)).toBe(true);

@@ -45,7 +45,7 @@ describe('the platform stages, each on its own', () => {
   let foundation: Foundation;
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-stages-'));
-    foundation = openFoundation(
+    foundation = await openFoundation(
       parseConfig({
         ...LOOPBACK_SETTINGS,
         DATA_DIR: dataDir,
@@ -56,7 +56,7 @@ describe('the platform stages, each on its own', () => {
     );
   });
   afterEach(async () => {
-    foundation.registry.close();
+    await foundation.registry.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -66,13 +66,13 @@ describe('the platform stages, each on its own', () => {
       expect(storage.sqliteStore).toBe(storage.store);
       expect(storage.spool).not.toBeNull();
       expect(storage.outbox).toBeNull();
-      expect(storage.auth.users.get('admin')?.role).toBe('admin');
+      expect((await storage.auth.users.get('admin'))?.role).toBe('admin');
       expect(existsSync(join(dataDir, 'users.sqlite'))).toBe(true);
       expect(existsSync(join(dataDir, 'reports.sqlite'))).toBe(true);
     } finally {
       await storage.stop();
     }
-    expect(() => storage.auth.users.count()).toThrow();
+    await expect(storage.auth.users.count()).rejects.toThrow();
   });
 
   test('messaging starts the embedded broker, reports its health, and the collector reaches it in-process', async () => {

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { KIOSK_REGISTRY_DEFAULTS, type KioskRegistry, openKioskRegistry, RegistryError } from '../../registry/kiosk-registry.js';
+import { type KioskRegistry, RegistryError } from '../../registry/kiosk-registry.js';
+import { KIOSK_REGISTRY_DEFAULTS, openKioskRegistry } from '../../registry/sqlite-kiosk-registry.js';
 import { REGISTRY_SCHEMA_VERSION } from '../../registry/registry-schema.js';
 import { hashToken } from '../../registry/tokens.js';
 

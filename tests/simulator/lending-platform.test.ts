@@ -22,7 +22,7 @@ describe('the simulated online lending platform against the real API', () => {
   beforeAll(async () => {
     t = await startTestPlatform();
     // The online lending platform's own credential: an integration token of role `lending`.
-    lendingToken = t.platform.auth.tokens.issue({ name: 'lending platform', role: 'lending', createdBy: 'test' }).secret;
+    lendingToken = (await t.platform.auth.tokens.issue({ name: 'lending platform', role: 'lending', createdBy: 'test' })).secret;
     client = await t.connectKiosk('L-001', await t.provision('L-001'));
   });
   afterAll(async () => t?.stop());

@@ -118,7 +118,7 @@ describe('replay through the platform', () => {
   let result: ReplayResult;
   beforeAll(async () => {
     t = await startTestPlatform();
-    const tokens = new Map(t.platform.foundation.registry.provisionMissing(kiosks).map(({ kiosk, token }) => [kiosk.id, token]));
+    const tokens = new Map((await t.platform.foundation.registry.provisionMissing(kiosks)).map(({ kiosk, token }) => [kiosk.id, token]));
     result = await runReplay({
       brokerUrl: t.mqttUrl,
       topics: t.platform.foundation.topics,

@@ -127,7 +127,7 @@ export async function startTestPlatform(
   });
   const platform = await startPlatform(config, options.logger ?? createLogger(config.LOG_LEVEL), undefined, options.now);
   for (const role of PERSON_ROLES) {
-    if (role === 'admin' || platform.auth.users.get(role)) continue;
+    if (role === 'admin' || (await platform.auth.users.get(role))) continue;
     await platform.auth.users.create({
       username: role,
       displayName: `Test ${role}`,
@@ -151,13 +151,13 @@ export async function startTestPlatform(
     mqttUrl: platform.mqttUrl,
     api,
     async bearer(role, name = `test ${role}`) {
-      const { secret } = platform.auth.tokens.issue({ name, role, createdBy: 'test' });
+      const { secret } = await platform.auth.tokens.issue({ name, role, createdBy: 'test' });
       return apiClient(baseUrl, { authorization: `Bearer ${secret}` });
     },
     login: (username, password) => login(baseUrl, username, password),
     async user(username, role) {
       const password = `${username}-password-1`;
-      if (!platform.auth.users.get(username)) {
+      if (!(await platform.auth.users.get(username))) {
         await platform.auth.users.create({ username, displayName: username, role, password, mustChangePassword: false });
       }
       return login(baseUrl, username, password);

@@ -52,7 +52,7 @@ async function expectHandled(
   pathAndQuery: string,
   body?: string | Uint8Array<ArrayBuffer>,
 ) {
-  const client = route.path === LOGOUT ? freshSession(role) : route.path === PASSWORD ? h.target : h.clients.get(role)!;
+  const client = route.path === LOGOUT ? await freshSession(role) : route.path === PASSWORD ? h.target : h.clients.get(role)!;
   const { status, text } = await sendRaw(h.t.baseUrl, client, route.rule.method, pathAndQuery, body);
   const label = `${route.rule.method} ${pathAndQuery.slice(0, 120)} as ${role}, ${what}: ${status} ${text.slice(0, 200)}`;
   expect(status, label).toBeLessThan(500);
@@ -65,7 +65,7 @@ async function expectHandled(
   expect(unhandled, label).toEqual([]);
 }
 
-const freshSession = (role: Role) =>
+const freshSession = async (role: Role) =>
   (PERSON_ROLES as readonly string[]).includes(role) ? sessionOf(h.t, role) : h.clients.get(role)!;
 
 const routes = () => h.routes;

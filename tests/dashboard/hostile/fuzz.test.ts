@@ -169,7 +169,7 @@ test(`fuzz: ${CASES} mutated requests over every route and role (seed ${SEED})`,
       // A fuzzed PATCH may disable or demote the target user: its own session is the one used for it.
       const client =
         (PERSON_ROLES as readonly string[]).includes(c.role) && c.route.rule.method !== 'GET'
-          ? sessionOf(h.t, c.role)
+          ? await sessionOf(h.t, c.role)
           : h.clients.get(c.role)!;
       const { status, text } = await sendRaw(h.t.baseUrl, client, c.route.rule.method, c.path, c.body);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);

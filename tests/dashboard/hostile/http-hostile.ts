@@ -97,7 +97,7 @@ export async function startHostilePlatform(): Promise<HostilePlatform> {
   const clients = new Map<Role, ApiClient>();
   let target: ApiClient;
   try {
-    for (const role of PERSON_ROLES) clients.set(role, sessionOf(t, role));
+    for (const role of PERSON_ROLES) clients.set(role, await sessionOf(t, role));
     for (const role of INTEGRATION_ROLES) clients.set(role, await t.bearer(role));
     await t.provision(KIOSK);
     target = await t.user(USER, 'operator');
@@ -113,8 +113,8 @@ export async function startHostilePlatform(): Promise<HostilePlatform> {
  * A new session of a seeded person, opened in process: signing out ends one, and signing in over
  * HTTP this often would be throttled (the login route's cases fail sign-ins from this address).
  */
-export function sessionOf(t: TestPlatform, username: string): ApiClient {
-  const { cookieValue, session } = t.platform.auth.sessions.open(username, '127.0.0.1');
+export async function sessionOf(t: TestPlatform, username: string): Promise<ApiClient> {
+  const { cookieValue, session } = await t.platform.auth.sessions.open(username, '127.0.0.1');
   return apiClient(t.baseUrl, { cookie: `${SESSION_COOKIE}=${cookieValue}` }, session.csrfToken);
 }
 

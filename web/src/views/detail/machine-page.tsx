@@ -9,6 +9,7 @@ import { CommandPanel } from './command-panel.js';
 import { OpenProblems } from './open-problems.js';
 import { CirculationPanel, TelemetryCharts } from './machine-charts.js';
 import { FaultsPanel, InspectionsPanel, StateTimeline, UptimePanel } from './machine-panels.js';
+import { UsualActivity } from './usual-activity.js';
 
 /** One machine: facts, state timeline, uptime, circulation, health readings, faults, inspections, commands. */
 export function MachinePage({ kioskId, canCommand }: { kioskId: string; canCommand: boolean }) {
@@ -80,6 +81,10 @@ export function MachinePage({ kioskId, canCommand }: { kioskId: string; canComma
         <section class="panel wide">
           <h2>{t('telemetry')}</h2>
           <TelemetryCharts kioskId={kiosk.id} refreshKey={kiosk.telemetry?.ts} />
+        </section>
+        <section class="panel">
+          <h2>{t('usualTitle')}</h2>
+          <UsualActivity kioskId={kiosk.id} refreshKey={(kiosk.today?.loans ?? 0) + (kiosk.today?.returns ?? 0)} />
         </section>
         <section class="panel">
           <h2>{t('circulation')}</h2>

@@ -5,6 +5,7 @@ import { STATE_COLOURS, STATE_ORDER, type ServiceState } from '../../states.js';
 import { FleetMap } from './fleet-map.js';
 import { KioskTiles } from './kiosk-tiles.js';
 import { KpiTiles } from './kpi-tiles.js';
+import { ReaderAvailability } from './reader-availability.js';
 import { ResumeReminders } from './resume-reminders.js';
 
 /** Every machine at a glance: KPIs, counts by state (which also filter), the map and the tiles. */
@@ -33,6 +34,7 @@ export function OverviewPage() {
       <h1 class="visually-hidden">{t('navOverview')}</h1>
       <KpiTiles />
       <ResumeReminders />
+      <ReaderAvailability />
       <section class="counts" aria-label={t('machines')}>
         <button type="button" class="count" aria-pressed={filter === null} onClick={() => setFilter(null)} data-count="all">
           <span class="count-value" id="count-all">

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { fleetMonthOf, formatNumber, formatPercent } from '../../format.js';
 import { useLive, useLoad } from '../../hooks.js';
 import { type Lang, useI18n } from '../../i18n.js';
+import { LostToDowntime } from './lost-to-downtime.js';
 
 interface CirculationAnswer {
   rows: Array<{ month: string; loans: number; returns: number; total: number; isComplete: boolean }>;
@@ -160,6 +161,12 @@ export function ReportsPage() {
           </table>
         ) : null}
       </section>
+      <LostToDowntime
+        from={shown.from}
+        to={shown.to}
+        district={shown.scope === 'district' ? shown.target : undefined}
+        kiosk={shown.scope === 'kiosk' ? shown.target : undefined}
+      />
       <section class="panel" aria-labelledby="indicators-title">
         <div class="panel-head">
           <h2 id="indicators-title">{t('yearlyIndicators')}</h2>
