@@ -58,6 +58,33 @@ export const configSchema = z
       .optional()
       .describe('Use this external broker instead of the embedded one'),
     MQTT_USERNAME: z.string().optional().describe('Collector username on an external broker'),
+    MQTT_SHARE_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'MQTT_SHARE_GROUP is a group name of letters, digits, _ and - (at most 64)')
+      .optional()
+      .describe(
+        'With MQTT_URL: subscribe as $share/{group}/… so the collectors of several nodes share the ingest (docs/cluster.md)',
+      ),
+    CLUSTER_REDIS_URL: z
+      .url({
+        protocol: /^rediss?$/,
+        message: 'CLUSTER_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://redis.example:6379',
+      })
+      .optional()
+      .describe(
+        'One node of several: the embedded brokers share routing, retained messages and sessions through this Redis (docs/cluster.md)',
+      ),
+    MQTT_PROXY_PROTOCOL: z
+      .enum(['on', 'off'])
+      .default('off')
+      .describe(
+        "The embedded broker reads a PROXY protocol header (HAProxy send-proxy-v2) on its TCP listener, so limits and logs see the machine's address",
+      ),
+    EMQX_HOOK_SECRET: z
+      .string()
+      .min(32, 'EMQX_HOOK_SECRET must be at least 32 characters')
+      .optional()
+      .describe("Serve EMQX's HTTP authentication and authorization hooks, called with this bearer secret (docs/cluster.md)"),
     MQTT_PASSWORD: z.string().optional().describe('Collector password on an external broker'),
     MAX_PACKET_BYTES: z.coerce
       .number()
@@ -346,6 +373,14 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     checkTlsSettings(config, ctx);
+    // aedes 1.x has no shared subscriptions: a group only means something on an external broker.
+    if (config.MQTT_SHARE_GROUP !== undefined && config.MQTT_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MQTT_SHARE_GROUP'],
+        message: 'MQTT_SHARE_GROUP needs an external broker (MQTT_URL); the embedded one has no shared subscriptions',
+      });
+    }
     if ((config.SIP2_TLS_CERT_FILE === undefined) !== (config.SIP2_TLS_KEY_FILE === undefined)) {
       ctx.addIssue({
         code: 'custom',

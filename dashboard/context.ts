@@ -51,4 +51,6 @@ export interface DashboardContext {
   metrics: PlatformMetrics;
   /** Alert notifiers (webhook, WeCom, DingTalk, e-mail); `isConfigured` false without NOTIFY_CONFIG. */
   notifications: DashboardNotifications;
+  /** The bearer secret of EMQX's HTTP authentication and authorization hooks; null: they answer 404. */
+  emqxHookSecret: string | null;
 }

@@ -22,7 +22,7 @@ import { buildStage, type Stoppable } from './stops.js';
 export interface WebInput {
   foundation: Foundation;
   storage: Pick<Storage, 'store' | 'spool' | 'exportLog' | 'auth'>;
-  messaging: Pick<Messaging, 'broker' | 'brokerHealth' | 'mqttEndpoint'>;
+  messaging: Pick<Messaging, 'broker' | 'brokerHealth' | 'mqttEndpoint' | 'socketAdapter'>;
   services: Omit<Services, 'stop'>;
   notifyConfig: NotifyConfig | null;
   /** The dashboard's clock (sessions expire by it): tests move it. */
@@ -49,6 +49,7 @@ export function startWeb(input: WebInput): Promise<Web> {
       auth: storage.auth,
       brokerHealth: messaging.brokerHealth,
       mqttEndpoint: messaging.mqttEndpoint,
+      emqxHookSecret: config.EMQX_HOOK_SECRET ?? null,
       logger: logger.child({ component: 'dashboard' }),
       now,
       inspections: promises.inspections,
@@ -89,7 +90,12 @@ export function startWeb(input: WebInput): Promise<Web> {
       stops.defer(() => platformNotifier.stop());
     }
     const tls = config.HTTPS === 'on' ? loadTlsPem(config) : null;
-    const dashboard = await startDashboard(context, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
+    const dashboard = await startDashboard(context, {
+      port: config.PORT,
+      host: config.HOST,
+      ...(tls ? { tls } : {}),
+      ...(messaging.socketAdapter ? { socketAdapter: messaging.socketAdapter } : {}),
+    });
     stops.defer(() => dashboard.stop());
     return { dashboard, context, tls };
   });

@@ -29,6 +29,10 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/public/status', roles: 'public' },
   // The API's own description (OpenAPI 3.1): what an integrator reads before holding a token.
   { method: 'GET', path: '/api/v1/openapi.json', roles: 'public' },
+  // EMQX's HTTP authentication and authorization hooks: no person or token role, but the configured
+  // bearer secret (EMQX_HOOK_SECRET), checked by the routes themselves (dashboard/routes/emqx-hooks.ts).
+  { method: 'POST', path: '/api/v1/emqx/authenticate', roles: 'public' },
+  { method: 'POST', path: '/api/v1/emqx/authorize', roles: 'public' },
   { method: 'GET', path: '/api/v1/auth/me', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/auth/logout', roles: EVERYONE, audit: 'auth.logout' },
   { method: 'POST', path: '/api/v1/auth/password', roles: EVERYONE, audit: 'auth.password_change' },

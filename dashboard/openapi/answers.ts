@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTBOX_STATES } from '../../collector/notify/notification-outbox.js';
 import { publicStatusSchema } from '../public-status.js';
+import { emqxAnswer } from '../routes/emqx-hooks.js';
 
 /**
  * The answers of the REST API v1, as the OpenAPI document describes them and its test checks them
@@ -156,6 +157,8 @@ const monthFigures = obj({
 export const ANSWERS = {
   'POST /api/v1/auth/login': signedIn,
   'GET /api/v1/health/live': obj({ status: z.literal('ok') }),
+  'POST /api/v1/emqx/authenticate': emqxAnswer,
+  'POST /api/v1/emqx/authorize': emqxAnswer,
   'GET /api/v1/openapi.json': obj({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
   'GET /api/v1/public/status': publicStatusSchema,
   'GET /api/v1/auth/me': signedIn,

@@ -19,6 +19,7 @@ describe('configuration', () => {
       HOST: '0.0.0.0',
       MQTT_PORT: 1883,
       MQTT_WS_PORT: 8083,
+      MQTT_PROXY_PROTOCOL: 'off',
       MAX_PACKET_BYTES: 262_144,
       CONNECT_TIMEOUT_MS: 10_000,
       MAX_CONNECTIONS: 20_000,
@@ -111,6 +112,30 @@ describe('configuration', () => {
   test('MQTT_WS_PORT=off turns the WebSocket listener off', () => {
     expect(parseConfig({ MQTT_WS_PORT: 'off' }).MQTT_WS_PORT).toBeNull();
     expect(parseConfig({}, { 'mqtt-ws-port': 'off' }).MQTT_WS_PORT).toBeNull();
+  });
+
+  test('the cluster settings: a Redis URL, a share group only with an external broker, a hook secret of 32 characters', () => {
+    const config = parseConfig({
+      CLUSTER_REDIS_URL: 'redis://redis.example:6379',
+      MQTT_URL: 'mqtt://emqx.example:1883',
+      MQTT_SHARE_GROUP: 'ingest',
+      MQTT_PROXY_PROTOCOL: 'on',
+    });
+    expect(config).toMatchObject({
+      CLUSTER_REDIS_URL: 'redis://redis.example:6379',
+      MQTT_SHARE_GROUP: 'ingest',
+      MQTT_PROXY_PROTOCOL: 'on',
+    });
+    expect(configErrorOf(() => parseConfig({ CLUSTER_REDIS_URL: 'http://redis.example' })).message).toContain(
+      'CLUSTER_REDIS_URL',
+    );
+    expect(configErrorOf(() => parseConfig({ MQTT_SHARE_GROUP: 'ingest' })).message).toMatch(
+      /MQTT_SHARE_GROUP needs an external broker/,
+    );
+    expect(configErrorOf(() => parseConfig({ MQTT_URL: 'mqtt://x:1883', MQTT_SHARE_GROUP: 'a/b' })).message).toContain(
+      'MQTT_SHARE_GROUP',
+    );
+    expect(configErrorOf(() => parseConfig({ EMQX_HOOK_SECRET: 'short' })).message).toContain('EMQX_HOOK_SECRET');
   });
 
   test('an empty environment value counts as unset', () => {

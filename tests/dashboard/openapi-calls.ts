@@ -1,5 +1,8 @@
 import type { Role } from '../../dashboard/auth/roles.js';
 
+/** The EMQX hooks' secret the OpenAPI test's platform is started with. */
+export const EMQX_TEST_SECRET = 'openapi-test-emqx-hook-secret-0123456789';
+
 /** What earlier calls answered that later ones need (ids). */
 export type Captured = Record<string, string>;
 
@@ -7,8 +10,11 @@ export type Captured = Record<string, string>;
 export interface SuccessCall {
   /** `METHOD /api/v1/path` as in the access matrix. */
   route: string;
-  /** `fresh-session`: a new sign-in of user `openapi-user` (created by an earlier call). */
-  as: Role | 'anonymous' | 'fresh-session';
+  /**
+   * `fresh-session`: a new sign-in of user `openapi-user` (created by an earlier call); `emqx`:
+   * EMQX calling its hooks with the bearer {@link EMQX_TEST_SECRET}.
+   */
+  as: Role | 'anonymous' | 'fresh-session' | 'emqx';
   path: string | ((c: Captured) => string);
   body?: unknown | ((c: Captured) => unknown);
   status: number;
@@ -268,6 +274,20 @@ export function successCalls(nowMs: number): SuccessCall[] {
       route: 'GET /api/v1/reports/utilisation',
       as: 'manager',
       path: `/api/v1/reports/utilisation?from=${month(2)}&to=${month(1)}`,
+      status: 200,
+    },
+    {
+      route: 'POST /api/v1/emqx/authenticate',
+      as: 'emqx',
+      path: '/api/v1/emqx/authenticate',
+      body: { clientid: 'OA-02', username: 'OA-02', password: 'not-its-token', peerhost: '127.0.0.2' },
+      status: 200,
+    },
+    {
+      route: 'POST /api/v1/emqx/authorize',
+      as: 'emqx',
+      path: '/api/v1/emqx/authorize',
+      body: { clientid: 'OA-02', username: 'OA-02', topic: 'kiosks/OA-02/events', action: 'publish', qos: '1', retain: 'false' },
       status: 200,
     },
   ];
