@@ -91,6 +91,8 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/alerts/:id', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/alerts/:id/ack', roles: ['maintenance', 'admin'], audit: 'alert.acknowledge' },
   { method: 'POST', path: '/api/v1/alerts/:id/assign', roles: ['maintenance', 'admin'], audit: 'alert.assign' },
+  // Whom an alert can be assigned to: names of the crew only, for those who assign.
+  { method: 'GET', path: '/api/v1/assignees', roles: ['maintenance', 'admin'] },
   { method: 'POST', path: '/api/v1/alerts/:id/comment', roles: ['maintenance', 'admin'], audit: 'alert.comment' },
   { method: 'POST', path: '/api/v1/alerts/:id/resolve', roles: ['maintenance', 'admin'], audit: 'alert.resolve' },
   { method: 'GET', path: '/api/v1/inspections', roles: EVERYONE },

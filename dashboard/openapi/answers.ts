@@ -181,6 +181,7 @@ export const ANSWERS = {
   'GET /api/v1/auth/tokens': obj({ tokens: z.array(tokenView) }),
   'POST /api/v1/auth/tokens': obj({ token: tokenView, secret: z.string().describe('shown once') }),
   'GET /api/v1/users': obj({ users: z.array(userView) }),
+  'GET /api/v1/assignees': obj({ people: z.array(obj({ username: z.string(), displayName: z.string() })) }),
   'POST /api/v1/users': obj({ user: userView }),
   'PATCH /api/v1/users/:username': obj({ user: userView }),
   'GET /api/v1/audit': obj({

@@ -74,6 +74,7 @@ export const API_ROUTES: Record<string, RouteDoc> = {
   'GET /api/v1/auth/tokens': { summary: 'Integration tokens', tag: 'auth', ok: 200 },
   'POST /api/v1/auth/tokens': { summary: 'Issue an integration token', tag: 'auth', ok: 201, body: authRequests.tokenBody },
   'DELETE /api/v1/auth/tokens/:id': { summary: 'Revoke an integration token', tag: 'auth', ok: 204, isLookup: true },
+  'GET /api/v1/assignees': { summary: 'Whom an alert can be assigned to: the maintenance crew', tag: 'alerts', ok: 200 },
   'GET /api/v1/users': { summary: 'Accounts of people', tag: 'users', ok: 200 },
   'POST /api/v1/users': { summary: 'Create an account', tag: 'users', ok: 201, body: usersRequests.createBody },
   'PATCH /api/v1/users/:username': {

@@ -67,6 +67,7 @@ export function successCalls(nowMs: number): SuccessCall[] {
     },
     { route: 'DELETE /api/v1/auth/tokens/:id', as: 'admin', path: (c) => `/api/v1/auth/tokens/${c.tokenId}`, status: 204 },
     { route: 'GET /api/v1/users', as: 'admin', path: '/api/v1/users', status: 200 },
+    { route: 'GET /api/v1/assignees', as: 'admin', path: '/api/v1/assignees', status: 200 },
     {
       route: 'POST /api/v1/users',
       as: 'admin',
