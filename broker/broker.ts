@@ -15,6 +15,7 @@ import { boundOfflineQueues, type OfflineQueueStats } from './offline-queue.js';
 import { persistenceOf } from './aedes-persistence.js';
 import { createRedisMessaging, type RedisMessaging, type RedisMessagingHealth } from './redis-messaging.js';
 import { withPublishBudget } from './publish-budget.js';
+import { BROKER_DEFAULTS } from './broker-defaults.js';
 import { createRefusalBudget, REFUSAL_BUDGET_DEFAULTS, type RefusalBudget } from './refusal-budget.js';
 import {
   PolicyRefusal,
@@ -115,21 +116,6 @@ export interface RunningBroker {
   /** Closes the listeners (and every connection), then the broker. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-export const BROKER_DEFAULTS = Object.freeze({
-  host: '127.0.0.1',
-  wsPort: null,
-  maxPacketBytes: 256 * 1024,
-  connectTimeoutMs: 10_000,
-  serviceNames: Object.freeze(['collector', 'dashboard']),
-  maxConnections: 20_000,
-  connectRatePerAddress: 30,
-  connectBurstPerAddress: 100,
-  publishRatePerKiosk: 60,
-  publishBurstPerKiosk: 3_000,
-  offlineQueueMaxMessages: 100_000,
-  maxRefusalsPerConnection: REFUSAL_BUDGET_DEFAULTS.maxPerConnection,
-});
 
 /**
  * aedes disconnects a client whose socket stays full this long, so one frozen subscriber cannot

@@ -1,7 +1,7 @@
 import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { KioskCommand, Topics } from '../protocol/index.js';
-import type { Calendar } from './domain/calendar.js';
+import type { Calendar } from '../time/calendar.js';
 import { FIRST_EVENT_DAY } from './decode.js';
 import type { DecodeLimits } from './decode.js';
 import { Ingest } from './ingest.js';

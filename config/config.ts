@@ -1,6 +1,8 @@
 // This file is long because it is the one schema of every setting, each with its default and its
 // description, checked together at start.
 import { z } from 'zod';
+import { BROKER_DEFAULTS } from '../broker/broker-defaults.js';
+import { DEFAULT_DECODE_LIMITS } from '../collector/decode.js';
 import { LENDING_CHECK_DEFAULTS } from '../collector/domain/lending-check.js';
 import { topicRootSchema } from '../protocol/topics.js';
 import { DEFAULT_PAUSE_SCREEN_MESSAGE } from '../sip2/bridge/pause-rewrite.js';
@@ -91,50 +93,50 @@ export const configSchema = z
       .int()
       .min(1024)
       .max(268_435_455)
-      .default(262_144)
+      .default(BROKER_DEFAULTS.maxPacketBytes)
       .describe('Largest MQTT packet the embedded broker accepts'),
     CONNECT_TIMEOUT_MS: z.coerce
       .number()
       .int()
       .min(100)
       .max(600_000)
-      .default(10_000)
+      .default(BROKER_DEFAULTS.connectTimeoutMs)
       .describe('Time a new MQTT connection has to complete its TLS handshake and CONNECT'),
     MAX_CONNECTIONS: z.coerce
       .number()
       .int()
       .min(0)
-      .default(20_000)
+      .default(BROKER_DEFAULTS.maxConnections)
       .describe('Open connections the embedded broker accepts on all its listeners (0 = no cap)'),
     CONNECT_RATE_PER_ADDRESS: z.coerce
       .number()
       .int()
       .min(0)
-      .default(30)
+      .default(BROKER_DEFAULTS.connectRatePerAddress)
       .describe('New MQTT connections one address may open per 10 s, sustained (0 = no limit)'),
     CONNECT_BURST_PER_ADDRESS: z.coerce
       .number()
       .int()
       .min(1)
-      .default(100)
+      .default(BROKER_DEFAULTS.connectBurstPerAddress)
       .describe('New MQTT connections one address may open at once'),
     PUBLISH_RATE_PER_KIOSK: z.coerce
       .number()
       .int()
       .min(0)
-      .default(60)
+      .default(BROKER_DEFAULTS.publishRatePerKiosk)
       .describe('MQTT messages a machine may publish per 10 s, sustained, before it is disconnected (0 = no budget)'),
     PUBLISH_BURST_PER_KIOSK: z.coerce
       .number()
       .int()
       .min(1)
-      .default(3_000)
+      .default(BROKER_DEFAULTS.publishBurstPerKiosk)
       .describe('MQTT messages a machine may publish at once (an outbox flush after an outage)'),
     OFFLINE_QUEUE_MAX_MESSAGES: z.coerce
       .number()
       .int()
       .min(0)
-      .default(100_000)
+      .default(BROKER_DEFAULTS.offlineQueueMaxMessages)
       .describe('Messages the embedded broker queues for an offline persistent session, e.g. an external collector (0 = no cap)'),
     MQTTS_PORT: optionalPort.default(null).describe('MQTT over TLS port of the embedded broker, or off'),
     MQTT_WSS_PORT: optionalPort.default(null).describe('MQTT over secure WebSocket port (path /mqtt), or off'),
@@ -178,7 +180,7 @@ export const configSchema = z
       .number()
       .int()
       .min(0)
-      .default(3_600_000)
+      .default(DEFAULT_DECODE_LIMITS.maxFutureSkewMs)
       .describe('Events stamped further in the future are dead-lettered'),
     RESERVATION_SLA_HOURS: z.coerce
       .number()

@@ -28,6 +28,7 @@ import { reportsRouter } from './routes/reports.js';
 import { reservationsRouter } from './routes/reservations.js';
 import { uptimeRouter } from './routes/uptime.js';
 import { usersRouter } from './routes/users.js';
+import { assigneesRouter } from './routes/assignees.js';
 import { jsonBody } from './json-body.js';
 import { buildOpenApiDocument } from './openapi/build-document.js';
 import { referencePage } from './openapi/reference-page.js';
@@ -81,6 +82,7 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   const api = express.Router();
   api.use('/auth', authRouter(ctx));
   api.use('/users', usersRouter(ctx));
+  api.use('/assignees', assigneesRouter(ctx));
   api.use('/audit', auditRouter(ctx));
   api.use('/health', healthRouter(ctx));
   api.use('/kiosks/:id/commands', commandsRouter(ctx));

@@ -21,7 +21,7 @@ import { buildStage, type Stoppable } from './stops.js';
 
 export interface WebInput {
   foundation: Foundation;
-  storage: Pick<Storage, 'store' | 'spool' | 'exportLog' | 'auth'>;
+  storage: Pick<Storage, 'store' | 'spool' | 'exportLog' | 'indicatorTargets' | 'auth'>;
   messaging: Pick<Messaging, 'broker' | 'brokerHealth' | 'mqttEndpoint' | 'socketAdapter'>;
   services: Omit<Services, 'stop'>;
   notifyConfig: NotifyConfig | null;
@@ -58,6 +58,7 @@ export function startWeb(input: WebInput): Promise<Web> {
       inspections: promises.inspections,
       reservations: promises.reservations,
       exportLog: storage.exportLog,
+      indicatorTargets: storage.indicatorTargets,
       fleetHealth,
       notifications: dashboardNotificationsOf(notifications),
       spool: spoolGaugeOf(storage.spool),

@@ -1,4 +1,4 @@
-import type { Calendar } from './calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from './circulation.js';
 import { overlapMs } from './interval.js';
 import type { ServiceInterval, ServiceState } from './service-state.js';

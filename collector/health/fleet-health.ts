@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Lifecycle } from '../../registry/kiosk.js';
 import { type Alert, alertIdFor, alertStateOf, type AlertState, foldAlerts } from '../domain/alerts.js';
-import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { type CommandRecord, commandLog } from '../domain/command-log.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
 import { monthlyFaultResponse, type MonthlyFaultResponse } from '../domain/fault-response.js';

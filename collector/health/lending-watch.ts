@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Calendar } from '../domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { CIRCULATION_TYPES } from '../domain/circulation.js';
 import {
   type ExpectedActivity,

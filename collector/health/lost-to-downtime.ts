@@ -1,4 +1,4 @@
-import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { monthsBetween, nextMonth } from '../domain/circulation.js';
 import {
   downtimeOf,

@@ -1,4 +1,4 @@
-import type { Calendar, LocalDay } from '../domain/calendar.js';
+import type { Calendar, LocalDay } from '../../time/calendar.js';
 import type { Ingest } from '../ingest.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
 

@@ -1,4 +1,4 @@
-import type { Calendar } from '../../collector/domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import type { IndicatorKey, IndicatorRow } from '../../collector/domain/indicators.js';
 import type { CirculationReport } from '../reports/circulation-report.js';
 import type { IndicatorReport } from '../reports/indicators-report.js';
@@ -36,6 +36,11 @@ const LABELS = {
     notes: 'notes',
     note: 'note',
     notComplete: (month: string) => `${month} is not over yet: its figures will still grow`,
+    beforeHistory: (month: string, day: string | null) =>
+      day === null ? `${month}: no data yet, nothing is recorded` : `${month}: no data yet, the history begins ${day}`,
+    future: (month: string) => `${month} is in the future`,
+    historyBegins: 'history begins',
+    nothingRecorded: 'nothing recorded yet',
     about: 'about',
     item: 'item',
     value: 'value',
@@ -65,6 +70,11 @@ const LABELS = {
     // Not 说明 again: the section is titled so already.
     note: '事项',
     notComplete: (month: string) => `${month} 尚未结束，数字仍会增加`,
+    beforeHistory: (month: string, day: string | null) =>
+      day === null ? `${month}：暂无数据，尚无任何记录` : `${month}：暂无数据，记录始于 ${day}`,
+    future: (month: string) => `${month} 尚未到来`,
+    historyBegins: '记录起始日',
+    nothingRecorded: '尚无记录',
     about: '报表信息',
     item: '项目',
     value: '内容',
@@ -95,7 +105,12 @@ export function circulationDocument(report: CirculationReport, calendar: Calenda
     {
       title: lang === 'zh' ? '借还书统计' : 'circulation',
       columns: [text(l.month, 12), int(l.loans), int(l.returns), int(l.total)],
-      rows: table.rows.map((row) => [row.month, row.loans, row.returns, row.total]),
+      // A month without data is blank, never a zero someone could file as measured.
+      rows: table.rows.map((row) =>
+        row.coverage === 'before_history' || row.coverage === 'future'
+          ? [row.month, null, null, null]
+          : [row.month, row.loans, row.returns, row.total],
+      ),
       totalRow: [l.totalRow, table.total.loans, table.total.returns, table.total.total],
     },
   ];
@@ -125,16 +140,19 @@ export function circulationDocument(report: CirculationReport, calendar: Calenda
       ]),
     });
   }
-  const running = table.rows.filter((row) => !row.isComplete);
-  if (running.length > 0) {
-    sections.push({ title: l.notes, columns: [text(l.note, 60)], rows: running.map((row) => [l.notComplete(row.month)]) });
-  }
+  const notes = table.rows.flatMap((row) => {
+    if (row.coverage === 'before_history') return [[l.beforeHistory(row.month, table.historyBegins)]];
+    if (row.coverage === 'future') return [[l.future(row.month)]];
+    return row.isComplete ? [] : [[l.notComplete(row.month)]];
+  });
+  if (notes.length > 0) sections.push({ title: l.notes, columns: [text(l.note, 60)], rows: notes });
   sections.push(
     aboutSection(lang, [
       [l.scope, scopeLabel(report.scope, lang)],
       [l.from, report.from],
       [l.to, report.to],
       [l.countedBy, l.countedByValue],
+      [l.historyBegins, table.historyBegins ?? l.nothingRecorded],
       [l.timeZone, report.timeZone],
       [l.generatedAt, formatLocalTime(calendar, report.generatedMs)],
     ]),

@@ -13,6 +13,22 @@ const instant = z.iso.datetime({ offset: true });
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 const obj = z.looseObject;
 
+const indicatorTargets = obj({
+  machinesOperated: z.number().int(),
+  circulationPerYear: z.number().int(),
+  weeklyInspectionRatio: z.number(),
+  availabilityRatio: z.number(),
+  faultsRestoredWithin24hRatio: z.number(),
+  reservationsDeliveredWithin72hRatio: z.number(),
+});
+const targetsAnswer = obj({
+  targets: indicatorTargets,
+  reference: indicatorTargets,
+  isReference: z.boolean(),
+  updatedBy: nullable(z.string()),
+  updatedAt: nullable(instant),
+});
+
 export const apiErrorAnswer = obj({
   error: obj({ code: z.string().describe('stable error code, e.g. INVALID_REQUEST'), message: z.string() }),
 });
@@ -165,6 +181,7 @@ export const ANSWERS = {
   'GET /api/v1/auth/tokens': obj({ tokens: z.array(tokenView) }),
   'POST /api/v1/auth/tokens': obj({ token: tokenView, secret: z.string().describe('shown once') }),
   'GET /api/v1/users': obj({ users: z.array(userView) }),
+  'GET /api/v1/assignees': obj({ people: z.array(obj({ username: z.string(), displayName: z.string() })) }),
   'POST /api/v1/users': obj({ user: userView }),
   'PATCH /api/v1/users/:username': obj({ user: userView }),
   'GET /api/v1/audit': obj({
@@ -305,18 +322,33 @@ export const ANSWERS = {
     from: z.string(),
     to: z.string(),
     timeZone: z.string(),
-    rows: z.array(monthFigures),
+    historyBegins: nullable(z.string()).describe('local day of the first event recorded for the scope; null when none is'),
+    monthsWithData: z.number().int().describe('months the total stands for: measured and running ones'),
+    rows: z.array(
+      monthFigures.extend({
+        coverage: z
+          .enum(['before_history', 'measured', 'running', 'future'])
+          .describe('before_history and future months hold no data: their zeros are no measurement'),
+      }),
+    ),
     total: obj({ loans: z.number().int(), returns: z.number().int(), total: z.number().int() }),
     revisions: z.array(obj({ month: z.string() })),
   }),
   'GET /api/v1/reports/indicators': obj({
     report: z.literal('indicators'),
     year: z.number().int(),
+    targets: indicatorTargets,
+    targetsAreReference: z.boolean(),
+    circulationPace: nullable(z.number().int()).describe(
+      'loans + returns due by now at an even pace to the target; null unless the year runs',
+    ),
     indicators: z.array(
       obj({ key: z.string(), unit: z.string(), target: z.number(), actual: nullable(z.number()), isMet: nullable(z.boolean()) }),
     ),
     lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
+  'GET /api/v1/reports/targets': targetsAnswer,
+  'PATCH /api/v1/reports/targets': targetsAnswer,
   'GET /api/v1/reports/utilisation': obj({
     report: z.literal('utilisation'),
     from: z.string(),

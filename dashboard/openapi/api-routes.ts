@@ -74,6 +74,7 @@ export const API_ROUTES: Record<string, RouteDoc> = {
   'GET /api/v1/auth/tokens': { summary: 'Integration tokens', tag: 'auth', ok: 200 },
   'POST /api/v1/auth/tokens': { summary: 'Issue an integration token', tag: 'auth', ok: 201, body: authRequests.tokenBody },
   'DELETE /api/v1/auth/tokens/:id': { summary: 'Revoke an integration token', tag: 'auth', ok: 204, isLookup: true },
+  'GET /api/v1/assignees': { summary: 'Whom an alert can be assigned to: the maintenance crew', tag: 'alerts', ok: 200 },
   'GET /api/v1/users': { summary: 'Accounts of people', tag: 'users', ok: 200 },
   'POST /api/v1/users': { summary: 'Create an account', tag: 'users', ok: 201, body: usersRequests.createBody },
   'PATCH /api/v1/users/:username': {
@@ -336,6 +337,17 @@ export const API_ROUTES: Record<string, RouteDoc> = {
     ok: 200,
     media: csvXlsx,
     query: reportsRequests.indicatorsQuery,
+  },
+  'GET /api/v1/reports/targets': {
+    summary: "The library's indicator targets in force, beside the reference network's",
+    tag: 'reports',
+    ok: 200,
+  },
+  'PATCH /api/v1/reports/targets': {
+    summary: "Change the library's indicator targets (shares 0–1); the others are kept",
+    tag: 'reports',
+    ok: 200,
+    body: reportsRequests.targetsPatch,
   },
   'GET /api/v1/reports/utilisation': {
     summary: 'Use of each machine against the median (JSON, CSV or XLSX)',

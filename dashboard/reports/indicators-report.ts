@@ -1,4 +1,4 @@
-import type { Calendar } from '../../collector/domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import {
   buildIndicatorTable,
   collectServiceFigures,
@@ -20,6 +20,11 @@ export interface IndicatorReport {
   rows: IndicatorRow[];
   loans: number;
   returns: number;
+  /**
+   * While the year runs: the loans + returns that would be done by now at an even pace towards the
+   * yearly target (target × share of the year gone). Null before the year starts and once it ended.
+   */
+  circulationPace: number | null;
   /** Loans + returns the fleet lost to downtime in the year, by month; null when fleet health does not run. */
   lostToDowntime: Pick<LostToDowntime, 'total' | 'byMonth' | 'kiosksWithoutEstimate'> | null;
 }
@@ -86,6 +91,10 @@ export async function produceIndicatorReport(
     rows: buildIndicatorTable({ machinesOperated: machines.size, loans, returns, service }, targets),
     loans,
     returns,
+    circulationPace:
+      nowMs < window.fromMs || nowMs >= window.toMs
+        ? null
+        : Math.round((targets.circulationPerYear * (nowMs - window.fromMs)) / (window.toMs - window.fromMs)),
     lostToDowntime: lostOfYear(parts.estimateLost, year, nowMs),
   };
 }

@@ -1,4 +1,4 @@
-import { type Calendar, type LocalMonth, nextDay } from '../../collector/domain/calendar.js';
+import { type Calendar, type LocalMonth, nextDay } from '../../time/calendar.js';
 import { CIRCULATION_TYPES, daysOfMonths } from '../../collector/domain/circulation.js';
 import { type MachineUsage, rankUtilisation, servicePeriod, type UtilisationTable } from '../../collector/domain/utilisation.js';
 import type { LostEstimator, LostToDowntime } from '../../collector/health/lost-to-downtime.js';

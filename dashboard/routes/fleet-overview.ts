@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { hasEnoughData } from '../../collector/domain/enough-data.js';
-import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
 import type { TimeWindow } from '../../collector/domain/uptime.js';
 import type { DashboardContext } from '../context.js';
 import { readCirculationTable } from '../reports/circulation-report.js';
@@ -12,7 +11,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * What the fleet overview's KPI tiles show beside the live push: the fleet's time zone and
  * calendar position, availability today and this month, and loans + returns against the pace of
- * the yearly target (150,000 a year in the reference network: docs DOMAIN). Beside the technical
+ * the yearly target (the library's own, or 150,000 a year as in the reference network). Beside the technical
  * availability, the reader-side one (share of the expected time lending) and how many machines
  * lend now, take returns only or are closed (reserve and withdrawn machines are not counted).
  * Availability is null when too little has been watched to say (collector/domain/enough-data.ts).
@@ -30,7 +29,8 @@ export function fleetOverviewRouter(ctx: DashboardContext): Router {
     const yearEndMs = calendar.startOfDay(`${Number(year) + 1}-01-01`);
     const monthStartMs = calendar.startOfDay(`${month}-01`);
     const table = await readCirculationTable(ctx.store, calendar, { kind: 'fleet' }, `${year}-01`, month, nowMs);
-    const target = REFERENCE_TARGETS.circulationPerYear;
+    // The library's own yearly target when its managers set one (reports page), else the reference's.
+    const target = (await ctx.indicatorTargets.read()).targets.circulationPerYear;
     // The pace is the target spread evenly over the year's time: what should be done by now.
     const paceOf = (fromMs: number) => Math.round((target * (nowMs - fromMs)) / (yearEndMs - yearStartMs));
     const { health } = ctx.fleetHealth;

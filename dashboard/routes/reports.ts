@@ -1,17 +1,19 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { checkMonthRange } from '../../collector/domain/circulation.js';
 import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
 import { DEFAULT_FAR_BELOW_RATIO } from '../../collector/domain/utilisation.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
+import { principalOf } from '../auth/guard.js';
 import type { DashboardContext } from '../context.js';
 import { toCsv } from '../exports/csv.js';
 import type { ExportDocument } from '../exports/document.js';
 import { circulationDocument, indicatorLabel, indicatorsDocument, utilisationDocument } from '../exports/report-documents.js';
 import { toXlsx } from '../exports/xlsx.js';
 import { produceCirculationReport } from '../reports/circulation-report.js';
+import { indicatorTargetsSchema, type TargetsInForce } from '../reports/indicator-targets.js';
 import { produceIndicatorReport } from '../reports/indicators-report.js';
 import { districtKiosks, type ReportScope, scopeFileLabel } from '../reports/report-scope.js';
 import { produceUtilisationReport } from '../reports/utilisation-report.js';
@@ -28,6 +30,8 @@ const output = {
   format: z.enum(['json', 'csv', 'xlsx']).default('json'),
   lang: z.enum(['en', 'zh']).default('en'),
 };
+
+const targetsPatch = indicatorTargetsSchema.partial();
 
 /** Month ranges are checked once more as a whole (order, length), naming the field at fault. */
 function refineMonthRange(query: { from: string; to: string }, ctx: z.RefinementCtx): void {
@@ -58,8 +62,9 @@ const utilisationQuery = z
 
 const indicatorsQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(9998),
-  circulationTarget: z.coerce.number().int().min(0).default(REFERENCE_TARGETS.circulationPerYear),
-  machinesTarget: z.coerce.number().int().min(0).default(REFERENCE_TARGETS.machinesOperated),
+  /** Default: the library's target in force (GET /reports/targets). */
+  circulationTarget: z.coerce.number().int().min(0).optional(),
+  machinesTarget: z.coerce.number().int().min(0).optional(),
   ...output,
 });
 
@@ -107,6 +112,8 @@ export function reportsRouter(ctx: DashboardContext): Router {
         to: report.to,
         timeZone: report.timeZone,
         generatedAt: new Date(report.generatedMs).toISOString(),
+        historyBegins: report.table.historyBegins,
+        monthsWithData: report.table.monthsWithData,
         rows: report.table.rows,
         total: report.table.total,
         revisions: report.revisions.map(({ firstExportedMs, ...note }) => ({
@@ -126,7 +133,12 @@ export function reportsRouter(ctx: DashboardContext): Router {
 
   router.get('/indicators', async (req, res) => {
     const q = parseOr400(indicatorsQuery, req.query, 'query');
-    const targets = { ...REFERENCE_TARGETS, circulationPerYear: q.circulationTarget, machinesOperated: q.machinesTarget };
+    const inForce = await ctx.indicatorTargets.read();
+    const targets = {
+      ...inForce.targets,
+      ...(q.circulationTarget === undefined ? {} : { circulationPerYear: q.circulationTarget }),
+      ...(q.machinesTarget === undefined ? {} : { machinesOperated: q.machinesTarget }),
+    };
     const report = await produceIndicatorReport(
       { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures, estimateLost },
       q.year,
@@ -140,6 +152,8 @@ export function reportsRouter(ctx: DashboardContext): Router {
         ...rest,
         lostToDowntime: totalLostView(lostToDowntime),
         generatedAt: new Date(generatedMs).toISOString(),
+        targets,
+        targetsAreReference: inForce.isReference && q.circulationTarget === undefined && q.machinesTarget === undefined,
         indicators: rows.map(({ noteZh, ...row }) => ({
           ...row,
           note: q.lang === 'zh' ? noteZh : row.note,
@@ -149,6 +163,17 @@ export function reportsRouter(ctx: DashboardContext): Router {
       return;
     }
     await sendDocument(res, q.format, indicatorsDocument(report, calendar, q.lang), `indicators_${q.year}`);
+  });
+
+  router.get('/targets', async (_req, res) => {
+    res.json(targetsView(await ctx.indicatorTargets.read()));
+  });
+
+  // Changes the targets given and keeps the others (a whole set is sent by the page).
+  router.patch('/targets', async (req, res) => {
+    const body = parseOr400(targetsPatch, req.body, 'body');
+    const current = await ctx.indicatorTargets.read();
+    res.json(targetsView(await ctx.indicatorTargets.save({ ...current.targets, ...body }, principalOf(res).name, ctx.now())));
   });
 
   router.get('/utilisation', async (req, res) => {
@@ -192,6 +217,17 @@ export function reportsRouter(ctx: DashboardContext): Router {
   return router;
 }
 
+/** The targets in force beside the reference network's, so a page can show where the library's differ. */
+function targetsView(inForce: TargetsInForce) {
+  return {
+    targets: inForce.targets,
+    reference: REFERENCE_TARGETS,
+    isReference: inForce.isReference,
+    updatedBy: inForce.updatedBy,
+    updatedAt: inForce.updatedMs === null ? null : new Date(inForce.updatedMs).toISOString(),
+  };
+}
+
 async function sendDocument(res: Response, format: 'csv' | 'xlsx', document: ExportDocument, baseName: string): Promise<void> {
   // res.attachment sends a UTF-8 filename* beside an ASCII fallback, so district names survive.
   res.attachment(`${baseName}.${format}`);
@@ -200,4 +236,4 @@ async function sendDocument(res: Response, format: 'csv' | 'xlsx', document: Exp
 }
 
 /** The request schemas, for the OpenAPI document (dashboard/openapi/). */
-export const reportsRequests = { circulationQuery, utilisationQuery, indicatorsQuery };
+export const reportsRequests = { circulationQuery, utilisationQuery, indicatorsQuery, targetsPatch };

@@ -7,7 +7,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningCollector, startCollector } from '../../collector/collector.js';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import type { EventStore } from '../../collector/store/event-store.js';
 import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';
 import type { EventAck } from '../../protocol/index.js';

@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { BROKER_DEFAULTS } from '../../broker/broker-defaults.js';
+import { DEFAULT_DECODE_LIMITS } from '../../collector/decode.js';
 import { CONFIG_KEYS, ConfigError, flagToKey, parseConfig } from '../../config/config.js';
 
 /** Runs `act` and returns the ConfigError it throws, failing the test if it throws anything else. */
@@ -66,6 +68,31 @@ describe('configuration', () => {
       DEAD_LETTER_DAYS: 90,
       EVENT_RETENTION_DAYS: null,
       LOG_LEVEL: 'info',
+    });
+  });
+
+  test("the broker's and decoder's settings default to the broker's and decoder's own defaults", () => {
+    const config = parseConfig({});
+    expect({
+      maxPacketBytes: config.MAX_PACKET_BYTES,
+      connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+      maxConnections: config.MAX_CONNECTIONS,
+      connectRatePerAddress: config.CONNECT_RATE_PER_ADDRESS,
+      connectBurstPerAddress: config.CONNECT_BURST_PER_ADDRESS,
+      publishRatePerKiosk: config.PUBLISH_RATE_PER_KIOSK,
+      publishBurstPerKiosk: config.PUBLISH_BURST_PER_KIOSK,
+      offlineQueueMaxMessages: config.OFFLINE_QUEUE_MAX_MESSAGES,
+      maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS,
+    }).toEqual({
+      maxPacketBytes: BROKER_DEFAULTS.maxPacketBytes,
+      connectTimeoutMs: BROKER_DEFAULTS.connectTimeoutMs,
+      maxConnections: BROKER_DEFAULTS.maxConnections,
+      connectRatePerAddress: BROKER_DEFAULTS.connectRatePerAddress,
+      connectBurstPerAddress: BROKER_DEFAULTS.connectBurstPerAddress,
+      publishRatePerKiosk: BROKER_DEFAULTS.publishRatePerKiosk,
+      publishBurstPerKiosk: BROKER_DEFAULTS.publishBurstPerKiosk,
+      offlineQueueMaxMessages: BROKER_DEFAULTS.offlineQueueMaxMessages,
+      maxFutureSkewMs: DEFAULT_DECODE_LIMITS.maxFutureSkewMs,
     });
   });
 

@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { fitExpectedActivity, HOUR_MS, hourObservations } from '../../collector/domain/expected-activity.js';
 import { estimateLost } from '../../collector/domain/lost-transactions.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';

@@ -67,6 +67,7 @@ export function successCalls(nowMs: number): SuccessCall[] {
     },
     { route: 'DELETE /api/v1/auth/tokens/:id', as: 'admin', path: (c) => `/api/v1/auth/tokens/${c.tokenId}`, status: 204 },
     { route: 'GET /api/v1/users', as: 'admin', path: '/api/v1/users', status: 200 },
+    { route: 'GET /api/v1/assignees', as: 'admin', path: '/api/v1/assignees', status: 200 },
     {
       route: 'POST /api/v1/users',
       as: 'admin',
@@ -267,6 +268,14 @@ export function successCalls(nowMs: number): SuccessCall[] {
       route: 'GET /api/v1/reports/indicators',
       as: 'manager',
       path: `/api/v1/reports/indicators?year=${month(1).slice(0, 4)}`,
+      status: 200,
+    },
+    { route: 'GET /api/v1/reports/targets', as: 'manager', path: '/api/v1/reports/targets', status: 200 },
+    {
+      route: 'PATCH /api/v1/reports/targets',
+      as: 'manager',
+      path: '/api/v1/reports/targets',
+      body: { weeklyInspectionRatio: 0.95 },
       status: 200,
     },
     {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createCalendar } from '../../collector/domain/calendar.js';
-import { addIsoWeeks, isoWeekOf } from '../../collector/domain/iso-week.js';
+import { createCalendar } from '../../time/calendar.js';
+import { addIsoWeeks, isoWeekOf } from '../../time/iso-week.js';
 import { parseConfig } from '../../config/config.js';
 import { hasChromium, launchBrowser, signedInPage } from '../e2e/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';

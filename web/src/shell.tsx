@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { AppHeader } from './components/app-header.js';
+import { CriticalBanner } from './components/critical-banner.js';
 import { ErrorMessage } from './components/error-message.js';
 import { ReplayBanner } from './components/replay-banner.js';
 import { fetchFleetInfo } from './fleet-info.js';
@@ -35,13 +36,13 @@ function Routes({ session }: { session: Session }) {
     case 'kiosk':
       return <MachinePage kioskId={id ?? ''} canCommand={can(session, 'commandMachines')} />;
     case 'alerts':
-      return <AlertsPage canAct={can(session, 'handleAlerts')} focusId={id ?? null} />;
+      return <AlertsPage canAct={can(session, 'handleAlerts')} focusId={id ?? null} me={session.user} />;
     case 'notifications':
       return <NotificationsPage canAct={can(session, 'handleNotifications')} />;
     case 'inspections':
       return <InspectionsPage recorder={can(session, 'recordInspections') ? session.user.displayName : null} />;
     case 'reservations':
-      return <ReservationsPage />;
+      return <ReservationsPage canDeliver={can(session, 'deliverReservations')} />;
     case 'reports':
       return can(session, 'readReports') ? <ReportsPage /> : forbidden();
     case 'admin':
@@ -92,6 +93,7 @@ export function Shell({
   return (
     <>
       <AppHeader session={session} route={route ?? ''} onLogout={onLogout} />
+      <CriticalBanner />
       <ReplayBanner />
       <main id="main" tabIndex={-1}>
         {isReady ? <Routes session={session} /> : null}

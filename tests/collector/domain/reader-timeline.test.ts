@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar } from '../../../collector/domain/calendar.js';
+import { createCalendar } from '../../../time/calendar.js';
 import { fitExpectedActivity, HOUR_MS, type HourObservation } from '../../../collector/domain/expected-activity.js';
 import { downtimeOf, estimateLost, estimateLostByPeriod } from '../../../collector/domain/lost-transactions.js';
 import { readerTimeline } from '../../../collector/domain/reader-timeline.js';
