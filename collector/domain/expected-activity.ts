@@ -52,11 +52,20 @@ export const EXPECTED_ACTIVITY_DEFAULTS: Readonly<ExpectedActivityOptions> = Obj
   seasonMinHoursPerMonth: 14 * 24,
 });
 
+/** What a model still lacks, as a code and numbers: the page says it in the reader's language. */
+export interface HistoryShortfall {
+  code: 'TOO_FEW_HOURS' | 'TOO_FEW_EVENTS';
+  /** Hours in service, or loans + returns, so far (hours rounded). */
+  have: number;
+  needed: number;
+}
+
 export interface InsufficientHistory {
   kind: 'insufficient_history';
   observedHours: number;
   events: number;
-  /** What is missing, in words. */
+  shortfall: HistoryShortfall;
+  /** What is missing, in English words (logs and test messages). */
   reason: string;
 }
 
@@ -195,11 +204,15 @@ export function fitExpectedActivity(
   const observedHours = hours.reduce((sum, h) => sum + h.availableRatio, 0);
   const events = hours.reduce((sum, h) => sum + h.count, 0);
   if (observedHours < o.minObservedHours || events < o.minEvents) {
-    const reason =
+    const shortfall: HistoryShortfall =
       observedHours < o.minObservedHours
-        ? `${Math.round(observedHours)} h of history in service; ${o.minObservedHours} h needed`
-        : `${events} loans and returns in its history; ${o.minEvents} needed`;
-    return { kind: 'insufficient_history', observedHours, events, reason };
+        ? { code: 'TOO_FEW_HOURS', have: Math.round(observedHours), needed: o.minObservedHours }
+        : { code: 'TOO_FEW_EVENTS', have: events, needed: o.minEvents };
+    const reason =
+      shortfall.code === 'TOO_FEW_HOURS'
+        ? `${shortfall.have} h of history in service; ${shortfall.needed} h needed`
+        : `${shortfall.have} loans and returns in its history; ${shortfall.needed} needed`;
+    return { kind: 'insufficient_history', observedHours, events, shortfall, reason };
   }
   const slots = hours.map((h) => localSlotOf(calendar, h.startMs));
   const season = seasonOf(hours, slots, o.seasonMinHoursPerMonth);

@@ -3,6 +3,7 @@ import type { Calendar } from '../../time/calendar.js';
 import { CIRCULATION_TYPES } from '../domain/circulation.js';
 import {
   type ExpectedActivity,
+  type HistoryShortfall,
   fitExpectedActivity,
   HOUR_MS,
   hourObservations,
@@ -42,7 +43,7 @@ export interface KioskActivity {
   usualThisHour: number | null;
   seenThisHour: number;
   /** Why there is no expectation yet, when there is none. */
-  insufficientHistory: string | null;
+  insufficientHistory: HistoryShortfall | null;
   /** The machine's usual rate, hour by hour, for the next 24 hours from this hour. */
   usualNext24h: number[] | null;
   notLending: NotLendingCondition | null;
@@ -122,7 +123,7 @@ export class LendingWatch {
       hourStartMs,
       usualThisHour: isModel ? model.ratePerHour(hourStartMs) : null,
       seenThisHour,
-      insufficientHistory: isModel ? null : model.reason,
+      insufficientHistory: isModel ? null : model.shortfall,
       usualNext24h: isModel ? Array.from({ length: 24 }, (_, i) => model.ratePerHour(hourStartMs + i * HOUR_MS)) : null,
       notLending: this.options.health.notLending(kioskId),
     };

@@ -1,5 +1,6 @@
 import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { monthsBetween, nextMonth } from '../domain/circulation.js';
+import type { HistoryShortfall } from '../domain/expected-activity.js';
 import {
   downtimeOf,
   emptyLostEstimate,
@@ -19,7 +20,7 @@ export interface KioskLost {
   /** Null with too little history to know what the machine usually does. */
   total: Estimate | null;
   byMonth: (Estimate & { month: LocalMonth })[];
-  insufficientHistory: string | null;
+  insufficientHistory: HistoryShortfall | null;
 }
 
 export interface LostToDowntime {
@@ -58,7 +59,7 @@ export function estimateLostToDowntime(
     // Nothing to estimate: no model needed (fitting one reads a year of the machine's hours).
     if (downtime.length === 0) return { kioskId, ...estimateLostByPeriodWithout(periods), insufficientHistory: null };
     const model = lending.modelAsOf(kioskId, endMs, nowMs);
-    if (model.kind !== 'model') return { kioskId, total: null, byMonth: [], insufficientHistory: model.reason };
+    if (model.kind !== 'model') return { kioskId, total: null, byMonth: [], insufficientHistory: model.shortfall };
     const { byPeriod, total } = estimateLostByPeriod(model, downtime, periods);
     return {
       kioskId,

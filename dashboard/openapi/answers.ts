@@ -75,6 +75,13 @@ const readerUptime = obj({
   returnsOnlyRatio: nullable(z.number()),
 });
 
+/** What a machine's activity model still lacks: a code and numbers, put in words on the page. */
+const historyShortfall = obj({
+  code: z.enum(['TOO_FEW_HOURS', 'TOO_FEW_EVENTS']),
+  have: z.number().describe('hours in service, or loans + returns, so far'),
+  needed: z.number(),
+});
+
 /** Loans + returns lost to downtime: the estimate and its 90 % interval. */
 const lostFigures = obj({
   expected: z.number().describe('estimated loans + returns lost to downtime'),
@@ -203,7 +210,7 @@ export const ANSWERS = {
     hourStart: instant,
     usualThisHour: nullable(z.number()),
     seenThisHour: z.number().int(),
-    insufficientHistory: nullable(z.string()).describe('why there is no expectation yet (too little history), or null'),
+    insufficientHistory: nullable(historyShortfall).describe('why there is no expectation yet (too little history), or null'),
     notLending: z.union([
       z.literal(false),
       z.null(),
@@ -364,7 +371,7 @@ export const ANSWERS = {
             low: nullable(z.number()),
             high: nullable(z.number()),
             byMonth: z.array(lostFigures.extend({ month: z.string() })),
-            insufficientHistory: nullable(z.string()).describe('why there is no estimate'),
+            insufficientHistory: nullable(historyShortfall).describe('why there is no estimate'),
           }),
         ),
       }),

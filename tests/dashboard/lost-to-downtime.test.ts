@@ -37,7 +37,7 @@ interface LostView {
   high: number | null;
   downtimeHours: number | null;
   byMonth: { month: string; expected: number }[];
-  insufficientHistory: string | null;
+  insufficientHistory: { code: string; have: number; needed: number } | null;
 }
 
 let t: TestPlatform;

@@ -432,6 +432,8 @@ export const en = {
   command_reboot: 'restart',
   // honest with little history
   notEnoughData: 'not enough data yet',
+  shortfallHours: '{have} h of history in service; {needed} h needed',
+  shortfallEvents: '{have} loans and returns in its history; {needed} needed',
   replaying: 'Replaying the simulated history: simulated time {time}',
   // issue 21, items 5–11: faults in words, commands, the map, the crews' alerts, phones, inspections
   fault_RFID_TIMEOUT: 'RFID reader not answering',

@@ -420,6 +420,8 @@ export const zh: Record<MessageKey, string> = {
   command_reboot: '重启',
   // honest with little history
   notEnoughData: '数据尚不足',
+  shortfallHours: '在役历史 {have} 小时，需要 {needed} 小时',
+  shortfallEvents: '历史中有 {have} 次借还，需要 {needed} 次',
   replaying: '正在回放模拟历史：模拟时间 {time}',
   // 议题 21 第 5–11 项：故障文字、指令、地图、维护人员的告警、手机、巡检
   fault_RFID_TIMEOUT: 'RFID 读写器无响应',

@@ -59,12 +59,14 @@ describe('expected activity', () => {
   });
 
   test.each([
-    ['a week of history', 1, () => 1, /h of history/],
-    ['two quiet months', 8, () => 0, /loans and returns/],
-  ])('%s says there is too little history instead of guessing', (_name, weeks, rate, reason) => {
+    ['a week of history', 1, () => 1, /h of history/, { code: 'TOO_FEW_HOURS', have: 168, needed: 336 }],
+    ['two quiet months', 8, () => 0, /loans and returns/, { code: 'TOO_FEW_EVENTS', have: 0 }],
+  ])('%s says there is too little history instead of guessing', (_name, weeks, rate, reason, shortfall) => {
     const model = fitExpectedActivity(history(weeks, rate), calendar);
     expect(model.kind).toBe('insufficient_history');
     expect(model.kind === 'insufficient_history' && model.reason).toMatch(reason);
+    // The page puts the shortfall in its own language: the server sends a code and numbers.
+    expect(model.kind === 'insufficient_history' && model.shortfall).toMatchObject(shortfall);
   });
 
   test('time the machine was not available teaches nothing: transactions then are not counted', () => {

@@ -1,6 +1,7 @@
 import { api } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber, formatTime } from '../../format.js';
+import { type HistoryShortfall, shortfallWords } from '../../history-shortfall.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 
@@ -9,7 +10,7 @@ interface ActivityAnswer {
   hourStart: string;
   usualThisHour: number | null;
   seenThisHour: number;
-  insufficientHistory: string | null;
+  insufficientHistory: HistoryShortfall | null;
   usualNext24h: number[] | null;
 }
 
@@ -36,7 +37,7 @@ export function UsualActivity({ kioskId, refreshKey }: { kioskId: string; refres
           <dt>{t('usualThisHour')}</dt>
           <dd data-usual>
             {a.usualThisHour === null ? (
-              <span class="muted" title={a.insufficientHistory ?? undefined}>
+              <span class="muted" title={shortfallWords(lang, a.insufficientHistory)}>
                 {t('notEnoughHistory')}
               </span>
             ) : (

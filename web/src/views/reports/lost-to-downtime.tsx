@@ -1,6 +1,7 @@
 import { api, query } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber } from '../../format.js';
+import { type HistoryShortfall, shortfallWords } from '../../history-shortfall.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 
@@ -9,7 +10,7 @@ interface Lost {
   low: number | null;
   high: number | null;
   downtimeHours: number | null;
-  insufficientHistory?: string | null;
+  insufficientHistory?: HistoryShortfall | null;
 }
 interface UtilisationAnswer {
   machines: Array<{ kioskId: string; name: string | null; lostToDowntime: Lost | null }>;
@@ -64,7 +65,7 @@ export function LostToDowntime(props: { from: string; to: string; district?: str
                     <th scope="row">{m.name ?? m.kioskId}</th>
                     <td>
                       {m.lostToDowntime?.expected === null ? (
-                        <span class="muted" title={m.lostToDowntime.insufficientHistory ?? undefined}>
+                        <span class="muted" title={shortfallWords(lang, m.lostToDowntime.insufficientHistory)}>
                           {t('notEnoughHistory')}
                         </span>
                       ) : (
