@@ -11,7 +11,7 @@ import type { MappedMachine } from './mapping.js';
 import type { Observation } from './observer.js';
 
 /** The faults a bridge can see: the SC's printer, and the library system refusing or unreachable. */
-const FAULTS = {
+export const FAULTS = {
   printer: {
     component: 'receipt_printer',
     code: 'SIP2_PRINTER_OUT_OF_PAPER',
