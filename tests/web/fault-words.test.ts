@@ -22,12 +22,9 @@ describe('every fault has words in both languages', () => {
     expect(codes).toContain('SIP2_ACS_UNREACHABLE');
   });
 
-  test.each(codes.flatMap((code) => (['en', 'zh'] as const).map((lang) => [code, lang] as const)))(
-    '%s in %s',
-    (code, lang) => {
-      expect(messages[lang][`fault_${code}`], `fault_${code}`).toBeTruthy();
-    },
-  );
+  test.each(codes.flatMap((code) => (['en', 'zh'] as const).map((lang) => [code, lang] as const)))('%s in %s', (code, lang) => {
+    expect(messages[lang][`fault_${code}`], `fault_${code}`).toBeTruthy();
+  });
 
   test.each(COMPONENTS.flatMap((c) => (['en', 'zh'] as const).map((lang) => [c, lang] as const)))(
     'component %s in %s (for a code newer than the page)',

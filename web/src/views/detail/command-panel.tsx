@@ -21,7 +21,6 @@ function commandsFor(state: ServiceState): CommandType[] {
 /** The question's safe answer takes the focus when it appears, so a keyboard user lands on it. */
 const focusOnMount = (button: HTMLButtonElement | null) => button?.focus();
 
-
 interface CommandView {
   id: string;
   type: string;
