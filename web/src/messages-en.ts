@@ -1,3 +1,5 @@
+// This file is long because it is the whole English catalogue of the web app's texts, one flat
+// table in one place, so that the type can check messages-zh.ts has the same keys.
 /** The page's English messages; every key must also be in messages-zh.ts (the type says so). */
 export const en = {
   appTitle: 'Kiosk fleet',

@@ -1,3 +1,5 @@
+// This file is long because it is the whole Chinese catalogue of the web app's texts, one flat
+// table in one place, so that the type can check messages-en.ts has the same keys.
 import type { MessageKey } from './messages-en.js';
 
 /** 简体中文 messages of the page. */
