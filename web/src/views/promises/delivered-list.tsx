@@ -7,6 +7,23 @@ import { useI18n } from '../../i18n.js';
 
 type ReservationView = ReturnType<typeof toReservationView>;
 
+/**
+ * "By hand: Wang Fang" with the name marked translate="no": who delivered is the data's words (a
+ * courier's name, the simulated platform's), not the page's, and no translator should touch it.
+ */
+function ByHand({ by }: { by: string }) {
+  const { t } = useI18n();
+  const MARK = '\u0000';
+  const [before, after] = t('byHand', { by: MARK }).split(MARK);
+  return (
+    <>
+      {before}
+      <span translate={false}>{by}</span>
+      {after}
+    </>
+  );
+}
+
 /** How many deliveries the list shows, newest first: the ones a person may still be asked about. */
 const SHOWN = 20;
 
@@ -46,7 +63,7 @@ export function DeliveredList({ refreshKey }: { refreshKey: unknown }) {
                 <td>{r.reservationId}</td>
                 <td>{r.kioskId ? <a href={`#/kiosk/${encodeURIComponent(r.kioskId)}`}>{r.kioskId}</a> : t('home')}</td>
                 <td>{formatDateTime(lang, r.delivery!.at)}</td>
-                <td>{r.delivery!.by === null ? t('byMachine') : t('byHand', { by: r.delivery!.by })}</td>
+                <td>{r.delivery!.by === null ? t('byMachine') : <ByHand by={r.delivery!.by} />}</td>
                 <td>
                   <span class={`pill pill-${r.state}`}>
                     {r.state === 'delivered_late' ? t('res_delivered_late') : t('res_delivered_on_time')}
