@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { NotificationMessage } from '../../collector/domain/notification-rules.js';
 import type { NewOutboxEntry, NotificationOutbox, OutboxEntry } from '../../collector/notify/notification-outbox.js';
@@ -56,7 +57,10 @@ describe.skipIf(skipWithoutPostgres)('the notification outbox in PostgreSQL', ()
   describe('shared by two nodes', () => {
     let database: TestDatabase | undefined;
     const outboxes: NotificationOutbox[] = [];
+    /** Plain clients playing another node; ended first, so a lock they hold cannot keep the outboxes from closing. */
+    const clients: pg.Client[] = [];
     afterEach(async () => {
+      for (const client of clients.splice(0)) await client.end().catch(() => undefined);
       for (const outbox of outboxes.splice(0)) await outbox.close();
       await database?.drop();
       database = undefined;
@@ -99,6 +103,21 @@ describe.skipIf(skipWithoutPostgres)('the notification outbox in PostgreSQL', ()
       expect(new Set(delivered.map((d) => d.node.slice(0, 6)))).toEqual(new Set(['node-a', 'node-b']));
       expect(await a.depths()).toEqual([]);
       expect((await b.list({ states: ['sent'], limit: 1000 })).every((e) => e.attempts === 1)).toBe(true);
+    });
+
+    test('a claim passes over a message another node is claiming at that moment instead of waiting for it', async () => {
+      const outbox = await open();
+      const [first, second] = await outbox.add([entryOf(1), entryOf(2)]);
+      // Another node mid-claim: its transaction holds the oldest message's row lock.
+      const other = new pg.Client({ connectionString: database!.url });
+      clients.push(other);
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM notify_outbox WHERE id = $1 FOR UPDATE', [first!.id]);
+      expect(await outbox.claimNext('hook', 'node-b', T0, LEASE_MS)).toMatchObject({ id: second!.id, claimedBy: 'node-b' });
+      expect(await outbox.claim(first!.id, 'node-b', T0, LEASE_MS)).toBe(false);
+      await other.query('ROLLBACK');
+      expect(await outbox.claim(first!.id, 'node-b', T0, LEASE_MS)).toBe(true);
     });
 
     test('a message claimed by a node that died is taken over by the other once the lease ran out', async () => {
