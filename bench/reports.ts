@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../cli/logger.js';
 import { startPlatform } from '../platform/index.js';
-import { createCalendar, nextDay } from '../collector/domain/calendar.js';
+import { createCalendar, nextDay } from '../time/calendar.js';
 import type { EventRecord } from '../collector/store/event-store.js';
 import { createSqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import { LOOPBACK_SETTINGS, parseConfig } from '../config/config.js';

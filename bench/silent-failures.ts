@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createCalendar } from '../collector/domain/calendar.js';
+import { createCalendar } from '../time/calendar.js';
 import {
   type ActivityModel,
   type ExpectedActivity,

@@ -13,7 +13,9 @@ import { MAX_REMAINING_LENGTH } from './frame-guard.js';
 import { startTcpListener, startWebSocketListener, type ListenerOptions, type TlsCredentials } from './listeners.js';
 import { boundOfflineQueues, type OfflineQueueStats } from './offline-queue.js';
 import { persistenceOf } from './aedes-persistence.js';
+import { createRedisMessaging, type RedisMessaging, type RedisMessagingHealth } from './redis-messaging.js';
 import { withPublishBudget } from './publish-budget.js';
+import { BROKER_DEFAULTS } from './broker-defaults.js';
 import { createRefusalBudget, REFUSAL_BUDGET_DEFAULTS, type RefusalBudget } from './refusal-budget.js';
 import {
   PolicyRefusal,
@@ -30,6 +32,11 @@ export interface BrokerOptions {
   host?: string;
   /** MQTT over TCP; 0 picks a free port. */
   port: number;
+  /**
+   * The TCP listener expects a PROXY protocol v2 header on every connection (HAProxy
+   * `send-proxy-v2`), so per-address limits and logs see the machine's address. Default false.
+   */
+  proxyProtocol?: boolean;
   /** MQTT over WebSocket at `/mqtt`; `null` (default) for none, 0 picks a free port. */
   wsPort?: number | null;
   /** Largest Remaining Length of any packet. Default 262,144 (256 KiB). */
@@ -66,6 +73,11 @@ export interface BrokerOptions {
   verifyServiceToken(username: string, token: Buffer): boolean;
   /** Called for every refusal, after it was counted and logged. */
   onRejected?: RejectionListener;
+  /**
+   * One node of several: routing, subscriptions, retained messages, wills and sessions shared
+   * through this Redis (`redis://…`), so a message reaches a client on whichever node holds it.
+   */
+  clusterRedisUrl?: string | null;
   logger: Logger;
 }
 
@@ -84,6 +96,8 @@ export interface BrokerStats {
   rejectionsByReason: Record<RejectionReason, number>;
   /** Messages dropped from, and the deepest of, the queues of offline persistent sessions. */
   offlineQueue: OfflineQueueStats;
+  /** The link to the other nodes through Redis; null for a broker on its own. */
+  cluster: RedisMessagingHealth | null;
 }
 
 export interface RunningBroker {
@@ -102,21 +116,6 @@ export interface RunningBroker {
   /** Closes the listeners (and every connection), then the broker. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-export const BROKER_DEFAULTS = Object.freeze({
-  host: '127.0.0.1',
-  wsPort: null,
-  maxPacketBytes: 256 * 1024,
-  connectTimeoutMs: 10_000,
-  serviceNames: Object.freeze(['collector', 'dashboard']),
-  maxConnections: 20_000,
-  connectRatePerAddress: 30,
-  connectBurstPerAddress: 100,
-  publishRatePerKiosk: 60,
-  publishBurstPerKiosk: 3_000,
-  offlineQueueMaxMessages: 100_000,
-  maxRefusalsPerConnection: REFUSAL_BUDGET_DEFAULTS.maxPerConnection,
-});
 
 /**
  * aedes disconnects a client whose socket stays full this long, so one frozen subscriber cannot
@@ -146,6 +145,8 @@ const settingsSchema = z.strictObject({
   publishBurstPerKiosk: z.number().int().min(1),
   offlineQueueMaxMessages: z.number().int().min(0),
   maxRefusalsPerConnection: z.number().int().min(0),
+  clusterRedisUrl: z.url({ protocol: /^rediss?$/ }).nullable(),
+  proxyProtocol: z.boolean(),
 });
 
 function resolveOptions(options: BrokerOptions) {
@@ -165,6 +166,8 @@ function resolveOptions(options: BrokerOptions) {
     publishBurstPerKiosk: options.publishBurstPerKiosk ?? BROKER_DEFAULTS.publishBurstPerKiosk,
     offlineQueueMaxMessages: options.offlineQueueMaxMessages ?? BROKER_DEFAULTS.offlineQueueMaxMessages,
     maxRefusalsPerConnection: options.maxRefusalsPerConnection ?? BROKER_DEFAULTS.maxRefusalsPerConnection,
+    clusterRedisUrl: options.clusterRedisUrl ?? null,
+    proxyProtocol: options.proxyProtocol ?? false,
   });
   if (!parsed.success)
     throw new BrokerOptionsError(`invalid broker options: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -314,7 +317,7 @@ async function startListeners(settings: ResolvedSettings, base: Omit<ListenerOpt
   };
   const tls = settings.tls;
   try {
-    const tcp = await start(startTcpListener({ ...base, port: settings.port }));
+    const tcp = await start(startTcpListener({ ...base, port: settings.port, proxyProtocol: settings.proxyProtocol }));
     const ws = settings.wsPort === null ? null : await start(startWebSocketListener({ ...base, port: settings.wsPort }));
     const secure = tls === undefined ? null : { ...base, tls };
     const mqtts =
@@ -395,10 +398,21 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     record: rejections.record,
   });
   const policy = createPolicy(settings, rejections.onRejected, budget);
+  const messaging: RedisMessaging | null =
+    settings.clusterRedisUrl === null ? null : createRedisMessaging({ url: settings.clusterRedisUrl, logger: settings.logger });
+  // Unreachable at start is a setting to fix, not an outage to ride out: the start fails, saying so.
+  await messaging?.ready().catch(async (error: unknown) => {
+    await messaging.close();
+    throw error;
+  });
   const aedes = await Aedes.createBroker({
     connectTimeout: settings.connectTimeoutMs,
     drainTimeout: DRAIN_TIMEOUT_MS,
+    ...(messaging ? { persistence: messaging.persistence, mq: messaging.mq } : {}),
     ...policy.hooks,
+  }).catch(async (error: unknown) => {
+    await messaging?.close();
+    throw error;
   });
   const clients = trackClients(aedes, policy.principalOf, log);
   aedes.on('clientDisconnect', (client) => budget.ended(client));
@@ -418,6 +432,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const handle: ListenerOptions['handle'] = (stream, request) => void aedes.handle(stream, request);
   const listeners = await startListeners(settings, { host: settings.host, guard, gate, handle }).catch(async (error: unknown) => {
     await closeAedes(aedes);
+    await messaging?.close();
     throw error;
   });
   const ports = {
@@ -445,6 +460,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       openConnections: gate.openConnections,
       rejectionsByReason: { ...rejections.counts },
       offlineQueue: offlineQueue(),
+      cluster: messaging?.health() ?? null,
     }),
     isKioskConnected: (kioskId) => clients.kiosk(kioskId) !== undefined,
     disconnectKiosk,
@@ -453,6 +469,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       stopping ??= Promise.resolve(unwatch?.())
         .then(() => Promise.all(listeners.all.map((listener) => listener.close())))
         .then(() => closeAedes(aedes))
+        .then(() => messaging?.close())
         .then(() => log.info('broker stopped'));
       return stopping;
     },

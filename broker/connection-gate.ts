@@ -47,9 +47,12 @@ export class ConnectionGate {
     return this.#open;
   }
 
-  /** Counts the socket until it closes, or destroys it and reports why; true when admitted. */
-  admit(socket: net.Socket): boolean {
-    const address = socket.remoteAddress ?? 'unknown';
+  /**
+   * Counts the socket until it closes, or destroys it and reports why; true when admitted.
+   * `clientAddress` is the machine's address when a load balancer passed it (PROXY protocol).
+   */
+  admit(socket: net.Socket, clientAddress?: string): boolean {
+    const address = clientAddress ?? socket.remoteAddress ?? 'unknown';
     const { maxConnections, connectRatePerAddress, connectBurstPerAddress, onRejected } = this.#options;
     if (maxConnections > 0 && this.#open >= maxConnections) {
       socket.destroy();

@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ConnectionGate } from './connection-gate.js';
 import { FrameGuard, MAX_FIXED_HEADER_BYTES, type FrameGuardOptions } from './frame-guard.js';
+import { readProxyHeader } from './proxy-protocol.js';
 
 /** Path of the MQTT-over-WebSocket endpoint, the usual one for MQTT brokers and mqtt.js. */
 export const MQTT_WEBSOCKET_PATH = '/mqtt';
@@ -22,6 +23,11 @@ export interface ListenerOptions {
   gate: ConnectionGate;
   /** Serve TLS with these certificates (MQTTS, or WSS for the WebSocket listener). */
   tls?: TlsCredentials;
+  /**
+   * Every connection opens with a PROXY protocol v2 header (HAProxy's `send-proxy-v2`): the gate,
+   * the guard and aedes see the client's address from it. Plain TCP listener only.
+   */
+  proxyProtocol?: boolean;
   /** Receives every connection already wrapped in its frame guard (aedes' `handle`). */
   handle(stream: Duplex, request?: http.IncomingMessage): void;
 }
@@ -98,11 +104,13 @@ function closeServer(server: net.Server): Promise<void> {
 /** MQTT over TCP, or over TLS ("mqtts") with `options.tls`. */
 export async function startTcpListener(options: ListenerOptions): Promise<RunningListener> {
   const sockets = new Set<net.Socket>();
-  const onSocket = (socket: net.Socket) => {
-    arrived(socket);
+  const onSocket = (socket: net.Socket, clientAddress = socket.remoteAddress) => {
+    arrived?.(socket);
     socket.setNoDelay(true);
-    options.handle(new FrameGuard(socket, { ...options.guard, remoteAddress: socket.remoteAddress }));
+    options.handle(new FrameGuard(socket, { ...options.guard, remoteAddress: clientAddress }));
   };
+  if (options.proxyProtocol === true && options.tls !== undefined)
+    throw new Error('the PROXY protocol is read on the plain TCP listener only');
   const server =
     options.tls === undefined
       ? net.createServer()
@@ -114,24 +122,54 @@ export async function startTcpListener(options: ListenerOptions): Promise<Runnin
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  // Plain TCP goes to aedes at once (the frame guard times CONNECT); TLS once its handshake is done.
-  const arrived = gateConnections(
-    server,
-    options.tls === undefined
-      ? { gate: options.gate, deadlineMs: null, onAdmitted: onSocket }
-      : { gate: options.gate, deadlineMs: options.guard.connectTimeoutMs },
-  );
+  // Plain TCP goes to aedes at once (the frame guard times CONNECT); TLS once its handshake is done;
+  // behind the PROXY protocol, once the header named the client (no TLS handshake to time there).
+  const arrived =
+    options.proxyProtocol === true
+      ? (acceptProxied(server, options, onSocket), undefined)
+      : gateConnections(
+          server,
+          options.tls === undefined
+            ? { gate: options.gate, deadlineMs: null, onAdmitted: onSocket }
+            : { gate: options.gate, deadlineMs: options.guard.connectTimeoutMs },
+        );
   const port = await listen(server, options.host, options.port);
-  return {
-    port,
-    async close() {
-      const closed = closeServer(server);
-      // Connections still waiting for CONNECT are unknown to aedes, so broker.close() would not end
-      // them: the listener ends every connection it accepted.
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
+  return { port, close: () => closeAll(server, sockets) };
+}
+
+async function closeAll(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  const closed = closeServer(server);
+  // Connections still waiting for CONNECT are unknown to aedes, so broker.close() would not end
+  // them: the listener ends every connection it accepted.
+  for (const socket of sockets) socket.destroy();
+  await closed;
+}
+
+/**
+ * Behind a load balancer speaking the PROXY protocol: each connection's header is read first,
+ * and the gate admits or refuses it by the client's address it names. A connection without a
+ * valid header within the CONNECT timeout is refused (`proxy_header_invalid`): with the setting
+ * on, only the balancer may connect.
+ */
+function acceptProxied(
+  server: net.Server,
+  options: ListenerOptions,
+  onSocket: (socket: net.Socket, clientAddress: string | undefined) => void,
+): net.Server {
+  server.on('connection', (socket: net.Socket) => {
+    // Until the frame guard takes the socket over, a reset must not become an unhandled error.
+    socket.on('error', () => {});
+    readProxyHeader(socket, options.guard.connectTimeoutMs).then(
+      ({ address }) => {
+        if (options.gate.admit(socket, address)) onSocket(socket, address);
+      },
+      (error: Error) => {
+        socket.destroy();
+        options.guard.onRejected({ reason: 'proxy_header_invalid', address: socket.remoteAddress, detail: error.message });
+      },
+    );
+  });
+  return server;
 }
 
 /**

@@ -6,6 +6,8 @@ export const REJECTION_REASONS = [
   // connection gate, as a connection is accepted
   'too_many_connections',
   'connect_rate_exceeded',
+  // PROXY protocol (MQTT_PROXY_PROTOCOL): a connection without a valid header from the balancer
+  'proxy_header_invalid',
   // frame guard, before aedes sees a byte
   'packet_too_large',
   'first_packet_not_connect',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createCalendar } from '../collector/domain/calendar.js';
+import { createCalendar } from '../time/calendar.js';
 import { type Config, ConfigError } from '../config/config.js';
 import { loadReferenceFleet } from '../simulator/fleet.js';
 import { loadCirculationProfile, loadCirculationTable } from '../simulator/profile.js';

@@ -1,5 +1,5 @@
 import type { EventAck } from '../protocol/index.js';
-import type { Rejection } from './decode.js';
+import type { DecodeRejection } from './decode.js';
 import { idConflictAckReason } from './id-conflict.js';
 import type { EventRecord, IdConflict } from './store/event-store.js';
 
@@ -7,7 +7,7 @@ import type { EventRecord, IdConflict } from './store/event-store.js';
 export interface AckableBatch {
   /** In arrival order; statuses are not acked (a machine does not keep them in its outbox). */
   readonly records: readonly EventRecord[];
-  readonly rejectedByKiosk: ReadonlyMap<string, readonly Rejection[]>;
+  readonly rejectedByKiosk: ReadonlyMap<string, readonly DecodeRejection[]>;
 }
 
 /** The ack schema's longest reason (protocol/acks.ts). */

@@ -1,7 +1,7 @@
 import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { KioskCommand, Topics } from '../protocol/index.js';
-import type { Calendar } from './domain/calendar.js';
+import type { Calendar } from '../time/calendar.js';
 import { FIRST_EVENT_DAY } from './decode.js';
 import type { DecodeLimits } from './decode.js';
 import { Ingest } from './ingest.js';
@@ -20,6 +20,12 @@ export type CollectorLink =
       password?: string;
       /** Stable, so the broker keeps the collector's session (and queues for it) across restarts. */
       clientId?: string;
+      /**
+       * Subscribe as one member of this shared-subscription group (`$share/{group}/…`, MQTT 5 and
+       * Mosquitto 2, EMQX, HiveMQ): the broker hands each message to one collector of the group, so
+       * several nodes share the ingest. Each member needs a client id of its own.
+       */
+      shareGroup?: string;
     }
   | { localBroker: Aedes };
 
@@ -51,6 +57,12 @@ export interface RunningCollector {
 }
 
 const SUBSCRIBED_CHANNELS = ['status', 'events', 'telemetry'] as const;
+
+/**
+ * A topic filter as a member of a shared-subscription group. The broker still sends each message
+ * under its own topic, so the ingest reads machine and channel from it as before.
+ */
+export const sharedFilter = (filter: string, group: string | undefined) => (group ? `$share/${group}/${filter}` : filter);
 const DAY_ROLL_CHECK_MS = 60_000;
 
 /**
@@ -90,11 +102,15 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   ingest.on('stored', (records) => fleet.applyEvents(records));
   ingest.on('telemetry', (records) => fleet.applyTelemetry(records));
 
+  const shareGroup = 'shareGroup' in options ? options.shareGroup : undefined;
   await link.subscribe(
-    SUBSCRIBED_CHANNELS.map((c) => options.topics.everyKiosk(c)),
+    SUBSCRIBED_CHANNELS.map((c) => sharedFilter(options.topics.everyKiosk(c), shareGroup)),
     (topic, payload) => ingest.accept(topic, payload),
   );
-  logger.info('localBroker' in options ? { broker: 'embedded' } : { url: options.mqttUrl }, 'collector subscribed');
+  logger.info(
+    'localBroker' in options ? { broker: 'embedded' } : { url: options.mqttUrl, ...(shareGroup ? { shareGroup } : {}) },
+    'collector subscribed',
+  );
 
   const dayTimer = setInterval(() => fleet.rollDay(), DAY_ROLL_CHECK_MS);
   dayTimer.unref();

@@ -9,19 +9,8 @@ import {
   type Topics,
 } from '../protocol/index.js';
 import { statusEffectiveMs, statusEventId, type StatusEvent } from './domain/fleet-event.js';
+import type { DecodeRejectionReason } from './dead-letter-reason.js';
 import type { DeadLetterRecord, EventRecord, TelemetryRecord } from './store/event-store.js';
-
-/** Stable reason codes of messages the collector refuses (the broker has its own). */
-export const REJECTION_REASONS = [
-  'unknown_topic',
-  'payload_too_large',
-  'invalid_json',
-  'schema',
-  'unknown_event_type',
-  'timestamp_out_of_range',
-  'too_many_events',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export interface DecodeLimits {
   maxPayloadBytes: number;
@@ -40,19 +29,19 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
 /** The first local day an event may be stamped with (an unset RTC reports 1970); inclusive. */
 export const FIRST_EVENT_DAY = '2000-01-01';
 
-export interface Rejection {
+export interface DecodeRejection {
   /** The event's id when it had a readable one: the machine is told, so it stops resending. */
   id?: string;
-  reason: RejectionReason;
+  reason: DecodeRejectionReason;
   detail: string;
 }
 
 export type Decoded =
-  | { kind: 'events'; kioskId: string; records: EventRecord[]; rejected: Rejection[]; raw: string }
+  | { kind: 'events'; kioskId: string; records: EventRecord[]; rejected: DecodeRejection[]; raw: string }
   | { kind: 'status'; kioskId: string; record: EventRecord }
   | { kind: 'telemetry'; kioskId: string; record: TelemetryRecord }
   | { kind: 'ignored' }
-  | { kind: 'dead'; kioskId?: string; reason: RejectionReason; detail: string };
+  | { kind: 'dead'; kioskId?: string; reason: DecodeRejectionReason; detail: string };
 
 const EXCERPT_BYTES = 1024;
 
@@ -64,7 +53,7 @@ export function excerptOf(payload: Buffer | string): string {
 export function deadLetterOf(
   topic: string,
   kioskId: string | undefined,
-  rejection: Rejection,
+  rejection: DecodeRejection,
   payload: Buffer | string,
   receivedMs: number,
 ): DeadLetterRecord {
@@ -95,10 +84,10 @@ function checkTime(tsMs: number, receivedMs: number, limits: DecodeLimits): stri
   return null;
 }
 
-function decodeEvent(item: unknown, kioskId: string, receivedMs: number, limits: DecodeLimits): EventRecord | Rejection {
+function decodeEvent(item: unknown, kioskId: string, receivedMs: number, limits: DecodeLimits): EventRecord | DecodeRejection {
   const claimedId =
     typeof (item as { id?: unknown })?.id === 'string' ? String((item as { id: string }).id).slice(0, 128) : undefined;
-  const withId = (r: Omit<Rejection, 'id'>): Rejection => (claimedId === undefined ? r : { ...r, id: claimedId });
+  const withId = (r: Omit<DecodeRejection, 'id'>): DecodeRejection => (claimedId === undefined ? r : { ...r, id: claimedId });
   const parsed = kioskEventSchema.safeParse(item);
   if (!parsed.success) {
     const type = (item as { type?: unknown })?.type;
@@ -167,7 +156,7 @@ export function decodeMessage(
       };
     }
     const records: EventRecord[] = [];
-    const rejected: Rejection[] = [];
+    const rejected: DecodeRejection[] = [];
     for (const item of items) {
       const result = decodeEvent(item, kioskId, receivedMs, limits);
       if ('reason' in result) rejected.push(result);

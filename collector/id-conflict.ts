@@ -1,8 +1,6 @@
+import { ID_CONFLICT } from './dead-letter-reason.js';
 import { canonicalJson } from './store/event-identity.js';
 import type { DeadLetterRecord, IdConflict } from './store/event-store.js';
-
-/** The dead-letter reason, the ack's reason and the counter's name: one stable code. */
-export const ID_CONFLICT = 'id_conflict';
 
 /** Each version of the event kept in the dead letter, at most (the excerpt holds 1 KiB). */
 const VERSION_CHARS = 480;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { EventAck, Topics } from '../protocol/index.js';
-import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type Rejection } from './decode.js';
+import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, type DecodeRejection } from './decode.js';
 import { acksOf } from './acks.js';
 import { Backoff } from './backoff.js';
 import { idConflictDeadLetter } from './id-conflict.js';
@@ -62,7 +62,7 @@ interface Batch {
   records: EventRecord[];
   telemetry: TelemetryRecord[];
   deadLetters: DeadLetterRecord[];
-  rejectedByKiosk: Map<string, Rejection[]>;
+  rejectedByKiosk: Map<string, DecodeRejection[]>;
 }
 
 const emptyBatch = (): Batch => ({ records: [], telemetry: [], deadLetters: [], rejectedByKiosk: new Map() });

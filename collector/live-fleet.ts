@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { type Calendar, nextDay } from './domain/calendar.js';
-import type { FleetEvent } from './domain/fleet-event.js';
+import { type Calendar, nextDay } from '../time/calendar.js';
 import { foldEvent, foldTelemetry, initialKioskState, type KioskLiveState, rollDay } from './domain/fleet-state.js';
 import type { EventRecord, EventStore, TelemetryRecord } from './store/event-store.js';
+import { fleetEventOf } from './store/stored-event.js';
 
 export interface LiveFleetEvents {
   /** Machines whose live state changed, with their new state. */
@@ -43,7 +43,7 @@ export class LiveFleet extends EventEmitter<LiveFleetEvents> {
     const changed = new Map<string, KioskLiveState>();
     for (const record of records) {
       const before = this.stateOf(record.kioskId);
-      const after = foldEvent(before, record.data as FleetEvent, record.tsMs, this.calendar);
+      const after = foldEvent(before, fleetEventOf(record), record.tsMs, this.calendar);
       if (after !== before) {
         this.kiosks.set(record.kioskId, after);
         changed.set(record.kioskId, after);
@@ -94,7 +94,7 @@ export class LiveFleet extends EventEmitter<LiveFleetEvents> {
       for (const record of page) {
         this.kiosks.set(
           record.kioskId,
-          foldEvent(this.stateOf(record.kioskId), record.data as FleetEvent, record.tsMs, this.calendar),
+          foldEvent(this.stateOf(record.kioskId), fleetEventOf(record), record.tsMs, this.calendar),
         );
       }
       if (page.length < REBUILD_PAGE) break;

@@ -20,15 +20,23 @@ const toBuffer = (payload: Buffer | string) => (typeof payload === 'string' ? Bu
  * The collector and the broker live and die together, so there is no session to keep; but
  * retained messages (machines' statuses) are replayed on subscribe, as a broker does for a new
  * MQTT subscription, so a status published before the collector subscribed is not missed.
+ *
+ * When the broker is one node of several (its bus shared through Redis), it also hands over what
+ * machines on other nodes published: those are the other nodes' collectors' to store and ack, so
+ * only packets this broker took in (`brokerId`, set by aedes as a packet enters) are passed on.
  */
 export function attachLocalTransport(aedes: Aedes): CollectorTransport {
   const subscriptions: [topic: string, deliver: Deliver][] = [];
   let isClosed = false;
+  const isFromThisNode = (packet: AedesPublishPacket) => {
+    const brokerId = (packet as { brokerId?: unknown }).brokerId;
+    return brokerId === undefined || brokerId === aedes.id;
+  };
 
   return {
     async subscribe(topics, onMessage: MessageHandler) {
       const deliver: Deliver = (packet, done) => {
-        if (!isClosed) onMessage(packet.topic, toBuffer(packet.payload));
+        if (!isClosed && isFromThisNode(packet)) onMessage(packet.topic, toBuffer(packet.payload));
         done();
       };
       for (const topic of topics) {

@@ -1,6 +1,8 @@
 // This file is long because it is the one schema of every setting, each with its default and its
 // description, checked together at start.
 import { z } from 'zod';
+import { BROKER_DEFAULTS } from '../broker/broker-defaults.js';
+import { DEFAULT_DECODE_LIMITS } from '../collector/decode.js';
 import { LENDING_CHECK_DEFAULTS } from '../collector/domain/lending-check.js';
 import { topicRootSchema } from '../protocol/topics.js';
 import { DEFAULT_PAUSE_SCREEN_MESSAGE } from '../sip2/bridge/pause-rewrite.js';
@@ -58,56 +60,83 @@ export const configSchema = z
       .optional()
       .describe('Use this external broker instead of the embedded one'),
     MQTT_USERNAME: z.string().optional().describe('Collector username on an external broker'),
+    MQTT_SHARE_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'MQTT_SHARE_GROUP is a group name of letters, digits, _ and - (at most 64)')
+      .optional()
+      .describe(
+        'With MQTT_URL: subscribe as $share/{group}/… so the collectors of several nodes share the ingest (docs/cluster.md)',
+      ),
+    CLUSTER_REDIS_URL: z
+      .url({
+        protocol: /^rediss?$/,
+        message: 'CLUSTER_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://redis.example:6379',
+      })
+      .optional()
+      .describe(
+        'One node of several: the embedded brokers share routing, retained messages and sessions through this Redis (docs/cluster.md)',
+      ),
+    MQTT_PROXY_PROTOCOL: z
+      .enum(['on', 'off'])
+      .default('off')
+      .describe(
+        "The embedded broker reads a PROXY protocol header (HAProxy send-proxy-v2) on its TCP listener, so limits and logs see the machine's address",
+      ),
+    EMQX_HOOK_SECRET: z
+      .string()
+      .min(32, 'EMQX_HOOK_SECRET must be at least 32 characters')
+      .optional()
+      .describe("Serve EMQX's HTTP authentication and authorization hooks, called with this bearer secret (docs/cluster.md)"),
     MQTT_PASSWORD: z.string().optional().describe('Collector password on an external broker'),
     MAX_PACKET_BYTES: z.coerce
       .number()
       .int()
       .min(1024)
       .max(268_435_455)
-      .default(262_144)
+      .default(BROKER_DEFAULTS.maxPacketBytes)
       .describe('Largest MQTT packet the embedded broker accepts'),
     CONNECT_TIMEOUT_MS: z.coerce
       .number()
       .int()
       .min(100)
       .max(600_000)
-      .default(10_000)
+      .default(BROKER_DEFAULTS.connectTimeoutMs)
       .describe('Time a new MQTT connection has to complete its TLS handshake and CONNECT'),
     MAX_CONNECTIONS: z.coerce
       .number()
       .int()
       .min(0)
-      .default(20_000)
+      .default(BROKER_DEFAULTS.maxConnections)
       .describe('Open connections the embedded broker accepts on all its listeners (0 = no cap)'),
     CONNECT_RATE_PER_ADDRESS: z.coerce
       .number()
       .int()
       .min(0)
-      .default(30)
+      .default(BROKER_DEFAULTS.connectRatePerAddress)
       .describe('New MQTT connections one address may open per 10 s, sustained (0 = no limit)'),
     CONNECT_BURST_PER_ADDRESS: z.coerce
       .number()
       .int()
       .min(1)
-      .default(100)
+      .default(BROKER_DEFAULTS.connectBurstPerAddress)
       .describe('New MQTT connections one address may open at once'),
     PUBLISH_RATE_PER_KIOSK: z.coerce
       .number()
       .int()
       .min(0)
-      .default(60)
+      .default(BROKER_DEFAULTS.publishRatePerKiosk)
       .describe('MQTT messages a machine may publish per 10 s, sustained, before it is disconnected (0 = no budget)'),
     PUBLISH_BURST_PER_KIOSK: z.coerce
       .number()
       .int()
       .min(1)
-      .default(3_000)
+      .default(BROKER_DEFAULTS.publishBurstPerKiosk)
       .describe('MQTT messages a machine may publish at once (an outbox flush after an outage)'),
     OFFLINE_QUEUE_MAX_MESSAGES: z.coerce
       .number()
       .int()
       .min(0)
-      .default(100_000)
+      .default(BROKER_DEFAULTS.offlineQueueMaxMessages)
       .describe('Messages the embedded broker queues for an offline persistent session, e.g. an external collector (0 = no cap)'),
     MQTTS_PORT: optionalPort.default(null).describe('MQTT over TLS port of the embedded broker, or off'),
     MQTT_WSS_PORT: optionalPort.default(null).describe('MQTT over secure WebSocket port (path /mqtt), or off'),
@@ -151,7 +180,7 @@ export const configSchema = z
       .number()
       .int()
       .min(0)
-      .default(3_600_000)
+      .default(DEFAULT_DECODE_LIMITS.maxFutureSkewMs)
       .describe('Events stamped further in the future are dead-lettered'),
     RESERVATION_SLA_HOURS: z.coerce
       .number()
@@ -346,6 +375,14 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     checkTlsSettings(config, ctx);
+    // aedes 1.x has no shared subscriptions: a group only means something on an external broker.
+    if (config.MQTT_SHARE_GROUP !== undefined && config.MQTT_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MQTT_SHARE_GROUP'],
+        message: 'MQTT_SHARE_GROUP needs an external broker (MQTT_URL); the embedded one has no shared subscriptions',
+      });
+    }
     if ((config.SIP2_TLS_CERT_FILE === undefined) !== (config.SIP2_TLS_KEY_FILE === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -11,6 +11,7 @@ import type { KioskRegistry } from '../registry/kiosk-registry.js';
 import type { Auth } from './auth/auth-service.js';
 import type { ExportLog } from './exports/export-log.js';
 import type { DashboardNotifications } from './notifications-port.js';
+import type { IndicatorTargetsStore } from './reports/indicator-targets.js';
 import type { SpoolGauge } from './spool-gauge.js';
 
 export type ComponentState = 'ok' | 'degraded' | 'down' | 'external';
@@ -38,6 +39,8 @@ export interface DashboardContext {
   reservations: ReservationService;
   /** What reports have handed out (CSV, XLSX), for revision notes. */
   exportLog: ExportLog;
+  /** The library's own indicator targets (the reference network's until a manager sets them). */
+  indicatorTargets: IndicatorTargetsStore;
   /**
    * Figures of the yearly indicators measured elsewhere (inspections, availability, fault
    * restoration, reservations); each one missing is reported as "not measured yet".
@@ -51,4 +54,6 @@ export interface DashboardContext {
   metrics: PlatformMetrics;
   /** Alert notifiers (webhook, WeCom, DingTalk, e-mail); `isConfigured` false without NOTIFY_CONFIG. */
   notifications: DashboardNotifications;
+  /** The bearer secret of EMQX's HTTP authentication and authorization hooks; null: they answer 404. */
+  emqxHookSecret: string | null;
 }

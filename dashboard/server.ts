@@ -28,9 +28,11 @@ import { reportsRouter } from './routes/reports.js';
 import { reservationsRouter } from './routes/reservations.js';
 import { uptimeRouter } from './routes/uptime.js';
 import { usersRouter } from './routes/users.js';
+import { assigneesRouter } from './routes/assignees.js';
 import { jsonBody } from './json-body.js';
 import { buildOpenApiDocument } from './openapi/build-document.js';
 import { referencePage } from './openapi/reference-page.js';
+import { emqxHooksRouter } from './routes/emqx-hooks.js';
 import { attachSocketGateway } from './socket.js';
 
 /** Built on first request, then kept: it depends on the code only. */
@@ -79,6 +81,7 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   const api = express.Router();
   api.use('/auth', authRouter(ctx));
   api.use('/users', usersRouter(ctx));
+  api.use('/assignees', assigneesRouter(ctx));
   api.use('/audit', auditRouter(ctx));
   api.use('/health', healthRouter(ctx));
   api.use('/kiosks/:id/commands', commandsRouter(ctx));
@@ -97,6 +100,7 @@ export function createDashboardApp(ctx: DashboardContext): express.Express {
   api.use('/fleet', fleetOverviewRouter(ctx));
   api.use('/notifications', notificationsRouter(ctx));
   api.use('/public', publicStatusRouter(ctx));
+  api.use('/emqx', emqxHooksRouter(ctx, ctx.emqxHookSecret));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   api.use(notFound);
   app.use('/api/v1', api);
@@ -120,12 +124,18 @@ export interface RunningDashboard {
 /** Serves the API, the page and the socket.io gateway on one port (0 picks a free one). */
 export async function startDashboard(
   ctx: DashboardContext,
-  options: { port: number; host?: string; tls?: { cert: string; key: string } },
+  options: {
+    port: number;
+    host?: string;
+    tls?: { cert: string; key: string };
+    /** socket.io's adapter when this node is one of several (CLUSTER_REDIS_URL). */
+    socketAdapter?: Parameters<typeof attachSocketGateway>[3];
+  },
 ): Promise<RunningDashboard> {
   // With tls (PEM certificate chain and key) the port speaks HTTPS only; req.secure is then true.
   const app = createDashboardApp(ctx);
   const server = options.tls ? createHttpsServer({ ...options.tls, minVersion: 'TLSv1.2' }, app) : createServer(app);
-  const gateway = attachSocketGateway(server, ctx);
+  const gateway = attachSocketGateway(server, ctx, [], options.socketAdapter);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);

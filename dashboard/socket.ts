@@ -1,5 +1,5 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { KioskLiveState } from '../collector/domain/fleet-state.js';
 import type { EventRecord } from '../collector/store/event-store.js';
 import { SOCKET_MATRIX } from './auth/access-matrix.js';
@@ -41,9 +41,16 @@ export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly s
   }
 }
 
-export function attachSocketGateway(httpServer: HttpServer, ctx: DashboardContext, allowedOrigins: readonly string[] = []) {
+export function attachSocketGateway(
+  httpServer: HttpServer,
+  ctx: DashboardContext,
+  allowedOrigins: readonly string[] = [],
+  /** One node of several: pushes and disconnections reach the browsers on every node (socket-cluster-adapter.ts). */
+  adapter?: ServerOptions['adapter'],
+) {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     serveClient: true,
+    ...(adapter ? { adapter } : {}),
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, allowedOrigins)),
   });
   // The handshake carries the session cookie, or an integration token as `auth.token`; without a

@@ -29,6 +29,8 @@ export async function startEmbeddedBroker(f: Foundation, onRejected?: RejectionL
     verifyKioskToken: (id, token) => f.registry.verifyToken(id, token),
     verifyServiceToken: (_username, token) => isTokenValid(token, serviceHash),
     ...(onRejected ? { onRejected } : {}),
+    clusterRedisUrl: config.CLUSTER_REDIS_URL ?? null,
+    proxyProtocol: config.MQTT_PROXY_PROTOCOL === 'on',
     logger: f.logger,
   });
 }

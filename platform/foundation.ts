@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { type Calendar, createCalendar } from '../collector/domain/calendar.js';
+import { type Calendar, createCalendar } from '../time/calendar.js';
 import type { Config } from '../config/config.js';
 import { loadOrCreatePostgresSecrets } from '../config/postgres-secrets.js';
 import { loadOrCreateSecrets, readSecretsFile, type Secrets } from '../config/secrets.js';

@@ -1,11 +1,15 @@
 /**
  * The messaging stage: where machines' messages arrive. It chooses the broker (the embedded aedes,
  * or an external one at MQTT_URL) and says how the collector reaches it; a new broker engine is
- * chosen here and nowhere else.
+ * chosen here and nowhere else. With CLUSTER_REDIS_URL the node is one of several: the broker and
+ * socket.io share their routing through Redis; with MQTT_SHARE_GROUP the collector shares an
+ * external broker's ingest (docs/cluster.md).
  */
+import { hostname } from 'node:os';
 import type { RunningBroker } from '../broker/broker.js';
 import type { CollectorLink } from '../collector/collector.js';
 import type { ComponentHealth } from '../dashboard/context.js';
+import { createSocketClusterAdapter, type SocketClusterAdapter } from '../dashboard/socket-cluster-adapter.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
 import type { Foundation } from './foundation.js';
 import { RefusalFeed } from './refusal-feed.js';
@@ -36,10 +40,22 @@ export interface Messaging extends Stoppable {
    * subscribes, so refusals before it started are kept too.
    */
   refusals: RefusalFeed;
+  /** socket.io's adapter when this node is one of several (CLUSTER_REDIS_URL): pushes reach every node's browsers. */
+  socketAdapter: SocketClusterAdapter['adapter'] | null;
 }
 
-/** Refusals by the broker's connection gate, before a byte of MQTT was read. */
-const isConnectionRefusal = (reason: string) => reason === 'too_many_connections' || reason === 'connect_rate_exceeded';
+/** Refusals by the broker's connection gate (and the PROXY header before it), before a byte of MQTT was read. */
+const isConnectionRefusal = (reason: string) =>
+  reason === 'too_many_connections' || reason === 'connect_rate_exceeded' || reason === 'proxy_header_invalid';
+
+/**
+ * One member of the collectors sharing an external broker's ingest (MQTT_SHARE_GROUP). Its client
+ * id stays the same across restarts of the node (its persistent session and queue are kept) and
+ * differs between nodes, even two on one host.
+ */
+function sharedIngestOf(group: string, port: number): { shareGroup: string; clientId: string } {
+  return { shareGroup: group, clientId: `collector-${group}-${hostname()}-${port}` };
+}
 
 export function startMessaging(input: MessagingInput): Promise<Messaging> {
   const { foundation: f } = input;
@@ -53,6 +69,11 @@ export function startMessaging(input: MessagingInput): Promise<Messaging> {
         })
       : null;
     if (broker) stops.defer(() => broker.stop());
+    // Stopped after the web stage (stages stop in reverse): socket.io unsubscribes through it as it closes.
+    const socketCluster = config.CLUSTER_REDIS_URL
+      ? createSocketClusterAdapter({ url: config.CLUSTER_REDIS_URL, logger: f.logger })
+      : null;
+    if (socketCluster) stops.defer(() => socketCluster.close());
     const mqttUrl = config.MQTT_URL ?? `mqtt://127.0.0.1:${broker?.port ?? config.MQTT_PORT}`;
     // Without MQTT_URL the broker is this platform's own, in this process or another sharing DATA_DIR.
     const isOwnBroker = broker !== null || !config.MQTT_URL;
@@ -65,11 +86,15 @@ export function startMessaging(input: MessagingInput): Promise<Messaging> {
             mqttUrl,
             ...(config.MQTT_USERNAME ? { username: config.MQTT_USERNAME } : {}),
             ...(config.MQTT_PASSWORD ? { password: config.MQTT_PASSWORD } : {}),
+            ...(config.MQTT_SHARE_GROUP ? sharedIngestOf(config.MQTT_SHARE_GROUP, config.PORT) : {}),
           };
     const brokerHealth = (): BrokerHealth => {
       if (!broker) return { state: 'external', detail: `external broker ${config.MQTT_URL ?? mqttUrl}` };
       const stats = broker.stats();
       const figures = { connectedKiosks: stats.connectedKiosks, offlineQueueDropped: stats.offlineQueue.dropped };
+      // One node of several with Redis away: its own machines are served, the others' not reached.
+      if (stats.cluster?.state === 'degraded')
+        return { state: 'degraded', detail: `${stats.connectedKiosks} machines connected; ${stats.cluster.detail}`, ...figures };
       // Like the spool's refusals: dropped messages are resent by the machines, but someone should look.
       if (stats.offlineQueue.dropped > 0)
         return {
@@ -86,6 +111,7 @@ export function startMessaging(input: MessagingInput): Promise<Messaging> {
       mqttEndpoint: config.MQTT_URL ?? `mqtt://<this host>:${broker?.port ?? config.MQTT_PORT}`,
       brokerHealth,
       refusals,
+      socketAdapter: socketCluster?.adapter ?? null,
     };
   });
 }

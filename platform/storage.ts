@@ -23,6 +23,9 @@ import { openPostgresAuthStore } from '../dashboard/auth/postgres-auth-store.js'
 import type { ExportLog } from '../dashboard/exports/export-log.js';
 import { openPostgresExportLog } from '../dashboard/exports/postgres-export-log.js';
 import { openSqliteExportLog } from '../dashboard/exports/sqlite-export-log.js';
+import type { IndicatorTargetsStore } from '../dashboard/reports/indicator-targets.js';
+import { openPostgresIndicatorTargets } from '../dashboard/reports/postgres-indicator-targets.js';
+import { openSqliteIndicatorTargets } from '../dashboard/reports/sqlite-indicator-targets.js';
 import type { Foundation } from './foundation.js';
 import { buildStage, type Stoppable } from './stops.js';
 
@@ -45,6 +48,8 @@ export interface Storage extends Stoppable {
   spool: Spool | null;
   /** What reports were handed out. */
   exportLog: ExportLog;
+  /** The library's own indicator targets: in PostgreSQL with DATABASE_URL, else `DATA_DIR/reports.sqlite`. */
+  indicatorTargets: IndicatorTargetsStore;
   /** People, sessions, integration tokens, audit log (`DATA_DIR/users.sqlite`). */
   auth: Auth;
   /** Notifications not yet sent, when notifications are configured (PostgreSQL with DATABASE_URL). */
@@ -82,8 +87,13 @@ export function openStorage(input: StorageInput): Promise<Storage> {
     if (outbox) stops.defer(() => outbox.close());
     const exportLog = await openExportLog(f);
     stops.defer(() => exportLog.close());
+    // Beside the export log: in PostgreSQL with DATABASE_URL (shared by every node), else in reports.sqlite.
+    const indicatorTargets = config.DATABASE_URL
+      ? await openPostgresIndicatorTargets({ url: config.DATABASE_URL, logger: logger.child({ component: 'indicator-targets' }) })
+      : openSqliteIndicatorTargets(join(config.DATA_DIR, 'reports.sqlite'));
+    stops.defer(() => indicatorTargets.close());
     const auth = await openPeople(f, now, stops.defer.bind(stops));
-    return { store, sqliteStore, spool, exportLog, auth, outbox };
+    return { store, sqliteStore, spool, exportLog, indicatorTargets, auth, outbox };
   });
 }
 

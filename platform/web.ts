@@ -21,8 +21,8 @@ import { buildStage, type Stoppable } from './stops.js';
 
 export interface WebInput {
   foundation: Foundation;
-  storage: Pick<Storage, 'store' | 'spool' | 'exportLog' | 'auth'>;
-  messaging: Pick<Messaging, 'broker' | 'brokerHealth' | 'mqttEndpoint'>;
+  storage: Pick<Storage, 'store' | 'spool' | 'exportLog' | 'indicatorTargets' | 'auth'>;
+  messaging: Pick<Messaging, 'broker' | 'brokerHealth' | 'mqttEndpoint' | 'socketAdapter'>;
   services: Omit<Services, 'stop'>;
   notifyConfig: NotifyConfig | null;
   /** The dashboard's clock (sessions expire by it): tests move it. */
@@ -49,11 +49,13 @@ export function startWeb(input: WebInput): Promise<Web> {
       auth: storage.auth,
       brokerHealth: messaging.brokerHealth,
       mqttEndpoint: messaging.mqttEndpoint,
+      emqxHookSecret: config.EMQX_HOOK_SECRET ?? null,
       logger: logger.child({ component: 'dashboard' }),
       now,
       inspections: promises.inspections,
       reservations: promises.reservations,
       exportLog: storage.exportLog,
+      indicatorTargets: storage.indicatorTargets,
       fleetHealth,
       notifications: dashboardNotificationsOf(notifications),
       spool: spoolGaugeOf(storage.spool),
@@ -94,7 +96,12 @@ export function startWeb(input: WebInput): Promise<Web> {
       stops.defer(() => platformNotifier.stop());
     }
     const tls = config.HTTPS === 'on' ? loadTlsPem(config) : null;
-    const dashboard = await startDashboard(context, { port: config.PORT, host: config.HOST, ...(tls ? { tls } : {}) });
+    const dashboard = await startDashboard(context, {
+      port: config.PORT,
+      host: config.HOST,
+      ...(tls ? { tls } : {}),
+      ...(messaging.socketAdapter ? { socketAdapter: messaging.socketAdapter } : {}),
+    });
     stops.defer(() => dashboard.stop());
     return { dashboard, context, tls };
   });

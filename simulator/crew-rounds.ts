@@ -1,6 +1,6 @@
-import { type Calendar, nextDay } from '../collector/domain/calendar.js';
-import { CHECKLIST_ITEMS, type ChecklistItem } from '../collector/domain/inspections.js';
-import { addIsoWeeks, type IsoWeek, isoWeekOf, mondayOf } from '../collector/domain/iso-week.js';
+import { type Calendar, nextDay } from '../time/calendar.js';
+import { CHECKLIST_ITEMS, type ChecklistItem } from '../protocol/checklist.js';
+import { addIsoWeeks, type IsoWeek, isoWeekOf, mondayOf } from '../time/iso-week.js';
 import type { KioskEvent } from '../protocol/events.js';
 import type { KioskId } from '../protocol/topics.js';
 import { createRng, deriveSeed, randomInt } from './random.js';

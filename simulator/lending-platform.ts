@@ -6,8 +6,8 @@ import { checkServerIdentity, type PeerCertificate, rootCertificates } from 'nod
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { createCalendar } from '../collector/domain/calendar.js';
-import { type Destination, destinationSchema } from '../collector/domain/reservations.js';
+import { createCalendar } from '../time/calendar.js';
+import { type Destination, destinationSchema } from '../protocol/reservation-destination.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import type { SimulatedMachine } from './machine.js';
 import { DEFAULT_HOUR_WEIGHTS } from './profile.js';

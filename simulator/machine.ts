@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createKioskAgent, type CommandAnswer, type KioskAgent } from '../agent/kiosk-agent.js';
 import type { Outbox } from '../agent/outbox.js';
-import { createCalendar } from '../collector/domain/calendar.js';
+import { createCalendar } from '../time/calendar.js';
 import type { KioskCommand } from '../protocol/commands.js';
 import type { KioskEvent } from '../protocol/events.js';
 import type { KioskId, Topics } from '../protocol/topics.js';

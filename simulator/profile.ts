@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { componentSchema, severitySchema } from '../protocol/events.js';
-import { createCalendar, type Calendar } from '../collector/domain/calendar.js';
+import { createCalendar, type Calendar } from '../time/calendar.js';
 
 /**
  * Calibration of the simulated fleet: how many loans and returns a machine should see in any local

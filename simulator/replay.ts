@@ -1,7 +1,7 @@
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type Calendar, createCalendar, type LocalDay, type LocalMonth, nextDay } from '../collector/domain/calendar.js';
+import { type Calendar, createCalendar, type LocalDay, type LocalMonth, nextDay } from '../time/calendar.js';
 import { ackSchema } from '../protocol/acks.js';
 import { MAX_EVENTS_PER_MESSAGE } from '../protocol/events.js';
 import type { KioskId, Topics } from '../protocol/topics.js';

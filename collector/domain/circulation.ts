@@ -1,4 +1,4 @@
-import type { LocalDay, LocalMonth } from './calendar.js';
+import type { LocalDay, LocalMonth } from '../../time/calendar.js';
 
 /**
  * The monthly circulation table managers file (docs/domain.md): one row per month, loans, returns,

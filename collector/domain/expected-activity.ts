@@ -1,4 +1,4 @@
-import type { Calendar } from './calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { type Interval, overlapMs } from './interval.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Alert, AlertComponent } from './alerts.js';
-import type { Calendar, LocalMonth } from './calendar.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { type EscalationPolicy, responseOf } from './escalation.js';
 import type { HealthEntry } from './health-entry.js';
 import { overlapMs } from './interval.js';

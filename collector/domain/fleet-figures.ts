@@ -8,6 +8,8 @@ import {
 } from './fault-response.js';
 import type { HealthEntry } from './health-entry.js';
 import type { MachineContext } from './machine-condition.js';
+import { readerTimeline } from './reader-timeline.js';
+import { type ReaderUptimeFigures, readerUptimeOf, sumReaderUptime } from './reader-uptime.js';
 import { serviceTimeline } from './service-state.js';
 import { sumUptime, type TimeWindow, uptimeOf, type UptimeFigures } from './uptime.js';
 
@@ -39,6 +41,24 @@ export function fleetUptime(
     ...uptimeOf(serviceTimeline(view.entriesOf(kioskId), view.contextOf(kioskId), countedToMs), fromMs, countedToMs),
   }));
   return { fleet: sumUptime(kiosks), kiosks };
+}
+
+export interface KioskReaderUptime extends ReaderUptimeFigures {
+  kioskId: string;
+}
+
+/** Reader-side availability (reader-uptime.ts) of each machine over the window, and of the fleet. */
+export function fleetReaderUptime(
+  view: FleetHistoryView,
+  kioskIds: readonly string[],
+  window: TimeWindow,
+): { fleet: ReaderUptimeFigures; kiosks: KioskReaderUptime[] } {
+  const { fromMs, countedToMs } = window;
+  const kiosks = kioskIds.map((kioskId) => ({
+    kioskId,
+    ...readerUptimeOf(readerTimeline(view.entriesOf(kioskId), view.contextOf(kioskId), countedToMs), fromMs, countedToMs),
+  }));
+  return { fleet: sumReaderUptime(kiosks), kiosks };
 }
 
 /** MTBF and MTTR of each machine and per component, and per component for the fleet. */

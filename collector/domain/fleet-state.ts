@@ -1,5 +1,5 @@
 import type { Component, Severity } from '../../protocol/index.js';
-import type { Calendar, LocalDay } from './calendar.js';
+import type { Calendar, LocalDay } from '../../time/calendar.js';
 import type { FleetEvent } from './fleet-event.js';
 
 export type Connection = 'online' | 'offline' | 'unknown';

@@ -1,4 +1,4 @@
-import type { LocalDay } from './calendar.js';
+import type { LocalDay } from '../../time/calendar.js';
 
 /**
  * The reference library's yearly indicator table (docs/domain.md), target against actual. The platform

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { checklistSchema } from '../../protocol/checklist.js';
 import { inspectionEventSchema } from '../../protocol/events.js';
 import type { Lifecycle } from '../../registry/kiosk.js';
-import type { Calendar, LocalDay, LocalMonth } from './calendar.js';
+import type { Calendar, LocalDay, LocalMonth } from '../../time/calendar.js';
 import {
   addIsoWeeks,
   endOfIsoWeek,
@@ -11,7 +12,7 @@ import {
   mondayOf,
   monthOfIsoWeek,
   startOfIsoWeek,
-} from './iso-week.js';
+} from '../../time/iso-week.js';
 
 /**
  * The weekly inspection promise (docs/domain.md: every machine inspected once a week): a
@@ -20,21 +21,6 @@ import {
  */
 
 export type KioskId = string;
-
-/** What a crew member checks on site. */
-export const CHECKLIST_ITEMS = ['rfid_reader', 'card_reader', 'printer', 'door', 'screen', 'bins', 'cleanliness'] as const;
-export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
-
-const checkSchema = z.enum(['ok', 'issue', 'not_checked']);
-/** The checklist of an inspection entered through the API: known items only, each optional. */
-export const checklistSchema = z.strictObject(
-  Object.fromEntries(CHECKLIST_ITEMS.map((item) => [item, checkSchema.optional()])) as Record<
-    ChecklistItem,
-    z.ZodOptional<typeof checkSchema>
-  >,
-);
-
-export type Checklist = z.infer<typeof checklistSchema>;
 
 /**
  * An inspection recorded through the API on a machine's behalf: the machine's event with a known

@@ -1,5 +1,6 @@
 import { type ActivityModel, expectedOver } from './expected-activity.js';
 import type { Interval } from './interval.js';
+import type { ReaderInterval } from './reader-timeline.js';
 import { Z_90 } from './poisson.js';
 
 /**
@@ -72,4 +73,43 @@ export function sumLost(estimates: readonly (LostEstimate & { variance: number }
     for (const cause of DOWNTIME_CAUSES) total.byCause[cause] += e.byCause[cause];
   }
   return withInterval(total);
+}
+
+/**
+ * The downtime in a reader timeline: out of service, offline, paused, or in service but not
+ * lending. Maintenance, withdrawn, reserve and unknown time is not downtime (nobody expected the
+ * machine to serve, or the platform knew nothing).
+ */
+export function downtimeOf(timeline: readonly ReaderInterval[]): Downtime[] {
+  const downtime: Downtime[] = [];
+  for (const i of timeline) {
+    const cause: DowntimeCause | null = i.isNotLending
+      ? 'not_lending'
+      : i.state === 'out_of_service' || i.state === 'offline' || i.state === 'paused'
+        ? i.state
+        : null;
+    if (cause !== null) downtime.push({ fromMs: i.fromMs, toMs: i.toMs, cause });
+  }
+  return downtime;
+}
+
+/** A period a report counts over (a local month), `[fromMs, toMs)`. */
+export interface LostPeriod {
+  period: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** One machine's lost transactions per period, and over them all. */
+export function estimateLostByPeriod(
+  model: ActivityModel,
+  downtime: readonly Downtime[],
+  periods: readonly LostPeriod[],
+): { byPeriod: (LostEstimate & { variance: number; period: string })[]; total: LostEstimate & { variance: number } } {
+  const byPeriod = periods.map((p) => ({ period: p.period, ...estimateLost(model, downtime, p.fromMs, p.toMs) }));
+  if (periods.length === 0) return { byPeriod, total: { ...emptyLostEstimate(), variance: 0 } };
+  // One model for every period: its level error is shared, not independent, so the total's
+  // interval is that of one estimate over all the downtime, not the sum of the periods' variances.
+  const total = estimateLost(model, downtime, Math.min(...periods.map((p) => p.fromMs)), Math.max(...periods.map((p) => p.toMs)));
+  return { byPeriod, total };
 }

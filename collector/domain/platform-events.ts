@@ -157,24 +157,8 @@ export const platformEventSchema = z.union([
 export type PlatformEvent = z.infer<typeof platformEventSchema>;
 export type PlatformEventType = PlatformEvent['type'];
 
-export const PLATFORM_EVENT_TYPES = [
-  'alert_acknowledged',
-  'alert_assigned',
-  'alert_commented',
-  'alert_resolved',
-  'alert_escalated',
-  'kiosk_lifecycle_changed',
-  'maintenance_window',
-  'command_sent',
-  'kiosk_silent',
-  'kiosk_heard',
-  'kiosk_not_lending',
-  'kiosk_lending_resumed',
-  'platform_started',
-  'platform_stopped',
-  'collector_link_lost',
-  'collector_link_regained',
-] as const satisfies readonly PlatformEventType[];
+/** Every platform event type, read off its schema so a new event cannot be left out. */
+export const PLATFORM_EVENT_TYPES: readonly PlatformEventType[] = platformEventSchema.options.map((o) => o.shape.type.value);
 
 /** Platform events about the platform itself, stored with kiosk id `''`. */
 export const PLATFORM_MARKER_TYPES = [

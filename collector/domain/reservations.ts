@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { eventIdSchema, reservationDeliveredEventSchema } from '../../protocol/events.js';
 import { timestampSchema } from '../../protocol/timestamp.js';
-import { kioskIdSchema } from '../../protocol/topics.js';
-import type { Calendar, LocalMonth } from './calendar.js';
+import { type Destination, destinationSchema } from '../../protocol/reservation-destination.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import type { HistoryEvent, KioskId } from './inspections.js';
 
 /**
@@ -19,12 +19,6 @@ export const reservationIdSchema = z
   .min(1)
   .max(100)
   .regex(/^[A-Za-z0-9._:-]+$/, 'a reservation id is 1-100 characters of A-Z, a-z, 0-9, . _ : -');
-
-export const destinationSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('kiosk'), kioskId: kioskIdSchema }),
-  z.strictObject({ kind: z.literal('home') }),
-]);
-export type Destination = z.infer<typeof destinationSchema>;
 
 const base = { id: eventIdSchema, ts: timestampSchema };
 const by = z.string().min(1).max(64);

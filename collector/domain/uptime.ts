@@ -1,4 +1,4 @@
-import type { Calendar } from './calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from './circulation.js';
 import { overlapMs } from './interval.js';
 import type { ServiceInterval, ServiceState } from './service-state.js';
@@ -115,4 +115,5 @@ export const UPTIME_RULES: readonly string[] = [
   'Out of service (a fault that stops lending) and offline (Last Will, or silent past the timeout) count against the machine.',
   'Not counted at all: planned maintenance windows; paused, withdrawn and reserve machines; time the platform was not receiving; time before a machine was first heard from.',
   'Months and years are calendar periods in the fleet time zone; time that has not happened yet is not counted.',
+  'Reader availability (beside it) = time lending now ÷ the same expected time: a machine in service but not lending (from the start of the evidence), or taking returns only, counts against it.',
 ];

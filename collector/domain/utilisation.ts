@@ -1,4 +1,4 @@
-import { type LocalDay, nextDay } from './calendar.js';
+import { type LocalDay, nextDay } from '../../time/calendar.js';
 
 /**
  * Utilisation: loans + returns per machine per day in service, ranked, with machines far below

@@ -2,15 +2,16 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Lifecycle } from '../../registry/kiosk.js';
 import { type Alert, alertIdFor, alertStateOf, type AlertState, foldAlerts } from '../domain/alerts.js';
-import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { type CommandRecord, commandLog } from '../domain/command-log.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
 import { monthlyFaultResponse, type MonthlyFaultResponse } from '../domain/fault-response.js';
-import { fleetReliability, fleetUptime } from '../domain/fleet-figures.js';
+import { fleetReaderUptime, fleetReliability, fleetUptime } from '../domain/fleet-figures.js';
 import type { HealthEvent } from '../domain/health-entry.js';
 import type { Interval } from '../domain/interval.js';
 import { type MachineContext, maintenanceWindowsOf, type NotLendingCondition } from '../domain/machine-condition.js';
 import { platformOutages } from '../domain/platform-outages.js';
+import { type ReaderInterval, readerTimeline } from '../domain/reader-timeline.js';
 import { currentServiceState, type ServiceInterval, type ServiceState, serviceTimeline } from '../domain/service-state.js';
 import type { TimeWindow } from '../domain/uptime.js';
 import type { Ingest } from '../ingest.js';
@@ -162,6 +163,16 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
     return serviceTimeline(this.history.entriesOf(kioskId), this.contextOf(kioskId), toMs)
       .filter((i) => i.toMs > fromMs)
       .map((i) => ({ ...i, fromMs: Math.max(i.fromMs, fromMs) }));
+  }
+
+  /** One machine's reader-side availability from its first recorded instant to `untilMs`. */
+  readerTimeline(kioskId: string, untilMs: number): ReaderInterval[] {
+    return readerTimeline(this.history.entriesOf(kioskId), this.contextOf(kioskId), untilMs);
+  }
+
+  /** Reader-side availability (share of the expected time lending) per machine and for the fleet. */
+  readerUptime(window: TimeWindow, kioskIds: readonly string[] = this.knownKioskIds()): ReturnType<typeof fleetReaderUptime> {
+    return fleetReaderUptime(this.view, kioskIds, window);
   }
 
   uptime(window: TimeWindow, kioskIds: readonly string[] = this.knownKioskIds()): ReturnType<typeof fleetUptime> {

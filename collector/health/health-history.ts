@@ -1,6 +1,7 @@
-import { compareEntries, type HealthEntry, type HealthEvent, MACHINE_HEALTH_EVENT_TYPES } from '../domain/health-entry.js';
+import { compareEntries, type HealthEntry, MACHINE_HEALTH_EVENT_TYPES } from '../domain/health-entry.js';
 import { PLATFORM_EVENT_TYPES } from '../domain/platform-events.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
+import { healthEventOf } from '../store/stored-event.js';
 
 /** Every event type fleet health is folded from. */
 export const HEALTH_EVENT_TYPES: readonly string[] = [...MACHINE_HEALTH_EVENT_TYPES, ...PLATFORM_EVENT_TYPES];
@@ -45,7 +46,7 @@ export class HealthHistory {
         kioskId: record.kioskId,
         tsMs: record.tsMs,
         receivedMs: record.receivedMs,
-        event: record.data as HealthEvent,
+        event: healthEventOf(record),
       };
       if (record.kioskId === '') {
         insertSorted(this.markers, entry);

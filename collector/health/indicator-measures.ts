@@ -22,7 +22,7 @@ export function fleetHealthMeasures(
       }
       return {
         ratio: fleet.uptimeRatio,
-        basis: `${hours(fleet.availableMs)} of ${hours(fleet.expectedMs)} machine-hours expected in service (docs/uptime.md)`,
+        basis: `${hours(fleet.availableMs)} of ${hours(fleet.expectedMs)} machine-hours expected in service`,
         basisZh: `应服务 ${hours(fleet.expectedMs)} 设备小时中可用 ${hours(fleet.availableMs)} 小时`,
       };
     },

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Calendar } from '../domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { CIRCULATION_TYPES } from '../domain/circulation.js';
 import {
   type ExpectedActivity,
@@ -133,14 +133,27 @@ export class LendingWatch {
     const hourStartMs = hourStartOf(nowMs);
     const cached = this.models.get(kioskId);
     if (cached?.hourStartMs === hourStartMs) return cached.model;
+    this.trimmed(kioskId, hourStartMs - this.historyMs);
+    const model = this.fit(kioskId, hourStartMs);
+    this.models.set(kioskId, { hourStartMs, model });
+    return model;
+  }
+
+  /**
+   * The model as of an earlier instant (for reports over past months): fitted on what this watch
+   * still holds of the year before it, so a month more than `historyDays` back may have too little.
+   */
+  modelAsOf(kioskId: string, atMs: number, nowMs: number = this.options.now()): ExpectedActivity {
+    return hourStartOf(atMs) >= hourStartOf(nowMs) ? this.modelOf(kioskId, nowMs) : this.fit(kioskId, hourStartOf(atMs));
+  }
+
+  private fit(kioskId: string, hourStartMs: number): ExpectedActivity {
     const fromMs = hourStartMs - this.historyMs;
-    const times = this.trimmed(kioskId, fromMs);
-    const model = fitExpectedActivity(
+    const times = this.transactions.get(kioskId) ?? [];
+    return fitExpectedActivity(
       hourObservations(times, this.availableOf(kioskId, fromMs, hourStartMs), fromMs, hourStartMs),
       this.options.calendar,
     );
-    this.models.set(kioskId, { hourStartMs, model });
-    return model;
   }
 
   private async checkAll(nowMs: number): Promise<EventRecord[]> {

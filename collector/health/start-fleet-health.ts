@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KioskRegistry } from '../../registry/kiosk-registry.js';
 import type { RunningCollector } from '../collector.js';
-import type { Calendar } from '../domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
 import type { EventStore } from '../store/event-store.js';
 import { AlertDesk } from './alert-desk.js';

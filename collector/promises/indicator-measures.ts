@@ -1,5 +1,5 @@
 import type { MeasuredRatio, ServiceMeasures, YearWindow } from '../domain/indicators.js';
-import { addIsoWeeks, isoWeekOfDay, mondayOf } from '../domain/iso-week.js';
+import { addIsoWeeks, isoWeekOfDay, mondayOf } from '../../time/iso-week.js';
 import type { InspectionService } from './inspection-service.js';
 import type { ReservationService } from './reservation-service.js';
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
+import type { Checklist } from '../../protocol/checklist.js';
 import {
-  type Checklist,
   type Inspection,
   type InspectionIndex,
   indexInspections,
@@ -18,7 +18,7 @@ import {
   type WeekStatus,
   weekStatusOf,
 } from '../domain/inspections.js';
-import { type IsoWeek, isoWeekOf, isoWeeksBetween } from '../domain/iso-week.js';
+import { type IsoWeek, isoWeekOf, isoWeeksBetween } from '../../time/iso-week.js';
 import type { Ingest } from '../ingest.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
 import { PromiseError } from './promise-error.js';

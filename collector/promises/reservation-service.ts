@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Topics } from '../../protocol/index.js';
-import type { Calendar, LocalMonth } from '../domain/calendar.js';
+import type { Destination } from '../../protocol/reservation-destination.js';
+import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import {
   countedDeliveries,
-  type Destination,
   dueNotice,
   emptyHistory,
   foldReservationEvent,
@@ -67,6 +67,13 @@ export interface ReservationServiceEvents {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A reservation's steps after its creation: the event id each is stored under, the input field of its time. */
+const TRANSITIONS = {
+  reservation_delivered: { eventId: reservationEventIds.delivered, timeField: 'deliveredAt' },
+  reservation_picked_up: { eventId: reservationEventIds.pickedUp, timeField: 'pickedUpAt' },
+  reservation_cancelled: { eventId: reservationEventIds.cancelled, timeField: 'cancelledAt' },
+} as const;
 
 /**
  * The 72-hour reservation promise: the fold of every reservation event, loaded from the history
@@ -192,17 +199,7 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
     }
     if (current.delivery) return { reservation: current, isNew: false };
     if (current.cancelled) throw new PromiseError('RESERVATION_CANCELLED', `reservation ${reservationId} was cancelled`);
-    this.checkTime(input.atMs, current, 'deliveredAt');
-    const id = reservationEventIds.delivered(reservationId);
-    const ts = iso(input.atMs);
-    const result = await this.record({
-      id,
-      kioskId: current.kioskId,
-      type: 'reservation_delivered',
-      tsMs: input.atMs,
-      data: { id, ts, type: 'reservation_delivered', reservationId, by: input.by },
-    });
-    return { reservation: this.get(reservationId)!, isNew: result.inserted.includes(id) };
+    return this.transition(current, 'reservation_delivered', input.atMs, { by: input.by });
   }
 
   async pickUp(
@@ -213,12 +210,7 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
     if (current.pickedUpAtMs !== null) return { reservation: current, isNew: false };
     if (!current.delivery)
       throw new PromiseError('RESERVATION_NOT_DELIVERED', `reservation ${reservationId} has not been delivered yet`);
-    this.checkTime(input.atMs, current, 'pickedUpAt');
-    const id = reservationEventIds.pickedUp(reservationId);
-    const ts = iso(input.atMs);
-    const data = { id, ts, type: 'reservation_picked_up', reservationId, ...(input.by ? { by: input.by } : {}) };
-    const result = await this.record({ id, kioskId: current.kioskId, type: 'reservation_picked_up', tsMs: input.atMs, data });
-    return { reservation: this.get(reservationId)!, isNew: result.inserted.includes(id) };
+    return this.transition(current, 'reservation_picked_up', input.atMs, input.by ? { by: input.by } : {});
   }
 
   async cancel(
@@ -227,12 +219,7 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
   ): Promise<{ reservation: Reservation; isNew: boolean }> {
     const current = this.found(reservationId);
     if (current.cancelled) return { reservation: current, isNew: false };
-    this.checkTime(input.atMs, current, 'cancelledAt');
-    const id = reservationEventIds.cancelled(reservationId);
-    const ts = iso(input.atMs);
-    const data = { id, ts, type: 'reservation_cancelled', reservationId, ...(input.reason ? { reason: input.reason } : {}) };
-    const result = await this.record({ id, kioskId: current.kioskId, type: 'reservation_cancelled', tsMs: input.atMs, data });
-    return { reservation: this.get(reservationId)!, isNew: result.inserted.includes(id) };
+    return this.transition(current, 'reservation_cancelled', input.atMs, input.reason ? { reason: input.reason } : {});
   }
 
   /**
@@ -338,6 +325,26 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
     this.checkNotFuture(atMs, field);
     if (atMs < reservation.createdAtMs)
       throw new PromiseError('INVALID_TIME', `is before the reservation was created (${iso(reservation.createdAtMs)})`, field);
+  }
+
+  /**
+   * Records one step of a known reservation's life at `atMs` (checked: not in the future, not
+   * before its creation; a refusal names the step's time field), with its deterministic id, so a
+   * repeated request stores nothing (`isNew` false). Answers the reservation as it is now.
+   */
+  private async transition(
+    current: Reservation,
+    type: keyof typeof TRANSITIONS,
+    atMs: number,
+    fields: { by?: string; reason?: string },
+  ): Promise<{ reservation: Reservation; isNew: boolean }> {
+    const { reservationId, kioskId } = current;
+    const { eventId, timeField } = TRANSITIONS[type];
+    this.checkTime(atMs, current, timeField);
+    const id = eventId(reservationId);
+    const data = { id, ts: iso(atMs), type, reservationId, ...fields };
+    const result = await this.record({ id, kioskId, type, tsMs: atMs, data });
+    return { reservation: this.get(reservationId)!, isNew: result.inserted.includes(id) };
   }
 
   private async record(event: Omit<EventRecord, 'ts' | 'receivedMs'>) {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Topics } from '../../protocol/index.js';
 import type { KioskRecord } from '../../registry/kiosk.js';
-import type { Calendar } from '../domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import type { SlaPolicy } from '../domain/reservations.js';
 import type { Ingest } from '../ingest.js';
 import type { EventStore } from '../store/event-store.js';

@@ -1,4 +1,5 @@
-import type { LocalDay } from '../domain/calendar.js';
+import type { DeadLetterReason } from '../dead-letter-reason.js';
+import type { LocalDay } from '../../time/calendar.js';
 
 /** One event as the store keeps it. `data` is the whole validated event, as the machine sent it. */
 export interface EventRecord {
@@ -93,16 +94,18 @@ export interface DeadLetterRecord {
   receivedMs: number;
   topic: string;
   kioskId?: string;
-  /** Stable reason code, e.g. `invalid_json`, `schema`, `unknown_topic`. */
-  reason: string;
+  /** Stable reason code, e.g. `invalid_json`, `schema`, `unknown_topic`: see dead-letter-reason.ts. */
+  reason: DeadLetterReason;
   /** Human-readable detail: which field, what was wrong. */
   detail: string;
   /** The start of the offending payload (at most 1 KiB, as UTF-8 text). */
   payloadExcerpt: string;
 }
 
-export interface StoredDeadLetter extends DeadLetterRecord {
+export interface StoredDeadLetter extends Omit<DeadLetterRecord, 'reason'> {
   seq: number;
+  /** As stored: a `DeadLetterReason`, or a code an older version wrote; shown, never branched on. */
+  reason: string;
 }
 
 export interface DeadLetterQuery {

@@ -1,4 +1,4 @@
-import { createCalendar } from '../domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { locationFlux, probeFlux } from './influx-flux.js';
 import { createInfluxHttp, describeFailure, type InfluxConnection, InfluxStoreError } from './influx-http.js';
 import { startupCheckLine } from './influx-schema.js';

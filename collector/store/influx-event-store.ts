@@ -1,4 +1,4 @@
-import { createCalendar, type Calendar } from '../domain/calendar.js';
+import { createCalendar, type Calendar } from '../../time/calendar.js';
 import type { CountRow, DeadLetterRecord, EventStore, StoredDeadLetter } from './event-store.js';
 import {
   countFlux,

@@ -1,4 +1,4 @@
-import type { Calendar } from '../domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { FIELDS, MEASUREMENTS, TAGS } from './influx-schema.js';
 
 /**

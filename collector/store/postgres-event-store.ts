@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type DeadLetterRow, toStoredDeadLetter } from './dead-letter-row.js';
 import type { Logger } from 'pino';
 import { createPostgresPool, inTransaction } from '../../config/postgres-pool.js';
-import { createCalendar, type Calendar } from '../domain/calendar.js';
+import { createCalendar, type Calendar } from '../../time/calendar.js';
 import type { CountQuery, CountRow, EventQuery, EventRecord, EventStore } from './event-store.js';
 import { migrate } from './postgres-schema.js';
 import { appendDeadLetters, appendEvents, appendTelemetry } from './postgres-writes.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Calendar } from '../domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import { isSameEvent } from './event-identity.js';
 import type { AppendResult, DeadLetterRecord, EventRecord, IdConflict, TelemetryRecord } from './event-store.js';
 

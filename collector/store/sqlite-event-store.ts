@@ -2,7 +2,7 @@ import { ensurePrivateDir, ensurePrivateFile } from '../../config/private-files.
 import { type DeadLetterRow, toStoredDeadLetter } from './dead-letter-row.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { createCalendar, type Calendar } from '../domain/calendar.js';
+import { createCalendar, type Calendar } from '../../time/calendar.js';
 import type { CountQuery, EventQuery, EventRecord, EventStore } from './event-store.js';
 import type { RetentionCutoffs } from '../domain/retention-policy.js';
 import type { RetentionStep } from './sqlite-retention.js';

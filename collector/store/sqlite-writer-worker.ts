@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { createCalendar } from '../domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { prepareRetention } from './sqlite-retention.js';
 import { openConnection, prepareWrites, type SqliteWrites } from './sqlite-writes.js';
 import type { WriterFailure, WriterReply, WriterRequest, WriterSettings } from './sqlite-writer-protocol.js';

@@ -29,6 +29,10 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/public/status', roles: 'public' },
   // The API's own description (OpenAPI 3.1): what an integrator reads before holding a token.
   { method: 'GET', path: '/api/v1/openapi.json', roles: 'public' },
+  // EMQX's HTTP authentication and authorization hooks: no person or token role, but the configured
+  // bearer secret (EMQX_HOOK_SECRET), checked by the routes themselves (dashboard/routes/emqx-hooks.ts).
+  { method: 'POST', path: '/api/v1/emqx/authenticate', roles: 'public' },
+  { method: 'POST', path: '/api/v1/emqx/authorize', roles: 'public' },
   { method: 'GET', path: '/api/v1/auth/me', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/auth/logout', roles: EVERYONE, audit: 'auth.logout' },
   { method: 'POST', path: '/api/v1/auth/password', roles: EVERYONE, audit: 'auth.password_change' },
@@ -87,6 +91,8 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/alerts/:id', roles: EVERYONE },
   { method: 'POST', path: '/api/v1/alerts/:id/ack', roles: ['maintenance', 'admin'], audit: 'alert.acknowledge' },
   { method: 'POST', path: '/api/v1/alerts/:id/assign', roles: ['maintenance', 'admin'], audit: 'alert.assign' },
+  // Whom an alert can be assigned to: names of the crew only, for those who assign.
+  { method: 'GET', path: '/api/v1/assignees', roles: ['maintenance', 'admin'] },
   { method: 'POST', path: '/api/v1/alerts/:id/comment', roles: ['maintenance', 'admin'], audit: 'alert.comment' },
   { method: 'POST', path: '/api/v1/alerts/:id/resolve', roles: ['maintenance', 'admin'], audit: 'alert.resolve' },
   { method: 'GET', path: '/api/v1/inspections', roles: EVERYONE },
@@ -117,6 +123,9 @@ export const ACCESS_MATRIX: readonly AccessRule[] = [
   { method: 'GET', path: '/api/v1/reports/circulation', roles: ['manager', 'admin'], audit: 'report.export', exportsOnly: true },
   { method: 'GET', path: '/api/v1/reports/indicators', roles: ['manager', 'admin'], audit: 'report.export', exportsOnly: true },
   { method: 'GET', path: '/api/v1/reports/utilisation', roles: ['manager', 'admin'], audit: 'report.export', exportsOnly: true },
+  // The library's own indicator targets: set by its managers (or the admin), every change audited.
+  { method: 'GET', path: '/api/v1/reports/targets', roles: ['manager', 'admin'] },
+  { method: 'PATCH', path: '/api/v1/reports/targets', roles: ['manager', 'admin'], audit: 'report.targets' },
 ];
 
 /** socket.io: who may connect (and so receive the live pushes); client events, when added, are listed here too. */

@@ -1,4 +1,4 @@
-import type { LocalMonth } from '../../collector/domain/calendar.js';
+import type { LocalMonth } from '../../time/calendar.js';
 import type { FirstExport, MonthCirculation } from '../../collector/domain/circulation.js';
 
 /** One month of an export: the figures handed out. */

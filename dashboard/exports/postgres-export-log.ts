@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { LocalMonth } from '../../collector/domain/calendar.js';
+import type { LocalMonth } from '../../time/calendar.js';
 import type { FirstExport } from '../../collector/domain/circulation.js';
 import { migratePostgresSchema, type PostgresMigration } from '../../config/postgres-migrations.js';
 import { createPostgresPool, inTransaction } from '../../config/postgres-pool.js';

@@ -1,10 +1,11 @@
-import type { Calendar } from '../../collector/domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import type { IndicatorKey, IndicatorRow } from '../../collector/domain/indicators.js';
 import type { CirculationReport } from '../reports/circulation-report.js';
 import type { IndicatorReport } from '../reports/indicators-report.js';
 import type { ReportScope } from '../reports/report-scope.js';
 import type { UtilisationReport } from '../reports/utilisation-report.js';
 import type { ExportColumn, ExportDocument, ExportSection } from './document.js';
+import { lostByMonthSections, lostOfYearSection } from './lost-sections.js';
 
 /** The circulation, indicator and utilisation reports as export documents, in English or Chinese. */
 export type ReportLanguage = 'en' | 'zh';
@@ -35,6 +36,11 @@ const LABELS = {
     notes: 'notes',
     note: 'note',
     notComplete: (month: string) => `${month} is not over yet: its figures will still grow`,
+    beforeHistory: (month: string, day: string | null) =>
+      day === null ? `${month}: no data yet, nothing is recorded` : `${month}: no data yet, the history begins ${day}`,
+    future: (month: string) => `${month} is in the future`,
+    historyBegins: 'history begins',
+    nothingRecorded: 'nothing recorded yet',
     about: 'about',
     item: 'item',
     value: 'value',
@@ -64,6 +70,11 @@ const LABELS = {
     // Not 说明 again: the section is titled so already.
     note: '事项',
     notComplete: (month: string) => `${month} 尚未结束，数字仍会增加`,
+    beforeHistory: (month: string, day: string | null) =>
+      day === null ? `${month}：暂无数据，尚无任何记录` : `${month}：暂无数据，记录始于 ${day}`,
+    future: (month: string) => `${month} 尚未到来`,
+    historyBegins: '记录起始日',
+    nothingRecorded: '尚无记录',
     about: '报表信息',
     item: '项目',
     value: '内容',
@@ -94,7 +105,12 @@ export function circulationDocument(report: CirculationReport, calendar: Calenda
     {
       title: lang === 'zh' ? '借还书统计' : 'circulation',
       columns: [text(l.month, 12), int(l.loans), int(l.returns), int(l.total)],
-      rows: table.rows.map((row) => [row.month, row.loans, row.returns, row.total]),
+      // A month without data is blank, never a zero someone could file as measured.
+      rows: table.rows.map((row) =>
+        row.coverage === 'before_history' || row.coverage === 'future'
+          ? [row.month, null, null, null]
+          : [row.month, row.loans, row.returns, row.total],
+      ),
       totalRow: [l.totalRow, table.total.loans, table.total.returns, table.total.total],
     },
   ];
@@ -124,16 +140,19 @@ export function circulationDocument(report: CirculationReport, calendar: Calenda
       ]),
     });
   }
-  const running = table.rows.filter((row) => !row.isComplete);
-  if (running.length > 0) {
-    sections.push({ title: l.notes, columns: [text(l.note, 60)], rows: running.map((row) => [l.notComplete(row.month)]) });
-  }
+  const notes = table.rows.flatMap((row) => {
+    if (row.coverage === 'before_history') return [[l.beforeHistory(row.month, table.historyBegins)]];
+    if (row.coverage === 'future') return [[l.future(row.month)]];
+    return row.isComplete ? [] : [[l.notComplete(row.month)]];
+  });
+  if (notes.length > 0) sections.push({ title: l.notes, columns: [text(l.note, 60)], rows: notes });
   sections.push(
     aboutSection(lang, [
       [l.scope, scopeLabel(report.scope, lang)],
       [l.from, report.from],
       [l.to, report.to],
       [l.countedBy, l.countedByValue],
+      [l.historyBegins, table.historyBegins ?? l.nothingRecorded],
       [l.timeZone, report.timeZone],
       [l.generatedAt, formatLocalTime(calendar, report.generatedMs)],
     ]),
@@ -207,6 +226,7 @@ export function indicatorsDocument(report: IndicatorReport, calendar: Calendar, 
           indicatorNote(row, lang),
         ]),
       },
+      ...lostOfYearSection(report.lostToDowntime, lang),
       aboutSection(lang, [
         [lang === 'zh' ? '年度' : 'year', String(report.year)],
         ...(report.isComplete
@@ -235,6 +255,9 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
         '日均借还量',
         '与中位数之比',
         '远低于中位数',
+        '停机损失借还量（估计）',
+        '90%区间下限',
+        '90%区间上限',
       ]
     : [
         'rank',
@@ -248,9 +271,14 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
         'per day in service',
         'ratio to median',
         'far below median',
+        'estimated transactions lost to downtime',
+        '90 % interval low',
+        '90 % interval high',
       ];
   const { table } = report;
   const yes = zh ? '是' : 'yes';
+  const lostOf = new Map(report.lostToDowntime?.kiosks.map((k) => [k.kioskId, k.total]));
+  const rounded = (n: number | undefined) => (n === undefined ? null : Math.round(n));
   return {
     generatedMs: report.generatedMs,
     sections: [
@@ -268,6 +296,9 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
           { header: headers[8]!, kind: 'decimal', width: 18 },
           { header: headers[9]!, kind: 'decimal', width: 16 },
           text(headers[10]!, 16),
+          int(headers[11]!, 22),
+          int(headers[12]!, 14),
+          int(headers[13]!, 14),
         ],
         rows: table.rows.map((row) => [
           row.rank,
@@ -281,8 +312,12 @@ export function utilisationDocument(report: UtilisationReport, calendar: Calenda
           row.perServiceDay,
           row.ratioToMedian,
           row.isFarBelowMedian ? yes : '',
+          rounded(lostOf.get(row.kioskId)?.expected),
+          rounded(lostOf.get(row.kioskId)?.low),
+          rounded(lostOf.get(row.kioskId)?.high),
         ]),
       },
+      ...lostByMonthSections(report.lostToDowntime, lang),
       aboutSection(lang, [
         [l.scope, scopeLabel(report.scope, lang)],
         [l.from, report.from],

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile } from '../../config/private-files.js';
-import type { LocalMonth } from '../../collector/domain/calendar.js';
+import type { LocalMonth } from '../../time/calendar.js';
 import type { CirculationFigures, FirstExport } from '../../collector/domain/circulation.js';
 import type { ExportedMonth, ExportLog } from './export-log.js';
 

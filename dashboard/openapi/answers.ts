@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTBOX_STATES } from '../../collector/notify/notification-outbox.js';
 import { publicStatusSchema } from '../public-status.js';
+import { emqxAnswer } from '../routes/emqx-hooks.js';
 
 /**
  * The answers of the REST API v1, as the OpenAPI document describes them and its test checks them
@@ -11,6 +12,22 @@ import { publicStatusSchema } from '../public-status.js';
 const instant = z.iso.datetime({ offset: true });
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 const obj = z.looseObject;
+
+const indicatorTargets = obj({
+  machinesOperated: z.number().int(),
+  circulationPerYear: z.number().int(),
+  weeklyInspectionRatio: z.number(),
+  availabilityRatio: z.number(),
+  faultsRestoredWithin24hRatio: z.number(),
+  reservationsDeliveredWithin72hRatio: z.number(),
+});
+const targetsAnswer = obj({
+  targets: indicatorTargets,
+  reference: indicatorTargets,
+  isReference: z.boolean(),
+  updatedBy: nullable(z.string()),
+  updatedAt: nullable(instant),
+});
 
 export const apiErrorAnswer = obj({
   error: obj({ code: z.string().describe('stable error code, e.g. INVALID_REQUEST'), message: z.string() }),
@@ -47,6 +64,27 @@ const mqttCredentials = obj({
   username: z.string(),
   password: z.string().describe('the machine token: shown once'),
   topics: obj({ status: z.string(), events: z.string(), telemetry: z.string(), commands: z.string(), acks: z.string() }),
+});
+
+/** Reader-side availability over a window, beside the technical uptime. */
+const readerUptime = obj({
+  expectedMs: z.number(),
+  lendingMs: z.number(),
+  returnsOnlyMs: z.number(),
+  readerAvailabilityRatio: nullable(z.number()).describe('time lending ÷ time expected in service'),
+  returnsOnlyRatio: nullable(z.number()),
+});
+
+/** Loans + returns lost to downtime: the estimate and its 90 % interval. */
+const lostFigures = obj({
+  expected: z.number().describe('estimated loans + returns lost to downtime'),
+  low: z.number().describe('90 % interval'),
+  high: z.number(),
+  downtimeHours: z.number(),
+});
+const totalLost = lostFigures.extend({
+  byMonth: z.array(lostFigures.extend({ month: z.string() })),
+  kiosksWithoutEstimate: z.number().int().describe('machines with downtime but too little history for an estimate'),
 });
 
 const kioskView = obj({
@@ -135,12 +173,15 @@ const monthFigures = obj({
 export const ANSWERS = {
   'POST /api/v1/auth/login': signedIn,
   'GET /api/v1/health/live': obj({ status: z.literal('ok') }),
+  'POST /api/v1/emqx/authenticate': emqxAnswer,
+  'POST /api/v1/emqx/authorize': emqxAnswer,
   'GET /api/v1/openapi.json': obj({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
   'GET /api/v1/public/status': publicStatusSchema,
   'GET /api/v1/auth/me': signedIn,
   'GET /api/v1/auth/tokens': obj({ tokens: z.array(tokenView) }),
   'POST /api/v1/auth/tokens': obj({ token: tokenView, secret: z.string().describe('shown once') }),
   'GET /api/v1/users': obj({ users: z.array(userView) }),
+  'GET /api/v1/assignees': obj({ people: z.array(obj({ username: z.string(), displayName: z.string() })) }),
   'POST /api/v1/users': obj({ user: userView }),
   'PATCH /api/v1/users/:username': obj({ user: userView }),
   'GET /api/v1/audit': obj({
@@ -187,6 +228,10 @@ export const ANSWERS = {
     today: z.string(),
     month: z.string(),
     circulation: obj({ month: monthFigures, yearTarget: z.number() }),
+    readerAvailability: obj({ today: nullable(z.number()), month: nullable(z.number()) }).describe(
+      'share of the expected time machines were lending to readers',
+    ),
+    readerNow: obj({ lending: z.number().int(), returns_only: z.number().int(), closed: z.number().int() }),
   }),
   'GET /api/v1/events': obj({
     events: z.array(obj({ id: z.string(), kioskId: z.string(), type: z.string(), ts: z.string() })),
@@ -200,8 +245,8 @@ export const ANSWERS = {
   'GET /api/v1/uptime': obj({
     window: windowView,
     rules: z.array(z.string()),
-    fleet: obj({ expectedMs: z.number(), availableMs: z.number(), uptimeRatio: nullable(z.number()) }),
-    kiosks: z.array(obj({ kioskId: z.string(), expectedMs: z.number(), availableMs: z.number() })),
+    fleet: obj({ expectedMs: z.number(), availableMs: z.number(), uptimeRatio: nullable(z.number()), reader: readerUptime }),
+    kiosks: z.array(obj({ kioskId: z.string(), expectedMs: z.number(), availableMs: z.number(), reader: readerUptime })),
   }),
   'GET /api/v1/uptime/timeline': obj({
     kioskId: z.string(),
@@ -277,21 +322,53 @@ export const ANSWERS = {
     from: z.string(),
     to: z.string(),
     timeZone: z.string(),
-    rows: z.array(monthFigures),
+    historyBegins: nullable(z.string()).describe('local day of the first event recorded for the scope; null when none is'),
+    monthsWithData: z.number().int().describe('months the total stands for: measured and running ones'),
+    rows: z.array(
+      monthFigures.extend({
+        coverage: z
+          .enum(['before_history', 'measured', 'running', 'future'])
+          .describe('before_history and future months hold no data: their zeros are no measurement'),
+      }),
+    ),
     total: obj({ loans: z.number().int(), returns: z.number().int(), total: z.number().int() }),
     revisions: z.array(obj({ month: z.string() })),
   }),
   'GET /api/v1/reports/indicators': obj({
     report: z.literal('indicators'),
     year: z.number().int(),
+    targets: indicatorTargets,
+    targetsAreReference: z.boolean(),
+    circulationPace: nullable(z.number().int()).describe(
+      'loans + returns due by now at an even pace to the target; null unless the year runs',
+    ),
     indicators: z.array(
       obj({ key: z.string(), unit: z.string(), target: z.number(), actual: nullable(z.number()), isMet: nullable(z.boolean()) }),
     ),
+    lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
+  'GET /api/v1/reports/targets': targetsAnswer,
+  'PATCH /api/v1/reports/targets': targetsAnswer,
   'GET /api/v1/reports/utilisation': obj({
     report: z.literal('utilisation'),
     from: z.string(),
     to: z.string(),
-    machines: z.array(obj({ kioskId: z.string(), loans: z.number().int(), returns: z.number().int() })),
+    machines: z.array(
+      obj({
+        kioskId: z.string(),
+        loans: z.number().int(),
+        returns: z.number().int(),
+        lostToDowntime: nullable(
+          obj({
+            expected: nullable(z.number()),
+            low: nullable(z.number()),
+            high: nullable(z.number()),
+            byMonth: z.array(lostFigures.extend({ month: z.string() })),
+            insufficientHistory: nullable(z.string()).describe('why there is no estimate'),
+          }),
+        ),
+      }),
+    ),
+    lostToDowntime: nullable(totalLost).describe('null when fleet health does not run'),
   }),
 } as const satisfies Record<string, z.ZodType>;

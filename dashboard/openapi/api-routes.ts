@@ -7,6 +7,7 @@ import { auditRequests } from '../routes/audit.js';
 import { authRequests } from '../routes/auth.js';
 import { commandsRequests } from '../routes/commands.js';
 import { deadLettersRequests } from '../routes/dead-letters.js';
+import { emqxHookRequests } from '../routes/emqx-hooks.js';
 import { eventsRequests } from '../routes/events.js';
 import { faultResponseRequests } from '../routes/fault-response.js';
 import { inspectionsRequests } from '../routes/inspections.js';
@@ -33,6 +34,8 @@ export interface RouteDoc {
   params?: Record<string, z.ZodType>;
   /** The route looks up what its path names and answers 404 when it is not there. */
   isLookup?: boolean;
+  /** Open in the access matrix, but the route checks a configured bearer secret itself (EMQX's hooks): 401 without it. */
+  hasOwnSecret?: boolean;
 }
 
 const kioskParam = { id: kioskIdSchema };
@@ -44,6 +47,21 @@ export const API_ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/auth/login': { summary: 'Sign in; sets the session cookie', tag: 'auth', ok: 200, body: authRequests.loginBody },
   'GET /api/v1/health/live': { summary: 'Liveness, for load balancers', tag: 'health', ok: 200 },
   'GET /api/v1/openapi.json': { summary: 'This document', tag: 'meta', ok: 200 },
+  'POST /api/v1/emqx/authenticate': {
+    summary: "EMQX's HTTP authentication of a machine (bearer EMQX_HOOK_SECRET)",
+    tag: 'cluster',
+    ok: 200,
+    body: emqxHookRequests.authenticateBody,
+    hasOwnSecret: true,
+  },
+  'POST /api/v1/emqx/authorize': {
+    summary:
+      "EMQX's HTTP authorization of a machine's publish or subscribe, by the embedded broker's ACL (bearer EMQX_HOOK_SECRET)",
+    tag: 'cluster',
+    ok: 200,
+    body: emqxHookRequests.authorizeBody,
+    hasOwnSecret: true,
+  },
   'GET /status': { summary: "The readers' status page (HTML, zh/en)", tag: 'public', ok: 200, media: ['text/html'] },
   'GET /api/v1/public/status': {
     summary: 'Which machines readers can borrow from now: public names, addresses and states only',
@@ -56,6 +74,7 @@ export const API_ROUTES: Record<string, RouteDoc> = {
   'GET /api/v1/auth/tokens': { summary: 'Integration tokens', tag: 'auth', ok: 200 },
   'POST /api/v1/auth/tokens': { summary: 'Issue an integration token', tag: 'auth', ok: 201, body: authRequests.tokenBody },
   'DELETE /api/v1/auth/tokens/:id': { summary: 'Revoke an integration token', tag: 'auth', ok: 204, isLookup: true },
+  'GET /api/v1/assignees': { summary: 'Whom an alert can be assigned to: the maintenance crew', tag: 'alerts', ok: 200 },
   'GET /api/v1/users': { summary: 'Accounts of people', tag: 'users', ok: 200 },
   'POST /api/v1/users': { summary: 'Create an account', tag: 'users', ok: 201, body: usersRequests.createBody },
   'PATCH /api/v1/users/:username': {
@@ -318,6 +337,17 @@ export const API_ROUTES: Record<string, RouteDoc> = {
     ok: 200,
     media: csvXlsx,
     query: reportsRequests.indicatorsQuery,
+  },
+  'GET /api/v1/reports/targets': {
+    summary: "The library's indicator targets in force, beside the reference network's",
+    tag: 'reports',
+    ok: 200,
+  },
+  'PATCH /api/v1/reports/targets': {
+    summary: "Change the library's indicator targets (shares 0–1); the others are kept",
+    tag: 'reports',
+    ok: 200,
+    body: reportsRequests.targetsPatch,
   },
   'GET /api/v1/reports/utilisation': {
     summary: 'Use of each machine against the median (JSON, CSV or XLSX)',

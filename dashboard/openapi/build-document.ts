@@ -45,6 +45,7 @@ export function documentedStatuses(rule: AccessRule, doc: RouteDoc): number[] {
   const statuses = [doc.ok];
   if (doc.query || doc.body || doc.params) statuses.push(400);
   if (rule.roles !== 'public') statuses.push(401, 403);
+  else if (doc.hasOwnSecret) statuses.push(401);
   if (doc.isLookup) statuses.push(404);
   return statuses;
 }

@@ -1,4 +1,4 @@
-import type { Calendar } from '../../collector/domain/calendar.js';
+import type { Calendar } from '../../time/calendar.js';
 import {
   buildIndicatorTable,
   collectServiceFigures,
@@ -8,6 +8,7 @@ import {
   yearWindow,
 } from '../../collector/domain/indicators.js';
 import { isMachineOriginated, MACHINE_ONLY_TYPES, SHARED_TYPES } from '../../collector/domain/machine-origin.js';
+import type { LostEstimator, LostToDowntime } from '../../collector/health/lost-to-downtime.js';
 import type { EventCursor, EventStore } from '../../collector/store/event-store.js';
 
 export interface IndicatorReport {
@@ -19,6 +20,13 @@ export interface IndicatorReport {
   rows: IndicatorRow[];
   loans: number;
   returns: number;
+  /**
+   * While the year runs: the loans + returns that would be done by now at an even pace towards the
+   * yearly target (target × share of the year gone). Null before the year starts and once it ended.
+   */
+  circulationPace: number | null;
+  /** Loans + returns the fleet lost to downtime in the year, by month; null when fleet health does not run. */
+  lostToDowntime: Pick<LostToDowntime, 'total' | 'byMonth' | 'kiosksWithoutEstimate'> | null;
 }
 
 /** Reads a machine's inspections and deliveries of the year until one is the machine's own. */
@@ -51,7 +59,7 @@ const PAGE = 1_000;
  * figures come from the measures given, if any.
  */
 export async function produceIndicatorReport(
-  parts: { store: EventStore; calendar: Calendar; serviceMeasures: ServiceMeasures },
+  parts: { store: EventStore; calendar: Calendar; serviceMeasures: ServiceMeasures; estimateLost?: LostEstimator | undefined },
   year: number,
   targets: IndicatorTargets,
   nowMs: number,
@@ -83,5 +91,17 @@ export async function produceIndicatorReport(
     rows: buildIndicatorTable({ machinesOperated: machines.size, loans, returns, service }, targets),
     loans,
     returns,
+    circulationPace:
+      nowMs < window.fromMs || nowMs >= window.toMs
+        ? null
+        : Math.round((targets.circulationPerYear * (nowMs - window.fromMs)) / (window.toMs - window.fromMs)),
+    lostToDowntime: lostOfYear(parts.estimateLost, year, nowMs),
   };
+}
+
+function lostOfYear(estimate: LostEstimator | undefined, year: number, nowMs: number): IndicatorReport['lostToDowntime'] {
+  if (!estimate) return null;
+  const y = String(year).padStart(4, '0');
+  const { total, byMonth, kiosksWithoutEstimate } = estimate(undefined, `${y}-01`, `${y}-12`, nowMs);
+  return { total, byMonth, kiosksWithoutEstimate };
 }

@@ -1,6 +1,7 @@
-import { type Calendar, type LocalMonth, nextDay } from '../../collector/domain/calendar.js';
+import { type Calendar, type LocalMonth, nextDay } from '../../time/calendar.js';
 import { CIRCULATION_TYPES, daysOfMonths } from '../../collector/domain/circulation.js';
 import { type MachineUsage, rankUtilisation, servicePeriod, type UtilisationTable } from '../../collector/domain/utilisation.js';
+import type { LostEstimator, LostToDowntime } from '../../collector/health/lost-to-downtime.js';
 import type { EventStore } from '../../collector/store/event-store.js';
 import type { KioskRecord } from '../../registry/kiosk.js';
 import { type ReportScope, scopeKioskIds } from './report-scope.js';
@@ -14,6 +15,8 @@ export interface UtilisationReport {
   table: UtilisationTable;
   /** Registry facts shown beside each machine. */
   names: ReadonlyMap<string, { name: string; district: string }>;
+  /** Loans + returns lost to downtime per machine and month; null when fleet health does not run. */
+  lostToDowntime: LostToDowntime | null;
 }
 
 /** First and last local day the history has anything from a machine: two index seeks, no scan. */
@@ -32,7 +35,7 @@ async function heardDays(store: EventStore, calendar: Calendar, kioskId: string,
  * reported in the range.
  */
 export async function produceUtilisationReport(
-  parts: { store: EventStore; calendar: Calendar; kiosks: readonly KioskRecord[] },
+  parts: { store: EventStore; calendar: Calendar; kiosks: readonly KioskRecord[]; estimateLost?: LostEstimator | undefined },
   scope: ReportScope,
   from: LocalMonth,
   to: LocalMonth,
@@ -71,13 +74,21 @@ export async function produceUtilisationReport(
       return { kioskId, ...tally, service: servicePeriod(range, { installedOn: record?.installedOn, ...heard, isRetired }) };
     }),
   );
+  const table = rankUtilisation(usages, farBelowRatio);
   return {
     scope,
     from,
     to,
     timeZone: calendar.timeZone,
     generatedMs: nowMs,
-    table: rankUtilisation(usages, farBelowRatio),
+    table,
+    lostToDowntime:
+      parts.estimateLost?.(
+        table.rows.map((r) => r.kioskId),
+        from,
+        to,
+        nowMs,
+      ) ?? null,
     names: new Map([...registered.values()].map((k) => [k.id, { name: k.name, district: k.district }])),
   };
 }

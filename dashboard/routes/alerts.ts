@@ -6,17 +6,14 @@ import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import { toAlertView } from '../alert-view.js';
 import type { DashboardContext } from '../context.js';
-import { toHealthApiError } from '../health-api-error.js';
+import { toApiError } from '../refusal-status.js';
 import { principalOf } from '../auth/guard.js';
+import { commaList } from './comma-list.js';
 
 const STATES = ['open', 'acknowledged', 'resolved'] as const;
 
 const listQuery = z.strictObject({
-  state: z
-    .string()
-    .transform((s) => s.split(','))
-    .pipe(z.array(z.enum(STATES)))
-    .optional(),
+  state: commaList(z.enum(STATES)).optional(),
   kiosk: kioskIdSchema.optional(),
   district: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(5_000).default(200),
@@ -75,7 +72,7 @@ export function alertsRouter(ctx: DashboardContext): Router {
       try {
         res.json({ alert: view(await run(id, req.body, principalOf(res).name)) });
       } catch (error) {
-        throw toHealthApiError(error);
+        throw toApiError(error);
       }
     });
   act('/:id/ack', (id, body, by) => ctx.fleetHealth.alertDesk.acknowledge(id, { ...parseOr400(ackBody, body, 'body'), by }));

@@ -4,7 +4,7 @@ import type { CommandRecord } from '../../collector/domain/command-log.js';
 import { commandSchema, kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toHealthApiError } from '../health-api-error.js';
+import { toApiError } from '../refusal-status.js';
 import { principalOf } from '../auth/guard.js';
 
 const commandBody = z.strictObject({
@@ -53,7 +53,7 @@ export function commandsRouter(ctx: DashboardContext): Router {
       const command = await ctx.fleetHealth.operations.send(id, { ...body, by: principalOf(res).name });
       res.status(202).json({ command: commandView(command), lifecycle: ctx.registry.get(id)?.lifecycle ?? null });
     } catch (error) {
-      throw toHealthApiError(error);
+      throw toApiError(error);
     }
   });
 

@@ -4,6 +4,7 @@ import { kioskIdSchema } from '../../protocol/index.js';
 import type { EventCursor, EventRecord } from '../../collector/store/event-store.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
+import { commaList } from './comma-list.js';
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
@@ -12,7 +13,7 @@ const eventsQuery = z.strictObject({
   type: z
     .string()
     .regex(/^[a-z_]+(,[a-z_]+)*$/, 'must be one event type or a comma-separated list, e.g. loan,return')
-    .transform((s) => s.split(','))
+    .pipe(commaList(z.string()))
     .optional(),
   /** Inclusive. */
   from: instant.optional(),

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import type { MonthlyFaultResponse } from '../../collector/domain/fault-response.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { checklistSchema, type Inspection } from '../../collector/domain/inspections.js';
-import { addIsoWeeks, isIsoWeek, isoWeeksBetween } from '../../collector/domain/iso-week.js';
+import type { Inspection } from '../../collector/domain/inspections.js';
+import { checklistSchema } from '../../protocol/checklist.js';
+import { addIsoWeeks, isIsoWeek, isoWeeksBetween } from '../../time/iso-week.js';
 import type { InspectionService } from '../../collector/promises/inspection-service.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toApiError } from '../promise-api-error.js';
+import { toApiError } from '../refusal-status.js';
 import { principalOf } from '../auth/guard.js';
 
 const week = z.string().refine(isIsoWeek, 'must be an ISO week that exists, e.g. 2026-W47');

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createCalendar, nextDay } from '../../collector/domain/calendar.js';
+import { createCalendar, nextDay } from '../../time/calendar.js';
 import { CIRCULATION_TYPES } from '../../collector/domain/circulation.js';
 import { parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { kioskRecordSchema } from '../../registry/kiosk.js';
-import { RegistryError } from '../../registry/kiosk-registry.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { SERVICE_STATES } from '../../collector/domain/service-state.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { toKioskView } from '../kiosk-view.js';
 import { readerStatusOf } from '../reader-status.js';
+import { toApiError } from '../refusal-status.js';
 
 const publicStatusBody = z.strictObject({ hidden: z.boolean() });
 const listQuery = z.strictObject({
@@ -93,8 +93,7 @@ export function kiosksRouter(ctx: DashboardContext): Router {
       ctx.collector.fleet.ensure([kiosk.id]);
       res.status(201).json({ kiosk, mqtt: mqttCredentials(ctx, kiosk.id, token) });
     } catch (error) {
-      if (error instanceof RegistryError && error.code === 'KIOSK_EXISTS') throw new ApiError(409, error.code, error.message);
-      throw error;
+      throw toApiError(error);
     }
   });
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toHealthApiError } from '../health-api-error.js';
+import { toApiError } from '../refusal-status.js';
 import { kioskIdOf } from './commands.js';
 import { principalOf } from '../auth/guard.js';
 
@@ -44,7 +44,7 @@ export function maintenanceRouter(ctx: DashboardContext): Router {
         },
       });
     } catch (error) {
-      throw toHealthApiError(error);
+      throw toApiError(error);
     }
   });
 

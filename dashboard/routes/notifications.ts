@@ -5,14 +5,11 @@ import { OUTBOX_STATES, type OutboxEntry } from '../../collector/notify/notifica
 import { ApiError, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth/guard.js';
 import type { DashboardContext } from '../context.js';
+import { commaList } from './comma-list.js';
 
 const listQuery = z.strictObject({
   channel: z.string().min(1).max(64).optional(),
-  state: z
-    .string()
-    .transform((s) => s.split(','))
-    .pipe(z.array(z.enum(OUTBOX_STATES)))
-    .optional(),
+  state: commaList(z.enum(OUTBOX_STATES)).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 const entryId = z.coerce.number().int().min(1);

@@ -5,6 +5,7 @@ import { kioskIdSchema } from '../../protocol/index.js';
 import { parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
 import { windowOf, windowSpecSchema, windowView } from './uptime.js';
+import { commaList } from './comma-list.js';
 
 const HOUR_MS = 3_600_000;
 const YEAR_MS = 365.25 * 86_400_000;
@@ -12,11 +13,7 @@ const hoursOf = (ms: number | null) => (ms === null ? null : Math.round((ms / HO
 
 const query = z.strictObject({
   window: windowSpecSchema.default('30d'),
-  kiosk: z
-    .string()
-    .transform((s) => s.split(','))
-    .pipe(z.array(kioskIdSchema).max(1_000))
-    .optional(),
+  kiosk: commaList(kioskIdSchema, 1_000).optional(),
 });
 
 const componentView = (c: ComponentReliability) => ({

@@ -1,20 +1,24 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { checkMonthRange } from '../../collector/domain/circulation.js';
 import { REFERENCE_TARGETS } from '../../collector/domain/indicators.js';
 import { DEFAULT_FAR_BELOW_RATIO } from '../../collector/domain/utilisation.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
+import { principalOf } from '../auth/guard.js';
 import type { DashboardContext } from '../context.js';
 import { toCsv } from '../exports/csv.js';
 import type { ExportDocument } from '../exports/document.js';
 import { circulationDocument, indicatorLabel, indicatorsDocument, utilisationDocument } from '../exports/report-documents.js';
 import { toXlsx } from '../exports/xlsx.js';
 import { produceCirculationReport } from '../reports/circulation-report.js';
+import { indicatorTargetsSchema, type TargetsInForce } from '../reports/indicator-targets.js';
 import { produceIndicatorReport } from '../reports/indicators-report.js';
 import { districtKiosks, type ReportScope, scopeFileLabel } from '../reports/report-scope.js';
 import { produceUtilisationReport } from '../reports/utilisation-report.js';
+import { kioskLostView, totalLostView } from '../reports/lost-view.js';
+import { type LostEstimator, lostEstimatorOf } from '../../collector/health/lost-to-downtime.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -26,6 +30,8 @@ const output = {
   format: z.enum(['json', 'csv', 'xlsx']).default('json'),
   lang: z.enum(['en', 'zh']).default('en'),
 };
+
+const targetsPatch = indicatorTargetsSchema.partial();
 
 /** Month ranges are checked once more as a whole (order, length), naming the field at fault. */
 function refineMonthRange(query: { from: string; to: string }, ctx: z.RefinementCtx): void {
@@ -56,8 +62,9 @@ const utilisationQuery = z
 
 const indicatorsQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(9998),
-  circulationTarget: z.coerce.number().int().min(0).default(REFERENCE_TARGETS.circulationPerYear),
-  machinesTarget: z.coerce.number().int().min(0).default(REFERENCE_TARGETS.machinesOperated),
+  /** Default: the library's target in force (GET /reports/targets). */
+  circulationTarget: z.coerce.number().int().min(0).optional(),
+  machinesTarget: z.coerce.number().int().min(0).optional(),
   ...output,
 });
 
@@ -69,6 +76,11 @@ export function reportsRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
   const { exportLog } = ctx;
+  const estimateLost: LostEstimator = lostEstimatorOf({
+    health: ctx.fleetHealth.health,
+    lending: ctx.fleetHealth.lending,
+    calendar,
+  });
 
   function resolveScope(query: { kiosk?: string | undefined; district?: string | undefined }): ReportScope {
     if (query.kiosk !== undefined) {
@@ -100,6 +112,8 @@ export function reportsRouter(ctx: DashboardContext): Router {
         to: report.to,
         timeZone: report.timeZone,
         generatedAt: new Date(report.generatedMs).toISOString(),
+        historyBegins: report.table.historyBegins,
+        monthsWithData: report.table.monthsWithData,
         rows: report.table.rows,
         total: report.table.total,
         revisions: report.revisions.map(({ firstExportedMs, ...note }) => ({
@@ -119,19 +133,27 @@ export function reportsRouter(ctx: DashboardContext): Router {
 
   router.get('/indicators', async (req, res) => {
     const q = parseOr400(indicatorsQuery, req.query, 'query');
-    const targets = { ...REFERENCE_TARGETS, circulationPerYear: q.circulationTarget, machinesOperated: q.machinesTarget };
+    const inForce = await ctx.indicatorTargets.read();
+    const targets = {
+      ...inForce.targets,
+      ...(q.circulationTarget === undefined ? {} : { circulationPerYear: q.circulationTarget }),
+      ...(q.machinesTarget === undefined ? {} : { machinesOperated: q.machinesTarget }),
+    };
     const report = await produceIndicatorReport(
-      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures },
+      { store: ctx.store, calendar, serviceMeasures: ctx.serviceMeasures, estimateLost },
       q.year,
       targets,
       ctx.now(),
     );
     if (q.format === 'json') {
-      const { generatedMs, rows, ...rest } = report;
+      const { generatedMs, rows, lostToDowntime, ...rest } = report;
       res.json({
         report: 'indicators',
         ...rest,
+        lostToDowntime: totalLostView(lostToDowntime),
         generatedAt: new Date(generatedMs).toISOString(),
+        targets,
+        targetsAreReference: inForce.isReference && q.circulationTarget === undefined && q.machinesTarget === undefined,
         indicators: rows.map(({ noteZh, ...row }) => ({
           ...row,
           note: q.lang === 'zh' ? noteZh : row.note,
@@ -143,13 +165,25 @@ export function reportsRouter(ctx: DashboardContext): Router {
     await sendDocument(res, q.format, indicatorsDocument(report, calendar, q.lang), `indicators_${q.year}`);
   });
 
+  router.get('/targets', async (_req, res) => {
+    res.json(targetsView(await ctx.indicatorTargets.read()));
+  });
+
+  // Changes the targets given and keeps the others (a whole set is sent by the page).
+  router.patch('/targets', async (req, res) => {
+    const body = parseOr400(targetsPatch, req.body, 'body');
+    const current = await ctx.indicatorTargets.read();
+    res.json(targetsView(await ctx.indicatorTargets.save({ ...current.targets, ...body }, principalOf(res).name, ctx.now())));
+  });
+
   router.get('/utilisation', async (req, res) => {
     const q = parseOr400(utilisationQuery, req.query, 'query');
     const scope = resolveScope(q);
-    const parts = { store: ctx.store, calendar, kiosks: ctx.registry.list() };
+    const parts = { store: ctx.store, calendar, kiosks: ctx.registry.list(), estimateLost };
     const report = await produceUtilisationReport(parts, scope, q.from, q.to, q.farBelow, ctx.now());
     if (q.format === 'json') {
-      const { table } = report;
+      const { table, lostToDowntime } = report;
+      const lostOf = new Map(lostToDowntime?.kiosks.map((k) => [k.kioskId, k]));
       res.json({
         report: 'utilisation',
         scope,
@@ -166,7 +200,9 @@ export function reportsRouter(ctx: DashboardContext): Router {
           serviceDays: service?.days ?? 0,
           serviceFrom: service?.fromDay ?? null,
           serviceUntil: service === null ? null : calendar.dayOf(calendar.startOfDay(service.toDay) - 1),
+          lostToDowntime: kioskLostView(lostOf.get(row.kioskId)),
         })),
+        lostToDowntime: totalLostView(lostToDowntime),
       });
       return;
     }
@@ -181,6 +217,17 @@ export function reportsRouter(ctx: DashboardContext): Router {
   return router;
 }
 
+/** The targets in force beside the reference network's, so a page can show where the library's differ. */
+function targetsView(inForce: TargetsInForce) {
+  return {
+    targets: inForce.targets,
+    reference: REFERENCE_TARGETS,
+    isReference: inForce.isReference,
+    updatedBy: inForce.updatedBy,
+    updatedAt: inForce.updatedMs === null ? null : new Date(inForce.updatedMs).toISOString(),
+  };
+}
+
 async function sendDocument(res: Response, format: 'csv' | 'xlsx', document: ExportDocument, baseName: string): Promise<void> {
   // res.attachment sends a UTF-8 filename* beside an ASCII fallback, so district names survive.
   res.attachment(`${baseName}.${format}`);
@@ -189,4 +236,4 @@ async function sendDocument(res: Response, format: 'csv' | 'xlsx', document: Exp
 }
 
 /** The request schemas, for the OpenAPI document (dashboard/openapi/). */
-export const reportsRequests = { circulationQuery, utilisationQuery, indicatorsQuery };
+export const reportsRequests = { circulationQuery, utilisationQuery, indicatorsQuery, targetsPatch };

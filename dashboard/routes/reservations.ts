@@ -1,17 +1,14 @@
 import { type Response, Router } from 'express';
 import { z } from 'zod';
-import {
-  destinationSchema,
-  type Reservation,
-  reservationIdSchema,
-  type ReservationState,
-} from '../../collector/domain/reservations.js';
+import { type Reservation, reservationIdSchema, type ReservationState } from '../../collector/domain/reservations.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
-import { toApiError } from '../promise-api-error.js';
+import { toApiError } from '../refusal-status.js';
+import { destinationSchema } from '../../protocol/reservation-destination.js';
 import { toReservationView } from '../reservation-view.js';
 import { principalOf } from '../auth/guard.js';
+import { commaList } from './comma-list.js';
 
 const STATES = [
   'open',
@@ -27,11 +24,7 @@ const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, e.g. 2026-11');
 
 const listQuery = z.strictObject({
-  state: z
-    .string()
-    .transform((s) => s.split(','))
-    .pipe(z.array(z.enum(STATES)))
-    .optional(),
+  state: commaList(z.enum(STATES)).optional(),
   /** A destination machine, or `home`. */
   kiosk: z.union([z.literal('home'), kioskIdSchema]).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1_000),

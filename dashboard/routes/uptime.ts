@@ -1,19 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from '../../collector/domain/circulation.js';
 import { parseTimeWindow, type TimeWindow, UPTIME_RULES, WINDOW_SPEC_PATTERN } from '../../collector/domain/uptime.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
 import type { DashboardContext } from '../context.js';
+import { commaList } from './comma-list.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const withoutId = <T extends { kioskId: string }>({ kioskId: _, ...rest }: T) => rest;
 
 export const windowSpecSchema = z.string().regex(WINDOW_SPEC_PATTERN, 'must be 24h, 7d, 30d, a month (2026-11) or a year (2026)');
-const kioskList = z
-  .string()
-  .transform((s) => s.split(','))
-  .pipe(z.array(kioskIdSchema).max(1_000));
+const kioskList = commaList(kioskIdSchema, 1_000);
 
 const uptimeQuery = z.strictObject({ window: windowSpecSchema.default('24h'), kiosk: kioskList.optional() });
 const timelineQuery = z.strictObject({ window: windowSpecSchema.default('24h'), kiosk: kioskIdSchema });
@@ -45,13 +44,15 @@ export function uptimeRouter(ctx: DashboardContext): Router {
     const window = windowOf(ctx, q.window);
     const { health } = ctx.fleetHealth;
     const { fleet, kiosks } = health.uptime(window, ...(q.kiosk ? [q.kiosk] : []));
+    const reader = health.readerUptime(window, ...(q.kiosk ? [q.kiosk] : []));
     res.json({
       window: windowView(ctx, window),
       rules: UPTIME_RULES,
       rulesDoc: 'docs/uptime.md',
-      fleet,
-      kiosks: kiosks.map((k) => ({
+      fleet: { ...fleet, reader: reader.fleet },
+      kiosks: kiosks.map((k, i) => ({
         ...k,
+        reader: withoutId(reader.kiosks[i]!),
         name: ctx.registry.get(k.kioskId)?.name ?? k.kioskId,
         state: health.serviceState(k.kioskId).state,
       })),

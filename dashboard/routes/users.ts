@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ApiError, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth/guard.js';
 import { PERSON_ROLES } from '../auth/roles.js';
-import { UserError } from '../auth/users.js';
 import type { DashboardContext } from '../context.js';
+import { toApiError } from '../refusal-status.js';
 import { newPasswordSchema } from './auth.js';
 
 const username = z
@@ -32,8 +32,6 @@ const patchBody = z
 export function usersRouter(ctx: DashboardContext): Router {
   const router = Router();
   const { auth } = ctx;
-  const toApiError = (error: unknown) =>
-    error instanceof UserError ? new ApiError(error.code === 'USER_NOT_FOUND' ? 404 : 409, error.code, error.message) : error;
 
   router.get('/', async (_req, res) => {
     res.json({ users: await auth.users.list() });

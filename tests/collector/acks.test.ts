@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { acksOf } from '../../collector/acks.js';
-import type { Rejection } from '../../collector/decode.js';
+import type { DecodeRejection } from '../../collector/decode.js';
 import type { EventRecord, IdConflict } from '../../collector/store/event-store.js';
 
 const record = (kioskId: string, id: string, type = 'loan'): EventRecord => ({
@@ -13,11 +13,11 @@ const record = (kioskId: string, id: string, type = 'loan'): EventRecord => ({
   data: { id, type, ts: '2026-03-01T08:00:00Z' },
 });
 const conflict = (r: EventRecord): IdConflict => ({ id: r.id, stored: { ...r, type: 'return' }, refused: r });
-const rejected = (id: string, detail = 'ts is not a date'): Rejection => ({ id, reason: 'schema', detail });
+const rejected = (id: string, detail = 'ts is not a date'): DecodeRejection => ({ id, reason: 'schema', detail });
 const ackOf = (acks: ReturnType<typeof acksOf>) => Object.fromEntries(acks);
 
 describe('acksOf: what a durable batch answers each machine', () => {
-  test.each<[string, EventRecord[], Map<string, Rejection[]>, IdConflict[], Record<string, unknown>]>([
+  test.each<[string, EventRecord[], Map<string, DecodeRejection[]>, IdConflict[], Record<string, unknown>]>([
     ['an empty batch answers nobody', [], new Map(), [], {}],
     [
       'each machine gets its own events as stored, in arrival order',

@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type CollectorLink, type RunningCollector, startCollector } from '../../collector/collector.js';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import type { EventStore } from '../../collector/store/event-store.js';
 import { createSqliteEventStore } from '../../collector/store/sqlite-event-store.js';
 import type { EventAck, KioskCommand } from '../../protocol/index.js';

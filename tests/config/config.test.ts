@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { BROKER_DEFAULTS } from '../../broker/broker-defaults.js';
+import { DEFAULT_DECODE_LIMITS } from '../../collector/decode.js';
 import { CONFIG_KEYS, ConfigError, flagToKey, parseConfig } from '../../config/config.js';
 
 /** Runs `act` and returns the ConfigError it throws, failing the test if it throws anything else. */
@@ -19,6 +21,7 @@ describe('configuration', () => {
       HOST: '0.0.0.0',
       MQTT_PORT: 1883,
       MQTT_WS_PORT: 8083,
+      MQTT_PROXY_PROTOCOL: 'off',
       MAX_PACKET_BYTES: 262_144,
       CONNECT_TIMEOUT_MS: 10_000,
       MAX_CONNECTIONS: 20_000,
@@ -67,6 +70,31 @@ describe('configuration', () => {
     });
   });
 
+  test("the broker's and decoder's settings default to the broker's and decoder's own defaults", () => {
+    const config = parseConfig({});
+    expect({
+      maxPacketBytes: config.MAX_PACKET_BYTES,
+      connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+      maxConnections: config.MAX_CONNECTIONS,
+      connectRatePerAddress: config.CONNECT_RATE_PER_ADDRESS,
+      connectBurstPerAddress: config.CONNECT_BURST_PER_ADDRESS,
+      publishRatePerKiosk: config.PUBLISH_RATE_PER_KIOSK,
+      publishBurstPerKiosk: config.PUBLISH_BURST_PER_KIOSK,
+      offlineQueueMaxMessages: config.OFFLINE_QUEUE_MAX_MESSAGES,
+      maxFutureSkewMs: config.MAX_CLOCK_SKEW_MS,
+    }).toEqual({
+      maxPacketBytes: BROKER_DEFAULTS.maxPacketBytes,
+      connectTimeoutMs: BROKER_DEFAULTS.connectTimeoutMs,
+      maxConnections: BROKER_DEFAULTS.maxConnections,
+      connectRatePerAddress: BROKER_DEFAULTS.connectRatePerAddress,
+      connectBurstPerAddress: BROKER_DEFAULTS.connectBurstPerAddress,
+      publishRatePerKiosk: BROKER_DEFAULTS.publishRatePerKiosk,
+      publishBurstPerKiosk: BROKER_DEFAULTS.publishBurstPerKiosk,
+      offlineQueueMaxMessages: BROKER_DEFAULTS.offlineQueueMaxMessages,
+      maxFutureSkewMs: DEFAULT_DECODE_LIMITS.maxFutureSkewMs,
+    });
+  });
+
   test('the result is frozen', () => {
     const config = parseConfig({});
     expect(Object.isFrozen(config)).toBe(true);
@@ -111,6 +139,30 @@ describe('configuration', () => {
   test('MQTT_WS_PORT=off turns the WebSocket listener off', () => {
     expect(parseConfig({ MQTT_WS_PORT: 'off' }).MQTT_WS_PORT).toBeNull();
     expect(parseConfig({}, { 'mqtt-ws-port': 'off' }).MQTT_WS_PORT).toBeNull();
+  });
+
+  test('the cluster settings: a Redis URL, a share group only with an external broker, a hook secret of 32 characters', () => {
+    const config = parseConfig({
+      CLUSTER_REDIS_URL: 'redis://redis.example:6379',
+      MQTT_URL: 'mqtt://emqx.example:1883',
+      MQTT_SHARE_GROUP: 'ingest',
+      MQTT_PROXY_PROTOCOL: 'on',
+    });
+    expect(config).toMatchObject({
+      CLUSTER_REDIS_URL: 'redis://redis.example:6379',
+      MQTT_SHARE_GROUP: 'ingest',
+      MQTT_PROXY_PROTOCOL: 'on',
+    });
+    expect(configErrorOf(() => parseConfig({ CLUSTER_REDIS_URL: 'http://redis.example' })).message).toContain(
+      'CLUSTER_REDIS_URL',
+    );
+    expect(configErrorOf(() => parseConfig({ MQTT_SHARE_GROUP: 'ingest' })).message).toMatch(
+      /MQTT_SHARE_GROUP needs an external broker/,
+    );
+    expect(configErrorOf(() => parseConfig({ MQTT_URL: 'mqtt://x:1883', MQTT_SHARE_GROUP: 'a/b' })).message).toContain(
+      'MQTT_SHARE_GROUP',
+    );
+    expect(configErrorOf(() => parseConfig({ EMQX_HOOK_SECRET: 'short' })).message).toContain('EMQX_HOOK_SECRET');
   });
 
   test('an empty environment value counts as unset', () => {

@@ -1,6 +1,6 @@
 // This file is long because it is the whole EventStore contract, which every adapter must pass.
 import { afterEach, describe, expect, test } from 'vitest';
-import { createCalendar } from '../../collector/domain/calendar.js';
+import { createCalendar } from '../../time/calendar.js';
 import type {
   CountQuery,
   CountRow,

@@ -131,8 +131,8 @@ describe('kiosk names', () => {
   });
 
   test('the map tooltip shows a name as text, never as markup', () => {
-    expect(mapTooltipOf('N-1', '<img src=x onerror="alert(1)">&')).toBe(
-      'N-1<br/>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;',
+    expect(mapTooltipOf('N-1', '<img src=x onerror="alert(1)">&', 'Out of service: <b>')).toBe(
+      '<strong>N-1</strong><br/>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;<br/>Out of service: &lt;b&gt;',
     );
   });
 });

@@ -1,5 +1,8 @@
 import type { Role } from '../../dashboard/auth/roles.js';
 
+/** The EMQX hooks' secret the OpenAPI test's platform is started with. */
+export const EMQX_TEST_SECRET = 'openapi-test-emqx-hook-secret-0123456789';
+
 /** What earlier calls answered that later ones need (ids). */
 export type Captured = Record<string, string>;
 
@@ -7,8 +10,11 @@ export type Captured = Record<string, string>;
 export interface SuccessCall {
   /** `METHOD /api/v1/path` as in the access matrix. */
   route: string;
-  /** `fresh-session`: a new sign-in of user `openapi-user` (created by an earlier call). */
-  as: Role | 'anonymous' | 'fresh-session';
+  /**
+   * `fresh-session`: a new sign-in of user `openapi-user` (created by an earlier call); `emqx`:
+   * EMQX calling its hooks with the bearer {@link EMQX_TEST_SECRET}.
+   */
+  as: Role | 'anonymous' | 'fresh-session' | 'emqx';
   path: string | ((c: Captured) => string);
   body?: unknown | ((c: Captured) => unknown);
   status: number;
@@ -61,6 +67,7 @@ export function successCalls(nowMs: number): SuccessCall[] {
     },
     { route: 'DELETE /api/v1/auth/tokens/:id', as: 'admin', path: (c) => `/api/v1/auth/tokens/${c.tokenId}`, status: 204 },
     { route: 'GET /api/v1/users', as: 'admin', path: '/api/v1/users', status: 200 },
+    { route: 'GET /api/v1/assignees', as: 'admin', path: '/api/v1/assignees', status: 200 },
     {
       route: 'POST /api/v1/users',
       as: 'admin',
@@ -263,10 +270,32 @@ export function successCalls(nowMs: number): SuccessCall[] {
       path: `/api/v1/reports/indicators?year=${month(1).slice(0, 4)}`,
       status: 200,
     },
+    { route: 'GET /api/v1/reports/targets', as: 'manager', path: '/api/v1/reports/targets', status: 200 },
+    {
+      route: 'PATCH /api/v1/reports/targets',
+      as: 'manager',
+      path: '/api/v1/reports/targets',
+      body: { weeklyInspectionRatio: 0.95 },
+      status: 200,
+    },
     {
       route: 'GET /api/v1/reports/utilisation',
       as: 'manager',
       path: `/api/v1/reports/utilisation?from=${month(2)}&to=${month(1)}`,
+      status: 200,
+    },
+    {
+      route: 'POST /api/v1/emqx/authenticate',
+      as: 'emqx',
+      path: '/api/v1/emqx/authenticate',
+      body: { clientid: 'OA-02', username: 'OA-02', password: 'not-its-token', peerhost: '127.0.0.2' },
+      status: 200,
+    },
+    {
+      route: 'POST /api/v1/emqx/authorize',
+      as: 'emqx',
+      path: '/api/v1/emqx/authorize',
+      body: { clientid: 'OA-02', username: 'OA-02', topic: 'kiosks/OA-02/events', action: 'publish', qos: '1', retain: 'false' },
       status: 200,
     },
   ];

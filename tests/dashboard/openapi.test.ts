@@ -10,8 +10,8 @@ import { API_ROUTES } from '../../dashboard/openapi/api-routes.js';
 import { documentedStatuses } from '../../dashboard/openapi/build-document.js';
 import { startHttpReceiver } from '../notify/receivers.js';
 import { mountedRoutes } from '../support/mounted-routes.js';
-import { type ApiAnswer, type ApiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
-import { type Captured, successCalls } from './openapi-calls.js';
+import { type ApiAnswer, type ApiClient, apiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
+import { type Captured, EMQX_TEST_SECRET, successCalls } from './openapi-calls.js';
 
 interface OpenApiDocument {
   openapi: string;
@@ -34,8 +34,9 @@ describe('the OpenAPI document of the REST API', () => {
   /** `METHOD /path STATUS` of every real call made, whose answer matched its documented schema. */
   const exercised = new Set<string>();
 
-  const clientFor = async (as: Role | 'anonymous' | 'fresh-session'): Promise<ApiClient> => {
+  const clientFor = async (as: Role | 'anonymous' | 'fresh-session' | 'emqx'): Promise<ApiClient> => {
     if (as === 'anonymous') return t.anonymous;
+    if (as === 'emqx') return apiClient(t.baseUrl, { authorization: `Bearer ${EMQX_TEST_SECRET}` });
     if (as === 'fresh-session') return t.login('openapi-user', 'openapi-password-1');
     if (!clients.has(as))
       clients.set(as, (PERSON_ROLES as readonly string[]).includes(as) ? await t.api(as as 'admin') : await t.bearer(as));
@@ -75,7 +76,7 @@ describe('the OpenAPI document of the REST API', () => {
         rules: [{ channels: ['hook'], severities: ['critical'] }],
       }),
     );
-    t = await startTestPlatform({ NOTIFY_CONFIG: notifyConfig });
+    t = await startTestPlatform({ NOTIFY_CONFIG: notifyConfig, EMQX_HOOK_SECRET: EMQX_TEST_SECRET });
     document = (await t.anonymous.get<OpenApiDocument>('/api/v1/openapi.json')).body;
     // What the calls work on: a machine with an open fault (so an alert) and a reading, a reservation to cancel.
     const kiosk = await t.connectKiosk('OA-01', await t.provision('OA-01'));
@@ -171,7 +172,7 @@ describe('the OpenAPI document of the REST API', () => {
         checkAnswer(route, res);
       }
       if (statuses.includes(400)) {
-        const as = someAllowed ? await clientFor(someAllowed) : t.anonymous;
+        const as = someAllowed ? await clientFor(someAllowed) : doc.hasOwnSecret ? await clientFor('emqx') : t.anonymous;
         const bad = doc.body
           ? await as.request(rule.method, path, { __unknown: 1 })
           : doc.query

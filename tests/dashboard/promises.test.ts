@@ -2,7 +2,7 @@
 // reservations) through the real platform, rule by rule.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addIsoWeeks, isoWeekOf, monthOfIsoWeek, startOfIsoWeek } from '../../collector/domain/iso-week.js';
+import { addIsoWeeks, isoWeekOf, monthOfIsoWeek, startOfIsoWeek } from '../../time/iso-week.js';
 import { ReservationService, type ReservationNotice } from '../../collector/promises/reservation-service.js';
 import type { PromisesSummary } from '../../dashboard/socket-events.js';
 import { type ApiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
@@ -297,6 +297,29 @@ describe('service promises over REST, MQTT and socket.io', () => {
       );
       expect(totals).toEqual({ onTime: 1, late: 1, missed: 1 }); // WEB-10, WEB-HOME, WEB-LATE
       expect(new Set(body.byDestination.map((d) => d.destination))).toEqual(new Set(['P-001', 'P-002', 'home']));
+    });
+
+    // Last: these reservations would otherwise count in the on-time rates above.
+    test.each([
+      ['delivered', 'deliveredAt'],
+      ['picked-up', 'pickedUpAt'],
+      ['cancel', 'cancelledAt'],
+    ])('a step dated before the reservation was created (/%s) is a 400 naming %s, and nothing is stored', async (step, field) => {
+      const reservationId = `WEB-EARLY-${step}`;
+      await post('/api/v1/reservations', {
+        reservationId,
+        createdAt: hoursAgo(2),
+        destination: { kind: 'kiosk', kioskId: 'P-003' },
+      });
+      if (step === 'picked-up') expect((await post(`/api/v1/reservations/${reservationId}/delivered`, {})).status).toBe(200);
+      const before = (await reservation(reservationId)).body.reservation;
+      const res = await post(`/api/v1/reservations/${reservationId}/${step}`, { [field]: hoursAgo(3) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as ErrorBody).error).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining(`${field}: is before the reservation was created`),
+      });
+      expect((await reservation(reservationId)).body.reservation).toEqual(before);
     });
   });
 

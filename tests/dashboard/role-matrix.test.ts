@@ -97,7 +97,11 @@ describe('the role matrix: every role × every route and socket event', () => {
       'GET /api/v1/public/status',
       'GET /status',
       'POST /api/v1/auth/login',
+      // Not open: they answer 404 unless EMQX_HOOK_SECRET is set, and 401 without it as a bearer.
+      'POST /api/v1/emqx/authenticate',
+      'POST /api/v1/emqx/authorize',
     ]);
+    expect((await t.anonymous.post('/api/v1/emqx/authorize', {})).status).toBe(404);
   });
 
   test('an unknown API path is 401 without credentials and 404 with them; the page itself is public', async () => {

@@ -200,7 +200,8 @@ describe.skipIf(!hasChromium)('the dashboard web app', () => {
     const operator = await signedInPage(browser, t.baseUrl, 'operator');
     await operator.goto(`${t.baseUrl}/#/kiosk/W-001`);
     await operator.locator('.machine[data-kiosk="W-001"]').waitFor();
-    expect(await operator.locator('button[data-command]').count()).toBe(3);
+    // In service: Pause and Withdraw; Resume only once it is paused.
+    expect(await operator.locator('button[data-command]').count()).toBe(2);
     await operator.locator('button[data-command="pause"]').click();
     await expect.poll(() => operator.locator('.error[data-code="REASON_REQUIRED"]').count()).toBe(1);
     await operator.getByLabel('Reason').fill('road works at the site');

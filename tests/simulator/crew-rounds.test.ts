@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar } from '../../collector/domain/calendar.js';
-import { addIsoWeeks, isoWeekOf, isoWeeksBetween } from '../../collector/domain/iso-week.js';
+import { createCalendar } from '../../time/calendar.js';
+import { addIsoWeeks, isoWeekOf, isoWeeksBetween } from '../../time/iso-week.js';
 import { kioskEventSchema } from '../../protocol/events.js';
 import { DEFAULT_CREW_ROUNDS, inspectionsBetween, planInspection } from '../../simulator/crew-rounds.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createCalendar, nextDay } from '../../collector/domain/calendar.js';
+import { createCalendar, nextDay } from '../../time/calendar.js';
 import type { KioskEvent } from '../../protocol/events.js';
 import { createActivityState, type ActivityState } from '../../simulator/generate.js';
 import { loadReferenceFleet } from '../../simulator/fleet.js';

@@ -8,6 +8,10 @@ export interface FleetInfo {
   month: string;
   responsePromiseHours: number | null;
   availability: { today: number | null; month: number | null };
+  /** Share of the expected time machines were lending to readers (beside the technical availability). */
+  readerAvailability: { today: number | null; month: number | null };
+  /** Machines (not reserve or withdrawn) by what a reader can do now. */
+  readerNow: { lending: number; returns_only: number; closed: number };
   circulation: {
     month: { loans: number; returns: number; total: number };
     year: { loans: number; returns: number; total: number };

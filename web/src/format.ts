@@ -83,3 +83,13 @@ export function fleetInstantOf(wallTime: string): string {
   const guessMs = asUtcMs - fleetOffsetMs(asUtcMs);
   return new Date(asUtcMs - fleetOffsetMs(guessMs)).toISOString();
 }
+
+/** `Mon 30 Nov` (`11月30日周一`): a day of the fleet's calendar with its weekday. */
+export function formatDayOfWeek(lang: Lang, iso: string): string {
+  return new Intl.DateTimeFormat(locale(lang), {
+    timeZone: fleetTimeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(new Date(iso));
+}

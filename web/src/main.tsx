@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, onSessionLost } from './api.js';
 import { AppHeader } from './components/app-header.js';
+import { CriticalBanner } from './components/critical-banner.js';
 import { LoginScreen, PasswordScreen } from './components/auth-screens.js';
 import { ErrorMessage } from './components/error-message.js';
 import { fetchFleetInfo } from './fleet-info.js';
@@ -42,13 +43,13 @@ function Routes({ session }: { session: Session }) {
     case 'kiosk':
       return <MachinePage kioskId={id ?? ''} canCommand={can(session, 'commandMachines')} />;
     case 'alerts':
-      return <AlertsPage canAct={can(session, 'handleAlerts')} focusId={id ?? null} />;
+      return <AlertsPage canAct={can(session, 'handleAlerts')} focusId={id ?? null} me={session.user} />;
     case 'notifications':
       return <NotificationsPage canAct={can(session, 'handleNotifications')} />;
     case 'inspections':
       return <InspectionsPage recorder={can(session, 'recordInspections') ? session.user.displayName : null} />;
     case 'reservations':
-      return <ReservationsPage />;
+      return <ReservationsPage canDeliver={can(session, 'deliverReservations')} />;
     case 'reports':
       return can(session, 'readReports') ? <ReportsPage /> : forbidden();
     case 'admin':
@@ -91,6 +92,7 @@ function Shell({ session, onLogout, onSessionLost }: { session: Session; onLogou
   return (
     <>
       <AppHeader session={session} route={route ?? ''} onLogout={onLogout} />
+      <CriticalBanner />
       <main id="main" tabIndex={-1}>
         {isReady ? <Routes session={session} /> : null}
       </main>

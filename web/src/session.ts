@@ -25,6 +25,7 @@ const PERMISSIONS = {
   handleNotifications: ['operator', 'admin'],
   handleAlerts: ['maintenance', 'admin'],
   recordInspections: ['maintenance', 'admin'],
+  deliverReservations: ['maintenance', 'admin'],
   readReports: ['manager', 'admin'],
   administer: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

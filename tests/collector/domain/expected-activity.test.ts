@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar } from '../../../collector/domain/calendar.js';
+import { createCalendar } from '../../../time/calendar.js';
 import {
   fitExpectedActivity,
   HOUR_MS,

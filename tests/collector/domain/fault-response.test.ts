@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { alertIdFor, foldAlerts } from '../../../collector/domain/alerts.js';
-import { createCalendar } from '../../../collector/domain/calendar.js';
+import { createCalendar } from '../../../time/calendar.js';
 import { commandLog } from '../../../collector/domain/command-log.js';
 import { DEFAULT_ESCALATION_POLICY } from '../../../collector/domain/escalation.js';
 import {

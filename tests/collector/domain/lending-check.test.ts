@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar } from '../../../collector/domain/calendar.js';
+import { createCalendar } from '../../../time/calendar.js';
 import { type ActivityModel, fitExpectedActivity, HOUR_MS, localSlotOf } from '../../../collector/domain/expected-activity.js';
 import { checkLending, type LendingCheck, nextLendingFlag } from '../../../collector/domain/lending-check.js';
 import { estimateLost } from '../../../collector/domain/lost-transactions.js';

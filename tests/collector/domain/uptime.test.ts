@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar } from '../../../collector/domain/calendar.js';
+import { createCalendar } from '../../../time/calendar.js';
 import { serviceTimeline } from '../../../collector/domain/service-state.js';
 import { parseTimeWindow, sumUptime, uptimeOf } from '../../../collector/domain/uptime.js';
 import { at, context, fault, cleared, maintenance, ms, offline, online, sorted } from './health-fixtures.js';

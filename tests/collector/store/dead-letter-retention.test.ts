@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { createCalendar } from '../../../collector/domain/calendar.js';
+import { createCalendar } from '../../../time/calendar.js';
 import type { DeadLetterRecord } from '../../../collector/store/event-store.js';
 import { createSqliteEventStore } from '../../../collector/store/sqlite-event-store.js';
 import { openConnection, prepareWrites } from '../../../collector/store/sqlite-writes.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { EventRecord, EventStore } from '../../../collector/store/event-store.js';
+import type { DeadLetterRecord, EventRecord, EventStore } from '../../../collector/store/event-store.js';
 import { openPostgresEventStore } from '../../../collector/store/postgres-event-store.js';
 import { EVENT_STORE_COMPONENT, SCHEMA_VERSION } from '../../../collector/store/postgres-schema.js';
 import { describeEventStoreContract } from '../../contract/event-store-contract.js';
@@ -172,7 +172,7 @@ describe.skipIf(skipWithoutPostgres)('PostgreSQL event store', () => {
       await fresh();
       const store = await openPostgresEventStore({ url: database.url, timeZone: 'UTC', maxDeadLetters: 3 });
       stores.push(store);
-      const letter = (n: number) => ({
+      const letter = (n: number): DeadLetterRecord => ({
         receivedMs: n,
         topic: 't',
         reason: 'invalid_json',

@@ -58,6 +58,7 @@ function templates(rule: AccessRule): Pick<RouteCase, 'body' | 'query'> {
     },
     'POST /api/v1/reservations/:id/delivered': { deliveredAt: anHourAgo() },
     'POST /api/v1/reservations/:id/cancel': { reason: 'fuzz' },
+    'PATCH /api/v1/reports/targets': { weeklyInspectionRatio: 0.95 },
   };
   const queries: Record<string, Record<string, string>> = {
     'GET /api/v1/events': { kioskId: KIOSK, from: '2023-01-01T00:00:00+08:00', to: '2024-01-01T00:00:00+08:00', limit: '10' },

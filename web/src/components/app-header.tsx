@@ -21,6 +21,9 @@ export function AppHeader({ session, route, onLogout }: { session: Session; rout
   const connection = useLive((s) => s.connection);
   const openAlerts = useLive((s) => s.alerts.size);
   const [isPasswordOpen, setPasswordOpen] = useState(false);
+  // On a phone the pages and tools fold behind a Menu button; choosing a page folds them again.
+  const [isMenuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route]);
   // Each view titles the tab (WCAG 2.4.2 Page Titled); the overview keeps the app's own title.
   const view = NAV.find((item) => item.path === route && item.path !== '');
   const title = view ? `${t(view.label)} · ${t('appTitle')}` : t('appTitle');
@@ -41,37 +44,50 @@ export function AppHeader({ session, route, onLogout }: { session: Session; rout
         {t('skipToContent')}
       </a>
       <span class="brand">{t('appTitle')}</span>
-      <nav aria-label={t('navMain')}>
-        <ul>
-          {NAV.filter((item) => item.permission === undefined || can(session, item.permission)).map((item) => (
-            <li key={item.path}>
-              <a
-                href={`#/${item.path}`}
-                aria-current={route === item.path ? 'page' : undefined}
-                data-nav={item.path || 'overview'}
-              >
-                {t(item.label)}
-                {item.path === 'alerts' && openAlerts > 0 ? <span class="nav-count">{openAlerts}</span> : null}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <div class="header-tools">
-        <span class={`connection connection-${connection}`} role="status" data-connection={connection}>
-          {connection === 'live' ? t('live') : connection === 'connecting' ? t('connecting') : t('reconnecting')}
-        </span>
-        <CriticalCue />
-        <LanguageSwitch />
-        <span class="user" data-role={session.user.role}>
-          {session.user.displayName} <span class="muted">({t(`role_${session.user.role}`)})</span>
-        </span>
-        <button type="button" aria-haspopup="dialog" data-action="change-password" onClick={() => setPasswordOpen(true)}>
-          {t('changePassword')}
-        </button>
-        <button type="button" onClick={onLogout} data-action="logout">
-          {t('logout')}
-        </button>
+      <span class={`connection connection-${connection}`} role="status" data-connection={connection}>
+        {connection === 'live' ? t('live') : connection === 'connecting' ? t('connecting') : t('reconnecting')}
+      </span>
+      <button
+        type="button"
+        class="menu-toggle"
+        data-action="menu"
+        aria-expanded={isMenuOpen}
+        aria-controls="header-menu"
+        onClick={() => setMenuOpen(!isMenuOpen)}
+      >
+        {t('menu')}
+        {openAlerts > 0 ? <span class="nav-count">{openAlerts}</span> : null}
+      </button>
+      <div class="header-menu" id="header-menu" data-open={String(isMenuOpen)}>
+        <nav aria-label={t('navMain')}>
+          <ul>
+            {NAV.filter((item) => item.permission === undefined || can(session, item.permission)).map((item) => (
+              <li key={item.path}>
+                <a
+                  href={`#/${item.path}`}
+                  aria-current={route === item.path ? 'page' : undefined}
+                  data-nav={item.path || 'overview'}
+                >
+                  {t(item.label)}
+                  {item.path === 'alerts' && openAlerts > 0 ? <span class="nav-count">{openAlerts}</span> : null}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="header-tools">
+          <CriticalCue />
+          <LanguageSwitch />
+          <span class="user" data-role={session.user.role}>
+            {session.user.displayName} <span class="muted">({t(`role_${session.user.role}`)})</span>
+          </span>
+          <button type="button" aria-haspopup="dialog" data-action="change-password" onClick={() => setPasswordOpen(true)}>
+            {t('changePassword')}
+          </button>
+          <button type="button" onClick={onLogout} data-action="logout">
+            {t('logout')}
+          </button>
+        </div>
       </div>
       {isPasswordOpen ? <PasswordDialog onClose={() => setPasswordOpen(false)} /> : null}
     </header>

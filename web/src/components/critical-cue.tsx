@@ -36,12 +36,11 @@ function beep(): void {
   });
 }
 
-/** A banner announced to screen readers, and a beep when sound is on, for each new critical alert. */
+/** A beep, when sound is on, for each new critical alert; the banner (critical-banner.tsx) shows it. */
 export function CriticalCue() {
   const { t } = useI18n();
   const news = useLive((s) => s.newCritical);
   const [isSoundOn, setSoundOn] = useState(() => localStorage.getItem(SOUND_KEY) !== 'off');
-  const [dismissedSeq, setDismissedSeq] = useState(0);
   useEffect(() => {
     if (news && isSoundOn) beep();
   }, [news?.seq]);
@@ -50,23 +49,10 @@ export function CriticalCue() {
     setSoundOn(next);
     localStorage.setItem(SOUND_KEY, next ? 'on' : 'off');
   };
-  const isShown = news !== null && news.seq > dismissedSeq;
+  /* One name, the state in aria-pressed: "Sound off, not pressed" would say the opposite of what it means. */
   return (
-    <>
-      {/* One name, the state in aria-pressed: "Sound off, not pressed" would say the opposite of what it means. */}
-      <button type="button" class="sound-toggle" aria-pressed={isSoundOn} onClick={toggle}>
-        {t('alertSound')}
-      </button>
-      <div class="critical-live" aria-live="assertive" role="alert">
-        {isShown ? (
-          <div class="critical-banner" data-alert={news.alert.id}>
-            <a href="#/alerts">{t('newCritical', { title: news.alert.title, kiosk: news.alert.kioskId })}</a>
-            <button type="button" aria-label={t('dismiss')} onClick={() => setDismissedSeq(news.seq)}>
-              ×
-            </button>
-          </div>
-        ) : null}
-      </div>
-    </>
+    <button type="button" class="sound-toggle" aria-pressed={isSoundOn} onClick={toggle}>
+      {t('alertSound')}
+    </button>
   );
 }

@@ -2,10 +2,23 @@ import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatDuration } from '../../format.js';
-import { useLive, useNow } from '../../hooks.js';
+import { useLive, useLoad, useNow } from '../../hooks.js';
 import { type MessageKey, useI18n } from '../../i18n.js';
 import type { AlertView, KioskView } from '../../live/live-store.js';
+import { AlertFilters, matchesFilter, useAlertFilter } from './alert-filters.js';
+import { alertWords, stillReported } from './alert-words.js';
+import { RecentlyResolved } from './recently-resolved.js';
+import { keepPlaces } from './stable-order.js';
 import { byUrgency } from './urgency.js';
+
+/** The question's safe answer takes the focus when it appears, so a keyboard user lands on it. */
+const focusOnMount = (button: HTMLButtonElement | null) => button?.focus();
+
+/** A crew member the alert can be assigned to (GET /assignees). */
+export interface Assignable {
+  username: string;
+  displayName: string;
+}
 
 type Action = 'ack' | 'assign' | 'comment' | 'resolve';
 
@@ -59,11 +72,13 @@ function AlertCard({
   canAct,
   nowMs,
   isFocused,
+  people,
 }: {
   alert: AlertView;
   kiosk: KioskView | undefined;
   canAct: boolean;
   nowMs: number;
+  people: Assignable[];
   /** Opened from a link to this alert (a notification's): shown with its deliveries, scrolled to. */
   isFocused: boolean;
 }) {
@@ -72,6 +87,7 @@ function AlertCard({
   const [assignee, setAssignee] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [isBusy, setBusy] = useState(false);
+  const [isConfirmingResolve, setConfirmingResolve] = useState(false);
   // Acknowledging removes the button that had the focus: it moves on to Resolve instead of
   // falling back to the top of the page (WCAG 2.4.3 Focus Order).
   const [isFocusPending, setFocusPending] = useState(false);
@@ -89,7 +105,15 @@ function AlertCard({
   const leftMs = Date.parse(alert.response.deadline) - nowMs;
   const noteOrNothing = note.trim() === '' ? {} : { note: note.trim() };
 
+  const stillReports = stillReported(lang, alert);
   async function act(action: Action) {
+    // The machine still reports the fault: resolving by hand is allowed (the crew may know better)
+    // but asked first, since the alert would otherwise hide a machine still down.
+    if (action === 'resolve' && stillReports.length > 0 && !isConfirmingResolve) {
+      setConfirmingResolve(true);
+      return;
+    }
+    setConfirmingResolve(false);
     const bodies: Record<Action, unknown> = {
       ack: noteOrNothing,
       assign: { assignee: assignee.trim(), ...noteOrNothing },
@@ -101,6 +125,7 @@ function AlertCard({
     try {
       await api.post(`/alerts/${encodeURIComponent(alert.id)}/${action}`, bodies[action]);
       setNote('');
+      if (action === 'assign') setAssignee('');
       if (action === 'ack') setFocusPending(true);
     } catch (e) {
       setError(e as ApiError);
@@ -124,7 +149,10 @@ function AlertCard({
         <a href={`#/kiosk/${encodeURIComponent(alert.kioskId)}`}>
           {alert.kioskId} {name}
         </a>
-        <span class="alert-title">{alert.title}</span>
+        <span class="alert-title">{alertWords(lang, alert)}</span>
+        {alert.problems.some((p) => p.kind === 'fault') ? (
+          <span class="muted alert-codes">{[...new Set(alert.problems.map((p) => p.code))].join(', ')}</span>
+        ) : null}
         <span class="alert-state" data-alert-state={alert.state}>
           {t(`alertState_${alert.state}`)}
         </span>
@@ -143,7 +171,7 @@ function AlertCard({
         ) : null}
         {alert.assignee ? (
           <span>
-            {t('assignee')}: {alert.assignee.name}
+            {t('assignee')}: {people.find((p) => p.username === alert.assignee!.name)?.displayName ?? alert.assignee.name}
           </span>
         ) : null}
       </div>
@@ -191,15 +219,42 @@ function AlertCard({
           >
             {t('resolve')}
           </button>
+          {isConfirmingResolve ? (
+            <div class="confirm" data-confirm="resolve" role="alertdialog" aria-labelledby={`${headId}-still`}>
+              <p id={`${headId}-still`}>{t('stillReported', { kiosk: alert.kioskId, faults: stillReports.join(', ') })}</p>
+              <div class="button-row">
+                <button
+                  type="button"
+                  class="danger"
+                  data-action="resolve-anyway"
+                  disabled={isBusy}
+                  onClick={() => void act('resolve')}
+                >
+                  {t('resolveAnyway')}
+                </button>
+                <button type="button" data-action="cancel" ref={focusOnMount} onClick={() => setConfirmingResolve(false)}>
+                  {t('cancel')}
+                </button>
+              </div>
+            </div>
+          ) : null}
           <label>
             {t('assignee')}
-            <input name="assignee" value={assignee} maxLength={64} onInput={(e) => setAssignee(e.currentTarget.value)} />
+            {/* Picked from the crew's accounts: a typed name matched nobody's "assigned to me". */}
+            <select name="assignee" value={assignee} onChange={(e) => setAssignee(e.currentTarget.value)}>
+              <option value="" />
+              {people.map((p) => (
+                <option key={p.username} value={p.username}>
+                  {p.displayName}
+                </option>
+              ))}
+            </select>
           </label>
           <button
             type="button"
             data-action="assign"
             aria-describedby={headId}
-            disabled={isBusy || assignee.trim() === ''}
+            disabled={isBusy || assignee === ''}
             onClick={() => void act('assign')}
           >
             {t('assign')}
@@ -211,31 +266,61 @@ function AlertCard({
   );
 }
 
-/** Open and acknowledged alerts for the crews, most urgent first, with time left on the promise. */
-export function AlertsPage({ canAct, focusId }: { canAct: boolean; focusId: string | null }) {
+/**
+ * Open and acknowledged alerts for the crews, most urgent first, with time left on the promise;
+ * filters for one's own alerts, district and severity; the recently resolved ones below.
+ */
+export function AlertsPage({
+  canAct,
+  focusId,
+  me,
+}: {
+  canAct: boolean;
+  focusId: string | null;
+  me: { username: string; displayName: string };
+}) {
   const { t } = useI18n();
   const alerts = useLive((s) => s.alerts);
   const kiosks = useLive((s) => s.kiosks);
   const nowMs = useNow(15_000);
-  const sorted = useMemo(() => [...alerts.values()].sort(byUrgency), [alerts]);
+  const [filter, setFilter] = useAlertFilter();
+  const people = useLoad(
+    () => (canAct ? api.get<{ people: Assignable[] }>('/assignees') : Promise.resolve({ people: [] })),
+    [canAct],
+  );
+  // Urgency places an alert when it first shows; after that it keeps its place (see keepPlaces).
+  const shownOrder = useRef<string[]>([]);
+  const ordered = useMemo(() => {
+    const sortedIds = [...alerts.values()].sort(byUrgency).map((a) => a.id);
+    shownOrder.current = keepPlaces(shownOrder.current, sortedIds);
+    return shownOrder.current.map((id) => alerts.get(id)!);
+  }, [alerts]);
+  // The resolved list loads again when an alert opens or leaves, not on every escalation push.
+  const openIds = useMemo(() => [...alerts.keys()].join(','), [alerts]);
+  const shown = ordered.filter((a) => matchesFilter(a, kiosks.get(a.kioskId), filter, me));
   return (
-    <section class="panel" aria-labelledby="alerts-title">
-      <h1 id="alerts-title">
-        {t('alertsTitle')} <span class="muted">({sorted.length})</span>
-      </h1>
-      {sorted.length === 0 ? <p class="muted">{t('noAlerts')}</p> : null}
-      <ul class="alert-list" id="alerts">
-        {sorted.map((a) => (
-          <AlertCard
-            key={a.id}
-            alert={a}
-            kiosk={kiosks.get(a.kioskId)}
-            canAct={canAct}
-            nowMs={nowMs}
-            isFocused={a.id === focusId}
-          />
-        ))}
-      </ul>
-    </section>
+    <>
+      <section class="panel" aria-labelledby="alerts-title">
+        <h1 id="alerts-title">
+          {t('alertsTitle')} <span class="muted">({shown.length})</span>
+        </h1>
+        <AlertFilters filter={filter} onChange={setFilter} kiosks={kiosks} />
+        {shown.length === 0 ? <p class="muted">{t('noAlerts')}</p> : null}
+        <ul class="alert-list" id="alerts">
+          {shown.map((a) => (
+            <AlertCard
+              key={a.id}
+              alert={a}
+              kiosk={kiosks.get(a.kioskId)}
+              canAct={canAct}
+              nowMs={nowMs}
+              isFocused={a.id === focusId}
+              people={people.data?.people ?? []}
+            />
+          ))}
+        </ul>
+      </section>
+      <RecentlyResolved refreshKey={openIds} />
+    </>
   );
 }

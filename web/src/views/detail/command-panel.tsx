@@ -4,9 +4,25 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
+import type { ServiceState } from '../../states.js';
 
 const COMMANDS = ['pause', 'resume', 'withdraw'] as const;
 type CommandType = (typeof COMMANDS)[number];
+
+/**
+ * The commands that make sense in a state: Resume only undoes a pause, Pause and Withdraw only
+ * stop a machine not already stopped that way (a withdrawn machine returns through the registry).
+ */
+function commandsFor(state: ServiceState): CommandType[] {
+  if (state === 'paused') return ['resume', 'withdraw'];
+  if (state === 'withdrawn') return [];
+  return ['pause', 'withdraw'];
+}
+
+/** The question's safe answer takes the focus when it appears, so a keyboard user lands on it. */
+const focusOnMount = (button: HTMLButtonElement | null) => button?.focus();
+
+const isCommandType = (type: string): type is CommandType => (COMMANDS as readonly string[]).includes(type);
 
 interface CommandView {
   id: string;
@@ -18,7 +34,15 @@ interface CommandView {
 }
 
 /** Pause, resume or withdraw the machine with a reason (operators); the recent commands below. */
-export function CommandPanel({ kioskId, canCommand }: { kioskId: string; canCommand: boolean }) {
+export function CommandPanel({
+  kioskId,
+  canCommand,
+  serviceState,
+}: {
+  kioskId: string;
+  canCommand: boolean;
+  serviceState: ServiceState;
+}) {
   const { lang, t } = useI18n();
   const path = `/kiosks/${encodeURIComponent(kioskId)}/commands`;
   const history = useLoad(() => api.get<{ commands: CommandView[] }>(path), [kioskId]);
@@ -26,12 +50,19 @@ export function CommandPanel({ kioskId, canCommand }: { kioskId: string; canComm
   const [error, setError] = useState<ApiError | null>(null);
   const [sent, setSent] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
+  const [isConfirming, setConfirming] = useState(false);
 
-  async function send(type: CommandType) {
+  async function send(type: CommandType, isConfirmed = false) {
     if (reason.trim() === '') {
       setError(new ApiError(400, 'REASON_REQUIRED', t('reasonRequired')));
       return;
     }
+    // Withdrawing takes the machine from readers until someone brings it back: asked first.
+    if (type === 'withdraw' && !isConfirmed) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
     setBusy(true);
     setError(null);
     try {
@@ -62,12 +93,31 @@ export function CommandPanel({ kioskId, canCommand }: { kioskId: string; canComm
             />
           </label>
           <div class="button-row">
-            {COMMANDS.map((type) => (
+            {commandsFor(serviceState).map((type) => (
               <button key={type} type="button" data-command={type} disabled={isBusy} onClick={() => void send(type)}>
                 {t(`command_${type}`)}
               </button>
             ))}
           </div>
+          {isConfirming ? (
+            <div class="confirm" data-confirm="withdraw" role="alertdialog" aria-labelledby="withdraw-question">
+              <p id="withdraw-question">{t('confirmWithdraw', { kiosk: kioskId })}</p>
+              <div class="button-row">
+                <button
+                  type="button"
+                  class="danger"
+                  data-action="confirm"
+                  disabled={isBusy}
+                  onClick={() => void send('withdraw', true)}
+                >
+                  {t('confirmWithdrawYes')}
+                </button>
+                <button type="button" data-action="cancel" ref={focusOnMount} onClick={() => setConfirming(false)}>
+                  {t('cancel')}
+                </button>
+              </div>
+            </div>
+          ) : null}
           <p id="command-status" role="status" class="muted">
             {sent}
           </p>
@@ -91,7 +141,7 @@ export function CommandPanel({ kioskId, canCommand }: { kioskId: string; canComm
             {history.data.commands.slice(0, 10).map((c) => (
               <tr key={c.id}>
                 <td>{formatDateTime(lang, c.sentAt)}</td>
-                <td>{c.type}</td>
+                <td>{isCommandType(c.type) ? t(`command_${c.type}`) : c.type}</td>
                 <td>{c.reason}</td>
                 <td>{c.by}</td>
                 <td>{c.status}</td>

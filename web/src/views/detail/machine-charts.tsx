@@ -24,22 +24,31 @@ interface MachineCirculation {
 }
 
 type TelemetryKey = 'temperatureC' | 'binFillPercent' | 'paperPercent' | 'booksAvailable';
-const TELEMETRY: ReadonlyArray<{ key: TelemetryKey; colour: string }> = [
-  { key: 'temperatureC', colour: '#c0262d' },
-  { key: 'binFillPercent', colour: '#7a4a1e' },
-  { key: 'paperPercent', colour: '#1f5fbf' },
-  { key: 'booksAvailable', colour: '#1b7a36' },
+type ValueAxis = { min?: number; max?: number; scale?: boolean; minInterval?: number };
+/**
+ * Each reading on an axis a person reads at a glance: percentages always 0–100 (a bin at 84 % must
+ * not look full because the axis ends at 85), books from 0, temperatures around their readings.
+ */
+const TELEMETRY: ReadonlyArray<{ key: TelemetryKey; colour: string; axis: ValueAxis }> = [
+  { key: 'temperatureC', colour: '#c0262d', axis: { scale: true } },
+  { key: 'binFillPercent', colour: '#7a4a1e', axis: { min: 0, max: 100 } },
+  { key: 'paperPercent', colour: '#1f5fbf', axis: { min: 0, max: 100 } },
+  { key: 'booksAvailable', colour: '#1b7a36', axis: { min: 0, minInterval: 1 } },
 ];
+const DAY_MS = 86_400_000;
 
-const lineOption = (points: Array<[number, number]>, colour: string, lang: 'en' | 'zh'): ChartOption => ({
+const lineOption = (points: Array<[number, number]>, colour: string, axis: ValueAxis, lang: 'en' | 'zh'): ChartOption => ({
   animation: false,
   grid: { left: 44, right: 12, top: 10, bottom: 24 },
   tooltip: { trigger: 'axis' },
+  // The whole 24 hours, so two readings from the last hour are not stretched across the chart.
   xAxis: {
     type: 'time',
+    min: (points[points.length - 1]?.[0] ?? Date.now()) - DAY_MS,
+    max: Math.max(points[points.length - 1]?.[0] ?? 0, Date.now()),
     axisLabel: { formatter: (ms: number) => formatTime(lang, new Date(ms).toISOString()), hideOverlap: true },
   },
-  yAxis: { type: 'value', scale: true },
+  yAxis: { type: 'value', ...axis },
   series: [
     { type: 'line', showSymbol: false, data: points, lineStyle: { color: colour, width: 2 }, itemStyle: { color: colour } },
   ],
@@ -64,11 +73,11 @@ export function TelemetryCharts({ kioskId, refreshKey }: { kioskId: string; refr
   };
   const options = useMemo(
     () =>
-      TELEMETRY.map(({ key, colour }) => {
+      TELEMETRY.map(({ key, colour, axis }) => {
         const points = (answer.data?.readings ?? [])
           .filter((r) => r[key] !== undefined)
           .map((r): [number, number] => [Date.parse(r.ts), r[key]!]);
-        return { key, option: lineOption(points, colour, lang), count: points.length, description: describe(points) };
+        return { key, option: lineOption(points, colour, axis, lang), count: points.length, description: describe(points) };
       }),
     [answer.data, lang],
   );
@@ -76,9 +85,14 @@ export function TelemetryCharts({ kioskId, refreshKey }: { kioskId: string; refr
     <div class="chart-grid">
       <ErrorMessage error={answer.error} />
       {options.map(({ key, option, count, description }) => (
-        <figure key={key} class="mini-chart" data-readings={count}>
+        <figure key={key} class="mini-chart" data-reading={key} data-readings={count}>
           <figcaption>{t(key as MessageKey)}</figcaption>
-          <Chart option={option} label={t(key as MessageKey)} description={description} height={150} />
+          {/* Empty axes look like a broken chart: say there is nothing yet instead. */}
+          {count === 0 ? (
+            <p class="muted no-readings">{answer.data ? t('noReadingsYet') : t('loading')}</p>
+          ) : (
+            <Chart option={option} label={t(key as MessageKey)} description={description} height={150} />
+          )}
         </figure>
       ))}
     </div>
@@ -125,7 +139,11 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
     <>
       <ErrorMessage error={answer.error} />
       <h3>{t('byDay')}</h3>
-      <Chart option={option} label={t('byDay')} description={description} height={200} />
+      {days.some((d) => d.total + d.renewals > 0) ? (
+        <Chart option={option} label={t('byDay')} description={description} height={200} />
+      ) : (
+        <p class="muted no-readings">{answer.data ? t('noReadingsYet') : t('loading')}</p>
+      )}
       <table class="table compact numeric">
         <caption>{t('byMonth')}</caption>
         <thead>

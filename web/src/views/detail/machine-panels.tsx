@@ -5,8 +5,11 @@ import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 import type { AlertView } from '../../live/live-store.js';
 import { STATE_COLOURS, type ServiceState } from '../../states.js';
+import { alertWords } from '../alerts/alert-words.js';
 
 const WINDOWS = ['24h', '7d', '30d'] as const;
+const RESULTS = ['pass', 'issues_found', 'fail'] as const;
+const isResult = (r: string): r is (typeof RESULTS)[number] => (RESULTS as readonly string[]).includes(r);
 
 interface UptimeAnswer {
   kiosks: Array<{ kioskId: string; uptimeRatio: number | null }>;
@@ -58,14 +61,21 @@ export function StateTimeline({ kioskId, refreshKey }: { kioskId: string; refres
     <div>
       <ol class="timeline" aria-label={t('timeline')}>
         {answer.data.intervals.map((interval) => {
-          const widthPercent = ((Date.parse(interval.to) - Date.parse(interval.from)) / spanMs) * 100;
+          // Each segment at its own time: a machine first heard from today has nothing before today.
+          const startMs = Math.max(Date.parse(interval.from), fromMs);
+          const leftPercent = ((startMs - fromMs) / spanMs) * 100;
+          const widthPercent = ((Date.parse(interval.to) - startMs) / spanMs) * 100;
           const label = `${t(`state_${interval.state}`)}: ${formatDateTime(lang, interval.from)} – ${formatDateTime(lang, interval.to)}`;
           return (
             <li
               key={interval.from}
               data-state={interval.state}
               title={label}
-              style={{ width: `${widthPercent}%`, background: STATE_COLOURS[interval.state].background }}
+              style={{
+                left: `${leftPercent}%`,
+                width: `${widthPercent}%`,
+                background: STATE_COLOURS[interval.state].background,
+              }}
             >
               {/* Text, not aria-label: screen readers do not read a name given to a list item. */}
               <span class="visually-hidden">{label}</span>
@@ -81,34 +91,29 @@ export function StateTimeline({ kioskId, refreshKey }: { kioskId: string; refres
   );
 }
 
-/** Faults still open (from the live push) and the machine's resolved alerts. */
-export function FaultsPanel({ kioskId, open, refreshKey }: { kioskId: string; open: AlertView[]; refreshKey: unknown }) {
+/** The machine's resolved alerts (the open ones head the page). */
+export function FaultsPanel({ kioskId, refreshKey }: { kioskId: string; refreshKey: unknown }) {
   const { lang, t } = useI18n();
   const past = useLoad(
     () => api.get<{ alerts: AlertView[] }>(`/alerts?${query({ kiosk: kioskId, state: 'resolved', limit: 20 })}`),
     [kioskId, refreshKey],
   );
-  const row = (a: AlertView) => (
-    <li key={a.id} data-alert={a.id}>
-      <span class={`severity severity-${a.severity}`}>{t(`severity_${a.severity}`)}</span> {a.title}{' '}
-      <span class="muted">
-        {formatDateTime(lang, a.openedAt)}
-        {a.resolved ? ` – ${formatDateTime(lang, a.resolved.at)}` : ''}
-      </span>
-    </li>
-  );
   return (
-    <div class="two-columns">
-      <div>
-        <h3>{t('openFaults')}</h3>
-        {open.length === 0 ? <p class="muted">{t('none')}</p> : <ul class="plain-list">{open.map(row)}</ul>}
-      </div>
-      <div>
-        <h3>{t('pastFaults')}</h3>
-        <ErrorMessage error={past.error} />
-        {past.data && past.data.alerts.length === 0 ? <p class="muted">{t('none')}</p> : null}
-        <ul class="plain-list">{(past.data?.alerts ?? []).map(row)}</ul>
-      </div>
+    <div>
+      <h3>{t('pastFaults')}</h3>
+      <ErrorMessage error={past.error} />
+      {past.data && past.data.alerts.length === 0 ? <p class="muted">{t('none')}</p> : null}
+      <ul class="plain-list">
+        {(past.data?.alerts ?? []).map((a) => (
+          <li key={a.id} data-alert={a.id}>
+            <span class={`severity severity-${a.severity}`}>{t(`severity_${a.severity}`)}</span> {alertWords(lang, a)}{' '}
+            <span class="muted">
+              {formatDateTime(lang, a.openedAt)}
+              {a.resolved ? ` – ${formatDateTime(lang, a.resolved.at)}` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -142,7 +147,7 @@ export function InspectionsPanel({ kioskId }: { kioskId: string }) {
               <td>{i.week}</td>
               <td>{formatDateTime(lang, i.inspectedAt)}</td>
               <td>{i.inspector}</td>
-              <td>{i.result}</td>
+              <td>{isResult(i.result) ? t(`result_${i.result}`) : i.result}</td>
             </tr>
           ))}
       </tbody>

@@ -3,7 +3,8 @@ import { Chart, type ChartOption } from '../../components/chart.js';
 import { useThrottled } from '../../hooks.js';
 import type { KioskView } from '../../live/live-store.js';
 import { type Lang, translate } from '../../i18n.js';
-import { STATE_COLOURS, STATE_ORDER } from '../../states.js';
+import { stateWithReason } from '../../fault-words.js';
+import { STATE_COLOURS, STATE_ORDER, type ServiceState } from '../../states.js';
 import { mapTooltipOf } from './map-tooltip.js';
 
 /** The map redraws (1,000 points on a canvas) at most this often; the tiles follow every push. */
@@ -11,6 +12,24 @@ const REDRAW_INTERVAL_MS = 1_000;
 const LARGE_FLEET = 300;
 /** District names are written at their machines' centre while there are few enough to read. */
 const MAX_DISTRICT_LABELS = 40;
+/** States an operator must find at once: drawn last (on top) and larger. */
+const PROBLEM_STATES: ReadonlySet<ServiceState> = new Set(['out_of_service', 'offline', 'degraded']);
+/** Drawing order: the reverse of the display order, so the worst states are painted over the rest. */
+const DRAW_ORDER = [...STATE_ORDER].reverse();
+
+/** The axis end a tenth of the span (at least 0.005°, half a kilometre) beyond the outermost machine. */
+function padded(end: 'min' | 'max') {
+  return ({ min, max }: { min: number; max: number }) => {
+    const margin = Math.max((max - min) / 10, 0.005);
+    return end === 'min' ? min - margin : max + margin;
+  };
+}
+
+function symbolSizeOf(state: ServiceState, fleetSize: number): number {
+  const isLarge = fleetSize > LARGE_FLEET;
+  if (PROBLEM_STATES.has(state)) return isLarge ? 9 : 16;
+  return isLarge ? 5 : 10;
+}
 
 /** Each district's name at the mean position of its machines. */
 function districtCentres(kiosks: KioskView[], lang: Lang): Array<[number, number, string]> {
@@ -35,7 +54,7 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
   const placed = useMemo(() => kiosks.filter((k) => k.lat !== null && k.lon !== null), [kiosks]);
   const byState = useMemo(
     () =>
-      STATE_ORDER.map((state) => ({ state, kiosks: placed.filter((k) => k.serviceState === state) })).filter(
+      DRAW_ORDER.map((state) => ({ state, kiosks: placed.filter((k) => k.serviceState === state) })).filter(
         (group) => group.kiosks.length > 0,
       ),
     [placed],
@@ -48,19 +67,21 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
         top: 0,
         type: 'scroll',
         textStyle: { fontSize: 11 },
-        data: byState.map(({ state }) => translate(lang, `state_${state}`)),
+        // The legend keeps the display order (worst first) while the series are drawn best first.
+        data: [...byState].reverse().map(({ state }) => translate(lang, `state_${state}`)),
       },
       tooltip: {
         trigger: 'item',
-        formatter: (p: { data: [number, number, string, string] }) => mapTooltipOf(p.data[2], p.data[3]),
+        formatter: (p: { data: [number, number, string, string, string] }) => mapTooltipOf(p.data[2], p.data[3], p.data[4]),
       },
-      xAxis: { type: 'value', scale: true, show: false },
-      yAxis: { type: 'value', scale: true, show: false },
+      // A margin round the machines, so none is cut in half at the plane's edge.
+      xAxis: { type: 'value', scale: true, show: false, min: padded('min'), max: padded('max') },
+      yAxis: { type: 'value', scale: true, show: false, min: padded('min'), max: padded('max') },
       series: [
         ...byState.map(({ state, kiosks: inState }) => ({
           type: 'scatter',
           name: translate(lang, `state_${state}`),
-          symbolSize: placed.length > LARGE_FLEET ? 6 : 10,
+          symbolSize: symbolSizeOf(state, placed.length),
           // Large mode draws a big series as one path instead of one element per machine.
           large: true,
           largeThreshold: LARGE_FLEET,
@@ -69,8 +90,16 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
             color: STATE_COLOURS[state].background,
             borderColor: STATE_COLOURS[state].text === '#ffffff' ? '#ffffff' : '#5f6b78',
             borderWidth: 0.5,
+            // Opaque (ECharts draws scatter marks at 0.8): a problem mark hides what lies under it.
+            opacity: 1,
           },
-          data: inState.map((k) => [k.lon, k.lat, k.id, (lang === 'zh' ? k.name : (k.nameEn ?? k.name)) ?? '']),
+          data: inState.map((k) => [
+            k.lon,
+            k.lat,
+            k.id,
+            (lang === 'zh' ? k.name : (k.nameEn ?? k.name)) ?? '',
+            stateWithReason(lang, k),
+          ]),
         })),
         // After the states, so a click's series index still points into byState.
         {
@@ -79,7 +108,15 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
           silent: true,
           symbolSize: 0,
           z: 1,
-          label: { show: true, formatter: '{@[2]}', color: '#3b4450', fontSize: 11 },
+          label: {
+            show: true,
+            formatter: '{@[2]}',
+            color: '#3b4450',
+            fontSize: 12,
+            fontWeight: 600,
+            position: 'top',
+            distance: 10,
+          },
           data: districtCentres(placed, lang),
         },
       ],
@@ -89,7 +126,8 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
   const missing = kiosks.length - placed.length;
   const description = translate(lang, 'chartMapDescription', {
     n: placed.length,
-    states: byState
+    states: [...byState]
+      .reverse()
       .map(({ state, kiosks: inState }) => `${translate(lang, `state_${state}`)} ${inState.length}`)
       .join(lang === 'zh' ? '，' : ', '),
   });

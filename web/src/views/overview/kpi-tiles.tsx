@@ -81,9 +81,13 @@ export function KpiTiles() {
         id="circulation-year"
         label={t('kpiCirculationYear')}
         value={circulation ? formatNumber(lang, circulation.year.total) : '—'}
+        // Spelled out: "pace 61,000 / 150,000" read as a second target, not as what is due by today.
         detail={
           circulation
-            ? `${t('ofPace', { pace: formatNumber(lang, circulation.yearPace) })} / ${formatNumber(lang, circulation.yearTarget)}`
+            ? t('yearPaceDetail', {
+                pace: formatNumber(lang, circulation.yearPace),
+                target: formatNumber(lang, circulation.yearTarget),
+              })
             : undefined
         }
         tone={circulation ? (circulation.year.total >= circulation.yearPace ? 'good' : 'bad') : undefined}

@@ -5,6 +5,8 @@ import { STATE_COLOURS, STATE_ORDER, type ServiceState } from '../../states.js';
 import { FleetMap } from './fleet-map.js';
 import { KioskTiles } from './kiosk-tiles.js';
 import { KpiTiles } from './kpi-tiles.js';
+import { ReaderAvailability } from './reader-availability.js';
+import { ResumeReminders } from './resume-reminders.js';
 
 /** Every machine at a glance: KPIs, counts by state (which also filter), the map and the tiles. */
 export function OverviewPage() {
@@ -31,6 +33,8 @@ export function OverviewPage() {
     <div class="overview">
       <h1 class="visually-hidden">{t('navOverview')}</h1>
       <KpiTiles />
+      <ResumeReminders />
+      <ReaderAvailability />
       <section class="counts" aria-label={t('machines')}>
         <button type="button" class="count" aria-pressed={filter === null} onClick={() => setFilter(null)} data-count="all">
           <span class="count-value" id="count-all">
@@ -56,7 +60,8 @@ export function OverviewPage() {
       <div class="overview-body">
         <section class="panel" aria-labelledby="map-title">
           <h2 id="map-title">{t('map')}</h2>
-          <FleetMap kiosks={kiosks} lang={lang} />
+          {/* The map shows what the filters show: the tiles and the map never disagree. */}
+          <FleetMap kiosks={shown} lang={lang} />
         </section>
         <section class="panel" aria-labelledby="tiles-title">
           <div class="panel-head">

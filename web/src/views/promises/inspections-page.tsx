@@ -1,6 +1,6 @@
 import { api } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
-import { formatDateTime, formatPercent } from '../../format.js';
+import { formatDateTime, formatDayOfWeek, formatPercent } from '../../format.js';
 import { useLive, useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 import { RecordInspection } from './record-inspection.js';
@@ -15,6 +15,9 @@ interface WeekReport {
   due: string[];
   overdue: string[];
 }
+
+const RESULTS = ['pass', 'issues_found', 'fail'] as const;
+const isResult = (r: string): r is (typeof RESULTS)[number] => (RESULTS as readonly string[]).includes(r);
 
 function KioskLink({ id }: { id: string }) {
   return <a href={`#/kiosk/${encodeURIComponent(id)}`}>{id}</a>;
@@ -37,11 +40,20 @@ export function InspectionsPage({ recorder }: { recorder: string | null }) {
       {r ? (
         <>
           <p>
-            {t('week')} {r.week} ({formatDateTime(lang, r.startsAt)} – {formatDateTime(lang, r.endsAt)}) · {t('compliance')}{' '}
-            <strong>{formatPercent(lang, r.complianceRatio)}</strong>
+            {/* Monday to Sunday, as a person names the week; the API's end is the instant it is over. */}
+            {t('week')} {r.week} (
+            <span data-week-range>
+              {formatDayOfWeek(lang, r.startsAt)} – {formatDayOfWeek(lang, new Date(Date.parse(r.endsAt) - 1).toISOString())}
+            </span>
+            ) · {t('compliance')} <strong>{formatPercent(lang, r.complianceRatio)}</strong>
           </p>
           {recorder ? (
-            <RecordInspection kioskIds={[...r.overdue, ...r.due]} inspector={recorder} onRecorded={report.reload} />
+            // Machines done already stay choosable: a second visit, or one dated earlier, is recorded too.
+            <RecordInspection
+              kioskIds={[...r.overdue, ...r.due, ...r.done.map((d) => d.kioskId)]}
+              inspector={recorder}
+              onRecorded={report.reload}
+            />
           ) : null}
           <div class="columns-3">
             <div data-column="overdue">
@@ -77,7 +89,12 @@ export function InspectionsPage({ recorder }: { recorder: string | null }) {
                   <li key={d.kioskId}>
                     <KioskLink id={d.kioskId} />{' '}
                     <span class="muted">
-                      {d.inspections.map((i) => `${formatDateTime(lang, i.inspectedAt)} ${i.inspector} (${i.result})`).join('; ')}
+                      {d.inspections
+                        .map(
+                          (i) =>
+                            `${formatDateTime(lang, i.inspectedAt)} ${i.inspector} (${isResult(i.result) ? t(`result_${i.result}`) : i.result})`,
+                        )
+                        .join('; ')}
                     </span>
                   </li>
                 ))}

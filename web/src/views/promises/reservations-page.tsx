@@ -1,10 +1,12 @@
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { toReservationView } from '../../../../dashboard/reservation-view.js';
 import { api } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { useLive, useLoad, useNow } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
+import { DeliveredList } from './delivered-list.js';
+import { HandDeliveryForm } from './hand-delivery-form.js';
 
 type ReservationView = ReturnType<typeof toReservationView>;
 
@@ -17,14 +19,20 @@ interface ReservationList {
 const STATE_RANK: Partial<Record<ReservationView['state'], number>> = { breached: 0, at_risk: 1, open: 2 };
 const rankOf = (r: ReservationView) => STATE_RANK[r.state] ?? 3;
 
-/** Outstanding reservations against the 72-hour delivery promise: breached, at risk, then open; a live countdown. */
-export function ReservationsPage() {
+/**
+ * Outstanding reservations against the 72-hour delivery promise: breached, at risk, then open; a live
+ * countdown. Whoever may (`canDeliver`) records a delivery made by hand from its row; the latest
+ * deliveries follow, by hand or by machine.
+ */
+export function ReservationsPage({ canDeliver }: { canDeliver: boolean }) {
   const { lang, t } = useI18n();
+  const [delivering, setDelivering] = useState<string | null>(null);
+  const [delivered, setDelivered] = useState<string | null>(null);
   const summary = useLive((s) => s.promises?.reservations);
   const noticeSeq = useLive((s) => s.noticeSeq);
   const list = useLoad(
     () => api.get<ReservationList>('/reservations'),
-    [summary?.open, summary?.atRisk, summary?.breached, noticeSeq],
+    [summary?.open, summary?.atRisk, summary?.breached, noticeSeq, delivered],
   );
   const nowMs = useNow(1_000);
   const sorted = useMemo(
@@ -50,10 +58,15 @@ export function ReservationsPage() {
           </span>
         </p>
       ) : null}
+      {delivered ? (
+        <p class="notice" role="status" data-notice>
+          {t('handDeliveryRecorded', { id: delivered })}
+        </p>
+      ) : null}
       <ErrorMessage error={list.error} />
       {list.data && sorted.length === 0 ? <p class="muted">{t('noReservations')}</p> : null}
       {sorted.length > 0 ? (
-        <table class="table">
+        <table class="table" id="reservations-table">
           <thead>
             <tr>
               <th scope="col">{t('reservation')}</th>
@@ -62,6 +75,7 @@ export function ReservationsPage() {
               <th scope="col">{t('deadline')}</th>
               <th scope="col">{t('countdown')}</th>
               <th scope="col">{t('status')}</th>
+              {canDeliver ? <th scope="col">{t('handDelivery')}</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -81,12 +95,30 @@ export function ReservationsPage() {
                       {r.state === 'open' || r.state === 'at_risk' || r.state === 'breached' ? t(`res_${r.state}`) : r.state}
                     </span>
                   </td>
+                  {canDeliver ? (
+                    <td>
+                      {delivering === r.reservationId ? (
+                        <HandDeliveryForm
+                          reservationId={r.reservationId}
+                          onDone={(isDelivered) => {
+                            setDelivering(null);
+                            if (isDelivered) setDelivered(r.reservationId);
+                          }}
+                        />
+                      ) : (
+                        <button type="button" data-action="deliver" onClick={() => setDelivering(r.reservationId)}>
+                          {t('deliveredByHand')}
+                        </button>
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               );
             })}
           </tbody>
         </table>
       ) : null}
+      <DeliveredList refreshKey={list.data} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar, nextDay } from '../../../collector/domain/calendar.js';
+import { createCalendar, nextDay } from '../../time/calendar.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 

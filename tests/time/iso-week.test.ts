@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createCalendar, nextDay } from '../../../collector/domain/calendar.js';
+import { createCalendar, nextDay } from '../../time/calendar.js';
 import {
   addIsoWeeks,
   endOfIsoWeek,
@@ -10,7 +10,7 @@ import {
   isoWeeksOfMonth,
   monthOfIsoWeek,
   startOfIsoWeek,
-} from '../../../collector/domain/iso-week.js';
+} from '../../time/iso-week.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const shanghai = createCalendar('Asia/Shanghai');

@@ -1,4 +1,4 @@
-import { createZoneOffset, QUARTER_HOUR_MS } from '../../time/zone-offset.js';
+import { createZoneOffset, QUARTER_HOUR_MS } from './zone-offset.js';
 
 /** Calendar days and months of instants in the fleet's time zone (offsets: time/zone-offset.ts). */
 export type LocalDay = string; // YYYY-MM-DD
