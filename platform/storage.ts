@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { NotificationOutbox } from '../collector/notify/notification-outbox.js';
+import { openPostgresNotificationOutbox } from '../collector/notify/postgres-notification-outbox.js';
 import { openSqliteNotificationOutbox } from '../collector/notify/sqlite-notification-outbox.js';
 import type { RetentionPolicy } from '../collector/domain/retention-policy.js';
 import { startRetention } from '../collector/retention.js';
@@ -51,7 +52,7 @@ export interface Storage extends Stoppable {
   indicatorTargets: IndicatorTargetsStore;
   /** People, sessions, integration tokens, audit log (`DATA_DIR/users.sqlite`). */
   auth: Auth;
-  /** Notifications not yet sent, when notifications are configured. */
+  /** Notifications not yet sent, when notifications are configured (PostgreSQL with DATABASE_URL). */
   outbox: NotificationOutbox | null;
   /** The one-time password of the admin account this start created, if it created one (the CLI shows it). */
   firstAdminPassword: string | null;
@@ -84,9 +85,7 @@ export function openStorage(input: StorageInput): Promise<Storage> {
         : null;
     if (spool) stops.defer(() => spool.close());
     // The outbox outlives the dispatcher: what was not sent stays for the next start.
-    const outbox = input.hasNotifications
-      ? openSqliteNotificationOutbox({ file: join(config.DATA_DIR, 'notifications.sqlite') })
-      : null;
+    const outbox = input.hasNotifications ? await openOutbox(f) : null;
     if (outbox) stops.defer(() => outbox.close());
     const exportLog = await openExportLog(f);
     stops.defer(() => exportLog.close());
@@ -125,6 +124,18 @@ async function openEventStore(
     synchronous: config.SQLITE_SYNCHRONOUS,
   });
   return { store: sqlite, sqlite };
+}
+
+/**
+ * Notifications not yet sent: in PostgreSQL with DATABASE_URL, shared by every node so each notice
+ * is recorded once and sent once; else `DATA_DIR/notifications.sqlite`.
+ */
+async function openOutbox(f: Foundation): Promise<NotificationOutbox> {
+  const { config } = f;
+  if (config.DATABASE_URL) {
+    return openPostgresNotificationOutbox({ url: config.DATABASE_URL, logger: f.logger.child({ component: 'notifications' }) });
+  }
+  return openSqliteNotificationOutbox({ file: join(config.DATA_DIR, 'notifications.sqlite') });
 }
 
 /** What reports were handed out: in PostgreSQL with DATABASE_URL, shared by every node; else `DATA_DIR/reports.sqlite`. */

@@ -88,7 +88,12 @@ export function startWeb(input: WebInput): Promise<Web> {
         },
         policy,
         sampleIntervalMs,
-        listeners: [(notices) => notifications.acceptPlatform(notices)],
+        listeners: [
+          (notices) =>
+            void notifications
+              .acceptPlatform(notices)
+              .catch((error: unknown) => logger.error({ err: error }, 'platform notices could not be recorded in the outbox')),
+        ],
         logger,
       });
       stops.defer(() => platformNotifier.stop());

@@ -42,6 +42,12 @@ export interface ChannelSenderOptions {
   maxDigestNotices: number;
   /** False while another process holds the outbox's lease: then this one sends nothing. */
   isLeader: () => boolean;
+  /** This node's name on its claims of messages. */
+  owner: string;
+  /** How long a claim holds: after it, another node takes a message left `sending` over. */
+  claimLeaseMs: number;
+  /** Told after each change this sender made to the outbox (the dispatcher refreshes its depths). */
+  onChange?: () => Promise<void>;
   logger: Logger;
   /** 0–1, for the backoff's jitter. */
   random?: () => number;
@@ -58,7 +64,7 @@ const STOPPED_MID_SEND = 'the platform stopped while this message was being sent
  * outage or behind the rate limit, become one message rather than twenty.
  */
 export class ChannelSender {
-  private readonly pacer: Pacer;
+  private pacer: Pacer | null = null;
   private pumping: Promise<void> | null = null;
   private isAgain = false;
   private isStopped = false;
@@ -74,20 +80,28 @@ export class ChannelSender {
   constructor(
     readonly channel: NotificationChannel,
     private readonly options: ChannelSenderOptions,
-  ) {
-    const now = options.scheduler.now();
-    this.pacer = new Pacer(channel.ratePerMinute, options.outbox.sentSince(channel.name, now - Pacer.WINDOW_MS));
+  ) {}
+
+  /** The pacing inherits the sends of the last minute (by any node): read once, at the first look. */
+  private async pacerOf(): Promise<Pacer> {
+    if (!this.pacer) {
+      const now = this.options.scheduler.now();
+      const sent = await this.options.outbox.sentSince(this.channel.name, now - Pacer.WINDOW_MS);
+      this.pacer ??= new Pacer(this.channel.ratePerMinute, sent);
+    }
+    return this.pacer;
   }
 
   /**
-   * Messages left `sending` by a process that stopped mid-send: tried again where repeats are
-   * harmless (webhook, e-mail), held for a person where the service may have shown it (robots).
+   * Messages left `sending` by a process that stopped mid-send, once their claim's lease ran out:
+   * tried again where repeats are harmless (webhook, e-mail), held for a person where the service
+   * may have shown it (robots).
    */
-  recoverInFlight(): void {
+  async recoverInFlight(): Promise<void> {
     const { outbox, scheduler } = this.options;
-    for (const entry of outbox.inFlight(this.channel.name)) {
-      if (this.channel.isIdempotent) outbox.markRetry(entry.id, scheduler.now(), STOPPED_MID_SEND);
-      else outbox.hold(entry.id, `${STOPPED_MID_SEND}: it may have arrived, so it is not sent again without a person`);
+    for (const entry of await outbox.inFlight(this.channel.name, scheduler.now())) {
+      if (this.channel.isIdempotent) await outbox.markRetry(entry.id, scheduler.now(), STOPPED_MID_SEND);
+      else await outbox.hold(entry.id, `${STOPPED_MID_SEND}: it may have arrived, so it is not sent again without a person`);
     }
   }
 
@@ -150,53 +164,66 @@ export class ChannelSender {
   private async run(): Promise<void> {
     do {
       this.isAgain = false;
-      await this.sendWhatIsDue();
+      try {
+        await this.sendWhatIsDue();
+      } catch (error) {
+        // The outbox unreachable for a moment: the dispatcher's next housekeeping round looks again.
+        this.options.logger.error({ err: error, channel: this.channel.name }, 'notification outbox unreachable while sending');
+      }
+      await this.options.onChange?.().catch(() => undefined);
     } while (this.isAgain && !this.isStopped);
   }
 
   private async sendWhatIsDue(): Promise<void> {
     const { outbox, scheduler } = this.options;
+    const pacer = await this.pacerOf();
     while (!this.isStopped && this.options.isLeader()) {
       const now = scheduler.now();
-      const head = outbox.head(this.channel.name);
+      const head = await outbox.head(this.channel.name);
       if (!head) return;
       if (head.expiresMs <= now) {
-        this.countExpired(outbox.expire(now).filter((e) => e.channel === this.channel.name).length);
+        this.countExpired((await outbox.expire(now)).filter((e) => e.channel === this.channel.name).length);
         continue;
       }
       if (head.dueMs > now) return this.wakeAt(head.dueMs);
-      const waitMs = this.pacer.waitMs(now);
+      const waitMs = pacer.waitMs(now);
       if (waitMs > 0) return this.wakeAt(now + waitMs);
-      const entry = this.mergeGroup(head, now);
-      this.pacer.record(now);
-      outbox.markSending(entry.id, now);
+      const entry = await this.mergeGroup(head, now);
+      // Another node (briefly also believing it sends) or a person took it first: look again.
+      if (!(await outbox.claim(entry.id, this.options.owner, now, this.options.claimLeaseMs))) continue;
+      pacer.record(now);
+      let failure: { error: unknown } | null = null;
       try {
         await this.channel.send(entry.message, { idempotencyKey: entry.key, delayedMs: now - entry.createdMs, nowMs: now });
-        outbox.markSent(entry.id, scheduler.now());
-        Object.assign(this.stats, { sent: this.stats.sent + 1, consecutiveFailures: 0, lastSentAtMs: scheduler.now() });
       } catch (error) {
-        this.onFailure(entry, error, now);
+        failure = { error };
       }
+      if (failure) {
+        await this.onFailure(entry, failure.error, now, pacer);
+        continue;
+      }
+      await outbox.markSent(entry.id, scheduler.now());
+      Object.assign(this.stats, { sent: this.stats.sent + 1, consecutiveFailures: 0, lastSentAtMs: scheduler.now() });
     }
   }
 
-  private onFailure(entry: OutboxEntry, error: unknown, nowMs: number): void {
+  private async onFailure(entry: OutboxEntry, error: unknown, nowMs: number, pacer: Pacer): Promise<void> {
     const { outbox, logger, retry } = this.options;
     const e =
       error instanceof ChannelError ? error : new ChannelError(String(error), true, { cause: error, mayHaveArrived: true });
     this.stats.consecutiveFailures += 1;
     this.stats.lastError = { atMs: nowMs, message: e.message };
     const log = { channel: this.channel.name, entryId: entry.id, attempts: entry.attempts + 1, err: e };
-    if (e.retryAfterMs !== null) this.pacer.block(nowMs + e.retryAfterMs);
+    if (e.retryAfterMs !== null) pacer.block(nowMs + e.retryAfterMs);
     if (e.mayHaveArrived && !this.channel.isIdempotent) {
       // A robot that may have shown the message: a blind resend could post it twice in the crew's group.
-      outbox.hold(entry.id, `${e.message}; it may have arrived, so it is not sent again without a person`);
+      await outbox.hold(entry.id, `${e.message}; it may have arrived, so it is not sent again without a person`);
       this.stats.failed += 1;
       logger.error(log, 'notification outcome unknown; held for a person');
       return;
     }
     if (!e.isRetryable) {
-      outbox.hold(entry.id, e.message);
+      await outbox.hold(entry.id, e.message);
       this.stats.failed += 1;
       logger.error(log, 'notification refused; held for a person');
       return;
@@ -205,14 +232,14 @@ export class ChannelSender {
       Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** entry.attempts) *
       (0.8 + 0.4 * (this.options.random ?? Math.random)());
     const dueMs = nowMs + Math.round(Math.max(backoffMs, e.retryAfterMs ?? 0));
-    outbox.markRetry(entry.id, dueMs, e.message);
+    await outbox.markRetry(entry.id, dueMs, e.message);
     logger.warn({ ...log, retryInMs: dueMs - nowMs }, 'notification failed; will retry');
   }
 
   /** The head with the other pending notices of its kind, step and district, as one digest entry. */
-  private mergeGroup(head: OutboxEntry, nowMs: number): OutboxEntry {
+  private async mergeGroup(head: OutboxEntry, nowMs: number): Promise<OutboxEntry> {
     if (head.message.source !== 'alerts' || head.groupKey === null || head.attempts > 0) return head;
-    const group = this.options.outbox.pendingInGroup(this.channel.name, head.groupKey).filter((e) => e.attempts === 0);
+    const group = (await this.options.outbox.pendingInGroup(this.channel.name, head.groupKey)).filter((e) => e.attempts === 0);
     if (group.length < 2) return head;
     const taken: OutboxEntry[] = [];
     const notices: AlertNoticeFacts[] = [];

@@ -18,6 +18,7 @@ import type {
   AlertDelivery,
   NewOutboxEntry,
   NotificationOutbox,
+  OutboxDepth,
   OutboxEntry,
   OutboxEntryId,
   OutboxListQuery,
@@ -47,6 +48,11 @@ const NOTIFICATIONS_COMPONENT = 'notifications';
 const STOP_GRACE_MS = 2_000;
 /** The sender's lease: renewed every third of it, so another node takes over within this after a crash. */
 export const LEASE_TTL_MS = 30_000;
+/**
+ * How long a node's claim on a message holds: longer than any channel's send may take, so a slow
+ * send is never taken over; a node that died mid-send has its message taken over after it.
+ */
+export const CLAIM_LEASE_MS = 2 * LEASE_TTL_MS;
 /** Finished entries are kept this long (an alert's deliveries), then forgotten. */
 const KEEP_DONE_MS = 30 * 86_400_000;
 /** Notices at most in one digest. */
@@ -67,16 +73,22 @@ export class NotificationDispatcher {
   private readonly senders = new Map<string, ChannelSender>();
   private readonly leaseOwner: string;
   private isLeader = false;
+  /** The outbox's depths as last read: health answers from here (sync), refreshed after each change. */
+  private depths = new Map<string, OutboxDepth>();
   private isStopped = false;
   private cancelHousekeeping: (() => void) | null = null;
-  private readonly onAlert = (notice: AlertNotice) => this.accept(this.factsOf(notice.kind, notice.alert));
+  private readonly onAlert = (notice: AlertNotice) => this.settle(this.accept(this.factsOf(notice.kind, notice.alert)));
   private readonly onEscalation = (notice: EscalationNotice) =>
-    this.accept({
-      ...this.factsOf('escalated', notice.alert),
-      step: notice.step,
-      percent: notice.percent,
-      atMs: notice.escalatedAtMs,
-    });
+    this.settle(
+      this.accept({
+        ...this.factsOf('escalated', notice.alert),
+        step: notice.step,
+        percent: notice.percent,
+        atMs: notice.escalatedAtMs,
+      }),
+    );
+  /** Recordings under way, so `idle` and `stop` wait for them. */
+  private readonly recording = new Set<Promise<unknown>>();
 
   constructor(private readonly options: DispatcherOptions) {
     this.leaseOwner = options.leaseOwner ?? randomUUID();
@@ -89,6 +101,9 @@ export class NotificationDispatcher {
           retry: options.retry,
           maxDigestNotices: MAX_DIGEST_NOTICES,
           isLeader: () => this.isLeader,
+          owner: this.leaseOwner,
+          claimLeaseMs: CLAIM_LEASE_MS,
+          onChange: () => this.refreshDepths(),
           logger: options.logger,
           ...(options.random ? { random: options.random } : {}),
         }),
@@ -118,15 +133,14 @@ export class NotificationDispatcher {
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
     await Promise.race([this.idle(), grace]);
     clearTimeout(timer);
-    if (this.isLeader) this.options.outbox.releaseLease(this.leaseOwner);
+    if (this.isLeader) await this.options.outbox.releaseLease(this.leaseOwner).catch(() => undefined);
     this.isLeader = false;
     await Promise.all([...this.senders.values()].map((s) => s.channel.close?.()));
   }
 
   health(): ChannelHealth[] {
     const now = this.options.scheduler.now();
-    const depths = new Map(this.options.outbox.depths().map((d) => [d.channel, d]));
-    return [...this.senders.values()].map((s) => s.health(depths.get(s.channel.name), now));
+    return [...this.senders.values()].map((s) => s.health(this.depths.get(s.channel.name), now));
   }
 
   /** Whether this process sends (holds the outbox's lease). */
@@ -140,6 +154,7 @@ export class NotificationDispatcher {
 
   /** Resolves once no channel is sending. */
   async idle(): Promise<void> {
+    while (this.recording.size > 0) await Promise.allSettled([...this.recording]);
     await Promise.all([...this.senders.values()].map((s) => s.idle()));
   }
 
@@ -150,7 +165,7 @@ export class NotificationDispatcher {
   }
 
   /** Routes one notice; exposed for notices from elsewhere (a reservation at risk, later). */
-  accept(notice: AlertNoticeFacts): void {
+  async accept(notice: AlertNoticeFacts): Promise<void> {
     const now = this.options.scheduler.now();
     const [message] = groupNotices([notice]);
     if (!message) return;
@@ -162,7 +177,7 @@ export class NotificationDispatcher {
         noticeKeys: [noticeKey(notice)],
         dueMs: now + this.options.groupWindowMs,
       }));
-    this.record(entries);
+    await this.record(entries);
   }
 
   /**
@@ -170,7 +185,7 @@ export class NotificationDispatcher {
    * in trouble is not told of the notification component's trouble: it would only fail again, and
    * the other channels carry the news.
    */
-  acceptPlatform(notices: readonly PlatformNotice[]): void {
+  async acceptPlatform(notices: readonly PlatformNotice[]): Promise<void> {
     if (notices.length === 0) return;
     const now = this.options.scheduler.now();
     const troubled = new Set(
@@ -184,42 +199,44 @@ export class NotificationDispatcher {
       const fit = notices.filter((n) => !(troubled.has(name) && n.kind === 'opened' && n.component === NOTIFICATIONS_COMPONENT));
       if (fit.length > 0) entries.push(this.entryOf(name, platformMessageOf(fit), now));
     }
-    this.record(entries);
+    await this.record(entries);
   }
 
   /** A test message to one channel, through the outbox like any other; undefined for an unknown channel. */
-  sendTest(channel: string, requestedBy: string): OutboxEntry | undefined {
+  async sendTest(channel: string, requestedBy: string): Promise<OutboxEntry | undefined> {
     if (!this.senders.has(channel)) return undefined;
     const now = this.options.scheduler.now();
-    return this.record([this.entryOf(channel, { source: 'test', id: `test:${now}`, requestedBy, atMs: now }, now)])[0];
+    return (await this.record([this.entryOf(channel, { source: 'test', id: `test:${now}`, requestedBy, atMs: now }, now)]))[0];
   }
 
   /** A person gives up on a message waiting or held; false if it was neither. */
-  giveUp(id: OutboxEntryId, by: string): boolean {
-    const entry = this.options.outbox.get(id);
-    const isDone = this.options.outbox.giveUp(id, by, this.options.scheduler.now());
+  async giveUp(id: OutboxEntryId, by: string): Promise<boolean> {
+    const entry = await this.options.outbox.get(id);
+    const isDone = await this.options.outbox.giveUp(id, by, this.options.scheduler.now());
+    await this.refreshDepths();
     if (isDone) this.options.logger.warn({ entryId: id, channel: entry?.channel, by }, 'notification given up by a person');
     if (isDone && entry) this.senders.get(entry.channel)?.kick();
     return isDone;
   }
 
   /** A person sends a held message again; false unless it was held. */
-  retry(id: OutboxEntryId, by: string): boolean {
-    const entry = this.options.outbox.get(id);
-    const isDone = this.options.outbox.retry(id, by, this.options.scheduler.now());
+  async retry(id: OutboxEntryId, by: string): Promise<boolean> {
+    const entry = await this.options.outbox.get(id);
+    const isDone = await this.options.outbox.retry(id, by, this.options.scheduler.now());
+    await this.refreshDepths();
     if (isDone && entry) this.senders.get(entry.channel)?.kick();
     return isDone;
   }
 
-  entry(id: OutboxEntryId): OutboxEntry | undefined {
+  entry(id: OutboxEntryId): Promise<OutboxEntry | undefined> {
     return this.options.outbox.get(id);
   }
 
-  list(query: OutboxListQuery): OutboxEntry[] {
+  list(query: OutboxListQuery): Promise<OutboxEntry[]> {
     return this.options.outbox.list(query);
   }
 
-  deliveriesOf(alertId: string): AlertDelivery[] {
+  deliveriesOf(alertId: string): Promise<AlertDelivery[]> {
     return this.options.outbox.deliveriesOf(alertId);
   }
 
@@ -237,38 +254,67 @@ export class NotificationDispatcher {
   }
 
   /** Writes entries to the outbox (on disk before any send) and wakes their channels. */
-  private record(entries: readonly NewOutboxEntry[]): OutboxEntry[] {
+  private async record(entries: readonly NewOutboxEntry[]): Promise<OutboxEntry[]> {
     if (entries.length === 0) return [];
-    const added = this.options.outbox.add(entries);
-    for (const entry of added) this.senders.get(entry.channel)?.wakeAt(entry.dueMs);
-    return added;
+    const adding = this.options.outbox.add(entries);
+    this.recording.add(adding);
+    try {
+      const added = await adding;
+      for (const entry of added) this.senders.get(entry.channel)?.wakeAt(entry.dueMs);
+      await this.refreshDepths();
+      return added;
+    } finally {
+      this.recording.delete(adding);
+    }
+  }
+
+  /** An alert-engine event's recording: a failure is logged (the engine's emit cannot wait for it). */
+  private settle(recording: Promise<void>): void {
+    recording.catch((error: unknown) =>
+      this.options.logger.error({ err: error }, 'a notice could not be recorded in the notification outbox'),
+    );
+  }
+
+  private async refreshDepths(): Promise<void> {
+    try {
+      this.depths = new Map((await this.options.outbox.depths()).map((d) => [d.channel, d]));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'the notification outbox depths could not be read');
+    }
   }
 
   /** Renews the lease (taking over what a stopped sender left), expires and forgets old entries. */
   private housekeep(): void {
     if (this.isStopped) return;
-    const { outbox, scheduler, logger } = this.options;
-    const now = scheduler.now();
+    const now = this.options.scheduler.now();
+    const round = this.housekeepOnce(now).finally(() => {
+      this.recording.delete(round);
+      if (!this.isStopped) this.cancelHousekeeping = this.options.scheduler.at(now + LEASE_TTL_MS / 3, () => this.housekeep());
+    });
+    this.recording.add(round);
+  }
+
+  private async housekeepOnce(now: number): Promise<void> {
+    const { outbox, logger } = this.options;
     try {
       const wasLeader = this.isLeader;
-      this.isLeader = outbox.acquireLease(this.leaseOwner, now, LEASE_TTL_MS);
-      if (this.isLeader && !wasLeader) {
-        logger.info({ owner: this.leaseOwner }, 'this process sends the notification outbox');
-        for (const sender of this.senders.values()) sender.recoverInFlight();
-      }
+      this.isLeader = await outbox.acquireLease(this.leaseOwner, now, LEASE_TTL_MS);
+      if (this.isLeader && !wasLeader) logger.info({ owner: this.leaseOwner }, 'this process sends the notification outbox');
       if (this.isLeader) {
-        for (const entry of outbox.expire(now)) {
+        // Every round, not only on taking the lease over: a claim outlives the lease that took it.
+        for (const sender of this.senders.values()) await sender.recoverInFlight();
+        for (const entry of await outbox.expire(now)) {
           logger.error({ entryId: entry.id, channel: entry.channel }, 'notification expired before it could be sent');
           this.senders.get(entry.channel)?.countExpired(1);
         }
-        outbox.prune(now - KEEP_DONE_MS);
+        await outbox.prune(now - KEEP_DONE_MS);
         for (const sender of this.senders.values()) sender.kick();
       }
     } catch (error) {
-      // The outbox unreadable for a moment (a busy disk): the next round tries again.
+      // The outbox unreachable for a moment (a busy disk, a database restart): the next round tries again.
       logger.error({ err: error }, 'notification outbox housekeeping failed');
     }
-    this.cancelHousekeeping = scheduler.at(now + LEASE_TTL_MS / 3, () => this.housekeep());
+    await this.refreshDepths();
   }
 
   private factsOf(kind: AlertNoticeFacts['kind'], alert: Alert): AlertNoticeFacts {

@@ -55,6 +55,9 @@ export interface OutboxEntry {
   /** Who gave it up, or retried it by hand. */
   doneBy: string | null;
   mergedInto: OutboxEntryId | null;
+  /** The node that claimed it last, and until when its claim holds (while `sending`). */
+  claimedBy: string | null;
+  leaseUntilMs: number | null;
 }
 
 /** One channel's backlog: what `/api/v1/notifications`, `/api/v1/health` and `/metrics` show. */
@@ -88,47 +91,61 @@ export interface OutboxListQuery {
 /**
  * The durable notification outbox: every message to every channel is recorded here before it is
  * sent and stays until the channel accepted it, a person gave up on it or it stopped mattering.
- * A port: SQLite now (`sqlite-notification-outbox.ts`), PostgreSQL later; every adapter passes
- * tests/contract/notification-outbox-contract.ts. Methods are synchronous because the SQLite
- * adapter is; a networked adapter will need this port made async (one change, in the sender).
+ * A port: SQLite (`sqlite-notification-outbox.ts`, one node) and PostgreSQL
+ * (`postgres-notification-outbox.ts`, shared by every node with DATABASE_URL); every adapter passes
+ * tests/contract/notification-outbox-contract.ts. Async because the PostgreSQL adapter is.
+ *
+ * Each message goes out once even with several nodes: a sender `claim`s it (pending → sending,
+ * with its name and a lease) before sending, and only one claim of a pending message succeeds. A
+ * node that dies mid-send leaves the message `sending`; once its lease has run out, `inFlight`
+ * shows it to another node, which tries it again or holds it for a person.
  */
 export interface NotificationOutbox {
-  /** Records new entries in one transaction; those whose notices the channel already has are left out. */
-  add(entries: readonly NewOutboxEntry[]): OutboxEntry[];
-  get(id: OutboxEntryId): OutboxEntry | undefined;
+  /**
+   * Records new entries in one transaction; those whose notices the channel already has are left
+   * out, also when two nodes record the same notice at once (it is stored once).
+   */
+  add(entries: readonly NewOutboxEntry[]): Promise<OutboxEntry[]>;
+  get(id: OutboxEntryId): Promise<OutboxEntry | undefined>;
   /** The channel's oldest entry still pending (in creation order), due or not. */
-  head(channel: string): OutboxEntry | undefined;
+  head(channel: string): Promise<OutboxEntry | undefined>;
   /** The channel's pending entries of one group, oldest first. */
-  pendingInGroup(channel: string, groupKey: string): OutboxEntry[];
+  pendingInGroup(channel: string, groupKey: string): Promise<OutboxEntry[]>;
   /** Replaces pending entries by one digest entry (state `pending`, created as the oldest of them). */
-  merge(ids: readonly OutboxEntryId[], digest: NewOutboxEntry): OutboxEntry;
-  /** Pending → sending, one more attempt counted. */
-  markSending(id: OutboxEntryId, atMs: number): void;
-  markSent(id: OutboxEntryId, atMs: number): void;
+  merge(ids: readonly OutboxEntryId[], digest: NewOutboxEntry): Promise<OutboxEntry>;
+  /**
+   * Pending → sending for `owner` until `atMs + leaseMs`, one more attempt counted; false when the
+   * entry is no longer pending (another node claimed it, or a person gave it up).
+   */
+  claim(id: OutboxEntryId, owner: string, atMs: number, leaseMs: number): Promise<boolean>;
+  /** Claims the channel's oldest pending entry due by `nowMs`, skipping any another node is claiming. */
+  claimNext(channel: string, owner: string, nowMs: number, leaseMs: number): Promise<OutboxEntry | undefined>;
+  markSent(id: OutboxEntryId, atMs: number): Promise<void>;
   /** Back to pending, tried again from `dueMs`. */
-  markRetry(id: OutboxEntryId, dueMs: number, error: string): void;
+  markRetry(id: OutboxEntryId, dueMs: number, error: string): Promise<void>;
   /** Held until a person acts. */
-  hold(id: OutboxEntryId, error: string): void;
+  hold(id: OutboxEntryId, error: string): Promise<void>;
   /** A person sends a held entry again (pending, due at `atMs`); false unless it was held. */
-  retry(id: OutboxEntryId, by: string, atMs: number): boolean;
+  retry(id: OutboxEntryId, by: string, atMs: number): Promise<boolean>;
   /** A person gives up on a pending or held entry; false unless it was one of them. */
-  giveUp(id: OutboxEntryId, by: string, atMs: number): boolean;
+  giveUp(id: OutboxEntryId, by: string, atMs: number): Promise<boolean>;
   /** Entries past `expiresMs` that were still pending or held become `expired`; returns them. */
-  expire(nowMs: number): OutboxEntry[];
-  /** Entries left in `sending` (by a process that stopped mid-send). */
-  inFlight(channel: string): OutboxEntry[];
+  expire(nowMs: number): Promise<OutboxEntry[]>;
+  /** Entries left in `sending` whose claim's lease ran out by `nowMs` (the sender stopped mid-send). */
+  inFlight(channel: string, nowMs: number): Promise<OutboxEntry[]>;
   /** When this channel's entries were last accepted, newest first, since `sinceMs`: the pacing a restart inherits. */
-  sentSince(channel: string, sinceMs: number): number[];
-  list(query: OutboxListQuery): OutboxEntry[];
-  depths(): OutboxDepth[];
-  deliveriesOf(alertId: string): AlertDelivery[];
+  sentSince(channel: string, sinceMs: number): Promise<number[]>;
+  list(query: OutboxListQuery): Promise<OutboxEntry[]>;
+  depths(): Promise<OutboxDepth[]>;
+  deliveriesOf(alertId: string): Promise<AlertDelivery[]>;
   /** Forgets finished entries done before `beforeMs`, with their notice keys; returns how many. */
-  prune(beforeMs: number): number;
+  prune(beforeMs: number): Promise<number>;
   /**
    * The one sender of this outbox: true while `owner` holds the lease (taken when free or
-   * expired, renewed by its holder). Nodes sharing the outbox send each message once.
+   * expired, renewed by its holder). One node paces each channel; the claims keep each message
+   * to one send even while two nodes briefly both think they hold it.
    */
-  acquireLease(owner: string, nowMs: number, ttlMs: number): boolean;
-  releaseLease(owner: string): void;
-  close(): void;
+  acquireLease(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  releaseLease(owner: string): Promise<void>;
+  close(): Promise<void>;
 }

@@ -58,6 +58,12 @@ const MIGRATIONS: readonly Migration[] = [
         expires_ms INTEGER NOT NULL
       ) STRICT;
     `),
+  // 2: per-message claims, so a message is sent by one node and taken over after its lease.
+  (db) =>
+    db.exec(`
+      ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+      ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+    `),
 ];
 
 interface Row {
@@ -75,6 +81,8 @@ interface Row {
   done_ms: number | null;
   done_by: string | null;
   merged_into: number | null;
+  claimed_by: string | null;
+  lease_until: number | null;
 }
 
 const isState = (s: string): s is OutboxState => (OUTBOX_STATES as readonly string[]).includes(s);
@@ -96,6 +104,8 @@ function entryOf(row: Row): OutboxEntry {
     doneMs: row.done_ms,
     doneBy: row.done_by,
     mergedInto: row.merged_into,
+    claimedBy: row.claimed_by,
+    leaseUntilMs: row.lease_until,
   };
 }
 
@@ -229,46 +239,70 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
     return ids.length;
   });
 
-  return {
-    add: (entries) => add.immediate(entries),
-    get: (id) => {
+  const claim = (id: number, owner: string, atMs: number, leaseMs: number) =>
+    changeIf(
+      `UPDATE outbox SET state = 'sending', attempts = attempts + 1, due_ms = ?, claimed_by = ?, lease_until = ?
+       WHERE id = ? AND state = 'pending'`,
+      atMs,
+      owner,
+      atMs + leaseMs,
+      id,
+    );
+  // One writer at a time is SQLite's rule, so the select and the claim in one transaction suffice.
+  const claimNext = db.transaction((channel: string, owner: string, nowMs: number, leaseMs: number) => {
+    const row = db
+      .prepare<[string, number, number], { id: number }>(
+        `SELECT id FROM outbox WHERE channel = ? AND state = 'pending' AND due_ms <= ? AND expires_ms > ?
+         ORDER BY created_ms, id LIMIT 1`,
+      )
+      .get(channel, nowMs, nowMs);
+    if (!row || !claim(row.id, owner, nowMs, leaseMs)) return undefined;
+    return entryOf(byId.get(row.id)!);
+  });
+
+  const sync = {
+    add: (entries: readonly NewOutboxEntry[]) => add.immediate(entries),
+    get: (id: number) => {
       const row = byId.get(id);
       return row ? entryOf(row) : undefined;
     },
-    head: (channel) => {
+    head: (channel: string) => {
       const row = head.get(channel);
       return row ? entryOf(row) : undefined;
     },
-    pendingInGroup: (channel, groupKey) => inGroup.all(channel, groupKey).map(entryOf),
-    merge: (ids, digest) => merge.immediate(ids, digest),
-    markSending(id, atMs) {
-      changeIf(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, due_ms = ? WHERE id = ?`, atMs, id);
-    },
-    markSent(id, atMs) {
+    pendingInGroup: (channel: string, groupKey: string) => inGroup.all(channel, groupKey).map(entryOf),
+    merge: (ids: readonly OutboxEntryId[], digest: NewOutboxEntry) => merge.immediate(ids, digest),
+    claim,
+    claimNext: (channel: string, owner: string, nowMs: number, leaseMs: number) =>
+      claimNext.immediate(channel, owner, nowMs, leaseMs),
+    markSent(id: number, atMs: number) {
       changeIf(`UPDATE outbox SET state = 'sent', done_ms = ?, last_error = NULL WHERE id = ?`, atMs, id);
     },
-    markRetry(id, dueMs, error) {
+    markRetry(id: number, dueMs: number, error: string) {
       changeIf(`UPDATE outbox SET state = 'pending', due_ms = ?, last_error = ? WHERE id = ?`, dueMs, error, id);
     },
-    hold(id, error) {
+    hold(id: number, error: string) {
       changeIf(`UPDATE outbox SET state = 'held', last_error = ? WHERE id = ?`, error, id);
     },
-    retry: (id, by, atMs) =>
+    retry: (id: number, by: string, atMs: number) =>
       changeIf(`UPDATE outbox SET state = 'pending', due_ms = ?, done_by = ? WHERE id = ? AND state = 'held'`, atMs, by, id),
-    giveUp: (id, by, atMs) =>
+    giveUp: (id: number, by: string, atMs: number) =>
       changeIf(
         `UPDATE outbox SET state = 'given_up', done_ms = ?, done_by = ? WHERE id = ? AND state IN ('pending', 'held')`,
         atMs,
         by,
         id,
       ),
-    expire: (nowMs) => expire.immediate(nowMs),
-    inFlight: (channel) =>
+    expire: (nowMs: number) => expire.immediate(nowMs),
+    inFlight: (channel: string, nowMs: number) =>
       db
-        .prepare<[string], Row>(`SELECT * FROM outbox WHERE channel = ? AND state = 'sending' ORDER BY created_ms, id`)
-        .all(channel)
+        .prepare<[string, number], Row>(
+          `SELECT * FROM outbox WHERE channel = ? AND state = 'sending' AND coalesce(lease_until, 0) <= ?
+           ORDER BY created_ms, id`,
+        )
+        .all(channel, nowMs)
         .map(entryOf),
-    sentSince: (channel, sinceMs) =>
+    sentSince: (channel: string, sinceMs: number) =>
       db
         .prepare<[string, number], { done_ms: number }>(
           `SELECT done_ms FROM outbox WHERE channel = ? AND state = 'sent' AND done_ms >= ? ORDER BY done_ms DESC`,
@@ -294,7 +328,7 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
         .all()
         .map((r) => ({ channel: r.channel, depth: r.depth, held: r.held, oldestCreatedMs: r.oldest }));
     },
-    deliveriesOf(alertId): AlertDelivery[] {
+    deliveriesOf(alertId: string): AlertDelivery[] {
       return db
         .prepare<[string], Row & { kind: string; step: number | null }>(
           `SELECT o.*, a.kind, a.step FROM outbox_alerts a JOIN outbox o ON o.id = a.entry_id
@@ -313,13 +347,27 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
           lastError: r.last_error,
         }));
     },
-    prune: (beforeMs) => prune.immediate(beforeMs),
-    acquireLease: (owner, nowMs, ttlMs) => acquire.immediate(owner, nowMs, ttlMs),
-    releaseLease(owner) {
+    prune: (beforeMs: number) => prune.immediate(beforeMs),
+    acquireLease: (owner: string, nowMs: number, ttlMs: number) => acquire.immediate(owner, nowMs, ttlMs),
+    releaseLease(owner: string) {
       db.prepare('DELETE FROM outbox_lease WHERE name = ? AND owner = ?').run(LEASE, owner);
     },
     close() {
       if (db.open) db.close();
     },
   };
+  return asyncOutbox(sync);
+}
+
+type SyncOutbox = {
+  [K in keyof NotificationOutbox]: (...args: Parameters<NotificationOutbox[K]>) => Awaited<ReturnType<NotificationOutbox[K]>>;
+};
+
+/** The port is async for networked engines; SQLite answers at once, a thrown error becomes a rejection. */
+function asyncOutbox(sync: SyncOutbox): NotificationOutbox {
+  const wrapped: Record<string, (...args: never[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(sync) as [string, (...args: never[]) => unknown][]) {
+    wrapped[name] = async (...args: never[]) => fn(...args);
+  }
+  return wrapped as unknown as NotificationOutbox;
 }

@@ -49,11 +49,11 @@ export function alertsRouter(ctx: DashboardContext): Router {
     res.json({ alerts: alerts.slice(0, q.limit).map(view), count: alerts.length });
   });
 
-  router.get('/:id', (req, res) => {
+  router.get('/:id', async (req, res) => {
     const alert = ctx.fleetHealth.health.alert(req.params.id);
     if (!alert) throw new ApiError(404, 'ALERT_NOT_FOUND', `no alert with id ${req.params.id}`);
     // Which channels it reached, and when (or what is still trying): the outbox's deliveries.
-    const notifications = ctx.notifications.deliveriesOf(alert.id).map((d) => ({
+    const notifications = (await ctx.notifications.deliveriesOf(alert.id)).map((d) => ({
       channel: d.channel,
       kind: d.kind,
       step: d.step,

@@ -62,9 +62,9 @@ export function notificationsRouter(ctx: DashboardContext): Router {
     });
   });
 
-  router.get('/outbox', (req, res) => {
+  router.get('/outbox', async (req, res) => {
     const q = parseOr400(listQuery, req.query, 'query');
-    const entries = notificationsOf(ctx).list({
+    const entries = await notificationsOf(ctx).list({
       limit: q.limit,
       ...(q.channel ? { channel: q.channel } : {}),
       ...(q.state ? { states: q.state } : {}),
@@ -72,23 +72,23 @@ export function notificationsRouter(ctx: DashboardContext): Router {
     res.json({ entries: entries.map(toEntryView) });
   });
 
-  router.post('/channels/:name/test', (req, res) => {
+  router.post('/channels/:name/test', async (req, res) => {
     const name = parseOr400(channelName, req.params.name, 'path');
-    const entry = notificationsOf(ctx).sendTest(name, principalOf(res).name);
+    const entry = await notificationsOf(ctx).sendTest(name, principalOf(res).name);
     if (!entry) throw new ApiError(404, 'CHANNEL_NOT_FOUND', `no notification channel named ${name}`);
     res.status(202).json({ entry: toEntryView(entry) });
   });
 
-  const act = (path: string, run: (n: DashboardNotifications, id: number, by: string) => boolean, refusal: string) =>
-    router.post(path, (req, res) => {
+  const act = (path: string, run: (n: DashboardNotifications, id: number, by: string) => Promise<boolean>, refusal: string) =>
+    router.post(path, async (req, res) => {
       const id = parseOr400(entryId, req.params.id, 'path');
       const notifications = notificationsOf(ctx);
-      const entry = notifications.entry(id);
+      const entry = await notifications.entry(id);
       if (!entry) throw new ApiError(404, 'OUTBOX_ENTRY_NOT_FOUND', `no outbox entry ${id}`);
-      if (!run(notifications, id, principalOf(res).name)) {
+      if (!(await run(notifications, id, principalOf(res).name))) {
         throw new ApiError(409, 'OUTBOX_ENTRY_STATE', `outbox entry ${id} is ${entry.state}: ${refusal}`);
       }
-      res.json({ entry: toEntryView(notifications.entry(id)!) });
+      res.json({ entry: toEntryView((await notifications.entry(id))!) });
     });
   act('/outbox/:id/give-up', (n, id, by) => n.giveUp(id, by), 'only a waiting or held message can be given up');
   act('/outbox/:id/retry', (n, id, by) => n.retry(id, by), 'only a held message can be sent again');

@@ -4,14 +4,14 @@ import { spoolGaugeOf } from '../../dashboard/spool-gauge.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 
 describe('parts the settings switch off are present, in a switched-off state', () => {
-  test('no notification channels: nothing to show, deliver or act on', () => {
+  test('no notification channels: nothing to show, deliver or act on', async () => {
     expect(NOTIFICATIONS_OFF.isConfigured).toBe(false);
     expect(NOTIFICATIONS_OFF.isSender()).toBe(false);
     expect(NOTIFICATIONS_OFF.health()).toEqual([]);
-    expect(NOTIFICATIONS_OFF.deliveriesOf('any-alert')).toEqual([]);
-    expect(NOTIFICATIONS_OFF.list({ limit: 10 })).toEqual([]);
-    expect(NOTIFICATIONS_OFF.sendTest('webhook', 'admin')).toBeUndefined();
-    expect(NOTIFICATIONS_OFF.giveUp(1, 'admin')).toBe(false);
+    expect(await NOTIFICATIONS_OFF.deliveriesOf('any-alert')).toEqual([]);
+    expect(await NOTIFICATIONS_OFF.list({ limit: 10 })).toEqual([]);
+    expect(await NOTIFICATIONS_OFF.sendTest('webhook', 'admin')).toBeUndefined();
+    expect(await NOTIFICATIONS_OFF.giveUp(1, 'admin')).toBe(false);
   });
 
   test('no spool: a gauge that says so and holds nothing', () => {

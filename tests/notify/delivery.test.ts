@@ -46,7 +46,7 @@ describe('an alert is never lost on its way to the crew', () => {
     // What piled up went out as one digest per district, not one message per alert.
     expect(hook.taken().length).toBeLessThanOrEqual(3);
     expect(world.notifications.health()[0]).toMatchObject({ state: 'ok', queued: 0, oldestAgeMs: null });
-    expect(world.outbox.deliveriesOf('AL-7')).toMatchObject([{ channel: 'hook', state: 'sent' }]);
+    expect(await world.outbox.deliveriesOf('AL-7')).toMatchObject([{ channel: 'hook', state: 'sent' }]);
   });
 
   test.each([
@@ -147,12 +147,12 @@ describe('an alert is never lost on its way to the crew', () => {
     await world.advance(30 * MINUTE);
     // The first went unanswered and is held; the second went on behind it.
     expect(robot.accepted).toHaveLength(2);
-    const [held] = world.notifications.list({ states: ['held'], limit: 10 });
+    const [held] = await world.notifications.list({ states: ['held'], limit: 10 });
     expect(held).toMatchObject({ channel: 'robot', attempts: 1, lastError: expect.stringContaining('may have arrived') });
     expect(world.notifications.health()[0]).toMatchObject({ state: 'failing', held: 1 });
 
-    expect(world.notifications.giveUp(held!.id, 'wang')).toBe(true);
+    expect(await world.notifications.giveUp(held!.id, 'wang')).toBe(true);
     expect(world.notifications.health()[0]).toMatchObject({ state: 'ok', queued: 0 });
-    expect(world.notifications.entry(held!.id)).toMatchObject({ state: 'given_up', doneBy: 'wang' });
+    expect(await world.notifications.entry(held!.id)).toMatchObject({ state: 'given_up', doneBy: 'wang' });
   });
 });

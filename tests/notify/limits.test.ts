@@ -156,6 +156,6 @@ describe('e-mail refused for one of its recipients', () => {
     await world.advance(30 * 60_000);
     expect(delivered).toEqual([['crew@library.example']]);
     expect(world.notifications.health()[0]).toMatchObject({ state: 'failing', sent: 0, held: 1 });
-    expect(world.notifications.list({ states: ['held'], limit: 5 })[0]?.lastError).toContain('gone@library.example');
+    expect((await world.notifications.list({ states: ['held'], limit: 5 }))[0]?.lastError).toContain('gone@library.example');
   });
 });

@@ -74,7 +74,7 @@ export async function startNotifyWorld(
   /** What SIGTERM does to it: the dispatcher stops, then the outbox file is closed. */
   const stop = async () => {
     await dispatcher?.stop();
-    outbox?.close();
+    await outbox?.close();
     dispatcher = null;
     outbox = null;
   };

@@ -33,7 +33,7 @@ describe('the platform stopped with SIGTERM while messages wait for a receiver t
     // Three alerts' messages recorded before the stop (as the dispatcher records them).
     const outbox = openSqliteNotificationOutbox({ file: join(dir, 'notifications.sqlite') });
     const now = Date.now();
-    outbox.add(
+    await outbox.add(
       [1, 2, 3].map((n) => ({
         channel: 'hook',
         message: groupNotices([alertFacts(n)])[0]!,
@@ -45,7 +45,7 @@ describe('the platform stopped with SIGTERM while messages wait for a receiver t
         expiresMs: now + 3_600_000,
       })),
     );
-    outbox.close();
+    await outbox.close();
     const env = { ...LOOPBACK_SETTINGS, LOG_LEVEL: 'info', DATA_DIR: dir, NOTIFY_CONFIG: join(dir, 'notify.json') };
 
     child = await spawnCli('start', env, 'platform running');

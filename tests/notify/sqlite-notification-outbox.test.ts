@@ -10,16 +10,16 @@ describeNotificationOutboxContract('SQLite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-outbox-'));
   const file = join(dir, 'notifications.sqlite');
   const opened: NotificationOutbox[] = [];
-  const openOne = () => {
+  const openOne = async () => {
     const outbox = openSqliteNotificationOutbox({ file });
     opened.push(outbox);
     return outbox;
   };
   return {
-    outbox: openOne(),
+    outbox: await openOne(),
     reopen: openOne,
     async cleanup() {
-      for (const outbox of opened) outbox.close();
+      for (const outbox of opened) await outbox.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -37,7 +37,7 @@ describe('the SQLite outbox file', () => {
     const outbox = openSqliteNotificationOutbox({ file });
     try {
       const n = facts('AL-1');
-      outbox.add([
+      await outbox.add([
         {
           channel: 'hook',
           message: {
@@ -60,7 +60,7 @@ describe('the SQLite outbox file', () => {
       ]);
       for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(((await stat(f)).mode & 0o777).toString(8)).toBe('600');
     } finally {
-      outbox.close();
+      await outbox.close();
     }
   });
 });

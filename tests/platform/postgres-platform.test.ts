@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
 import { apiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { skipWithoutPostgres, usePostgres } from '../support/postgres.js';
+import { startHttpReceiver } from '../notify/receivers.js';
 
 interface Ack {
   stored: string[];
@@ -14,11 +17,13 @@ interface Ack {
 describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)', () => {
   const postgres = usePostgres();
   const platforms: TestPlatform[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const t of platforms.splice(0).reverse()) await t.stop();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-  async function start(url: string): Promise<TestPlatform> {
-    const t = await startTestPlatform({ DATABASE_URL: url });
+  async function start(url: string, settings: Record<string, string> = {}): Promise<TestPlatform> {
+    const t = await startTestPlatform({ DATABASE_URL: url, ...settings });
     platforms.push(t);
     return t;
   }
@@ -94,6 +99,37 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
     // A token issued on node B works on node A.
     const bearer = await nodeB.bearer('manager');
     expect((await apiClient(nodeA.baseUrl, bearer.headers).get('/api/v1/kiosks')).status).toBe(200);
+  });
+
+  test('two nodes with notifications share one outbox in the database: each message is sent once; no notifications.sqlite', async () => {
+    const database = await postgres.createDatabase();
+    const hook = await startHttpReceiver();
+    cleanups.push(() => hook.close());
+    const dir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-notify-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const config = {
+      channels: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }],
+      rules: [{ channels: ['hook'] }],
+      groupWindowMs: 0,
+      retry: { initialDelayMs: 100, maxDelayMs: 400, timeoutMs: 2_000 },
+    };
+    await writeFile(join(dir, 'notify.json'), JSON.stringify(config));
+    const nodeA = await start(database.url, { NOTIFY_CONFIG: join(dir, 'notify.json') });
+    const nodeB = await start(database.url, { NOTIFY_CONFIG: join(dir, 'notify.json') });
+    const onA = await nodeA.api('operator');
+    const onB = await nodeB.api('operator');
+    for (let i = 0; i < 3; i++) {
+      expect((await onA.post('/api/v1/notifications/channels/hook/test')).status).toBe(202);
+      expect((await onB.post('/api/v1/notifications/channels/hook/test')).status).toBe(202);
+    }
+    const sent = async () =>
+      (await onB.get<{ entries: { state: string }[] }>('/api/v1/notifications/outbox?limit=50')).body.entries.map((e) => e.state);
+    await expect.poll(sent, { timeout: 10_000 }).toEqual(Array(6).fill('sent'));
+    // Both nodes read the one outbox; the one receiver got each message once.
+    expect(await postgres.psql('SELECT count(*) FROM notify_outbox', database.name)).toBe('6');
+    expect(hook.attempts()).toBe(6);
+    expect([nodeA, nodeB].filter((t) => t.platform.notifications?.isSender())).toHaveLength(1);
+    for (const t of [nodeA, nodeB]) expect(existsSync(join(t.dataDir, 'notifications.sqlite'))).toBe(false);
   });
 
   test('a platform started again on the same database finds the history there', async () => {
