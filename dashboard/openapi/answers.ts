@@ -66,6 +66,13 @@ const mqttCredentials = obj({
   topics: obj({ status: z.string(), events: z.string(), telemetry: z.string(), commands: z.string(), acks: z.string() }),
 });
 
+/** Time-weighted uptime over a window, and whether it rests on enough watching to be shown. */
+const uptimeFigures = {
+  expectedMs: z.number(),
+  availableMs: z.number(),
+  uptimeRatio: nullable(z.number()),
+  enoughData: z.boolean().describe('false while watched too little of the window: show "not enough data", not uptimeRatio'),
+};
 /** Reader-side availability over a window, beside the technical uptime. */
 const readerUptime = obj({
   expectedMs: z.number(),
@@ -252,8 +259,8 @@ export const ANSWERS = {
   'GET /api/v1/uptime': obj({
     window: windowView,
     rules: z.array(z.string()),
-    fleet: obj({ expectedMs: z.number(), availableMs: z.number(), uptimeRatio: nullable(z.number()), reader: readerUptime }),
-    kiosks: z.array(obj({ kioskId: z.string(), expectedMs: z.number(), availableMs: z.number(), reader: readerUptime })),
+    fleet: obj({ ...uptimeFigures, reader: readerUptime }),
+    kiosks: z.array(obj({ kioskId: z.string(), ...uptimeFigures, reader: readerUptime })),
   }),
   'GET /api/v1/uptime/timeline': obj({
     kioskId: z.string(),

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createCalendar } from '../../time/calendar.js';
 import { FIRST_REPORTABLE_MONTH, LAST_REPORTABLE_MONTH } from '../../collector/domain/circulation.js';
+import { hasEnoughData } from '../../collector/domain/enough-data.js';
 import { parseTimeWindow, type TimeWindow, UPTIME_RULES, WINDOW_SPEC_PATTERN } from '../../collector/domain/uptime.js';
 import { kioskIdSchema } from '../../protocol/index.js';
 import { ApiError, parseOr400 } from '../api-error.js';
@@ -45,13 +46,22 @@ export function uptimeRouter(ctx: DashboardContext): Router {
     const { health } = ctx.fleetHealth;
     const { fleet, kiosks } = health.uptime(window, ...(q.kiosk ? [q.kiosk] : []));
     const reader = health.readerUptime(window, ...(q.kiosk ? [q.kiosk] : []));
+    // Minutes of watching make a "100 %" that says nothing: enoughData tells the reader (the
+    // machine page, the fleet tiles) to say "not enough data yet" instead of the ratio.
+    const windowElapsedMs = window.countedToMs - window.fromMs;
+    const measured = kiosks.filter((k) => k.expectedMs > 0);
     res.json({
       window: windowView(ctx, window),
       rules: UPTIME_RULES,
       rulesDoc: 'docs/uptime.md',
-      fleet: { ...fleet, reader: reader.fleet },
+      fleet: {
+        ...fleet,
+        enoughData: hasEnoughData({ measuredMs: fleet.expectedMs, machines: measured.length, windowElapsedMs }),
+        reader: reader.fleet,
+      },
       kiosks: kiosks.map((k, i) => ({
         ...k,
+        enoughData: hasEnoughData({ measuredMs: k.expectedMs, machines: 1, windowElapsedMs }),
         reader: withoutId(reader.kiosks[i]!),
         name: ctx.registry.get(k.kioskId)?.name ?? k.kioskId,
         state: health.serviceState(k.kioskId).state,

@@ -41,6 +41,14 @@ describe.skipIf(!hasChromium)('the web app with little history', () => {
     expect(await page.locator('[data-kpi="availability-month"] .kpi-value').textContent()).toBe('not enough data yet');
   });
 
+  test('minutes after a machine is first heard from, its page\'s uptime says "not enough data" in every window', async () => {
+    const page = await signedInPage(browser, fresh.baseUrl, 'operator');
+    pages.push(page);
+    await page.goto(`${fresh.baseUrl}/#/kiosk/H-001`);
+    const uptime = page.locator('[data-section="uptime"] dd');
+    await expect.poll(() => uptime.allTextContents()).toEqual(Array(4).fill('not enough data yet'));
+  });
+
   test('a machine first heard from this week is due for inspection, not overdue for the weeks before', async () => {
     const page = await signedInPage(browser, fresh.baseUrl, 'maintenance');
     pages.push(page);

@@ -8,8 +8,14 @@ import { healthClient, status } from './health-client.js';
 interface UptimeBody {
   window: { spec: string; from: string; to: string; countedTo: string; timeZone: string };
   rules: string[];
-  fleet: { expectedMs: number; uptimeRatio: number | null; byStateMs: Record<string, number> };
-  kiosks: { kioskId: string; uptimeRatio: number | null; state: string; byStateMs: Record<string, number> }[];
+  fleet: { expectedMs: number; uptimeRatio: number | null; enoughData: boolean; byStateMs: Record<string, number> };
+  kiosks: {
+    kioskId: string;
+    uptimeRatio: number | null;
+    enoughData: boolean;
+    state: string;
+    byStateMs: Record<string, number>;
+  }[];
 }
 interface TimelineBody {
   intervals: { state: string; from: string; to: string }[];
@@ -74,6 +80,27 @@ describe('GET /api/v1/uptime', () => {
     expect(kiosk.uptimeRatio).toBeGreaterThan(0.9);
     expect(kiosk.uptimeRatio).toBeLessThan(1);
     expect(res.body.fleet.expectedMs).toBeGreaterThanOrEqual(60_000);
+  });
+
+  test('a machine watched a minute of the day has not enough data; one watched two hours has', async () => {
+    const brief = await t.connectKiosk('U-103', await t.provision('U-103'));
+    await brief.publishAsync('kiosks/U-103/status', status('online', 'w1', new Date(Date.now() - 60_000).toISOString()), {
+      qos: 1,
+      retain: true,
+    });
+    const long = await t.connectKiosk('U-104', await t.provision('U-104'));
+    await long.publishAsync('kiosks/U-104/status', status('online', 'w2', new Date(Date.now() - 7_200_000).toISOString()), {
+      qos: 1,
+      retain: true,
+    });
+    await expect.poll(() => api.serviceState('U-103')).toBe('in_service');
+    await expect.poll(() => api.serviceState('U-104')).toBe('in_service');
+    const res = await t.get<UptimeBody>('/api/v1/uptime?window=24h&kiosk=U-103,U-104');
+    // Both read 100 %: only the flag tells a minute's watching from two hours'.
+    expect(res.body.kiosks.map((k) => [k.kioskId, k.uptimeRatio, k.enoughData])).toEqual([
+      ['U-103', 1, false],
+      ['U-104', 1, true],
+    ]);
   });
 
   test.each(['2026-11', '2026', '7d', '30d'])('window=%s is accepted', async (window) => {

@@ -12,7 +12,7 @@ const RESULTS = ['pass', 'issues_found', 'fail'] as const;
 const isResult = (r: string): r is (typeof RESULTS)[number] => (RESULTS as readonly string[]).includes(r);
 
 interface UptimeAnswer {
-  kiosks: Array<{ kioskId: string; uptimeRatio: number | null }>;
+  kiosks: Array<{ kioskId: string; uptimeRatio: number | null; enoughData: boolean }>;
 }
 interface TimelineAnswer {
   window: { from: string; to: string; countedTo: string };
@@ -27,11 +27,14 @@ export function UptimePanel({ kioskId, month, refreshKey }: { kioskId: string; m
     () =>
       Promise.all(
         windows.map((window) =>
-          api.get<UptimeAnswer>(`/uptime?${query({ window, kiosk: kioskId })}`).then((a) => a.kiosks[0]?.uptimeRatio ?? null),
+          api.get<UptimeAnswer>(`/uptime?${query({ window, kiosk: kioskId })}`).then((a) => a.kiosks[0] ?? null),
         ),
       ),
     [kioskId, month, refreshKey],
   );
+  // Minutes of watching would read "100 %": the API says when a window rests on too little.
+  const uptimeText = (k: UptimeAnswer['kiosks'][number] | null) =>
+    k && !k.enoughData ? t('notEnoughData') : formatPercent(lang, k?.uptimeRatio ?? null);
   return (
     <>
       <ErrorMessage error={answer.error} />
@@ -39,7 +42,7 @@ export function UptimePanel({ kioskId, month, refreshKey }: { kioskId: string; m
         {windows.map((window, i) => (
           <div key={window} data-window={window}>
             <dt>{window === month ? t('thisMonth') : t(`window_${window as (typeof WINDOWS)[number]}`)}</dt>
-            <dd>{answer.data ? formatPercent(lang, answer.data[i] ?? null) : '…'}</dd>
+            <dd>{answer.data ? uptimeText(answer.data[i] ?? null) : '…'}</dd>
           </div>
         ))}
       </dl>
