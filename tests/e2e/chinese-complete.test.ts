@@ -167,6 +167,15 @@ describe.skipIf(!hasChromium)('the web app in 中文', () => {
     expect(await untranslated(page)).toEqual([]);
   });
 
+  test('the report month pickers name the months in Chinese, whatever the browser language', async () => {
+    await page.goto(`${t.baseUrl}/#/reports`);
+    await page.locator('#circulation-table').waitFor();
+    const months = page.locator('select[name="from-month"] option');
+    expect(await months.allTextContents()).toEqual(Array.from({ length: 12 }, (_, i) => `${i + 1}月`));
+    expect(await page.locator('select[name="to-month"]').getAttribute('aria-label')).toBe('截止月份：月');
+    expect(await page.locator('input[type="month"]').count()).toBe(0);
+  });
+
   test('the sign-in page has no untranslated English', async () => {
     const context = await browser.newContext();
     await context.addInitScript(() => localStorage.setItem('kiosk-fleet.lang', 'zh'));

@@ -78,8 +78,13 @@ describe.skipIf(!hasChromium)('the reports page', () => {
     return page;
   };
   const pickRange = async (page: Page, from: string, to: string) => {
-    await page.locator('input[name="from"]').fill(from);
-    await page.locator('input[name="to"]').fill(to);
+    for (const [name, month] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      await page.locator(`select[name="${name}-year"]`).selectOption(month.slice(0, 4));
+      await page.locator(`select[name="${name}-month"]`).selectOption(month.slice(5, 7));
+    }
   };
 
   test('Download CSV exports the months the form shows, even before Show is pressed', async () => {

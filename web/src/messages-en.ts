@@ -502,6 +502,21 @@ export const en = {
   checklist_bins: 'Bins',
   checklist_cleanliness: 'Cleanliness',
   inspectionRecorded: 'Inspection of {kiosk} recorded.',
+  // month pickers: the page's language, not the browser's (issue 21, item 13)
+  pickerYear: '{label}: year',
+  pickerMonth: '{label}: month',
+  monthShort_1: 'Jan',
+  monthShort_2: 'Feb',
+  monthShort_3: 'Mar',
+  monthShort_4: 'Apr',
+  monthShort_5: 'May',
+  monthShort_6: 'Jun',
+  monthShort_7: 'Jul',
+  monthShort_8: 'Aug',
+  monthShort_9: 'Sep',
+  monthShort_10: 'Oct',
+  monthShort_11: 'Nov',
+  monthShort_12: 'Dec',
 };
 
 export type MessageKey = keyof typeof en;

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import type { MonthCoverage } from '../../../../collector/domain/circulation-coverage.js';
 import { api, query } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
+import { MonthPicker } from '../../components/month-picker.js';
 import { fleetMonthOf, formatNumber } from '../../format.js';
 import { useLive, useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
@@ -42,6 +43,9 @@ export function CirculationSection() {
     [kiosks],
   );
   const month = fleetMonthOf(Date.now());
+  // The last ten years, this one and the next (months ahead show as future); older months are
+  // still reachable through the API.
+  const years = useMemo(() => Array.from({ length: 12 }, (_, i) => Number(month.slice(0, 4)) - 10 + i), [month]);
   const [form, setForm] = useState<Request>({ from: `${month.slice(0, 4)}-01`, to: month, scope: 'fleet', target: '' });
   const [shown, setShown] = useState<Request>(form);
   const table = useLoad(() => api.get<CirculationAnswer>(`/reports/circulation?${query(circulationQuery(shown))}`), [shown]);
@@ -62,14 +66,8 @@ export function CirculationSection() {
             setShown(form);
           }}
         >
-          <label>
-            {t('from')}
-            <input type="month" name="from" required value={form.from} onInput={(e) => update({ from: e.currentTarget.value })} />
-          </label>
-          <label>
-            {t('to')}
-            <input type="month" name="to" required value={form.to} onInput={(e) => update({ to: e.currentTarget.value })} />
-          </label>
+          <MonthPicker name="from" label={t('from')} value={form.from} years={years} onChange={(from) => update({ from })} />
+          <MonthPicker name="to" label={t('to')} value={form.to} years={years} onChange={(to) => update({ to })} />
           <label>
             {t('scope')}
             <select
