@@ -9,9 +9,8 @@ import {
   type NotificationOutbox,
   type OutboxEntry,
   OUTBOX_STATES,
-  type OutboxState,
 } from './notification-outbox.js';
-import { parseStoredMessage } from './stored-message.js';
+import { isOutboxState, type OutboxRow, outboxEntryOf } from './outbox-row.js';
 
 /** The name the outbox's schema versions are recorded under in `schema_migrations`. */
 export const NOTIFICATION_OUTBOX_COMPONENT = 'notification-outbox';
@@ -62,49 +61,9 @@ const MIGRATIONS: readonly PostgresMigration[] = [
   `,
 ];
 
-interface Row {
-  id: number;
-  key: string;
-  channel: string;
-  group_key: string | null;
-  message: unknown;
-  state: string;
-  created_ms: number;
-  due_ms: number;
-  expires_ms: number;
-  attempts: number;
-  last_error: string | null;
-  done_ms: number | null;
-  done_by: string | null;
-  merged_into: number | null;
-  claimed_by: string | null;
-  lease_until: number | null;
-}
-
-const isState = (s: string): s is OutboxState => (OUTBOX_STATES as readonly string[]).includes(s);
-
-function entryOf(row: Row): OutboxEntry {
-  if (!isState(row.state)) throw new Error(`outbox entry ${row.id} has an unknown state ${row.state}`);
-  return {
-    id: row.id,
-    key: row.key,
-    channel: row.channel,
-    // jsonb comes back parsed; the same schema as the SQLite text checks it.
-    message: parseStoredMessage(JSON.stringify(row.message)),
-    groupKey: row.group_key,
-    state: row.state,
-    createdMs: row.created_ms,
-    dueMs: row.due_ms,
-    expiresMs: row.expires_ms,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    doneMs: row.done_ms,
-    doneBy: row.done_by,
-    mergedInto: row.merged_into,
-    claimedBy: row.claimed_by,
-    leaseUntilMs: row.lease_until,
-  };
-}
+/** jsonb comes back parsed: the message goes back to text for the shared mapping. */
+type Row = Omit<OutboxRow, 'message'> & { message: unknown };
+const entryOf = (row: Row) => outboxEntryOf({ ...row, message: JSON.stringify(row.message) });
 
 const LEASE = 'sender';
 const OPEN = `('pending', 'sending', 'held')`;
@@ -293,7 +252,7 @@ export async function openPostgresNotificationOutbox(options: { url: string; log
         channel: r.channel,
         kind: r.kind,
         step: r.step,
-        state: isState(r.state) ? r.state : 'pending',
+        state: isOutboxState(r.state) ? r.state : 'pending',
         createdMs: r.created_ms,
         doneMs: r.done_ms,
         attempts: r.attempts,

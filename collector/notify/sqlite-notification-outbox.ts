@@ -12,9 +12,8 @@ import {
   type OutboxEntryId,
   type OutboxListQuery,
   OUTBOX_STATES,
-  type OutboxState,
 } from './notification-outbox.js';
-import { parseStoredMessage } from './stored-message.js';
+import { isOutboxState, type OutboxRow, outboxEntryOf } from './outbox-row.js';
 
 const MIGRATIONS: readonly Migration[] = [
   (db) =>
@@ -66,48 +65,8 @@ const MIGRATIONS: readonly Migration[] = [
     `),
 ];
 
-interface Row {
-  id: number;
-  key: string;
-  channel: string;
-  group_key: string | null;
-  message: string;
-  state: string;
-  created_ms: number;
-  due_ms: number;
-  expires_ms: number;
-  attempts: number;
-  last_error: string | null;
-  done_ms: number | null;
-  done_by: string | null;
-  merged_into: number | null;
-  claimed_by: string | null;
-  lease_until: number | null;
-}
-
-const isState = (s: string): s is OutboxState => (OUTBOX_STATES as readonly string[]).includes(s);
-
-function entryOf(row: Row): OutboxEntry {
-  if (!isState(row.state)) throw new Error(`outbox entry ${row.id} has an unknown state ${row.state}`);
-  return {
-    id: row.id,
-    key: row.key,
-    channel: row.channel,
-    message: parseStoredMessage(row.message),
-    groupKey: row.group_key,
-    state: row.state,
-    createdMs: row.created_ms,
-    dueMs: row.due_ms,
-    expiresMs: row.expires_ms,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    doneMs: row.done_ms,
-    doneBy: row.done_by,
-    mergedInto: row.merged_into,
-    claimedBy: row.claimed_by,
-    leaseUntilMs: row.lease_until,
-  };
-}
+type Row = OutboxRow;
+const entryOf = outboxEntryOf;
 
 /** Only its owner reads it: messages carry machine names and people's names. */
 function createPrivately(file: string): void {
@@ -340,7 +299,7 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
           channel: r.channel,
           kind: r.kind,
           step: r.step,
-          state: isState(r.state) ? r.state : 'pending',
+          state: isOutboxState(r.state) ? r.state : 'pending',
           createdMs: r.created_ms,
           doneMs: r.done_ms,
           attempts: r.attempts,
