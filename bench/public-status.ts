@@ -17,16 +17,14 @@
  * how many distinct answers were computed (distinct `generatedAt`: the answer is computed at most
  * once per 5 s, whoever asks), and the platform's CPU seconds over the window.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { LOOPBACK_SETTINGS } from '../config/config.js';
+import { startCliChild } from './cli-child.js';
 import { freePort, processCpuSeconds } from './mosquitto.js';
 
 const { values } = parseArgs({
@@ -45,30 +43,6 @@ const warmupS = Number(values.warmup);
 /** More than one spreads a reader's requests over several addresses (connections), in turn. */
 const addressesPerReader = Number(values['addresses-per-reader']);
 const PATH = '/api/v1/public/status';
-
-/** The platform in a child process; resolves once it logs that it runs. */
-async function startPlatformProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
-    cwd: new URL('..', import.meta.url),
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (line.includes('platform running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the platform exited early (${code})`)));
-  });
-  return {
-    pid: child.pid,
-    async stop() {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** The i-th source address: 127.1.0.1 … (254 per /24, never .0 or .255; 16,000 and more fit in 127.1/16 and on). */
 const sourceAddress = (i: number) => `127.${1 + Math.floor(i / 65_024)}.${Math.floor(i / 254) % 256}.${(i % 254) + 1}`;
@@ -106,15 +80,19 @@ function ask(port: number, agent: Agent, localAddress: string): Promise<{ status
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-public-status-'));
   const port = await freePort();
-  const platform = await startPlatformProcess({
-    ...LOOPBACK_SETTINGS,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    MQTT_PORT: String(await freePort()),
-    SIM_KIOSKS: String(machines),
-    FLEET_ADMIN_PASSWORD: 'bench-password-123',
-    PASSWORD_SCRYPT_N: '16384',
-  });
+  const platform = await startCliChild(
+    'start',
+    {
+      ...LOOPBACK_SETTINGS,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      MQTT_PORT: String(await freePort()),
+      SIM_KIOSKS: String(machines),
+      FLEET_ADMIN_PASSWORD: 'bench-password-123',
+      PASSWORD_SCRYPT_N: '16384',
+    },
+    'platform running',
+  );
   const startMs = performance.now();
   const measureFromMs = startMs + warmupS * 1000;
   const endMs = measureFromMs + durationS * 1000;

@@ -22,9 +22,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { createLocalTime } from '../agent/local-time.js';
 import { createLogger } from '../cli/logger.js';
 import { openFoundation } from '../platform/foundation.js';
@@ -33,6 +30,7 @@ import { encodeSip2 } from '../sip2/codec/encode.js';
 import { formatSip2Date } from '../sip2/codec/sip2-date.js';
 import { startSimulatedAcs } from '../sip2/sim/acs-server.js';
 import { connectSip2Client, type Sip2Client } from '../sip2/sim/sip2-client.js';
+import { startCliChild } from './cli-child.js';
 import { freePort } from './mosquitto.js';
 
 /** The platform's settings, for this process's registry and the child platform alike. */
@@ -43,29 +41,6 @@ const PLATFORM_SETTINGS: Record<string, string> = {
   MAX_CONNECTIONS: '0',
   PUBLISH_RATE_PER_KIOSK: '0',
 };
-
-/** A `kiosk-fleet` command in a child process; resolves once it logs `ready`. */
-async function startChild(command: string, env: Record<string, string>, ready: string): Promise<{ stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', command], {
-    cwd: new URL('..', import.meta.url),
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (line.includes(ready)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited early (${code})`)));
-  });
-  return {
-    async stop() {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 const { values } = parseArgs({
   options: {
@@ -117,7 +92,7 @@ async function main(): Promise<void> {
   }
   await foundation.registry.close();
   const mqttPort = await freePort();
-  const platform = await startChild(
+  const platform = await startCliChild(
     'start',
     { ...PLATFORM_SETTINGS, DATA_DIR: dataDir, MQTT_PORT: String(mqttPort) },
     'platform running',
@@ -129,7 +104,7 @@ async function main(): Promise<void> {
   // The bridge too runs as deployed, `kiosk-fleet sip2-bridge` in a process of its own: here it
   // would share an event loop with the 1,000 client connections that time it.
   const bridgePort = await freePort();
-  const bridge = await startChild(
+  const bridge = await startCliChild(
     'sip2-bridge',
     {
       DATA_DIR: join(dataDir, 'bridge'),
