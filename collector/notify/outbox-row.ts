@@ -1,4 +1,4 @@
-import { OUTBOX_STATES, type OutboxEntry, type OutboxState } from './notification-outbox.js';
+import { type AlertDelivery, OUTBOX_STATES, type OutboxEntry, type OutboxState } from './notification-outbox.js';
 import { parseStoredMessage } from './stored-message.js';
 
 /**
@@ -46,5 +46,28 @@ export function outboxEntryOf(row: OutboxRow): OutboxEntry {
     mergedInto: row.merged_into,
     claimedBy: row.claimed_by,
     leaseUntilMs: row.lease_until,
+  };
+}
+
+/** A row joined with its alert link (`kind`, `step`), as an alert's delivery history reads it. */
+export type AlertDeliveryRow = Pick<
+  OutboxRow,
+  'id' | 'channel' | 'state' | 'created_ms' | 'done_ms' | 'attempts' | 'last_error'
+> & {
+  kind: string;
+  step: number | null;
+};
+
+export function alertDeliveryOf(r: AlertDeliveryRow): AlertDelivery {
+  return {
+    entryId: r.id,
+    channel: r.channel,
+    kind: r.kind,
+    step: r.step,
+    state: isOutboxState(r.state) ? r.state : 'pending',
+    createdMs: r.created_ms,
+    doneMs: r.done_ms,
+    attempts: r.attempts,
+    lastError: r.last_error,
   };
 }

@@ -10,7 +10,7 @@ import {
   type OutboxEntry,
   OUTBOX_STATES,
 } from './notification-outbox.js';
-import { isOutboxState, type OutboxRow, outboxEntryOf } from './outbox-row.js';
+import { type AlertDeliveryRow, alertDeliveryOf, type OutboxRow, outboxEntryOf } from './outbox-row.js';
 
 /** The name the outbox's schema versions are recorded under in `schema_migrations`. */
 export const NOTIFICATION_OUTBOX_COMPONENT = 'notification-outbox';
@@ -242,22 +242,12 @@ export async function openPostgresNotificationOutbox(options: { url: string; log
       ).rows.map((r) => ({ channel: r.channel, depth: r.depth, held: r.held, oldestCreatedMs: r.oldest })),
     deliveriesOf: async (alertId): Promise<AlertDelivery[]> =>
       (
-        await pool.query<Row & { kind: string; step: number | null }>(
+        await pool.query<AlertDeliveryRow>(
           `SELECT o.*, a.kind, a.step FROM notify_outbox_alerts a JOIN notify_outbox o ON o.id = a.entry_id
            WHERE a.alert_id = $1 AND o.state != 'merged' ORDER BY o.created_ms, o.id`,
           [alertId],
         )
-      ).rows.map((r) => ({
-        entryId: r.id,
-        channel: r.channel,
-        kind: r.kind,
-        step: r.step,
-        state: isOutboxState(r.state) ? r.state : 'pending',
-        createdMs: r.created_ms,
-        doneMs: r.done_ms,
-        attempts: r.attempts,
-        lastError: r.last_error,
-      })),
+      ).rows.map(alertDeliveryOf),
     prune: (beforeMs) =>
       inTransaction(pool, async (client) => {
         const { rows } = await client.query<{ id: number }>(

@@ -13,7 +13,7 @@ import {
   type OutboxListQuery,
   OUTBOX_STATES,
 } from './notification-outbox.js';
-import { isOutboxState, type OutboxRow, outboxEntryOf } from './outbox-row.js';
+import { type AlertDeliveryRow, alertDeliveryOf, type OutboxRow, outboxEntryOf } from './outbox-row.js';
 
 const MIGRATIONS: readonly Migration[] = [
   (db) =>
@@ -289,22 +289,12 @@ export function openSqliteNotificationOutbox(options: SqliteOutboxOptions): Noti
     },
     deliveriesOf(alertId: string): AlertDelivery[] {
       return db
-        .prepare<[string], Row & { kind: string; step: number | null }>(
+        .prepare<[string], AlertDeliveryRow>(
           `SELECT o.*, a.kind, a.step FROM outbox_alerts a JOIN outbox o ON o.id = a.entry_id
            WHERE a.alert_id = ? AND o.state != 'merged' ORDER BY o.created_ms, o.id`,
         )
         .all(alertId)
-        .map((r) => ({
-          entryId: r.id,
-          channel: r.channel,
-          kind: r.kind,
-          step: r.step,
-          state: isOutboxState(r.state) ? r.state : 'pending',
-          createdMs: r.created_ms,
-          doneMs: r.done_ms,
-          attempts: r.attempts,
-          lastError: r.last_error,
-        }));
+        .map(alertDeliveryOf);
     },
     prune: (beforeMs: number) => prune.immediate(beforeMs),
     acquireLease: (owner: string, nowMs: number, ttlMs: number) => acquire.immediate(owner, nowMs, ttlMs),
