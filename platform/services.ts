@@ -15,6 +15,7 @@ import type { Foundation } from './foundation.js';
 import type { Messaging } from './messaging.js';
 import type { Storage } from './storage.js';
 import { buildStage, type Stoppable } from './stops.js';
+import type { RunningBroker } from '../broker/broker.js';
 
 export interface ServicesInput {
   foundation: Foundation;
@@ -88,6 +89,8 @@ export function startServices(input: ServicesInput): Promise<Services> {
       notLendingProbability: config.NOT_LENDING_PROBABILITY,
       downSinceMs,
       logger,
+      // One node of several hears only the machines connected to it: it judges only those.
+      ...(config.CLUSTER_REDIS_URL && messaging.broker ? { holdsConnection: holdsConnectionOn(messaging.broker) } : {}),
     });
     stops.defer(() => fleetHealth.stop());
 
@@ -120,3 +123,6 @@ export function startServices(input: ServicesInput): Promise<Services> {
     return { collector, promises, fleetHealth, notifications, metrics };
   });
 }
+
+/** A machine's client id is its kiosk id (the broker's ACL insists), so the broker knows whether it holds it. */
+const holdsConnectionOn = (broker: RunningBroker) => (kioskId: string) => broker.isKioskConnected(kioskId);
