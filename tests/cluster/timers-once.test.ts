@@ -1,7 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openPostgresEventStore } from '../../collector/store/postgres-event-store.js';
 import type { EventRecord } from '../../collector/store/event-store.js';
+import type { WebhookPayload } from '../../collector/notify/webhook.js';
+import { startHttpReceiver } from '../notify/receivers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { skipWithoutPostgres, usePostgres } from '../support/postgres.js';
 import { skipWithoutRedis, useRedis } from '../support/redis.js';
@@ -27,11 +32,27 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('timers of two nodes on
   let machine: MqttClient | undefined;
   let faultAtMs: number;
   let reservedAtMs: number;
+  let dir: string | undefined;
+  let hook: Awaited<ReturnType<typeof startHttpReceiver>> | undefined;
   const announced = { escalations: [] as string[], reservationNotices: [] as string[] };
 
   beforeAll(async () => {
     const { url } = await postgres.createDatabase();
-    const settings = { CLUSTER_REDIS_URL: redis.url, DATABASE_URL: url, OFFLINE_AFTER_MS: String(OFFLINE_AFTER_MS) };
+    // Both nodes notify one webhook of every escalation, through the outbox they share.
+    hook = await startHttpReceiver();
+    dir = await mkdtemp(join(tmpdir(), 'kiosk-fleet-timers-'));
+    const notifyConfig = {
+      channels: [{ name: 'hook', type: 'webhook', language: 'en', url: `${hook.url}/alerts` }],
+      rules: [{ channels: ['hook'], kinds: ['escalated'] }],
+      groupWindowMs: 0,
+    };
+    await writeFile(join(dir, 'notify.json'), JSON.stringify(notifyConfig));
+    const settings = {
+      CLUSTER_REDIS_URL: redis.url,
+      DATABASE_URL: url,
+      OFFLINE_AFTER_MS: String(OFFLINE_AFTER_MS),
+      NOTIFY_CONFIG: join(dir, 'notify.json'),
+    };
     // A first start makes the schema and the first admin (two first starts at once are another test's matter).
     await (await startTestPlatform(settings)).stop();
     // The history both nodes find when they start: a machine online with a blocking fault an hour
@@ -75,6 +96,8 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('timers of two nodes on
   afterAll(async () => {
     await machine?.endAsync();
     await Promise.all(nodes.map((n) => n.stop()));
+    await hook?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
   const history = async (type: string) => {
@@ -102,6 +125,19 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('timers of two nodes on
     const steps = [1, 2, 3].map((step) => `alert_escalated-${alertId}-${step}`);
     expect(await history('alert_escalated')).toEqual(steps);
     expect(announced.escalations.map((e) => e.slice(2)).sort()).toEqual([1, 2, 3].map((step) => `${alertId}:${step}`));
+
+    // Each step reaches the webhook once (and no node has a second message for it in the outbox).
+    const sentSteps = () =>
+      hook!.received
+        .map((r) => r.body as WebhookPayload)
+        .filter((p) => p.type === 'alert' && p.kind === 'escalated')
+        .map((p) => p.step)
+        .sort();
+    await expect.poll(sentSteps, { timeout: 15_000 }).toEqual([1, 2, 3]);
+    for (const node of nodes) {
+      const entries = await node.platform.notifications!.list({ channel: 'hook', limit: 50 });
+      expect(entries.map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+    }
   });
 
   test('each reservation notice, due on both nodes at once, is recorded once and announced by one node', async () => {
