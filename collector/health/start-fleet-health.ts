@@ -34,6 +34,8 @@ export interface FleetHealthStartOptions {
    * node judge the machine's silence and lending (it hears no other machine). Unset: every machine.
    */
   holdsConnection?: (kioskId: string) => boolean;
+  /** One node of several: its name in the platform's markers (NODE_NAME). */
+  nodeName?: string;
 }
 
 export interface RunningFleetHealth {
@@ -70,6 +72,7 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
     downSinceMs: options.downSinceMs,
     now,
     logger,
+    ...(options.nodeName === undefined ? {} : { node: options.nodeName }),
   });
   await watch.start();
   const silence = new SilenceDetector({

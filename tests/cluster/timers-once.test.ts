@@ -54,7 +54,7 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('timers of two nodes on
       NOTIFY_CONFIG: join(dir, 'notify.json'),
     };
     // A first start makes the schema and the first admin (two first starts at once are another test's matter).
-    await (await startTestPlatform(settings)).stop();
+    await (await startTestPlatform({ ...settings, NODE_NAME: 'node-0' })).stop();
     // The history both nodes find when they start: a machine online with a blocking fault an hour
     // old (its escalations fall due after 12, 19.2 and 24 hours of the promise), and a reservation
     // 10 of its 72 hours old (at risk after 57.6 hours, breached after 72).
@@ -85,7 +85,7 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('timers of two nodes on
       await seed.close();
     }
     // Started at once: both look for due escalations and notices while starting.
-    nodes.push(...(await Promise.all([startTestPlatform(settings), startTestPlatform(settings)])));
+    nodes.push(...(await Promise.all(['node-a', 'node-b'].map((name) => startTestPlatform({ ...settings, NODE_NAME: name })))));
     for (const [i, node] of nodes.entries()) {
       node.platform.fleetHealth.health.on('escalation', (n) => announced.escalations.push(`${i}:${n.alert.id}:${n.step}`));
       node.platform.promises.reservations.on('notice', (n) =>
@@ -180,5 +180,10 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('timers of two nodes on
     expect(silent).toHaveLength(1);
     // Dated from when node A last heard the machine, not from when node B first looked.
     expect(Date.parse(String(silent[0]!.data['lastHeardAt']))).toBeLessThan(nowMs);
+  });
+
+  test("each node's start is its own marker, named after it", async () => {
+    const started = await nodes[0]!.platform.store.readEvents({ kioskId: '', types: ['platform_started'] });
+    expect(started.map((r) => r.data['node']).sort()).toEqual(['node-0', 'node-a', 'node-b']);
   });
 });
