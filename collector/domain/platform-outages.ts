@@ -15,7 +15,9 @@ export function platformOutages(markers: readonly HealthEntry[], nowMs: number):
   const byNode = new Map<string, HealthEntry[]>();
   for (const marker of markers) {
     const node = 'node' in marker.event && typeof marker.event.node === 'string' ? marker.event.node : '';
-    byNode.set(node, [...(byNode.get(node) ?? []), marker]);
+    const own = byNode.get(node);
+    if (own) own.push(marker);
+    else byNode.set(node, [marker]);
   }
   const nodes = [...byNode.values()].map((own) => nodeIntervals(own, nowMs));
   if (nodes.length <= 1) return nodes[0]?.down ?? [];
