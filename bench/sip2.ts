@@ -10,9 +10,12 @@
  * direct one (a difference of percentiles, not the percentile of differences).
  *
  *   npm run bench:sip2 -- [--machines 500] [--rate 50] [--duration 60] [--warmup 5]
+ *                         [--bridge-node-options '--max-semi-space-size=16']
  *
- * Prints one JSON object: the settings, both latency distributions in ms, and the bridge's
- * counters at the end (pending events should drain to 0; dead letters should be empty).
+ * Prints one JSON object: the settings, the load average before and after, both latency
+ * distributions in ms, how many bridged transactions reached the platform's history, and the
+ * bridge's own account of its share (answer path, event loop delay, GC pauses; extra information,
+ * never the target). `--bridge-node-options` become the bridge process's NODE_OPTIONS.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
@@ -48,18 +51,23 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '50' },
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
+    'bridge-node-options': { type: 'string', default: '' },
   },
 });
 const machines = Number(values.machines);
 const ratePerSecond = Number(values.rate);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
+const bridgeNodeOptions = values['bridge-node-options'];
+const loadAverage = () => os.loadavg().map((load) => Math.round(load * 100) / 100);
 const TZ = 'Asia/Shanghai';
+
+const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
 
 function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const round = roundMs;
   return {
     count: sorted.length,
     p50: round(at(0.5)),
@@ -70,6 +78,7 @@ function percentiles(samples: number[]) {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadAverage();
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-sip2-'));
   const config = parseConfig({ ...PLATFORM_SETTINGS, DATA_DIR: dataDir });
   const logger = createLogger('silent');
@@ -104,6 +113,7 @@ async function main(): Promise<void> {
   // The bridge too runs as deployed, `kiosk-fleet sip2-bridge` in a process of its own: here it
   // would share an event loop with the 1,000 client connections that time it.
   const bridgePort = await freePort();
+  let bridgeStopped: string | undefined;
   const bridge = await startCliChild(
     'sip2-bridge',
     {
@@ -113,8 +123,12 @@ async function main(): Promise<void> {
       SIP2_UPSTREAM: `127.0.0.1:${acs.port}`,
       SIP2_MAP: mapFile,
       FLEET_TZ: TZ,
+      ...(bridgeNodeOptions ? { NODE_OPTIONS: bridgeNodeOptions } : {}),
     },
     'SIP2 bridge running',
+    (line) => {
+      if (line.includes('SIP2 bridge stopped')) bridgeStopped = line;
+    },
   );
   const local = createLocalTime(TZ);
   const pairs: Array<{ id: string; viaBridge: Sip2Client; direct: Sip2Client }> = [];
@@ -190,20 +204,7 @@ async function main(): Promise<void> {
   const stored = storedCount();
   events.close();
 
-  const viaBridge = percentiles(samples.bridge);
-  const direct = percentiles(samples.direct);
-  console.log(
-    JSON.stringify(
-      {
-        settings: { machines, ratePerSecond, durationS, warmupS, cpus: os.cpus().length, node: process.version },
-        latencyMs: { viaBridge, direct },
-        addedMs: { p50: viaBridge.p50 - direct.p50, p99: viaBridge.p99 - direct.p99 },
-        platform: { transactionsThroughBridge: bridged, storedLoansAndReturns: stored },
-      },
-      null,
-      2,
-    ),
-  );
+  const loadAfter = loadAverage();
   for (const pair of pairs) {
     pair.viaBridge.close();
     pair.direct.close();
@@ -211,6 +212,31 @@ async function main(): Promise<void> {
   await bridge.stop();
   await acs.stop();
   await platform.stop();
+  const viaBridge = percentiles(samples.bridge);
+  const direct = percentiles(samples.direct);
+  const bridgeOwn = bridgeStopped === undefined ? undefined : (JSON.parse(bridgeStopped) as { answerTiming?: unknown });
+  console.log(
+    JSON.stringify(
+      {
+        settings: {
+          machines,
+          ratePerSecond,
+          durationS,
+          warmupS,
+          cpus: os.cpus().length,
+          node: process.version,
+          bridgeNodeOptions,
+        },
+        loadAverage: { before: loadBefore, after: loadAfter },
+        latencyMs: { viaBridge, direct },
+        addedMs: { p50: roundMs(viaBridge.p50 - direct.p50), p99: roundMs(viaBridge.p99 - direct.p99) },
+        platform: { transactionsThroughBridge: bridged, storedLoansAndReturns: stored },
+        bridgeOwn: bridgeOwn?.answerTiming,
+      },
+      null,
+      2,
+    ),
+  );
   await rm(dataDir, { recursive: true, force: true });
 }
 
