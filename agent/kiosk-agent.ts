@@ -182,6 +182,7 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     const before = unackedNow();
     const added = outbox.add(kioskId, events, progress);
     unacked = before + added;
+    if (added > 0) armFlushTimer();
     if (added === 0 || isFlushScheduled) return;
     // Published after the caller's turn: a SIP2 answer waiting on this write goes out first, and
     // events added in the same turn share one flush.
@@ -298,19 +299,24 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
   }
 
   /**
-   * The periodic flush, each time after the interval ± 20 %: agents started together in one
-   * process (a bridge, a simulated fleet) would otherwise flush in lockstep, and Node keeps timers
-   * that fired together together, so the pause they cause grows with the number of agents.
+   * The periodic flush resends what the collector has not acked in time, so it runs only while
+   * something is unacked: a bridge's hundreds of agents, idle between transactions, would otherwise
+   * wake its event loop hundreds of times a second for nothing (measured: docs/benchmarks.md).
+   * Each wait is the interval ± 20 %: agents started together in one process would otherwise flush
+   * in lockstep, and Node keeps timers that fired together together.
    */
-  function scheduleFlush(): void {
+  function armFlushTimer(): void {
+    if (client === undefined || flushTimer !== undefined) return;
     flushTimer = setTimeout(
       () => {
+        flushTimer = undefined;
         try {
           flush();
+          if (unackedNow() > 0) armFlushTimer();
         } catch (err) {
           log.error({ err }, 'outbox flush failed');
+          armFlushTimer();
         }
-        if (flushTimer !== undefined) scheduleFlush();
       },
       Math.round(o.flushIntervalMs * (0.8 + 0.4 * Math.random())),
     );
@@ -345,7 +351,8 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     start(): void {
       if (client !== undefined) return;
       client = createClient();
-      scheduleFlush();
+      // Whatever a previous run left unacked is due; an empty outbox disarms it at the first round.
+      armFlushTimer();
     },
     stop,
     isOnline: () => isOnline,

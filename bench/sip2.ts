@@ -10,7 +10,7 @@
  * direct one (a difference of percentiles, not the percentile of differences).
  *
  *   npm run bench:sip2 -- [--machines 500] [--rate 50] [--duration 60] [--warmup 5]
- *                         [--bridge-node-options '--max-semi-space-size=16']
+ *                         [--bridge-node-options='--max-semi-space-size=16']
  *
  * Prints one JSON object: the settings, the load average before and after, both latency
  * distributions in ms, how many bridged transactions reached the platform's history, and the

@@ -132,6 +132,20 @@ describe('the kiosk agent: the machine side of the wire contract', () => {
     await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
   });
 
+  // The periodic flush rests while nothing is unacked (hundreds of idle agents share a bridge's
+  // event loop); an event added later must wake it, or an event whose ack got lost is never resent.
+  test('after a quiet spell, an event whose ack does not come is sent again after the ack timeout, without a reconnect', async () => {
+    const agent = startAgent({ ackTimeoutMs: 200, flushIntervalMs: 20 });
+    await expect.poll(() => agent.isOnline(), POLL).toBe(true);
+    agent.enqueue([loan('A-001-r-0')]);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+    collector.isAcking = false;
+    agent.enqueue([loan('A-001-r-1')]);
+    await expect.poll(() => collector.deliveries.get('A-001-r-1'), POLL).toBeGreaterThanOrEqual(2);
+    await collector.ack('A-001', ['A-001-r-1']);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+  });
+
   test('what a previous run left unacked in the outbox is sent after a start, without any new event', async () => {
     outbox.add('A-001', [loan('A-001-old-0'), loan('A-001-old-1')]);
     const agent = startAgent();
