@@ -17,7 +17,7 @@
  * bridge's own account of its share (answer path, event loop delay, GC pauses; extra information,
  * never the target). `--bridge-node-options` become the bridge process's NODE_OPTIONS.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,27 @@ const loadAverage = () => os.loadavg().map((load) => Math.round(load * 100) / 10
 const TZ = 'Asia/Shanghai';
 
 const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * The bridge process's CPU time and wake-ups (voluntary context switches) so far, from /proc
+ * (Linux): far less sensitive to a busy machine than latency, so A/B runs on a shared machine
+ * can compare the work the bridge does even when its latency is swamped by the load.
+ */
+async function processCounters(pid: number | undefined): Promise<{ cpuMs: number; wakeups: number } | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (in parentheses): utime and stime are the 12th and 13th, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksPerSecond = 100;
+    const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const wakeups = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return { cpuMs, wakeups };
+  } catch {
+    return undefined;
+  }
+}
 
 function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -179,6 +200,8 @@ async function main(): Promise<void> {
   const inFlight: Promise<void>[] = [];
   const intervalMs = 1000 / ratePerSecond;
   const startMs = performance.now();
+  let measuredFromMs = startMs;
+  let bridgeAtStart: { cpuMs: number; wakeups: number } | undefined;
   const endMs = startMs + (warmupS + durationS) * 1000;
   for (let n = 0; performance.now() < endMs; n++) {
     const pair = pairs[Math.floor(Math.random() * pairs.length)]!;
@@ -186,6 +209,10 @@ async function main(): Promise<void> {
     const client = isBridge ? pair.viaBridge : pair.direct;
     const sentMs = performance.now();
     const isMeasured = sentMs - startMs >= warmupS * 1000;
+    if (isMeasured && bridgeAtStart === undefined) {
+      measuredFromMs = sentMs;
+      bridgeAtStart = await processCounters(bridge.pid);
+    }
     inFlight.push(
       client.request(transaction(pair.id)).then(() => {
         if (isBridge) bridged += 1;
@@ -195,6 +222,15 @@ async function main(): Promise<void> {
     await delay(Math.max(0, startMs + (n + 1) * intervalMs - performance.now()));
   }
   await Promise.allSettled(inFlight);
+  const measuredS = (performance.now() - measuredFromMs) / 1000;
+  const bridgeAtEnd = await processCounters(bridge.pid);
+  const bridgeWork =
+    bridgeAtStart && bridgeAtEnd
+      ? {
+          cpuMsPerSecond: roundMs((bridgeAtEnd.cpuMs - bridgeAtStart.cpuMs) / measuredS),
+          wakeupsPerSecond: Math.round((bridgeAtEnd.wakeups - bridgeAtStart.wakeups) / measuredS),
+        }
+      : undefined;
   // Every transaction the bridge saw must reach the platform's history: wait until it holds them.
   const events = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
   const storedCount = () =>
@@ -231,6 +267,7 @@ async function main(): Promise<void> {
         latencyMs: { viaBridge, direct },
         addedMs: { p50: roundMs(viaBridge.p50 - direct.p50), p99: roundMs(viaBridge.p99 - direct.p99) },
         platform: { transactionsThroughBridge: bridged, storedLoansAndReturns: stored },
+        bridgeProcess: bridgeWork,
         bridgeOwn: bridgeOwn?.answerTiming,
       },
       null,
