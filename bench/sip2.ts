@@ -14,7 +14,7 @@
  *
  * Prints one JSON object: the settings, the load average before and after, both latency
  * distributions in ms, how many bridged transactions reached the platform's history, and the
- * bridge's own account of its share (answer path, event loop delay, GC pauses; extra information,
+ * bridge's own account of its share (answer path, GC pauses; extra information,
  * never the target). `--bridge-node-options` become the bridge process's NODE_OPTIONS.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

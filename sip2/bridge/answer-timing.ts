@@ -1,11 +1,11 @@
-import { createHistogram, monitorEventLoopDelay, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
+import { createHistogram, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
 
 /**
  * What the bridge's own process adds to an answer, for diagnosis: the time from the library
  * system's bytes being handed to the bridge (its `data` event) to their write to the machine's
- * socket, the event loop's delay (how long a ready socket waits for its turn), and the garbage
- * collector's pauses. It sees only the bridge's side; what a reader experiences is measured end to
- * end by `npm run bench:sip2`.
+ * socket, and the garbage collector's pauses. It sees only the bridge's side; what a reader
+ * experiences is measured end to end by `npm run bench:sip2`. No event loop delay monitor: it is
+ * a timer, and at any useful resolution it would wake the bridge 100 times a second (measured).
  */
 export interface AnswerTimingSummary {
   /** Whole messages from the library system forwarded. */
@@ -13,8 +13,6 @@ export interface AnswerTimingSummary {
   answerPathP50Us: number;
   answerPathP99Us: number;
   answerPathMaxUs: number;
-  eventLoopDelayP99Us: number;
-  eventLoopDelayMaxUs: number;
   gcPauses: number;
   gcPauseMaxUs: number;
   gcPauseTotalMs: number;
@@ -27,15 +25,10 @@ export interface AnswerTiming {
   stop(): void;
 }
 
-/** The event loop delay is sampled this often (ms); Node's default is 10. */
-const LOOP_RESOLUTION_MS = 10;
-
 const us = (ns: number) => Math.round(ns / 1_000);
 
 export function createAnswerTiming(): AnswerTiming {
   const answerPath: RecordableHistogram = createHistogram();
-  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  loopDelay.enable();
   let gcPauses = 0;
   let gcPauseMaxMs = 0;
   let gcPauseTotalMs = 0;
@@ -60,14 +53,11 @@ export function createAnswerTiming(): AnswerTiming {
       answerPathP50Us: percentileUs(answerPath, 50),
       answerPathP99Us: percentileUs(answerPath, 99),
       answerPathMaxUs: answerPath.count === 0 ? 0 : us(answerPath.max),
-      eventLoopDelayP99Us: percentileUs(loopDelay, 99),
-      eventLoopDelayMaxUs: loopDelay.count === 0 ? 0 : us(loopDelay.max),
       gcPauses,
       gcPauseMaxUs: Math.round(gcPauseMaxMs * 1_000),
       gcPauseTotalMs: Math.round(gcPauseTotalMs),
     }),
     stop(): void {
-      loopDelay.disable();
       gcObserver.disconnect();
     },
   };

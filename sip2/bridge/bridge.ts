@@ -56,7 +56,7 @@ export interface BridgeStats {
   sequenceMismatches: number;
   resendRequests: number;
   isAcsReachable: boolean | null;
-  /** The bridge's own share of an answer's time, its event loop delay and GC pauses, since start. */
+  /** The bridge's own share of an answer's time and its GC pauses, since start. */
   answerTiming: AnswerTimingSummary;
   machines: MachineLinkStats[];
 }
