@@ -1,4 +1,4 @@
-import { createHistogram, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
+import { constants, createHistogram, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
 
 /**
  * What the bridge's own process adds to an answer, for diagnosis: the time from the library
@@ -16,6 +16,8 @@ export interface AnswerTimingSummary {
   gcPauses: number;
   gcPauseMaxUs: number;
   gcPauseTotalMs: number;
+  /** Of them, full (mark-compact) collections: the long ones, which a larger young generation does not avoid. */
+  gcMajorPauses: number;
 }
 
 export interface AnswerTiming {
@@ -32,11 +34,14 @@ export function createAnswerTiming(): AnswerTiming {
   let gcPauses = 0;
   let gcPauseMaxMs = 0;
   let gcPauseTotalMs = 0;
+  let gcMajorPauses = 0;
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcPauses++;
       gcPauseTotalMs += entry.duration;
       gcPauseMaxMs = Math.max(gcPauseMaxMs, entry.duration);
+      const { detail } = entry as { detail?: { kind?: number } };
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcMajorPauses++;
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -56,6 +61,7 @@ export function createAnswerTiming(): AnswerTiming {
       gcPauses,
       gcPauseMaxUs: Math.round(gcPauseMaxMs * 1_000),
       gcPauseTotalMs: Math.round(gcPauseTotalMs),
+      gcMajorPauses,
     }),
     stop(): void {
       gcObserver.disconnect();
