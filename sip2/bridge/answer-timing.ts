@@ -18,6 +18,9 @@ export interface AnswerTimingSummary {
   gcPauseTotalMs: number;
   /** Of them, full (mark-compact) collections: the long ones, which a larger young generation does not avoid. */
   gcMajorPauses: number;
+  /** Pauses after the first answer was forwarded (start-up's own collections left out), and their longest. */
+  gcPausesWhileServing: number;
+  gcPauseWhileServingMaxUs: number;
 }
 
 export interface AnswerTiming {
@@ -35,6 +38,9 @@ export function createAnswerTiming(): AnswerTiming {
   let gcPauseMaxMs = 0;
   let gcPauseTotalMs = 0;
   let gcMajorPauses = 0;
+  let isServing = false;
+  let gcPausesWhileServing = 0;
+  let gcPauseWhileServingMaxMs = 0;
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcPauses++;
@@ -42,6 +48,10 @@ export function createAnswerTiming(): AnswerTiming {
       gcPauseMaxMs = Math.max(gcPauseMaxMs, entry.duration);
       const { detail } = entry as { detail?: { kind?: number } };
       if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcMajorPauses++;
+      if (isServing) {
+        gcPausesWhileServing++;
+        gcPauseWhileServingMaxMs = Math.max(gcPauseWhileServingMaxMs, entry.duration);
+      }
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -50,6 +60,7 @@ export function createAnswerTiming(): AnswerTiming {
 
   return {
     recordSince(startedNs: bigint): void {
+      isServing = true;
       // A histogram takes integers of at least 1.
       answerPath.record(Math.max(1, Number(process.hrtime.bigint() - startedNs)));
     },
@@ -62,6 +73,8 @@ export function createAnswerTiming(): AnswerTiming {
       gcPauseMaxUs: Math.round(gcPauseMaxMs * 1_000),
       gcPauseTotalMs: Math.round(gcPauseTotalMs),
       gcMajorPauses,
+      gcPausesWhileServing,
+      gcPauseWhileServingMaxUs: Math.round(gcPauseWhileServingMaxMs * 1_000),
     }),
     stop(): void {
       gcObserver.disconnect();
