@@ -20,13 +20,12 @@ export interface BackendNode {
 export function haproxyConfigFor(nodes: readonly BackendNode[], example = readFileSync(EXAMPLE, 'utf8')): string {
   const lines = example.split('\n');
   const out: string[] = [];
-  let written = new Set<string>();
+  const written = new Set<string>();
   let backend = '';
   for (const line of lines) {
     const section = /^backend\s+(\S+)/.exec(line);
     if (section) {
       backend = section[1]!;
-      written = new Set();
     }
     const server = /^(\s+)server\s+node1\s+"\$\{NODE1_HOST-[^}]*\}:\$\{NODE1_(MQTT|HTTP)_PORT-\d+\}"(.*)$/.exec(line);
     if (server) {
@@ -43,7 +42,10 @@ export function haproxyConfigFor(nodes: readonly BackendNode[], example = readFi
     if (/^\s+server\s+node\d+\s/.test(line) && written.has(backend)) continue;
     out.push(line);
   }
-  if (!out.some((l) => /^\s+server\s/.test(l))) throw new Error('docs/haproxy.cfg has no server line of node1 to build on');
+  // Both backends, MQTT and HTTP, must have been rewritten: anything else would leave the example's
+  // own addresses (10.0.0.x) in the bench's configuration.
+  for (const needed of ['mqtt_nodes', 'web_nodes'])
+    if (!written.has(needed)) throw new Error(`docs/haproxy.cfg has no server line of node1 in backend ${needed} to build on`);
   return out.join('\n');
 }
 
