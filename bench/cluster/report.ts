@@ -90,7 +90,12 @@ export function stormTable(s: StormResult, options: ClusterOptions): string {
   return [
     `| reconnect storm: ${fmt(s.machines)} machines, ${s.nodes} nodes, one event every ${options.stormEventIntervalMs / 1000} s each | |`,
     '| --- | --- |',
-    row('all connected through HAProxy', `${fmt(s.connectSeconds, 1)} s`),
+    row(
+      s.haproxies > 1
+        ? `all connected through ${s.haproxies} HAProxy processes (open-file limit)`
+        : 'all connected through HAProxy',
+      `${fmt(s.connectSeconds, 1)} s`,
+    ),
     row('machines per node', list(s.machinesPerNode)),
     row(
       `over a ${options.stormHoldMs / 1000} s hold: CPU cores per node · RSS per node`,

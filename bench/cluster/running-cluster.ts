@@ -4,6 +4,7 @@
  * registry, N nodes and HAProxy in front of them. `close()` ends everything started, even after a
  * failure half way.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -52,12 +53,14 @@ export interface RunningCluster {
   nodes: ClusterNode[];
   databaseUrl: string;
   machines: MachineCredentials[];
-  /** Through HAProxy. */
+  /** Through (the first) HAProxy. */
   mqttUrl: string;
+  /** One per HAProxy process: more than one only when one cannot hold every machine's connection. */
+  mqttUrls: string[];
   httpUrl: string;
   /** Integration tokens: `operator` for socket.io, `metrics` for the nodes' health and metrics. */
   tokens: { operator: string; metrics: string };
-  haproxyPid: number | undefined;
+  haproxyPids: (number | undefined)[];
   /** Loan and return rows in the shared history: all, and distinct ids. */
   countStored(): Promise<{ rows: number; distinct: number }>;
   close(): Promise<void>;
@@ -69,6 +72,17 @@ export interface ClusterSettings {
   idPrefix: string;
   /** Log a line of progress. */
   log(line: string): void;
+}
+
+/** The hard limit of open files of this process (HAProxy's, which it inherits), from /proc. */
+function openFilesLimit(): number {
+  try {
+    const line = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const limit = Number(line?.[1]);
+    return Number.isFinite(limit) ? limit : 1_048_576;
+  } catch {
+    return 1_048_576;
+  }
 }
 
 async function provision(config: ReturnType<typeof parseConfig>, count: number, prefix: string): Promise<MachineCredentials[]> {
@@ -142,22 +156,32 @@ export async function startCluster(engines: Engines, settings: ClusterSettings):
     await startOne(0);
     await Promise.all(Array.from({ length: settings.nodeCount - 1 }, (_, i) => startOne(i + 1)));
 
-    const mqttPort = await freePort();
-    const httpPort = await freePort();
-    const haproxy = await startHaproxy(
-      await writeHaproxyConfig(benchDir, nodes),
-      {
-        HAPROXY_BIND: '127.0.0.1',
-        HAPROXY_MQTT_PORT: String(mqttPort),
-        HAPROXY_HTTP_PORT: String(httpPort),
-        // Each connection takes two descriptors (machine side, node side).
-        HAPROXY_MAXCONN: String(2 * settings.machineCount + 2_000),
-      },
-      mqttPort,
-    );
-    cleanups.push(() => haproxy.stop());
+    // One HAProxy holds two descriptors per machine (its side and the node's); where the limit of
+    // open files cannot hold them all (20,000 here, and no CAP_SYS_RESOURCE to raise it), several
+    // run side by side, as two behind a floating address would, each with a share of the machines.
+    const haproxyCount = Math.max(1, Math.ceil((2 * (settings.machineCount + 500)) / (openFilesLimit() - 1_000)));
+    const perHaproxy = Math.ceil(settings.machineCount / haproxyCount);
+    const haproxies: { mqttPort: number; httpPort: number; pid: number | undefined }[] = [];
+    const configFile = await writeHaproxyConfig(benchDir, nodes);
+    for (let h = 0; h < haproxyCount; h++) {
+      const mqttPort = await freePort();
+      const httpPort = await freePort();
+      const haproxy = await startHaproxy(
+        configFile,
+        {
+          HAPROXY_BIND: '127.0.0.1',
+          HAPROXY_MQTT_PORT: String(mqttPort),
+          HAPROXY_HTTP_PORT: String(httpPort),
+          HAPROXY_MAXCONN: String(perHaproxy + 500),
+        },
+        mqttPort,
+      );
+      cleanups.push(() => haproxy.stop());
+      haproxies.push({ mqttPort, httpPort, pid: haproxy.pid });
+    }
+    const { mqttPort, httpPort } = haproxies[0]!;
     settings.log(
-      `  ${nodes.length} node${nodes.length > 1 ? 's' : ''} (pids ${nodes.map((n) => n.pid).join(', ')}) behind HAProxy ` +
+      `  ${nodes.length} node${nodes.length > 1 ? 's' : ''} (pids ${nodes.map((n) => n.pid).join(', ')}) behind ${haproxyCount > 1 ? `${haproxyCount} HAProxy processes, the first at` : 'HAProxy'} ` +
         `mqtt://127.0.0.1:${mqttPort}, http://127.0.0.1:${httpPort}`,
     );
 
@@ -178,9 +202,10 @@ export async function startCluster(engines: Engines, settings: ClusterSettings):
       databaseUrl: database.url,
       machines,
       mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      mqttUrls: haproxies.map((h) => `mqtt://127.0.0.1:${h.mqttPort}`),
       httpUrl: `http://127.0.0.1:${httpPort}`,
       tokens,
-      haproxyPid: haproxy.pid,
+      haproxyPids: haproxies.map((h) => h.pid),
       countStored,
       close,
     };

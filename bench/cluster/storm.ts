@@ -23,6 +23,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export interface StormResult {
   machines: number;
+  haproxies: number;
   nodes: number;
   connectSeconds: number;
   machinesPerNode: number[];
@@ -86,7 +87,7 @@ export async function runStorm(engines: Engines, options: ClusterOptions, log: (
       });
       child.send({
         type: 'start',
-        mqttUrl: cluster.mqttUrl,
+        mqttUrl: cluster.mqttUrls[c % cluster.mqttUrls.length]!,
         topicRoot: 'kiosks',
         machines: cluster.machines.slice(c * perChild, (c + 1) * perChild),
         eventIntervalMs: options.stormEventIntervalMs,
@@ -177,6 +178,7 @@ export async function runStorm(engines: Engines, options: ClusterOptions, log: (
     if (closesBeforeKill > 0) problems.push(`${closesBeforeKill} connections dropped before the kill`);
     return {
       machines: count,
+      haproxies: cluster.mqttUrls.length,
       nodes: options.stormNodes,
       connectSeconds,
       machinesPerNode,

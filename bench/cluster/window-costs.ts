@@ -40,7 +40,7 @@ export function costMeter(cluster: RunningCluster, pids: { postgres: number | un
     nodeStored: Promise.all(cluster.nodes.map((n) => eventsStoredBy(n, cluster.tokens.metrics))),
     postgres: treeCpuSecondsOf(pids.postgres),
     redis: cpuSecondsOf(pids.redis),
-    haproxy: cpuSecondsOf(cluster.haproxyPid),
+    haproxy: cluster.haproxyPids.reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0),
   });
   let first: Snapshot | null = null;
   let last: Snapshot | null = null;
