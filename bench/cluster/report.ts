@@ -33,8 +33,12 @@ export function environment(options: ClusterOptions, smoke: boolean): string {
     `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ` +
       `${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}; load average at the end ${load}.`,
     `${version('/usr/sbin/haproxy', ['-v'])}; ${version('/usr/bin/redis-server', ['--version'])}; PostgreSQL with fsync on.`,
-    `Throughput: ${options.machines} machines, ${options.generators} load generators, warm-up ${options.warmupMs / 1000} s, measured ` +
-      `${options.measureMs / 1000} s; live push at ${fmt(options.liveRate)} events/s.`,
+    ...(options.nodes.length > 0
+      ? [
+          `Throughput: ${options.machines} machines, ${options.generators} load generators, warm-up ${options.warmupMs / 1000} s, measured ` +
+            `${options.measureMs / 1000} s; live push at ${fmt(options.liveRate)} events/s.`,
+        ]
+      : []),
   ].join('\n');
 }
 
