@@ -8,7 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const EXAMPLE = fileURLToPath(new URL('../../docs/haproxy.cfg', import.meta.url));
+/** The example users are given; `--haproxy-config` measures another one built the same way. */
+export const EXAMPLE_HAPROXY_CONFIG = fileURLToPath(new URL('../../docs/haproxy.cfg', import.meta.url));
 
 export interface BackendNode {
   name: string;
@@ -17,7 +18,7 @@ export interface BackendNode {
 }
 
 /** The example's text with the server lines of both backends written for `nodes` on 127.0.0.1. */
-export function haproxyConfigFor(nodes: readonly BackendNode[], example = readFileSync(EXAMPLE, 'utf8')): string {
+export function haproxyConfigFor(nodes: readonly BackendNode[], example: string): string {
   const lines = example.split('\n');
   const out: string[] = [];
   const written = new Set<string>();
@@ -49,8 +50,8 @@ export function haproxyConfigFor(nodes: readonly BackendNode[], example = readFi
   return out.join('\n');
 }
 
-export async function writeHaproxyConfig(dir: string, nodes: readonly BackendNode[]): Promise<string> {
+export async function writeHaproxyConfig(dir: string, nodes: readonly BackendNode[], example: string): Promise<string> {
   const file = join(dir, 'haproxy.cfg');
-  await writeFile(file, haproxyConfigFor(nodes));
+  await writeFile(file, haproxyConfigFor(nodes, readFileSync(example, 'utf8')));
   return file;
 }

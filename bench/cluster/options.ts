@@ -1,5 +1,6 @@
 /** `npm run bench:cluster` flags: parsed and checked once. */
 import { parseArgs } from 'node:util';
+import { EXAMPLE_HAPROXY_CONFIG } from './haproxy-config.js';
 
 export interface ClusterOptions {
   /** Node counts to measure throughput and live latency through, in order. */
@@ -24,6 +25,8 @@ export interface ClusterOptions {
   stormHoldMs: number;
   /** Most seconds to wait for the killed node's machines to be back and acked. */
   stormTimeoutMs: number;
+  /** HAProxy configuration whose server lines are rewritten for each run's nodes. */
+  haproxyConfig: string;
 }
 
 /** `--smoke`: every part, briefly (about 2 minutes), to check the bench works; not a measurement. */
@@ -58,6 +61,7 @@ export function parseClusterOptions(argv: string[]): ClusterOptions {
       'storm-interval': { type: 'string' },
       'storm-hold': { type: 'string' },
       'storm-timeout': { type: 'string' },
+      'haproxy-config': { type: 'string' },
     },
   });
   const defaults: Record<string, string> = {
@@ -75,6 +79,7 @@ export function parseClusterOptions(argv: string[]): ClusterOptions {
     'storm-interval': '30',
     'storm-hold': '15',
     'storm-timeout': '180',
+    'haproxy-config': EXAMPLE_HAPROXY_CONFIG,
     ...(values.smoke ? SMOKE : {}),
   };
   const { smoke: _smoke, ...flags } = values;
@@ -109,6 +114,7 @@ export function parseClusterOptions(argv: string[]): ClusterOptions {
     stormEventIntervalMs: seconds('storm-interval'),
     stormHoldMs: seconds('storm-hold'),
     stormTimeoutMs: seconds('storm-timeout'),
+    haproxyConfig: get('haproxy-config'),
   };
   if (options.machines < options.generators) throw new Error('--machines must be at least --generators');
   return options;

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { measuredCommit } from '../ingest/report.js';
+import { EXAMPLE_HAPROXY_CONFIG } from './haproxy-config.js';
 import type { ClusterOptions } from './options.js';
 import type { StormResult } from './storm.js';
 import type { ThroughputResult } from './throughput.js';
@@ -33,6 +34,9 @@ export function environment(options: ClusterOptions, smoke: boolean): string {
     `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ` +
       `${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}; load average at the end ${load}.`,
     `${version('/usr/sbin/haproxy', ['-v'])}; ${version('/usr/bin/redis-server', ['--version'])}; PostgreSQL with fsync on.`,
+    ...(options.haproxyConfig === EXAMPLE_HAPROXY_CONFIG
+      ? []
+      : [`HAProxy configuration built on ${options.haproxyConfig}, not docs/haproxy.cfg.`]),
     ...(options.nodes.length > 0
       ? [
           `Throughput: ${options.machines} machines, ${options.generators} load generators, warm-up ${options.warmupMs / 1000} s, measured ` +

@@ -70,6 +70,8 @@ export interface ClusterSettings {
   nodeCount: number;
   machineCount: number;
   idPrefix: string;
+  /** The HAProxy configuration to build on (docs/haproxy.cfg unless `--haproxy-config`). */
+  haproxyConfig: string;
   /** Log a line of progress. */
   log(line: string): void;
 }
@@ -162,7 +164,7 @@ export async function startCluster(engines: Engines, settings: ClusterSettings):
     const haproxyCount = Math.max(1, Math.ceil((2 * (settings.machineCount + 500)) / (openFilesLimit() - 1_000)));
     const perHaproxy = Math.ceil(settings.machineCount / haproxyCount);
     const haproxies: { mqttPort: number; httpPort: number; pid: number | undefined }[] = [];
-    const configFile = await writeHaproxyConfig(benchDir, nodes);
+    const configFile = await writeHaproxyConfig(benchDir, nodes, settings.haproxyConfig);
     for (let h = 0; h < haproxyCount; h++) {
       const mqttPort = await freePort();
       const httpPort = await freePort();

@@ -68,7 +68,13 @@ async function waitFor(what: string, timeoutMs: number, check: () => boolean): P
 export async function runStorm(engines: Engines, options: ClusterOptions, log: (line: string) => void): Promise<StormResult> {
   const count = options.stormMachines;
   log(`reconnect storm: ${count} machines on ${options.stormNodes} nodes`);
-  const cluster = await startCluster(engines, { nodeCount: options.stormNodes, machineCount: count, idPrefix: 'STORM', log });
+  const cluster = await startCluster(engines, {
+    nodeCount: options.stormNodes,
+    machineCount: count,
+    idPrefix: 'STORM',
+    haproxyConfig: options.haproxyConfig,
+    log,
+  });
   const children: ChildProcess[] = [];
   try {
     const reports: StormCounts[] = [];

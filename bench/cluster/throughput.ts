@@ -45,7 +45,13 @@ export async function runThroughput(
   log: (line: string) => void,
 ): Promise<ThroughputResult> {
   log(`${nodeCount} node${nodeCount > 1 ? 's' : ''}: ${options.machines} machines`);
-  const cluster = await startCluster(engines, { nodeCount, machineCount: options.machines, idPrefix: 'CLUSTER', log });
+  const cluster = await startCluster(engines, {
+    nodeCount,
+    machineCount: options.machines,
+    idPrefix: 'CLUSTER',
+    haproxyConfig: options.haproxyConfig,
+    log,
+  });
   try {
     const pids = { postgres: await engines.postgres.serverPid(), redis: engines.redis.pid() };
     const base: Omit<RunCommand, 'load'> = {
