@@ -10,7 +10,7 @@
  *   npm run bench:cluster -- [--nodes 1,2,3] [--machines 200] [--duration 15] [--storm-machines 10000] [--smoke]
  */
 import { parseClusterOptions } from './cluster/options.js';
-import { startEngines } from './cluster/running-cluster.js';
+import { closeOpenClusters, startEngines } from './cluster/running-cluster.js';
 import { environment, stormTable, throughputTables } from './cluster/report.js';
 import { runStorm, type StormResult } from './cluster/storm.js';
 import { runThroughput, type ThroughputResult } from './cluster/throughput.js';
@@ -34,6 +34,8 @@ async function main(): Promise<number> {
       interrupted,
     ]);
   } finally {
+    // After an interrupt the runs' own cleanups may not have come yet: end their clusters first.
+    await closeOpenClusters();
     await engines.close();
   }
   const parts = [environment(options, argv.includes('--smoke'))];

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -105,11 +105,20 @@ export async function startNode(settings: NodeSettings): Promise<ClusterNode> {
         await rm(dataDir, { recursive: true, force: true });
       })()),
   };
+  /** The node's last log lines, read before `stop()` removes its directory. */
+  const logTail = () => {
+    try {
+      return readFileSync(join(dataDir, 'node.log'), 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return '';
+    }
+  };
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (!isAlive()) {
+      const tail = logTail();
       await node.stop();
-      throw new Error(`${settings.name} exited while starting (${child.exitCode ?? child.signalCode})`);
+      throw new Error(`${settings.name} exited while starting (${child.exitCode ?? child.signalCode}):\n${tail}`);
     }
     try {
       if ((await fetch(`http://127.0.0.1:${settings.httpPort}/api/v1/health/live`)).ok) return node;
@@ -117,8 +126,9 @@ export async function startNode(settings: NodeSettings): Promise<ClusterNode> {
       // Not listening yet.
     }
     if (Date.now() > deadline) {
+      const tail = logTail();
       await node.stop();
-      throw new Error(`${settings.name} did not answer its health within 120 s`);
+      throw new Error(`${settings.name} did not answer its health within 120 s:\n${tail}`);
     }
     await sleep(200);
   }
