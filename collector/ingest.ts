@@ -22,6 +22,7 @@ import type {
   TelemetryRecord,
 } from './store/event-store.js';
 import type { Spool } from './store/spool.js';
+import { StoreError } from './store/store-error.js';
 import { OfflineStatusHold } from './offline-status-hold.js';
 import { emptyIngestStats, type IngestStats } from './ingest-stats.js';
 import { SpoolReplayer } from './spool-replayer.js';
@@ -224,9 +225,12 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /** Stops retrying; what is still queued stays unacked and machines will resend it. */
   stop(): void {
+    const wasWaiting = this.retryTimer !== null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.replayer?.stop();
+    // Waiting for a retry that will not come: the platform's callers learn it now.
+    if (wasWaiting) this.refusePlatformRecords(this.pending, new StoreError('STORE_CLOSED', 'the ingest stopped'), () => true);
   }
 
   private scheduleFlush(): void {

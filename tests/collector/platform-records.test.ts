@@ -142,4 +142,14 @@ describe("the platform's own records take the machines' write path", () => {
     outage.state.isDown = false;
     await expect.poll(() => pushed).toEqual(['a']);
   });
+
+  test('one queued while the ingest waits to retry the store is refused when the ingest stops, not left waiting', async () => {
+    const { ingest, outage } = start({ withSpool: false });
+    outage.state.isDown = true;
+    ingest.accept('kiosks/K1/events', loan('a'));
+    await expect.poll(() => ingest.stats().storeErrors).toBe(1);
+    const recorded = ingest.recordPlatformEvents([marker('p1')]);
+    ingest.stop();
+    await expect(recorded).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+  });
 });
