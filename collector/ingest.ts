@@ -125,10 +125,11 @@ export class Ingest extends EventEmitter<IngestEvents> {
           maxBatchEvents: this.options.maxBatchEvents,
           logger: this.options.logger,
           onReplayed: (records, result) => {
-            // Acked or answered already, from the spool: the dead letter and the counters still tell.
-            this.refuseConflicts(result.conflicts.filter((c) => !this.spooledPlatformIds.has(c.id)));
+            const machineConflicts = result.conflicts.filter((c) => !this.spooledPlatformIds.has(c.id));
             if (this.spooledPlatformIds.size > 0) for (const r of records) this.spooledPlatformIds.delete(r.id);
             this.countStored(records, result);
+            // Acked or answered already, from the spool: the dead letter and the counters still tell.
+            this.refuseConflicts(machineConflicts);
           },
           onFailure: (error) => {
             this.counters.storeErrors += 1;
@@ -187,12 +188,10 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /**
    * Records events the platform itself originates (an operator's acknowledgement, a reservation
-   * created through the API) through the machines' write path: queued in arrival order, appended
-   * in the next batch, folded and pushed like a machine's events. Resolves once they are durable:
-   * stored, or (store down, `ifStoreDown: 'spool'`, the default) spooled; see PlatformWriteResult
-   * for what `inserted` means then. Rejects when the store failed and they could not be spooled
-   * (no spool, spool full, or `ifStoreDown: 'fail'`): they are never left waiting in memory.
-   * Idempotent on id, like every append.
+   * created through the API) through the machines' write path, in arrival order with their events.
+   * Resolves once durable: stored, or spooled (store down, `ifStoreDown: 'spool'`, the default; see
+   * PlatformWriteResult). Rejects when the store failed and they could not be spooled (no spool,
+   * spool full, `ifStoreDown: 'fail'`): they never wait in memory for the store. Idempotent on id.
    */
   recordPlatformEvents(records: readonly EventRecord[], options: RecordPlatformOptions = {}): Promise<PlatformWriteResult> {
     const request = PlatformRequest.of(records, options.ifStoreDown ?? 'spool', this.spooledPlatformIds);
