@@ -349,7 +349,10 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
 
   private async record(event: Omit<EventRecord, 'ts' | 'receivedMs'>) {
     const nowMs = this.options.now();
-    return this.options.ingest.recordPlatformEvents([{ ...event, ts: iso(event.tsMs), receivedMs: nowMs }]);
+    // The answer is read back from the fold, which a spooled record reaches only once stored.
+    return this.options.ingest.recordPlatformEvents([{ ...event, ts: iso(event.tsMs), receivedMs: nowMs }], {
+      ifStoreDown: 'fail',
+    });
   }
 
   private apply(records: readonly EventRecord[], isLive: boolean): void {
