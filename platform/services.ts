@@ -18,7 +18,7 @@ import { buildStage, type Stoppable } from './stops.js';
 
 export interface ServicesInput {
   foundation: Foundation;
-  storage: Pick<Storage, 'store' | 'spool' | 'outbox'>;
+  storage: Pick<Storage, 'store' | 'spool' | 'outbox' | 'followOtherNodes'>;
   messaging: Pick<Messaging, 'broker' | 'collectorLink' | 'refusals'>;
   /** NOTIFY_CONFIG's settings, or null when no notifications are configured. */
   notifyConfig: NotifyConfig | null;
@@ -65,6 +65,11 @@ export function startServices(input: ServicesInput): Promise<Services> {
       }),
     );
     stops.defer(unsubscribe);
+    // Before the views below load the history: what other nodes append meanwhile is not missed.
+    if (storage.followOtherNodes) {
+      const feed = await storage.followOtherNodes((records) => collector.ingest.follow(records));
+      stops.defer(() => feed.close());
+    }
 
     const promises = await startServicePromises({
       store,
