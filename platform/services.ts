@@ -32,6 +32,8 @@ export interface Services extends Stoppable {
   fleetHealth: RunningFleetHealth;
   notifications: NotificationDispatcher | null;
   metrics: PlatformMetrics;
+  /** Whether the views fold what other nodes store too (DATABASE_URL): see DashboardContext. */
+  isFollowingOtherNodes: boolean;
 }
 
 export function startServices(input: ServicesInput): Promise<Services> {
@@ -122,6 +124,6 @@ export function startServices(input: ServicesInput): Promise<Services> {
       notifications: notifications ? () => notifications.health() : null,
     });
     stops.defer(() => metrics.stop());
-    return { collector, promises, fleetHealth, notifications, metrics };
+    return { collector, promises, fleetHealth, notifications, metrics, isFollowingOtherNodes: storage.followOtherNodes !== null };
   });
 }
