@@ -64,6 +64,12 @@ export interface IngestOptions {
  */
 export interface IngestEvents {
   stored: [EventRecord[]];
+  /**
+   * Records another node stored in the shared history (PostgreSQL, cluster), in its commit order:
+   * the live views fold them as they fold `stored`. Not counted or pushed to browsers here: the
+   * node that stored them did both, for every node's browsers.
+   */
+  followed: [EventRecord[]];
   telemetry: [TelemetryRecord[]];
   deadLetter: [DeadLetterRecord];
 }
@@ -199,6 +205,11 @@ export class Ingest extends EventEmitter<IngestEvents> {
     this.pending.entries.push({ kind: 'platform', request });
     this.scheduleFlush();
     return request.promise;
+  }
+
+  /** Hands on what another node stored, as `followed` (postgres-append-feed.ts). */
+  follow(records: EventRecord[]): void {
+    if (records.length > 0) this.emit('followed', records);
   }
 
   stats(): IngestStats {

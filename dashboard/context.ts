@@ -53,6 +53,11 @@ export interface DashboardContext {
   serviceMeasures: ServiceMeasures;
   /** Fleet health: service states, uptime, alerts, operator commands. */
   fleetHealth: RunningFleetHealth;
+  /**
+   * Whether this node's views also fold what the other nodes store (a cluster on PostgreSQL):
+   * then every node sees each change, and pushes of those views go to its own browsers only.
+   */
+  isFollowingOtherNodes: boolean;
   /** The collector's durable local spool; `isEnabled` false when SPOOL_MAX_BYTES is 0. */
   spool: SpoolGauge;
   /** Prometheus metrics of the platform (`GET /metrics`). */

@@ -22,6 +22,8 @@ export function attachHealthPush(
   const { health } = ctx.fleetHealth;
   const view = (alert: Alert) => toAlertView(alert, health.policy, ctx.now());
   const pending = new Map<string, Alert>();
+  // Each node of a cluster that follows the others sees every alert change: it tells its own browsers.
+  const alertPushes = ctx.isFollowingOtherNodes ? io.local : io;
   const onAlerts = (alerts: Alert[]) => {
     for (const alert of alerts) pending.set(alert.id, alert);
   };
@@ -39,7 +41,7 @@ export function attachHealthPush(
 
   const timer = setInterval(() => {
     if (pending.size === 0) return;
-    io.emit('alerts', [...pending.values()].map(view));
+    alertPushes.emit('alerts', [...pending.values()].map(view));
     pending.clear();
   }, PUSH_INTERVAL_MS);
   timer.unref();

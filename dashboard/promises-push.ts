@@ -29,6 +29,8 @@ export function attachPromisesPush(
   let isDirty = false;
   let sinceRefreshMs = 0;
   const markDirty = () => void (isDirty = true);
+  // Each node of a cluster that follows the others computes the same figures: it tells its own browsers.
+  const summaryPushes = ctx.isFollowingOtherNodes ? io.local : io;
   const onNotice = (notice: ReservationNotice) => void io.emit('notice', notice);
   inspections.on('changed', markDirty);
   reservations.on('changed', markDirty);
@@ -42,7 +44,7 @@ export function attachPromisesPush(
     }
     if (!isDirty) return;
     isDirty = false;
-    io.emit('promises', promisesSummary(ctx));
+    summaryPushes.emit('promises', promisesSummary(ctx));
   }, PUSH_INTERVAL_MS);
   timer.unref();
   io.on('connection', (socket) => socket.emit('promises', promisesSummary(ctx)));

@@ -20,7 +20,7 @@ import type { RunningBroker } from '../broker/broker.js';
 
 export interface ServicesInput {
   foundation: Foundation;
-  storage: Pick<Storage, 'store' | 'spool' | 'outbox'>;
+  storage: Pick<Storage, 'store' | 'spool' | 'outbox' | 'followOtherNodes'>;
   messaging: Pick<Messaging, 'broker' | 'collectorLink' | 'refusals'>;
   /** NOTIFY_CONFIG's settings, or null when no notifications are configured. */
   notifyConfig: NotifyConfig | null;
@@ -34,6 +34,8 @@ export interface Services extends Stoppable {
   fleetHealth: RunningFleetHealth;
   notifications: NotificationDispatcher | null;
   metrics: PlatformMetrics;
+  /** Whether the views fold what other nodes store too (DATABASE_URL): see DashboardContext. */
+  isFollowingOtherNodes: boolean;
 }
 
 export function startServices(input: ServicesInput): Promise<Services> {
@@ -67,6 +69,11 @@ export function startServices(input: ServicesInput): Promise<Services> {
       }),
     );
     stops.defer(unsubscribe);
+    // Before the views below load the history: what other nodes append meanwhile is not missed.
+    if (storage.followOtherNodes) {
+      const feed = await storage.followOtherNodes((records) => collector.ingest.follow(records));
+      stops.defer(() => feed.close());
+    }
 
     const promises = await startServicePromises({
       store,
@@ -122,7 +129,7 @@ export function startServices(input: ServicesInput): Promise<Services> {
       notifications: notifications ? () => notifications.health() : null,
     });
     stops.defer(() => metrics.stop());
-    return { collector, promises, fleetHealth, notifications, metrics };
+    return { collector, promises, fleetHealth, notifications, metrics, isFollowingOtherNodes: storage.followOtherNodes !== null };
   });
 }
 

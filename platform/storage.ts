@@ -13,7 +13,7 @@ import { startRetention } from '../collector/retention.js';
 import type { EventStore } from '../collector/store/event-store.js';
 import { checkInfluxAccess } from '../collector/store/influx-access-check.js';
 import { createInfluxEventStore, type InfluxConnection } from '../collector/store/influx-event-store.js';
-import { openPostgresEventStore } from '../collector/store/postgres-event-store.js';
+import { openPostgresEventStore, type PostgresEventStore } from '../collector/store/postgres-event-store.js';
 import { openSpool, type Spool } from '../collector/store/spool.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../collector/store/sqlite-event-store.js';
 import type { Config } from '../config/config.js';
@@ -44,6 +44,11 @@ export interface Storage extends Stoppable {
   store: EventStore;
   /** The same store when it is the SQLite file (its disk is bounded by retention here), else null. */
   sqliteStore: SqliteEventStore | null;
+  /**
+   * With DATABASE_URL, what the other nodes append to the shared history, for this node's live
+   * views; null when no other node writes this node's history (SQLite, InfluxDB).
+   */
+  followOtherNodes: PostgresEventStore['followOtherNodes'] | null;
   /** The collector's durable local spool (SPOOL_MAX_BYTES > 0), else null. */
   spool: Spool | null;
   /** What reports were handed out. */
@@ -70,7 +75,7 @@ export function openStorage(input: StorageInput): Promise<Storage> {
   const { foundation: f, now } = input;
   const { config, logger } = f;
   return buildStage(logger, async (stops) => {
-    const { store, sqlite: sqliteStore } = await openEventStore(f, input.influx);
+    const { store, sqlite: sqliteStore, followOtherNodes } = await openEventStore(f, input.influx);
     stops.defer(() => store.close());
     // InfluxDB keeps its bucket's own retention, PostgreSQL its operators'; the SQLite store keeps its
     // disk bounded here.
@@ -95,7 +100,7 @@ export function openStorage(input: StorageInput): Promise<Storage> {
       : openSqliteIndicatorTargets(join(config.DATA_DIR, 'reports.sqlite'));
     stops.defer(() => indicatorTargets.close());
     const { auth, firstAdminPassword } = await openPeople(f, now, stops.defer.bind(stops));
-    return { store, sqliteStore, spool, exportLog, indicatorTargets, auth, outbox, firstAdminPassword };
+    return { store, sqliteStore, followOtherNodes, spool, exportLog, indicatorTargets, auth, outbox, firstAdminPassword };
   });
 }
 
@@ -103,7 +108,7 @@ export function openStorage(input: StorageInput): Promise<Storage> {
 async function openEventStore(
   f: Foundation,
   influx: InfluxConnection | undefined,
-): Promise<{ store: EventStore; sqlite: SqliteEventStore | null }> {
+): Promise<{ store: EventStore; sqlite: SqliteEventStore | null; followOtherNodes: Storage['followOtherNodes'] }> {
   const { config } = f;
   const logger = f.logger.child({ component: 'store' });
   if (influx) {
@@ -113,17 +118,18 @@ async function openEventStore(
       districtOf: (kioskId) => f.registry.get(kioskId)?.district,
       logger,
     });
-    return { store, sqlite: null };
+    return { store, sqlite: null, followOtherNodes: null };
   }
   if (config.DATABASE_URL) {
-    return { store: await openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger }), sqlite: null };
+    const store = await openPostgresEventStore({ url: config.DATABASE_URL, timeZone: config.FLEET_TZ, logger });
+    return { store, sqlite: null, followOtherNodes: (onAppended) => store.followOtherNodes(onAppended) };
   }
   const sqlite = createSqliteEventStore({
     file: f.paths.events,
     timeZone: config.FLEET_TZ,
     synchronous: config.SQLITE_SYNCHRONOUS,
   });
-  return { store: sqlite, sqlite };
+  return { store: sqlite, sqlite, followOtherNodes: null };
 }
 
 /**

@@ -60,6 +60,7 @@ export function startWeb(input: WebInput): Promise<Web> {
       exportLog: storage.exportLog,
       indicatorTargets: storage.indicatorTargets,
       fleetHealth,
+      isFollowingOtherNodes: services.isFollowingOtherNodes,
       notifications: dashboardNotificationsOf(notifications),
       spool: spoolGaugeOf(storage.spool),
       metrics: services.metrics,

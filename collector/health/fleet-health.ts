@@ -111,6 +111,8 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
 
   async start(): Promise<void> {
     this.options.ingest.on('stored', this.onStored);
+    // Other nodes' appends (a cluster on PostgreSQL): this view shows the whole fleet's history.
+    this.options.ingest.on('followed', this.onStored);
     await this.history.load(this.options.store);
     this.isLoaded = true;
     this.outages = platformOutages(this.history.platformMarkers(), Number.POSITIVE_INFINITY);
@@ -131,6 +133,7 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.options.ingest.off('stored', this.onStored);
+    this.options.ingest.off('followed', this.onStored);
   }
 
   serviceState(kioskId: string): KioskServiceState {

@@ -78,12 +78,15 @@ export class InspectionService extends EventEmitter<InspectionServiceEvents> {
   /** Subscribes first, then replays the history: an event stored meanwhile is folded once (by id). */
   async start(): Promise<void> {
     this.options.ingest.on('stored', this.onStored);
+    // Other nodes' appends (a cluster on PostgreSQL): this view shows the whole fleet's history.
+    this.options.ingest.on('followed', this.onStored);
     await readHistory(this.options.store, ['inspection'], (page) => this.apply(page, false));
     this.options.logger.info({ inspections: this.inspections.size }, 'inspections loaded');
   }
 
   stop(): void {
     this.options.ingest.off('stored', this.onStored);
+    this.options.ingest.off('followed', this.onStored);
   }
 
   currentWeek(): IsoWeek {

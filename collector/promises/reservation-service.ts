@@ -99,6 +99,8 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
 
   async start(): Promise<void> {
     this.options.ingest.on('stored', this.onStored);
+    // Other nodes' appends (a cluster on PostgreSQL): this view shows the whole fleet's history.
+    this.options.ingest.on('followed', this.onStored);
     await readHistory(this.options.store, RESERVATION_EVENT_TYPES, (page) => this.apply(page, false));
     this.isLoaded = true;
     this.checkDeliveries();
@@ -112,6 +114,7 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.options.ingest.off('stored', this.onStored);
+    this.options.ingest.off('followed', this.onStored);
   }
 
   get(reservationId: string): Reservation | null {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type DeadLetterRow, toStoredDeadLetter } from './dead-letter-row.js';
 import type { Logger } from 'pino';
@@ -5,7 +6,8 @@ import { createPostgresPool, inTransaction } from '../../config/postgres-pool.js
 import { createCalendar, type Calendar } from '../../time/calendar.js';
 import type { CountQuery, CountRow, EventQuery, EventRecord, EventStore } from './event-store.js';
 import { migrate } from './postgres-schema.js';
-import { appendDeadLetters, appendEvents, appendTelemetry } from './postgres-writes.js';
+import { followAppends, notifyAppended } from './postgres-append-feed.js';
+import { appendDeadLetters, appendEvents, appendTelemetry, storedEvents } from './postgres-writes.js';
 import {
   checkInteger,
   DEAD_LETTER_LIMIT,
@@ -30,6 +32,15 @@ export interface PostgresEventStoreOptions {
   logger?: Logger;
 }
 
+/** The PostgreSQL store, shared by the nodes of a cluster: each can follow what the others append. */
+export interface PostgresEventStore extends EventStore {
+  /**
+   * Hands on each batch of events another node's store appended, in commit order (this store's
+   * own appends are left out: its ingest already emitted them). Until `close`.
+   */
+  followOtherNodes(onAppended: (records: EventRecord[]) => void): Promise<{ close(): Promise<void> }>;
+}
+
 interface EventRow {
   id: string;
   kiosk_id: string;
@@ -47,7 +58,7 @@ interface EventRow {
  * are reported as duplicates and counted nothing. Opening migrates the schema, once however many
  * nodes start together, and checks the time zone the counts were made in.
  */
-export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {
+export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
   const calendar = openCalendar(options.timeZone);
   const pool = createPostgresPool({
     url: options.url,
@@ -65,10 +76,14 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       cause: error,
     });
   }
-  return storeOn(pool, calendar, options.timeZone, options.maxDeadLetters ?? MAX_DEAD_LETTERS);
+  return storeOn(pool, calendar, options);
 }
 
-function storeOn(pool: pg.Pool, calendar: Calendar, timeZone: string, maxDeadLetters: number): EventStore {
+function storeOn(pool: pg.Pool, calendar: Calendar, options: PostgresEventStoreOptions): PostgresEventStore {
+  const { timeZone } = options;
+  const maxDeadLetters = options.maxDeadLetters ?? MAX_DEAD_LETTERS;
+  // Tags this store's appends in the feed, so that it skips its own.
+  const source = randomUUID();
   let isClosed = false;
   // Calls in progress: close waits for them, so every write asked before close is done first.
   const inProgress = new Set<Promise<unknown>>();
@@ -100,8 +115,21 @@ function storeOn(pool: pg.Pool, calendar: Calendar, timeZone: string, maxDeadLet
       run('STORE_WRITE_FAILED', 'append events', async () =>
         records.length === 0
           ? { inserted: [], duplicates: [], conflicts: [] }
-          : inTransaction(pool, (client) => appendEvents(client, calendar, records)),
+          : inTransaction(pool, async (client) => {
+              const result = await appendEvents(client, calendar, records);
+              await notifyAppended(client, source, result.inserted);
+              return result;
+            }),
       ),
+
+    followOtherNodes: (onAppended) =>
+      followAppends({
+        url: options.url,
+        source,
+        read: (ids) => storedEvents(pool, ids),
+        onAppended,
+        logger: options.logger,
+      }),
 
     readEvents: (query) =>
       run('STORE_READ_FAILED', 'read events', async () => {

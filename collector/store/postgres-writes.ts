@@ -87,7 +87,7 @@ export async function appendEvents(
 }
 
 /** The stored events with these ids, as they were stored. */
-async function storedEvents(client: pg.PoolClient, ids: readonly string[]): Promise<EventRecord[]> {
+export async function storedEvents(client: Pick<pg.PoolClient, 'query'>, ids: readonly string[]): Promise<EventRecord[]> {
   if (ids.length === 0) return [];
   const { rows } = await client.query<{
     id: string;

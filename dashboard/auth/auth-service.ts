@@ -219,13 +219,19 @@ function audit(options: AuthOptions, store: AuthStore): AuditLog {
 export async function ensureFirstAdmin(auth: Auth, password: string | undefined): Promise<{ oneTimePassword?: string } | null> {
   if ((await auth.users.count()) > 0) return null;
   const chosen = password ?? generatePassword();
-  await auth.users.create({
-    username: 'admin',
-    displayName: 'Administrator',
-    role: 'admin',
-    password: chosen,
-    mustChangePassword: password === undefined,
-  });
+  try {
+    await auth.users.create({
+      username: 'admin',
+      displayName: 'Administrator',
+      role: 'admin',
+      password: chosen,
+      mustChangePassword: password === undefined,
+    });
+  } catch (error) {
+    // Nodes of a cluster starting together on an empty database: another one created it meanwhile.
+    if ((error as { code?: unknown }).code === 'USER_EXISTS') return null;
+    throw error;
+  }
   auth.audit.record({
     atMs: auth.now(),
     actor: 'system',

@@ -60,6 +60,16 @@ describe('the users database', () => {
     expect(await auth.users.authenticate('admin', 'another-password-here')).toBeUndefined();
   });
 
+  test('two starts at once on an empty store (nodes of a cluster): one creates the admin, the other goes on without error', async () => {
+    const outcomes = await Promise.all([
+      ensureFirstAdmin(auth, 'the-chosen-admin-password'),
+      ensureFirstAdmin(auth, 'the-chosen-admin-password'),
+    ]);
+    expect(outcomes.filter((o) => o === null)).toHaveLength(1);
+    expect(await auth.users.authenticate('admin', 'the-chosen-admin-password')).toMatchObject({ role: 'admin' });
+    expect(await auth.audit.query({ limit: 10 })).toMatchObject([{ action: 'user.create', target: 'admin' }]);
+  });
+
   test('first start without it: a one-time password, returned once, that must be changed at first login', async () => {
     const first = await ensureFirstAdmin(auth, undefined);
     expect(first?.oneTimePassword).toMatch(/^[A-Za-z0-9_-]{20}$/);

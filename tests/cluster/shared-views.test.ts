@@ -1,0 +1,73 @@
+import type { MqttClient } from 'mqtt';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
+import { skipWithoutPostgres, usePostgres } from '../support/postgres.js';
+import { skipWithoutRedis, useRedis } from '../support/redis.js';
+
+/*
+ * Two whole nodes on one PostgreSQL and one Redis: what one node stores reaches the other's views
+ * (commands and acks, alerts), and its browsers are told.
+ */
+describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('views shared by two nodes on one PostgreSQL', () => {
+  const redis = useRedis();
+  const postgres = usePostgres();
+  let a: TestPlatform | undefined;
+  let b: TestPlatform | undefined;
+  let machine: MqttClient | undefined;
+  let token: string;
+
+  beforeAll(async () => {
+    const { url } = await postgres.createDatabase();
+    a = await startTestPlatform({ CLUSTER_REDIS_URL: redis.url, DATABASE_URL: url });
+    b = await startTestPlatform({ CLUSTER_REDIS_URL: redis.url, DATABASE_URL: url });
+    token = await a.provision('SV-01');
+  }, 120_000);
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  }, 60_000);
+
+  /** Publishes as the machine, connected to node B (which learns of it through the shared registry). */
+  async function publish(event: Record<string, unknown>): Promise<void> {
+    if (!machine) {
+      const tryConnect = async () => (machine = await b!.connectKiosk('SV-01', token).catch(() => undefined)) !== undefined;
+      await expect.poll(tryConnect, { timeout: 10_000 }).toBe(true);
+    }
+    await machine!.publishAsync('kiosks/SV-01/events', JSON.stringify({ ts: new Date().toISOString(), ...event }), { qos: 1 });
+  }
+
+  test('a command sent on node A and acked by the machine on node B shows as acknowledged on both nodes', async () => {
+    const sent = await (
+      await a!.api('admin')
+    ).post<{ command: { id: string } }>('/api/v1/kiosks/SV-01/commands', { type: 'reboot', reason: 'shared views' });
+    expect(sent.status).toBe(202);
+    const commandId = sent.body.command.id;
+    await publish({ id: 'SV-01-ack-1', type: 'command_ack', commandId, result: 'done' });
+    for (const node of [a!, b!]) {
+      const statusOn = async () =>
+        (await node.get<{ commands: { id: string; status: string }[] }>('/api/v1/kiosks/SV-01/commands')).body.commands.find(
+          (c) => c.id === commandId,
+        )?.status;
+      await expect.poll(statusOn, { timeout: 10_000 }).toBe('done');
+    }
+  });
+
+  test("a fault stored by node B opens the alert on node A too, and A's browser is told of it", async () => {
+    const socket: Socket = await a!.socket('admin');
+    const pushed: string[] = [];
+    socket.on('alerts', (alerts: { id: string; kioskId: string }[]) =>
+      pushed.push(...alerts.filter((x) => x.kioskId === 'SV-01').map((x) => x.id)),
+    );
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // The open alerts sent on connect: none of this machine's yet.
+    const before = pushed.length;
+    await publish({ id: 'SV-01-fault-1', type: 'fault', faultId: 'F1', component: 'door', code: 'DOOR_OPEN', severity: 'major' });
+    const openOn = async (node: TestPlatform) =>
+      (await node.get<{ alerts: { kioskId: string }[] }>('/api/v1/alerts')).body.alerts.filter((x) => x.kioskId === 'SV-01')
+        .length;
+    await expect.poll(() => openOn(b!), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => openOn(a!), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => pushed.length - before, { timeout: 10_000 }).toBeGreaterThan(0);
+  });
+});
