@@ -1,3 +1,9 @@
+/*
+ * Long because this is the one queue every record passes through (machines' messages and
+ * statuses, the platform's own records, other nodes' appends): batching, the store's retries,
+ * the spool and the acks stay together so their order reads in one place. The pure parts live
+ * beside it: acks.ts, ingest-batch.ts, platform-write.ts, backoff.ts, spool-replayer.ts.
+ */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { EventAck, Topics } from '../protocol/index.js';
