@@ -8,7 +8,7 @@ import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter, type Login
 import { DEFAULT_SCRYPT, generatePassword, type ScryptParams } from './passwords.js';
 import type { Principal } from './roles.js';
 import { createSessions, type SessionPolicy, type Sessions } from './sessions.js';
-import { createUsers, type Users } from './users.js';
+import { createUsers, UserError, type Users } from './users.js';
 
 export const SESSION_COOKIE = 'kf_session';
 
@@ -219,13 +219,20 @@ function audit(options: AuthOptions, store: AuthStore): AuditLog {
 export async function ensureFirstAdmin(auth: Auth, password: string | undefined): Promise<{ oneTimePassword?: string } | null> {
   if ((await auth.users.count()) > 0) return null;
   const chosen = password ?? generatePassword();
-  await auth.users.create({
-    username: 'admin',
-    displayName: 'Administrator',
-    role: 'admin',
-    password: chosen,
-    mustChangePassword: password === undefined,
-  });
+  try {
+    await auth.users.create({
+      username: 'admin',
+      displayName: 'Administrator',
+      role: 'admin',
+      password: chosen,
+      mustChangePassword: password === undefined,
+    });
+  } catch (error) {
+    // Nodes starting together on an empty shared database (PostgreSQL) all find no user; the first
+    // to commit made the admin, and a one-time password is the one that node printed.
+    if (error instanceof UserError && error.code === 'USER_EXISTS') return null;
+    throw error;
+  }
   auth.audit.record({
     atMs: auth.now(),
     actor: 'system',
