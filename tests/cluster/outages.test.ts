@@ -18,6 +18,7 @@ interface Health {
     broker: { state: string; detail: string };
     store: { state: string; detail: string };
     spool?: { state: string; depth: number };
+    database?: { state: string; detail: string };
   };
 }
 
@@ -232,6 +233,14 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('two nodes through outa
       const known = 'OUT-K1';
       tokens.set(known, await a!.provision(known));
       await expect.poll(async () => (await b!.get(`/api/v1/kiosks/${known}`)).status).toBe(200);
+      const databaseStates = () =>
+        Promise.all(
+          [a!, b!].map(async (node) => [(await healthOf(node)).status, (await healthOf(node)).components.database?.state]),
+        );
+      expect(await databaseStates()).toEqual([
+        ['ok', 'ok'],
+        ['ok', 'ok'],
+      ]);
 
       await postgres.stopServer();
       let knownOnB: MqttClient | undefined;
@@ -255,6 +264,11 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('two nodes through outa
         expect([provisioned.status, provisioned.body.error.code]).toEqual([503, 'STORE_UNAVAILABLE']);
         // Tokens are checked against each node's copy of the registry: a new connection is taken.
         knownOnB = await b!.connectKiosk(known, tokens.get(known)!);
+        // No event is waiting to be written, yet each node's health says the database is away.
+        await expect.poll(databaseStates).toEqual([
+          ['degraded', 'degraded'],
+          ['degraded', 'degraded'],
+        ]);
       } finally {
         await postgres.startServer();
       }
@@ -269,6 +283,10 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('two nodes through outa
         )
         .toBe(200);
 
+      await expect.poll(databaseStates, { timeout: 20_000 }).toEqual([
+        ['ok', 'ok'],
+        ['ok', 'ok'],
+      ]);
       // Node B hears of a machine provisioned on A after the outage: its LISTEN connection is back.
       const fresh = 'OUT-K2';
       let freshToken = '';
