@@ -65,6 +65,8 @@ export async function startNode(settings: NodeSettings): Promise<ClusterNode> {
       LOG_LEVEL: 'warn',
       DATABASE_URL: settings.databaseUrl,
       CLUSTER_REDIS_URL: settings.redisUrl,
+      // Every node runs on this one host: each needs its own name in the platform's markers.
+      NODE_NAME: `bench-${settings.name}`,
       // Behind HAProxy: every connection opens with its PROXY v2 header.
       MQTT_PROXY_PROTOCOL: 'on',
       // Every bench machine comes from 127.0.0.1 and publishes far faster than a kiosk.

@@ -5,7 +5,6 @@ import { healthEventOf } from '../store/stored-event.js';
 
 /** Every event type fleet health is folded from. */
 export const HEALTH_EVENT_TYPES: readonly string[] = [...MACHINE_HEALTH_EVENT_TYPES, ...PLATFORM_EVENT_TYPES];
-const HEALTH_TYPES = new Set(HEALTH_EVENT_TYPES);
 
 const PAGE = 5_000;
 
@@ -39,14 +38,15 @@ export class HealthHistory {
     const kioskIds = new Set<string>();
     let hasNewMarkers = false;
     for (const record of records) {
-      if (!HEALTH_TYPES.has(record.type) || this.ids.has(record.id)) continue;
+      const event = healthEventOf(record);
+      if (!event || this.ids.has(record.id)) continue;
       this.ids.add(record.id);
       const entry: HealthEntry = {
         id: record.id,
         kioskId: record.kioskId,
         tsMs: record.tsMs,
         receivedMs: record.receivedMs,
-        event: healthEventOf(record),
+        event,
       };
       if (record.kioskId === '') {
         insertSorted(this.markers, entry);
