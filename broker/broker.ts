@@ -111,6 +111,11 @@ export interface RunningBroker {
   readonly aedes: Aedes;
   stats(): BrokerStats;
   isKioskConnected(kioskId: KioskId): boolean;
+  /**
+   * Whether a message published here now can reach the machine: always on a broker of its own;
+   * on one node of several, while Redis is reachable or when the machine is connected here.
+   */
+  canReachKiosk(kioskId: KioskId): boolean;
   /** Closes a machine's connection, if it has one (its will is published); true when it had one. */
   disconnectKiosk(kioskId: KioskId, why: string): boolean;
   /** Closes the listeners (and every connection), then the broker. Safe to call twice. */
@@ -463,6 +468,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       cluster: messaging?.health() ?? null,
     }),
     isKioskConnected: (kioskId) => clients.kiosk(kioskId) !== undefined,
+    canReachKiosk: (kioskId) => messaging === null || messaging.health().state === 'ok' || clients.kiosk(kioskId) !== undefined,
     disconnectKiosk,
     stop() {
       // Listeners first: no new connection can arrive while aedes closes its clients.

@@ -24,6 +24,8 @@ export interface PostgresListenerOptions {
 }
 
 export interface PostgresListener {
+  /** Whether the listening connection is up (false from its loss until it is made again). */
+  isConnected(): boolean;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function listenToPostgres(options: PostgresListenerOptions): Promis
 
   client = await connect();
   return {
+    isConnected: () => client !== undefined,
     async close() {
       isClosed = true;
       clearTimeout(retryTimer);

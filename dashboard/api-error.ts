@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { isDatabaseUnreachable } from '../config/postgres-unreachable.js';
 
 /** An error the API answers with, as `{error: {code, message}}`. Codes are stable. */
 export class ApiError extends Error {
@@ -38,7 +39,11 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
 };
 
-/** Turns anything thrown into `{error: {code, message}}`; unexpected errors are logged, not shown. */
+/**
+ * Turns anything thrown into `{error: {code, message}}`; unexpected errors are logged, not shown.
+ * A database that cannot be reached answers 503 `STORE_UNAVAILABLE` (sign-in, provisioning…
+ * while PostgreSQL is down).
+ */
 export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     if (error instanceof ApiError) {
@@ -56,6 +61,9 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
       res.status(413).json({ error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } });
     } else if (status !== undefined && status >= 400 && status < 500) {
       res.status(status).json({ error: { code: 'BAD_REQUEST', message: String((error as Error).message) } });
+    } else if (isDatabaseUnreachable(error)) {
+      // An outage, not a fault of this request or of the code: the health page says the rest.
+      res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'the database cannot be reached; try again shortly' } });
     } else {
       log(error);
       res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });

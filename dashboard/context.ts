@@ -35,6 +35,8 @@ export interface DashboardContext {
   /** People, sessions, integration tokens and the audit log: who may do what (dashboard/auth/). */
   auth: Auth;
   brokerHealth: () => ComponentHealth & { connectedKiosks?: number };
+  /** With DATABASE_URL, whether this node hears PostgreSQL now; null without it (no `database` component). */
+  isDatabaseReachable: (() => boolean) | null;
   /** The MQTT address machines should use, for provisioning answers. */
   mqttEndpoint: string;
   logger: Logger;

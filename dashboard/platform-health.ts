@@ -48,6 +48,22 @@ function spoolHealth(ctx: DashboardContext): { spool?: ComponentHealth & { depth
   return { spool: { state: 'ok', detail: `empty; ${room}`, ...figures } };
 }
 
+/**
+ * PostgreSQL, with DATABASE_URL: degraded while this node cannot reach it, even when no event is
+ * waiting to be written (an idle fleet at night), since signing in and every change wait for it.
+ */
+function databaseHealth(ctx: DashboardContext): { database?: ComponentHealth } {
+  if (ctx.isDatabaseReachable === null) return {};
+  if (ctx.isDatabaseReachable()) return { database: { state: 'ok', detail: 'PostgreSQL reachable' } };
+  return {
+    database: {
+      state: 'degraded',
+      detail:
+        'PostgreSQL unreachable: events are spooled and acked; signing in, provisioning and other changes answer 503 until it is back',
+    },
+  };
+}
+
 /** Every component's state and sentence, as the health route reports them (and platform notices watch). */
 export function platformComponents(ctx: DashboardContext) {
   const ingest = ctx.collector.ingest.stats();
@@ -62,5 +78,12 @@ export function platformComponents(ctx: DashboardContext) {
           detail: `writes failing (${ingest.lastStoreError}); ${ingest.spoolDepth} events spooled, ${ingest.queuedEvents} in memory`,
         }
       : { state: 'ok', detail: `${ingest.eventsStored} events stored since start` };
-  return { broker: ctx.brokerHealth(), collector, store, ...spoolHealth(ctx), ...notificationsHealth(ctx) };
+  return {
+    broker: ctx.brokerHealth(),
+    collector,
+    store,
+    ...databaseHealth(ctx),
+    ...spoolHealth(ctx),
+    ...notificationsHealth(ctx),
+  };
 }

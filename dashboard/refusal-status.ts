@@ -27,6 +27,8 @@ export const STATUS_OF_REFUSAL: Readonly<Record<RefusalCode, number>> = Object.f
   USER_EXISTS: 409,
   LAST_ADMIN: 409,
   KIOSK_EXISTS: 409,
+  // Not the request's fault and not for ever: the same command succeeds once Redis is back.
+  CLUSTER_MESSAGING_DOWN: 503,
 });
 
 const isRefusalCode = (code: string): code is RefusalCode => Object.hasOwn(STATUS_OF_REFUSAL, code);

@@ -12,7 +12,7 @@ import { loadOrCreatePostgresSecrets } from '../config/postgres-secrets.js';
 import { loadOrCreateSecrets, readSecretsFile, type Secrets } from '../config/secrets.js';
 import { createTopics, type Topics } from '../protocol/index.js';
 import type { KioskRegistry } from '../registry/kiosk-registry.js';
-import { openPostgresKioskRegistry } from '../registry/postgres-kiosk-registry.js';
+import { openPostgresKioskRegistry, type PostgresKioskRegistry } from '../registry/postgres-kiosk-registry.js';
 import { openKioskRegistry } from '../registry/sqlite-kiosk-registry.js';
 import { assertReadableDataFormat, stampDataFormat } from '../datadir/format-stamp.js';
 
@@ -29,6 +29,11 @@ export interface Foundation {
   calendar: Calendar;
   secrets: Secrets;
   registry: KioskRegistry;
+  /**
+   * With DATABASE_URL, whether this node hears PostgreSQL now (the registry's LISTEN connection is
+   * up): what the health's `database` component says. Null without it.
+   */
+  isDatabaseReachable: (() => boolean) | null;
   paths: { registry: string; events: string; simulator: string; simCredentials: string };
 }
 
@@ -52,13 +57,15 @@ export async function openFoundation(config: Config, logger: Logger): Promise<Fo
   const secrets = config.DATABASE_URL
     ? await loadOrCreatePostgresSecrets({ url: config.DATABASE_URL, adopt: readSecretsFile(dataDir) })
     : loadOrCreateSecrets(dataDir);
+  const registry = await openRegistry(config, paths.registry, logger);
   return {
     config,
     logger,
     topics: createTopics(config.TOPIC_ROOT),
     calendar: createCalendar(config.FLEET_TZ),
     secrets,
-    registry: await openRegistry(config, paths.registry, logger),
+    registry,
+    isDatabaseReachable: 'isFollowing' in registry ? () => registry.isFollowing() : null,
     paths,
   };
 }
@@ -75,7 +82,7 @@ export function simulationStartMs(config: Config, calendar: Calendar, nowMs: num
   return Date.parse(config.SIM_START);
 }
 
-function openRegistry(config: Config, file: string, logger: Logger): Promise<KioskRegistry> {
+function openRegistry(config: Config, file: string, logger: Logger): Promise<KioskRegistry | PostgresKioskRegistry> {
   const onError = (error: unknown) => logger.error({ err: error }, 'cannot read credential changes from the registry; retrying');
   if (config.DATABASE_URL) return openPostgresKioskRegistry({ url: config.DATABASE_URL, onFollowError: onError });
   return Promise.resolve(openKioskRegistry(file, { onCredentialsPollError: onError }));

@@ -96,6 +96,8 @@ export function startServices(input: ServicesInput): Promise<Services> {
       offlineAfterMs: config.OFFLINE_AFTER_MS,
       notLendingProbability: config.NOT_LENDING_PROBABILITY,
       downSinceMs,
+      // Without a broker here (MQTT_URL) the external one routes: nothing this node can know.
+      canReachKiosk: (id) => messaging.broker?.canReachKiosk(id) ?? true,
       logger,
       // One node of several hears only the machines connected to it: it judges only those.
       ...(config.CLUSTER_REDIS_URL && messaging.broker ? { holdsConnection: holdsConnectionOn(messaging.broker) } : {}),

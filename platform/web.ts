@@ -51,6 +51,7 @@ export function startWeb(input: WebInput): Promise<Web> {
       topics: f.topics,
       auth: storage.auth,
       brokerHealth: messaging.brokerHealth,
+      isDatabaseReachable: f.isDatabaseReachable,
       mqttEndpoint: messaging.mqttEndpoint,
       emqxHookSecret: config.EMQX_HOOK_SECRET ?? null,
       logger: logger.child({ component: 'dashboard' }),

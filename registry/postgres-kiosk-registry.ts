@@ -87,7 +87,13 @@ export interface PostgresKioskRegistryOptions {
  * announced when `credentials_version` moves, so a change is announced once whether this node
  * learns it from its own write or from the notification.
  */
-export async function openPostgresKioskRegistry(options: PostgresKioskRegistryOptions): Promise<KioskRegistry> {
+/** The registry in PostgreSQL, which also tells whether it hears the database (its LISTEN connection). */
+export interface PostgresKioskRegistry extends KioskRegistry {
+  /** False while the listening connection is lost: the database is down or unreachable. */
+  isFollowing(): boolean;
+}
+
+export async function openPostgresKioskRegistry(options: PostgresKioskRegistryOptions): Promise<PostgresKioskRegistry> {
   const pool = createPostgresPool({
     url: options.url,
     applicationName: 'kiosk-fleet registry',
@@ -217,6 +223,7 @@ export async function openPostgresKioskRegistry(options: PostgresKioskRegistryOp
   }
 
   return {
+    isFollowing: () => listener?.isConnected() ?? false,
     list: () => [...entries.values()].map((e) => e.record).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     get: (id) => entries.get(id)?.record,
     isRevoked: (id) => entries.get(id)?.tokenHash === REVOKED_TOKEN_HASH,

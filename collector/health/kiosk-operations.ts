@@ -25,6 +25,12 @@ export interface KioskOperationsOptions {
   health: FleetHealth;
   /** Publishes to the machine's commands topic (the collector's MQTT client). */
   publishCommand: (kioskId: string, command: KioskCommand) => void;
+  /**
+   * Whether a command published now can reach the machine. False only when this node knows it
+   * cannot: one node of several whose link to the others (Redis) is down, the machine not
+   * connected here. A machine that is merely offline is reachable (its session keeps the command).
+   */
+  canReach: (kioskId: string) => boolean;
   now: () => number;
 }
 
@@ -39,11 +45,19 @@ export class KioskOperations {
   /**
    * Records the command (and the lifecycle it implies), then publishes it: the history says it was
    * sent before the machine can answer. The registry's lifecycle follows at once, so a paused
-   * machine is paused for the platform even before it acknowledges.
+   * machine is paused for the platform even before it acknowledges. A command that cannot reach
+   * the machine is refused before anything is recorded: the history never says "sent" for a
+   * command that went nowhere, and the operator is told at once instead of waiting for an ack.
    */
   async send(kioskId: string, input: { type: KioskCommand['type']; reason: string; by: string }): Promise<CommandRecord> {
     const kiosk = this.options.registry.get(kioskId);
     if (!kiosk) throw new HealthError('KIOSK_NOT_FOUND', `no kiosk with id ${kioskId}`);
+    if (!this.options.canReach(kioskId)) {
+      throw new HealthError(
+        'CLUSTER_MESSAGING_DOWN',
+        `${kioskId} is not connected to this node and the link to the other nodes (Redis) is down: nothing was sent; try again when it is back, or through the node the machine is connected to`,
+      );
+    }
     const nowMs = this.options.now();
     const command: KioskCommand = {
       id: `cmd-${randomUUID()}`,

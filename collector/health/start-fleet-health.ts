@@ -19,6 +19,8 @@ export interface FleetHealthStartOptions {
   policy: EscalationPolicy;
   /** Telemetry silence after which a machine is offline (OFFLINE_AFTER_MS). */
   offlineAfterMs: number;
+  /** Whether a command can reach a machine now (KioskOperations' `canReach`). */
+  canReachKiosk: (kioskId: string) => boolean;
   /** When the platform last received before this start (lastActivityMs, read before the collector started). */
   downSinceMs: number | null;
   logger: Logger;
@@ -107,6 +109,7 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
       registry,
       health,
       publishCommand: (id, command) => collector.publishCommand(id, command),
+      canReach: options.canReachKiosk,
       now,
     }),
     silence,

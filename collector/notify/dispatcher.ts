@@ -24,6 +24,8 @@ import type {
   OutboxListQuery,
 } from './notification-outbox.js';
 import type { Scheduler } from './scheduler.js';
+import { isDatabaseUnreachable } from '../../config/postgres-unreachable.js';
+import { Backoff } from '../backoff.js';
 
 export interface DispatcherOptions {
   /** The alert engine: its `alert` and `escalation` events are what is notified. */
@@ -177,7 +179,7 @@ export class NotificationDispatcher {
         noticeKeys: [noticeKey(notice)],
         dueMs: now + this.options.groupWindowMs,
       }));
-    await this.record(entries);
+    await this.recordKept(entries);
   }
 
   /**
@@ -199,7 +201,7 @@ export class NotificationDispatcher {
       const fit = notices.filter((n) => !(troubled.has(name) && n.kind === 'opened' && n.component === NOTIFICATIONS_COMPONENT));
       if (fit.length > 0) entries.push(this.entryOf(name, platformMessageOf(fit), now));
     }
-    await this.record(entries);
+    await this.recordKept(entries);
   }
 
   /** A test message to one channel, through the outbox like any other; undefined for an unknown channel. */
@@ -265,6 +267,33 @@ export class NotificationDispatcher {
       return added;
     } finally {
       this.recording.delete(adding);
+    }
+  }
+
+  /**
+   * A notice's recording, kept in memory and tried again (0.1 s doubling to 5 s) while the outbox's
+   * database cannot be reached, up to the notices' age limit: an escalation that falls due during a
+   * PostgreSQL restart (or the platform's own notice of that outage) goes out late, not never. A
+   * notice is recorded once however often it is tried (its notice keys); a test message is not
+   * kept: the person who asked for it is told at once.
+   */
+  private async recordKept(entries: readonly NewOutboxEntry[]): Promise<void> {
+    const { scheduler, logger } = this.options;
+    const firstMs = scheduler.now();
+    const backoff = new Backoff();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.record(entries);
+        if (attempt > 1) logger.info({ attempt }, 'notice recorded in the notification outbox once its database was back');
+        return;
+      } catch (error) {
+        const isKept = !this.isStopped && isDatabaseUnreachable(error) && scheduler.now() - firstMs < this.options.retry.maxAgeMs;
+        if (!isKept) throw error;
+        if (attempt === 1)
+          logger.warn({ err: error }, 'notification outbox unreachable: the notice is kept and recorded when it is back');
+        const waitMs = backoff.next();
+        await new Promise<void>((resolve) => scheduler.at(scheduler.now() + waitMs, resolve));
+      }
     }
   }
 

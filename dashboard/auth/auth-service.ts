@@ -8,7 +8,7 @@ import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter, type Login
 import { DEFAULT_SCRYPT, generatePassword, type ScryptParams } from './passwords.js';
 import type { Principal } from './roles.js';
 import { createSessions, type SessionPolicy, type Sessions } from './sessions.js';
-import { createUsers, type Users } from './users.js';
+import { createUsers, UserError, type Users } from './users.js';
 
 export const SESSION_COOKIE = 'kf_session';
 
@@ -228,8 +228,9 @@ export async function ensureFirstAdmin(auth: Auth, password: string | undefined)
       mustChangePassword: password === undefined,
     });
   } catch (error) {
-    // Nodes of a cluster starting together on an empty database: another one created it meanwhile.
-    if ((error as { code?: unknown }).code === 'USER_EXISTS') return null;
+    // Nodes starting together on an empty shared database (PostgreSQL) all find no user; the first
+    // to commit made the admin, and a one-time password is the one that node printed.
+    if (error instanceof UserError && error.code === 'USER_EXISTS') return null;
     throw error;
   }
   auth.audit.record({

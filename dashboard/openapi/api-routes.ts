@@ -36,6 +36,8 @@ export interface RouteDoc {
   isLookup?: boolean;
   /** Open in the access matrix, but the route checks a configured bearer secret itself (EMQX's hooks): 401 without it. */
   hasOwnSecret?: boolean;
+  /** When the route answers 503 for a part that is down (the code and when): documented as its 503. */
+  unavailableWhen?: string;
 }
 
 const kioskParam = { id: kioskIdSchema };
@@ -210,6 +212,8 @@ export const API_ROUTES: Record<string, RouteDoc> = {
     params: kioskParam,
     body: commandsRequests.commandBody,
     isLookup: true,
+    unavailableWhen:
+      'CLUSTER_MESSAGING_DOWN: one node of several, its link to the other nodes (Redis) down, and the machine not connected to this node; nothing was sent or recorded',
   },
   'GET /api/v1/kiosks/:id/maintenance': {
     summary: 'Planned maintenance windows',

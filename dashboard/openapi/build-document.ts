@@ -47,6 +47,7 @@ export function documentedStatuses(rule: AccessRule, doc: RouteDoc): number[] {
   if (rule.roles !== 'public') statuses.push(401, 403);
   else if (doc.hasOwnSecret) statuses.push(401);
   if (doc.isLookup) statuses.push(404);
+  if (doc.unavailableWhen) statuses.push(503);
   return statuses;
 }
 
@@ -64,7 +65,8 @@ function operationOf(rule: AccessRule, doc: RouteDoc): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   for (const status of documentedStatuses(rule, doc)) {
     if (status !== doc.ok) {
-      responses[String(status)] = { description: ERROR_DESCRIPTIONS[status], content: errorContent() };
+      const description = status === 503 ? doc.unavailableWhen : ERROR_DESCRIPTIONS[status];
+      responses[String(status)] = { description, content: errorContent() };
       continue;
     }
     const media = doc.media ?? ['application/json'];

@@ -182,9 +182,12 @@ describe.skipIf(skipWithoutRedis)('brokers sharing routing through Redis (CLUSTE
     await kioskOnA.subscribeAsync(topics.topic('kiosk-a', 'acks'), { qos: 1 });
     await kioskOnB.subscribeAsync(topics.topic('kiosk-b', 'commands'), { qos: 1 });
     expect(a.stats().cluster).toMatchObject({ state: 'ok' });
+    expect([a.canReachKiosk('kiosk-a'), a.canReachKiosk('kiosk-b')]).toEqual([true, true]);
 
     await redis.stopServer();
     await expect.poll(() => a.stats().cluster?.state).toBe('degraded');
+    // What the command API asks before sending: its own machine yes, the other node's no.
+    expect([a.canReachKiosk('kiosk-a'), a.canReachKiosk('kiosk-b')]).toEqual([true, false]);
     expect(a.stats().cluster?.detail).toMatch(/Redis unreachable/);
     await expect.poll(() => logs.lines.some((line) => line.level >= 50 && line.msg.includes('Redis unreachable'))).toBe(true);
 
@@ -199,6 +202,7 @@ describe.skipIf(skipWithoutRedis)('brokers sharing routing through Redis (CLUSTE
 
     await redis.startServer();
     await expect.poll(() => [a.stats().cluster?.state, b.stats().cluster?.state], { timeout: 10_000 }).toEqual(['ok', 'ok']);
+    expect(a.canReachKiosk('kiosk-b')).toBe(true);
     await dashboardOnA.publishAsync(topics.topic('kiosk-b', 'commands'), '{"id":"after"}', { qos: 1 });
     await expect.poll(() => atKioskB.map((m) => m.payload)).toContain('{"id":"after"}');
     expect(atKioskB.map((m) => m.payload)).not.toContain('{"id":"lost"}');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { openAuthDb } from '../../dashboard/auth/auth-db.js';
-import { type Auth, type AuthStore, openAuth } from '../../dashboard/auth/auth-service.js';
+import { type Auth, type AuthStore, ensureFirstAdmin, openAuth } from '../../dashboard/auth/auth-service.js';
 import { createSqliteAuditLog } from '../../dashboard/auth/sqlite-audit-log.js';
 import type { LoginLimits } from '../../dashboard/auth/login-limiter.js';
 import type { SessionPolicy } from '../../dashboard/auth/sessions.js';
@@ -99,6 +99,14 @@ export function describeAuthStoreContract(name: string, openStorage: OpenAuthSto
       expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'LAST_ADMIN' });
       const admins = (await b!.users.list()).filter((u) => u.role === 'admin' && !u.disabled);
       expect(admins).toHaveLength(1);
+    });
+
+    test('nodes starting at once on empty storage make one first admin between them, and neither fails', async () => {
+      const [a, b] = await nodes(2);
+      const results = await Promise.all([ensureFirstAdmin(a!, undefined), ensureFirstAdmin(b!, undefined)]);
+      // One node made the admin and prints its one-time password; the other found it made.
+      expect(results.filter((r) => r?.oneTimePassword !== undefined)).toHaveLength(1);
+      expect((await b!.users.list()).map((u) => [u.username, u.role])).toEqual([['admin', 'admin']]);
     });
 
     test('a session made on one node is valid on another; signed out on one, it is refused on both', async () => {

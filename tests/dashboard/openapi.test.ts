@@ -20,9 +20,14 @@ interface OpenApiDocument {
 
 const routeKey = (rule: Pick<AccessRule, 'method' | 'path'>) => `${rule.method} ${rule.path}`;
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
-/** The documented statuses of every route, as `METHOD /path STATUS`. */
+/**
+ * The documented statuses of every route, as `METHOD /path STATUS`. A 503 needs a part stopped (Redis
+ * for a command across nodes): tests/cluster/outages.test.ts makes those calls, not this file.
+ */
 const DOCUMENTED = ACCESS_MATRIX.flatMap((rule) =>
-  documentedStatuses(rule, API_ROUTES[routeKey(rule)]!).map((status) => `${routeKey(rule)} ${status}`),
+  documentedStatuses(rule, API_ROUTES[routeKey(rule)]!)
+    .filter((status) => status !== 503)
+    .map((status) => `${routeKey(rule)} ${status}`),
 ).sort();
 
 describe('the OpenAPI document of the REST API', () => {

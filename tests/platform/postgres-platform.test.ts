@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { apiClient, startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 import { skipWithoutPostgres, usePostgres } from '../support/postgres.js';
 import { startHttpReceiver } from '../notify/receivers.js';
@@ -73,7 +73,11 @@ describe.skipIf(skipWithoutPostgres)('the platform on PostgreSQL (DATABASE_URL)'
 
     // Provisioned through node A's API, the machine connects to node B's broker with its token.
     const token = await nodeA.provision('PG-010');
-    const kiosk = await nodeB.connectKiosk('PG-010', token, { reconnectPeriod: 0 });
+    // Node B hears of it through the registry's LISTEN, a moment after the commit: refused until then.
+    const kiosk = await vi.waitFor(() => nodeB.connectKiosk('PG-010', token, { reconnectPeriod: 0 }), {
+      timeout: 10_000,
+      interval: 100,
+    });
     expect((await nodeB.get<{ kiosk: { name: string } }>('/api/v1/kiosks/PG-010')).body.kiosk.name).toBeTruthy();
 
     // Revoked through node A: node B cuts the machine off and refuses its token.

@@ -128,13 +128,18 @@ export async function startTestPlatform(
   const platform = await startPlatform(config, options.logger ?? createLogger(config.LOG_LEVEL), undefined, options.now);
   for (const role of PERSON_ROLES) {
     if (role === 'admin' || (await platform.auth.users.get(role))) continue;
-    await platform.auth.users.create({
-      username: role,
-      displayName: `Test ${role}`,
-      role,
-      password: TEST_PASSWORDS[role],
-      mustChangePassword: false,
-    });
+    await platform.auth.users
+      .create({
+        username: role,
+        displayName: `Test ${role}`,
+        role,
+        password: TEST_PASSWORDS[role],
+        mustChangePassword: false,
+      })
+      // Nodes started together on one database (PostgreSQL) seed the same people: the first wins.
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code !== 'USER_EXISTS') throw error;
+      });
   }
   const baseUrl = `http://127.0.0.1:${platform.dashboard.port}`;
   const sessions = new Map<PersonRole, Promise<ApiClient>>();

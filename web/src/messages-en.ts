@@ -40,6 +40,10 @@ export const en = {
   signIn: 'Sign in',
   INVALID_CREDENTIALS: 'Wrong user name or password.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  STORE_UNAVAILABLE: 'The database cannot be reached right now. Try again in a moment.',
+  AUTH_UNAVAILABLE: 'Your sign-in cannot be checked right now (the database cannot be reached). Try again in a moment.',
+  CLUSTER_MESSAGING_DOWN:
+    'The machine is connected to another node and the link between the nodes is down: nothing was sent. Try again shortly.',
   passwordTitle: 'Choose a new password',
   passwordHint: 'Choose a new password (at least 12 characters) before you continue.',
   currentPassword: 'Current password',
