@@ -16,6 +16,7 @@ import { currentServiceState, type ServiceInterval, type ServiceState, serviceTi
 import type { TimeWindow } from '../domain/uptime.js';
 import type { Ingest } from '../ingest.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
+import { findHistoryCut } from '../domain/history-cut.js';
 import { HealthHistory } from './health-history.js';
 import { recordDueEscalations } from './escalation-recorder.js';
 
@@ -32,6 +33,12 @@ export interface FleetHealthOptions {
   logger: Logger;
   /** How often escalations and time-driven changes (a maintenance window starting) are looked for. Default 10 s. */
   checkIntervalMs?: number;
+  /**
+   * How far back a machine's history is kept in memory; older history is summed up at a quiet
+   * instant (see findHistoryCut) and stays in the store. Default 400 days: the longest range a
+   * live view folds is a calendar year (the indicators' uptime), plus the month before.
+   */
+  historyWindowMs?: number;
 }
 
 export interface KioskServiceState {
@@ -72,6 +79,9 @@ interface KioskHealth {
 }
 
 const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+const DEFAULT_HISTORY_WINDOW_MS = 400 * 86_400_000;
+/** Cutting walks each machine's history a few times: once an hour is plenty for a window of days. */
+const CUT_EVERY_MS = 3_600_000;
 
 /**
  * Fleet health, kept live: every machine's service state and alerts are folds of its history
@@ -86,6 +96,7 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
   private readonly alertKiosk = new Map<string, string>();
   private outages: Interval[] = [];
   private isLoaded = false;
+  private lastCutMs = Number.NEGATIVE_INFINITY;
   private checking: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   /** A fault here must not reach the ingest pipeline, which would take it for a failed write. */
@@ -114,6 +125,7 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
     await this.history.load(this.options.store);
     this.isLoaded = true;
     this.outages = platformOutages(this.history.platformMarkers(), Number.POSITIVE_INFINITY);
+    this.cutHistory();
     for (const kioskId of this.knownKioskIds()) this.recompute(kioskId, false);
     this.options.logger.info(
       { kiosks: this.kiosks.size, openAlerts: this.alerts({ states: ['open', 'acknowledged'] }).length },
@@ -268,8 +280,37 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
     }
   }
 
+  /** Entries of machines' histories held in memory. */
+  historySize(): number {
+    return this.history.size();
+  }
+
+  /**
+   * Cuts every machine's history at its latest quiet instant before the window (at most once an
+   * hour). Folds after the cut are unchanged; what leaves memory is the history before it, and
+   * with it the alerts opened before it (all resolved by then).
+   */
+  cutHistory(nowMs: number = this.options.now()): number {
+    if (nowMs - this.lastCutMs < CUT_EVERY_MS) return 0;
+    this.lastCutMs = nowMs;
+    const beforeMs = nowMs - (this.options.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS);
+    let dropped = 0;
+    for (const kioskId of this.history.kioskIds()) {
+      const entries = this.history.entriesOf(kioskId);
+      if ((entries[0]?.tsMs ?? Number.POSITIVE_INFINITY) > beforeMs) continue;
+      const cut = findHistoryCut(kioskId, entries, this.contextOf(kioskId), beforeMs);
+      if (!cut || cut.dropped <= 0) continue;
+      this.history.cut(kioskId, cut);
+      dropped += cut.dropped;
+      if (this.kiosks.has(kioskId)) this.recompute(kioskId, false);
+    }
+    if (dropped > 0) this.options.logger.info({ dropped, kept: this.history.size() }, 'fleet-health history cut');
+    return dropped;
+  }
+
   private async tick(): Promise<void> {
     const nowMs = this.options.now();
+    this.cutHistory(nowMs);
     for (const [kioskId, health] of this.kiosks) {
       if (health.nextBoundaryMs !== null && health.nextBoundaryMs <= nowMs) this.recompute(kioskId, true);
     }
