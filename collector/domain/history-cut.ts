@@ -35,7 +35,8 @@ const isQuiet = (c: MachineCondition): boolean =>
  * - alert actions that name no alert yet (an acknowledgement recorded before its fault arrived).
  * The cut is checked: the service timeline after it and every alert opened after it are the same
  * folded from the kept entries as from the whole history; when not (a fault id reused across the
- * cut, a Last Will reordered across it), there is no cut. Null when there is nothing to cut.
+ * cut, a Last Will reordered across it), an earlier quiet instant is tried. Null when there is
+ * nothing to cut.
  * Pure: the same entries, context and instant give the same cut.
  */
 export function findHistoryCut(
@@ -44,16 +45,36 @@ export function findHistoryCut(
   context: MachineContext,
   beforeMs: number,
 ): HistoryCut | null {
-  let quiet: { atMs: number; sinceMs: number; bootId: string | null } | null = null;
+  // The latest quiet instants, latest last: when one cannot be cut at, an earlier one may.
+  const candidates: Quiet[] = [];
   let state: string | null = null;
   let sinceMs = 0;
   for (const { atMs, condition } of walkMachine(entries, context, beforeMs)) {
     const next = serviceStateOf(condition);
     if (next !== state) sinceMs = atMs;
     state = next;
-    quiet = isQuiet(condition) ? { atMs, sinceMs, bootId: condition.bootId } : quiet;
+    if (!isQuiet(condition)) continue;
+    candidates.push({ atMs, sinceMs, bootId: condition.bootId });
+    if (candidates.length > MAX_TRIES) candidates.shift();
   }
-  if (!quiet) return null;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const cut = cutAt(kioskId, entries, context, candidates[i]!);
+    if (cut) return cut;
+  }
+  return null;
+}
+
+interface Quiet {
+  atMs: number;
+  /** When the machine last entered service. */
+  sinceMs: number;
+  bootId: string | null;
+}
+
+/** Quiet instants tried, latest first, before giving up until the next cut. */
+const MAX_TRIES = 8;
+
+function cutAt(kioskId: string, entries: readonly HealthEntry[], context: MachineContext, quiet: Quiet): HistoryCut | null {
   const cutMs = quiet.atMs;
   const split = entries.findIndex((e) => e.tsMs > cutMs);
   const prefix = split === -1 ? entries : entries.slice(0, split);
