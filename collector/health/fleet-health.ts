@@ -19,6 +19,7 @@ import type { EventRecord, EventStore } from '../store/event-store.js';
 import { findHistoryCut } from '../domain/history-cut.js';
 import { HealthHistory } from './health-history.js';
 import { recordDueEscalations } from './escalation-recorder.js';
+import { type HealthFigures, storedHealthFigures } from './stored-health-figures.js';
 
 export interface FleetHealthOptions {
   store: EventStore;
@@ -89,7 +90,7 @@ const CUT_EVERY_MS = 3_600_000;
  * escalations. Figures over windows (uptime, MTBF, fault response) are computed on request from
  * the same history.
  */
-export class FleetHealth extends EventEmitter<FleetHealthEvents> {
+export class FleetHealth extends EventEmitter<FleetHealthEvents> implements HealthFigures {
   private readonly history = new HealthHistory();
   private readonly kiosks = new Map<string, KioskHealth>();
   /** Every id an alert answers to (its own, and those of the problems it covers) → its machine. */
@@ -278,6 +279,16 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
       this.options.logger.error({ err: error }, 'escalation check failed; retried at the next check');
       return [];
     }
+  }
+
+  /**
+   * Range figures for a range starting at `fromMs`: these, from memory, when every machine's
+   * history in memory reaches back past it; else folded from the history read from the store.
+   */
+  async figuresFrom(fromMs: number): Promise<HealthFigures> {
+    if (fromMs > this.history.latestCutMs()) return this;
+    const { store, calendar, policy, listKioskIds, lifecycleOf, now } = this.options;
+    return storedHealthFigures({ store, calendar, policy, listKioskIds, lifecycleOf, now });
   }
 
   /** Entries of machines' histories held in memory. */

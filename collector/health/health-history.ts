@@ -83,6 +83,13 @@ export class HealthHistory {
     this.cutMs.set(kioskId, cut.atMs);
   }
 
+  /** The latest instant any machine's history was cut at: folds over ranges after it are whole. */
+  latestCutMs(): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const ms of this.cutMs.values()) latest = Math.max(latest, ms);
+    return latest;
+  }
+
   /** Entries held in memory, machines' and platform markers (for tests and the soak's figures). */
   size(): number {
     let n = this.markers.length;

@@ -113,5 +113,18 @@ describe('fleet health keeps a bounded window of history in memory', () => {
     const inLastWindow = history.filter((e) => e.tsMs > nowMs - WINDOW_MS - 10 * DAY).length;
     expect(sizeAfter).toBeLessThanOrEqual(inLastWindow + 10 * KIOSKS.length);
     expect(sizeAfter).toBeLessThan(whole.historySize() / 2);
+
+    // Ranges older than the window are folded from the store, and agree with the whole history.
+    const old = { spec: '2026-02', fromMs: Date.parse('2026-02-01T00:00:00Z'), toMs: Date.parse('2026-03-01T00:00:00Z'), countedToMs: Date.parse('2026-03-01T00:00:00Z') };
+    const figures = await windowed.figuresFrom(old.fromMs);
+    expect(figures).not.toBe(windowed);
+    expect(windowed.uptime(old)).not.toEqual(whole.uptime(old));
+    expect(figures.uptime(old)).toEqual(whole.uptime(old));
+    expect(figures.readerUptime(old)).toEqual(whole.readerUptime(old));
+    expect(figures.reliability(old)).toEqual(whole.reliability(old));
+    expect(figures.timeline('K2', old.fromMs, old.toMs)).toEqual(whole.timeline('K2', old.fromMs, old.toMs));
+    expect(figures.faultResponse('2026-02')).toEqual(whole.faultResponse('2026-02'));
+    expect(whole.faultResponse('2026-02').alertsOpened).toBeGreaterThan(0);
+    expect(await windowed.figuresFrom(nowMs - 7 * DAY)).toBe(windowed);
   });
 });
