@@ -16,7 +16,6 @@ import { currentServiceState, type ServiceInterval, type ServiceState, serviceTi
 import type { TimeWindow } from '../domain/uptime.js';
 import type { Ingest } from '../ingest.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
-import { findHistoryCut } from '../domain/history-cut.js';
 import { HealthHistory } from './health-history.js';
 import { recordDueEscalations } from './escalation-recorder.js';
 import { type HealthFigures, storedHealthFigures } from './stored-health-figures.js';
@@ -35,9 +34,8 @@ export interface FleetHealthOptions {
   /** How often escalations and time-driven changes (a maintenance window starting) are looked for. Default 10 s. */
   checkIntervalMs?: number;
   /**
-   * How far back a machine's history is kept in memory; older history is summed up at a quiet
-   * instant (see findHistoryCut) and stays in the store. Default 400 days: the longest range a
-   * live view folds is a calendar year (the indicators' uptime), plus the month before.
+   * How far back a machine's history is kept in memory (older: summed up at a quiet instant, see
+   * findHistoryCut). Default 400 days: a calendar year (the indicators' uptime) and a month.
    */
   historyWindowMs?: number;
 }
@@ -305,16 +303,8 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     if (nowMs - this.lastCutMs < CUT_EVERY_MS) return 0;
     this.lastCutMs = nowMs;
     const beforeMs = nowMs - (this.options.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS);
-    let dropped = 0;
-    for (const kioskId of this.history.kioskIds()) {
-      const entries = this.history.entriesOf(kioskId);
-      if ((entries[0]?.tsMs ?? Number.POSITIVE_INFINITY) > beforeMs) continue;
-      const cut = findHistoryCut(kioskId, entries, this.contextOf(kioskId), beforeMs);
-      if (!cut || cut.dropped <= 0) continue;
-      this.history.cut(kioskId, cut);
-      dropped += cut.dropped;
-      if (this.kiosks.has(kioskId)) this.recompute(kioskId, false);
-    }
+    const { kioskIds, dropped } = this.history.cutBefore(beforeMs, (kioskId) => this.contextOf(kioskId));
+    for (const kioskId of kioskIds) if (this.kiosks.has(kioskId)) this.recompute(kioskId, false);
     if (dropped > 0) this.options.logger.info({ dropped, kept: this.history.size() }, 'fleet-health history cut');
     return dropped;
   }

@@ -1,5 +1,6 @@
 import { compareEntries, type HealthEntry, MACHINE_HEALTH_EVENT_TYPES } from '../domain/health-entry.js';
-import type { HistoryCut } from '../domain/history-cut.js';
+import { findHistoryCut, type HistoryCut } from '../domain/history-cut.js';
+import type { MachineContext } from '../domain/machine-condition.js';
 import { PLATFORM_EVENT_TYPES } from '../domain/platform-events.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
 import { healthEventOf } from '../store/stored-event.js';
@@ -81,6 +82,24 @@ export class HealthHistory {
     for (const e of this.byKiosk.get(kioskId) ?? []) if (!kept.has(e.id)) this.ids.delete(e.id);
     this.byKiosk.set(kioskId, cut.entries);
     this.cutMs.set(kioskId, cut.atMs);
+  }
+
+  /**
+   * Cuts each machine's history at its latest quiet instant before `beforeMs` (findHistoryCut);
+   * answers the machines cut and how many entries left memory.
+   */
+  cutBefore(beforeMs: number, contextOf: (kioskId: string) => MachineContext): { kioskIds: string[]; dropped: number } {
+    const kioskIds: string[] = [];
+    let dropped = 0;
+    for (const [kioskId, entries] of this.byKiosk) {
+      if ((entries[0]?.tsMs ?? Number.POSITIVE_INFINITY) > beforeMs) continue;
+      const cut = findHistoryCut(kioskId, entries, contextOf(kioskId), beforeMs);
+      if (!cut || cut.dropped <= 0) continue;
+      this.cut(kioskId, cut);
+      kioskIds.push(kioskId);
+      dropped += cut.dropped;
+    }
+    return { kioskIds, dropped };
   }
 
   /** The latest instant any machine's history was cut at: folds over ranges after it are whole. */
