@@ -284,7 +284,8 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
    * history in memory reaches back past it; else folded from the history read from the store.
    */
   async figuresFrom(fromMs: number): Promise<HealthFigures> {
-    if (fromMs > this.history.latestCutMs()) return this;
+    // Written so that an instant that is not a number (NaN) stays in memory, as before any cut.
+    if (!(fromMs <= this.history.latestCutMs())) return this;
     const { store, calendar, policy, listKioskIds, lifecycleOf, now } = this.options;
     return storedHealthFigures({ store, calendar, policy, listKioskIds, lifecycleOf, now });
   }
