@@ -158,19 +158,24 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
   let unacked: number | undefined;
   const unackedNow = () => (unacked ??= outbox.count(kioskId));
 
-  function flush(): void {
-    if (!isOnline || client === undefined || inFlightMessages >= MAX_IN_FLIGHT_MESSAGES) return;
-    if (unackedNow() === 0) return;
-    const realNowMs = o.now();
-    const due = outbox.pending(kioskId, o.maxEventsPerFlush, realNowMs - o.ackTimeoutMs);
-    for (let i = 0; i < due.length; i += o.batchSize) {
-      const batch = due.slice(i, i + o.batchSize).map((entry) => entry.event);
+  function publishEvents(events: readonly KioskEvent[]): void {
+    if (client === undefined) return;
+    for (let i = 0; i < events.length; i += o.batchSize) {
+      const batch = events.slice(i, i + o.batchSize);
       inFlightMessages++;
       client.publish(topic('events'), JSON.stringify(o.batchSize === 1 ? batch[0] : batch), { qos: 1 }, (err) => {
         inFlightMessages--;
         if (err) log.debug({ err }, 'events publish failed; resent after the ack timeout');
       });
     }
+  }
+
+  function flush(): void {
+    if (!isOnline || client === undefined || inFlightMessages >= MAX_IN_FLIGHT_MESSAGES) return;
+    if (unackedNow() === 0) return;
+    const realNowMs = o.now();
+    const due = outbox.pending(kioskId, o.maxEventsPerFlush, realNowMs - o.ackTimeoutMs);
+    publishEvents(due.map((entry) => entry.event));
     outbox.markSent(
       due.map((entry) => entry.event.id),
       realNowMs,
@@ -178,18 +183,38 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
   }
 
   let isFlushScheduled = false;
+  /** Events added as sent (see enqueue), published after the caller's turn. */
+  let toPublish: KioskEvent[] = [];
+  /** Events added unsent in this turn: the scheduled flush reads them from the outbox. */
+  let isFlushDue = false;
+
   function enqueue(events: readonly KioskEvent[], progress?: unknown): void {
     const before = unackedNow();
-    const added = outbox.add(kioskId, events, progress);
+    // Nothing else unacked and a connection that takes it: the events go out as they are, marked
+    // sent in the commit that adds them, so the flush after the caller's turn neither reads them
+    // back nor commits again (for a SIP2 bridge that work sits between two readers' answers).
+    // With anything older unacked, the flush sends in the outbox's order as before.
+    const isDirect = before === 0 && isOnline && client !== undefined && inFlightMessages < MAX_IN_FLIGHT_MESSAGES;
+    const added = outbox.add(kioskId, events, progress, isDirect ? o.now() : undefined);
     unacked = before + added;
-    if (added === 0 || isFlushScheduled) return;
+    if (added === 0) return;
+    armFlushTimer();
+    if (isDirect) toPublish.push(...events);
+    else isFlushDue = true;
+    if (isFlushScheduled) return;
     // Published after the caller's turn: a SIP2 answer waiting on this write goes out first, and
     // events added in the same turn share one flush.
     isFlushScheduled = true;
     setImmediate(() => {
       isFlushScheduled = false;
+      const direct = toPublish;
+      toPublish = [];
+      const isFlushNeeded = isFlushDue;
+      isFlushDue = false;
       try {
-        flush();
+        // A connection lost meanwhile: the reconnect marks everything unsent and sends it.
+        if (isOnline) publishEvents(direct);
+        if (isFlushNeeded) flush();
       } catch (err) {
         log.error({ err }, 'outbox flush failed');
       }
@@ -298,19 +323,24 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
   }
 
   /**
-   * The periodic flush, each time after the interval ± 20 %: agents started together in one
-   * process (a bridge, a simulated fleet) would otherwise flush in lockstep, and Node keeps timers
-   * that fired together together, so the pause they cause grows with the number of agents.
+   * The periodic flush resends what the collector has not acked in time, so it runs only while
+   * something is unacked: a bridge's hundreds of agents, idle between transactions, would otherwise
+   * wake its event loop hundreds of times a second for nothing (measured: docs/benchmarks.md).
+   * Each wait is the interval ± 20 %: agents started together in one process would otherwise flush
+   * in lockstep, and Node keeps timers that fired together together.
    */
-  function scheduleFlush(): void {
+  function armFlushTimer(): void {
+    if (client === undefined || flushTimer !== undefined) return;
     flushTimer = setTimeout(
       () => {
+        flushTimer = undefined;
         try {
           flush();
+          if (unackedNow() > 0) armFlushTimer();
         } catch (err) {
           log.error({ err }, 'outbox flush failed');
+          armFlushTimer();
         }
-        if (flushTimer !== undefined) scheduleFlush();
       },
       Math.round(o.flushIntervalMs * (0.8 + 0.4 * Math.random())),
     );
@@ -345,7 +375,8 @@ export function createKioskAgent(options: KioskAgentOptions): KioskAgent {
     start(): void {
       if (client !== undefined) return;
       client = createClient();
-      scheduleFlush();
+      // Whatever a previous run left unacked is due; an empty outbox disarms it at the first round.
+      armFlushTimer();
     },
     stop,
     isOnline: () => isOnline,

@@ -20,9 +20,10 @@ export interface OutboxEntry {
 export interface Outbox {
   /**
    * Adds events (and, atomically, the machine's progress); an id already present is ignored.
+   * `sentMs` marks them sent at that time, for a caller that publishes them right away.
    * Returns how many were new.
    */
-  add(kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown): number;
+  add(kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown, sentMs?: number): number;
   /** Oldest first: events never sent, or (when `olderThanSentMs` is given) sent before it. */
   pending(kioskId: KioskId, limit: number, olderThanSentMs?: number): OutboxEntry[];
   markSent(ids: readonly string[], atMs: number): void;
@@ -89,7 +90,7 @@ export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbo
     db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
   }
 
-  const insert = db.prepare('INSERT OR IGNORE INTO outbox (kiosk_id, event_id, payload) VALUES (?, ?, ?)');
+  const insert = db.prepare('INSERT OR IGNORE INTO outbox (kiosk_id, event_id, payload, sent_ms) VALUES (?, ?, ?, ?)');
   const upsertProgress = db.prepare(
     'INSERT INTO progress (kiosk_id, state) VALUES (?, ?) ON CONFLICT (kiosk_id) DO UPDATE SET state = excluded.state',
   );
@@ -99,19 +100,27 @@ export function openOutbox(filePath: string, options: OutboxOptions = {}): Outbo
   const setSent = db.prepare('UPDATE outbox SET sent_ms = ? WHERE event_id = ?');
   const deleteOne = db.prepare('DELETE FROM outbox WHERE event_id = ?');
 
-  const add = db.transaction((kioskId: KioskId, events: readonly KioskEvent[], progress: unknown) => {
-    let added = 0;
-    for (const event of events) added += insert.run(kioskId, event.id, JSON.stringify(event)).changes;
-    if (progress !== undefined) upsertProgress.run(kioskId, JSON.stringify(progress));
-    return added;
-  });
+  const addInTransaction = db.transaction(
+    (kioskId: KioskId, events: readonly KioskEvent[], progress: unknown, sentMs: number | null) => {
+      let added = 0;
+      for (const event of events) added += insert.run(kioskId, event.id, JSON.stringify(event), sentMs).changes;
+      if (progress !== undefined) upsertProgress.run(kioskId, JSON.stringify(progress));
+      return added;
+    },
+  );
+  /** One event alone is one statement, its own transaction: no BEGIN and COMMIT to run around it. */
+  const add = (kioskId: KioskId, events: readonly KioskEvent[], progress: unknown, sentMs: number | null) =>
+    events.length === 1 && progress === undefined
+      ? insert.run(kioskId, events[0]!.id, JSON.stringify(events[0]), sentMs).changes
+      : addInTransaction(kioskId, events, progress, sentMs);
   const markSent = db.transaction((ids: readonly string[], atMs: number) => {
     for (const id of ids) setSent.run(atMs, id);
   });
   const remove = db.transaction((ids: readonly string[]) => ids.reduce((removed, id) => removed + deleteOne.run(id).changes, 0));
 
   return Object.freeze({
-    add: (kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown) => add(kioskId, events, progress),
+    add: (kioskId: KioskId, events: readonly KioskEvent[], progress?: unknown, sentMs?: number) =>
+      add(kioskId, events, progress, sentMs ?? null),
     pending(kioskId: KioskId, limit: number, olderThanSentMs = Number.POSITIVE_INFINITY): OutboxEntry[] {
       // SQLite has no infinity for integers: the largest double works as "any sent time".
       const threshold = Number.isFinite(olderThanSentMs) ? olderThanSentMs : Number.MAX_VALUE;

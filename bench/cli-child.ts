@@ -10,8 +10,14 @@ export interface CliChild {
 /**
  * A `kiosk-fleet` command (from the TypeScript sources) in a process of its own, as deployed, so
  * a benchmark's load generator does not share its event loop; resolves once the child logs `ready`.
+ * `onLine` sees every line the child writes to stdout (its JSON log).
  */
-export async function startCliChild(command: string, env: Record<string, string>, ready: string): Promise<CliChild> {
+export async function startCliChild(
+  command: string,
+  env: Record<string, string>,
+  ready: string,
+  onLine?: (line: string) => void,
+): Promise<CliChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', command], {
     cwd: new URL('..', import.meta.url),
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
@@ -20,6 +26,7 @@ export async function startCliChild(command: string, env: Record<string, string>
   const lines = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {
+      onLine?.(line);
       if (line.includes(ready)) resolve();
     });
     child.once('exit', (code) => reject(new Error(`${command} exited early (${code})`)));

@@ -100,8 +100,11 @@ export async function runGenerators(
           }
         });
         // A large last message has been seen to arrive after 'exit' and 'disconnect': give it a moment.
+        // Only if its result never came: another generator may well still be running then.
         void exits[i]!.then((code) =>
-          setTimeout(() => reject(new Error(`load generator ${i + 1} exited (${code}) before reporting`)), 2_000).unref(),
+          setTimeout(() => {
+            if (!results[i]) reject(new Error(`load generator ${i + 1} exited (${code}) before reporting`));
+          }, 2_000).unref(),
         );
         child.send(commandFor(command, i, count, groups[i]!));
       });

@@ -10,11 +10,14 @@
  * direct one (a difference of percentiles, not the percentile of differences).
  *
  *   npm run bench:sip2 -- [--machines 500] [--rate 50] [--duration 60] [--warmup 5]
+ *                         [--bridge-node-options='--max-semi-space-size=16']
  *
- * Prints one JSON object: the settings, both latency distributions in ms, and the bridge's
- * counters at the end (pending events should drain to 0; dead letters should be empty).
+ * Prints one JSON object: the settings, the load average before and after, both latency
+ * distributions in ms, how many bridged transactions reached the platform's history, and the
+ * bridge's own account of its share (answer path, GC pauses; extra information,
+ * never the target). `--bridge-node-options` become the bridge process's NODE_OPTIONS.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -48,18 +51,44 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '50' },
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
+    'bridge-node-options': { type: 'string', default: '' },
   },
 });
 const machines = Number(values.machines);
 const ratePerSecond = Number(values.rate);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
+const bridgeNodeOptions = values['bridge-node-options'];
+const loadAverage = () => os.loadavg().map((load) => Math.round(load * 100) / 100);
 const TZ = 'Asia/Shanghai';
+
+const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * The bridge process's CPU time and wake-ups (voluntary context switches) so far, from /proc
+ * (Linux): far less sensitive to a busy machine than latency, so A/B runs on a shared machine
+ * can compare the work the bridge does even when its latency is swamped by the load.
+ */
+async function processCounters(pid: number | undefined): Promise<{ cpuMs: number; wakeups: number } | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (in parentheses): utime and stime are the 12th and 13th, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksPerSecond = 100;
+    const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const wakeups = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return { cpuMs, wakeups };
+  } catch {
+    return undefined;
+  }
+}
 
 function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const round = roundMs;
   return {
     count: sorted.length,
     p50: round(at(0.5)),
@@ -70,6 +99,7 @@ function percentiles(samples: number[]) {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadAverage();
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-sip2-'));
   const config = parseConfig({ ...PLATFORM_SETTINGS, DATA_DIR: dataDir });
   const logger = createLogger('silent');
@@ -104,6 +134,7 @@ async function main(): Promise<void> {
   // The bridge too runs as deployed, `kiosk-fleet sip2-bridge` in a process of its own: here it
   // would share an event loop with the 1,000 client connections that time it.
   const bridgePort = await freePort();
+  let bridgeStopped: string | undefined;
   const bridge = await startCliChild(
     'sip2-bridge',
     {
@@ -113,8 +144,12 @@ async function main(): Promise<void> {
       SIP2_UPSTREAM: `127.0.0.1:${acs.port}`,
       SIP2_MAP: mapFile,
       FLEET_TZ: TZ,
+      ...(bridgeNodeOptions ? { NODE_OPTIONS: bridgeNodeOptions } : {}),
     },
     'SIP2 bridge running',
+    (line) => {
+      if (line.includes('SIP2 bridge stopped')) bridgeStopped = line;
+    },
   );
   const local = createLocalTime(TZ);
   const pairs: Array<{ id: string; viaBridge: Sip2Client; direct: Sip2Client }> = [];
@@ -165,6 +200,8 @@ async function main(): Promise<void> {
   const inFlight: Promise<void>[] = [];
   const intervalMs = 1000 / ratePerSecond;
   const startMs = performance.now();
+  let measuredFromMs = startMs;
+  let bridgeAtStart: { cpuMs: number; wakeups: number } | undefined;
   const endMs = startMs + (warmupS + durationS) * 1000;
   for (let n = 0; performance.now() < endMs; n++) {
     const pair = pairs[Math.floor(Math.random() * pairs.length)]!;
@@ -172,6 +209,10 @@ async function main(): Promise<void> {
     const client = isBridge ? pair.viaBridge : pair.direct;
     const sentMs = performance.now();
     const isMeasured = sentMs - startMs >= warmupS * 1000;
+    if (isMeasured && bridgeAtStart === undefined) {
+      measuredFromMs = sentMs;
+      bridgeAtStart = await processCounters(bridge.pid);
+    }
     inFlight.push(
       client.request(transaction(pair.id)).then(() => {
         if (isBridge) bridged += 1;
@@ -181,6 +222,15 @@ async function main(): Promise<void> {
     await delay(Math.max(0, startMs + (n + 1) * intervalMs - performance.now()));
   }
   await Promise.allSettled(inFlight);
+  const measuredS = (performance.now() - measuredFromMs) / 1000;
+  const bridgeAtEnd = await processCounters(bridge.pid);
+  const bridgeWork =
+    bridgeAtStart && bridgeAtEnd
+      ? {
+          cpuMsPerSecond: roundMs((bridgeAtEnd.cpuMs - bridgeAtStart.cpuMs) / measuredS),
+          wakeupsPerSecond: Math.round((bridgeAtEnd.wakeups - bridgeAtStart.wakeups) / measuredS),
+        }
+      : undefined;
   // Every transaction the bridge saw must reach the platform's history: wait until it holds them.
   const events = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
   const storedCount = () =>
@@ -190,20 +240,7 @@ async function main(): Promise<void> {
   const stored = storedCount();
   events.close();
 
-  const viaBridge = percentiles(samples.bridge);
-  const direct = percentiles(samples.direct);
-  console.log(
-    JSON.stringify(
-      {
-        settings: { machines, ratePerSecond, durationS, warmupS, cpus: os.cpus().length, node: process.version },
-        latencyMs: { viaBridge, direct },
-        addedMs: { p50: viaBridge.p50 - direct.p50, p99: viaBridge.p99 - direct.p99 },
-        platform: { transactionsThroughBridge: bridged, storedLoansAndReturns: stored },
-      },
-      null,
-      2,
-    ),
-  );
+  const loadAfter = loadAverage();
   for (const pair of pairs) {
     pair.viaBridge.close();
     pair.direct.close();
@@ -211,6 +248,32 @@ async function main(): Promise<void> {
   await bridge.stop();
   await acs.stop();
   await platform.stop();
+  const viaBridge = percentiles(samples.bridge);
+  const direct = percentiles(samples.direct);
+  const bridgeOwn = bridgeStopped === undefined ? undefined : (JSON.parse(bridgeStopped) as { answerTiming?: unknown });
+  console.log(
+    JSON.stringify(
+      {
+        settings: {
+          machines,
+          ratePerSecond,
+          durationS,
+          warmupS,
+          cpus: os.cpus().length,
+          node: process.version,
+          bridgeNodeOptions,
+        },
+        loadAverage: { before: loadBefore, after: loadAfter },
+        latencyMs: { viaBridge, direct },
+        addedMs: { p50: roundMs(viaBridge.p50 - direct.p50), p99: roundMs(viaBridge.p99 - direct.p99) },
+        platform: { transactionsThroughBridge: bridged, storedLoansAndReturns: stored },
+        bridgeProcess: bridgeWork,
+        bridgeOwn: bridgeOwn?.answerTiming,
+      },
+      null,
+      2,
+    ),
+  );
   await rm(dataDir, { recursive: true, force: true });
 }
 

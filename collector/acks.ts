@@ -5,8 +5,11 @@ import type { EventRecord, IdConflict } from './store/event-store.js';
 
 /** What a batch answers its machines: the events it holds, and the events refused while decoding. */
 export interface AckableBatch {
-  /** In arrival order; statuses are not acked (a machine does not keep them in its outbox). */
-  readonly records: readonly EventRecord[];
+  /**
+   * The machines' events, in arrival order: not their statuses (a machine does not keep those in
+   * its outbox) nor the platform's records, which the ingest keeps apart (ingest-batch.ts).
+   */
+  readonly events: readonly EventRecord[];
   readonly rejectedByKiosk: ReadonlyMap<string, readonly DecodeRejection[]>;
 }
 
@@ -27,8 +30,7 @@ export function acksOf(batch: AckableBatch, conflicts: readonly IdConflict[] = [
     if (!ack) acks.set(kioskId, (ack = { stored: [], rejected: [] }));
     return ack;
   };
-  for (const record of batch.records) {
-    if (record.type === 'status') continue;
+  for (const record of batch.events) {
     const conflict = refused.get(record.id);
     if (!conflict) {
       ackFor(record.kioskId).stored.push(record.id);

@@ -5,6 +5,14 @@ import { type DecodeLimits, decodeMessage, deadLetterOf, DEFAULT_DECODE_LIMITS, 
 import { acksOf } from './acks.js';
 import { Backoff } from './backoff.js';
 import { idConflictDeadLetter } from './id-conflict.js';
+import { type Batch, emptyBatch, isEmpty, machineEventsOf, platformRequestsOf, recordsOf, takeBatch } from './ingest-batch.js';
+import {
+  conflictsOfMachines,
+  PlatformRequest,
+  type PlatformWriteResult,
+  type RecordPlatformOptions,
+  storeCatchingUp,
+} from './platform-write.js';
 import type {
   AppendResult,
   DeadLetterRecord,
@@ -14,11 +22,13 @@ import type {
   TelemetryRecord,
 } from './store/event-store.js';
 import type { Spool } from './store/spool.js';
+import { StoreError } from './store/store-error.js';
 import { OfflineStatusHold } from './offline-status-hold.js';
 import { emptyIngestStats, type IngestStats } from './ingest-stats.js';
 import { SpoolReplayer } from './spool-replayer.js';
 
 export { emptyIngestStats, type IngestStats } from './ingest-stats.js';
+export type { IfStoreDown, PlatformWriteResult, RecordPlatformOptions } from './platform-write.js';
 
 export interface IngestOptions {
   topics: Topics;
@@ -58,29 +68,14 @@ export interface IngestEvents {
   deadLetter: [DeadLetterRecord];
 }
 
-interface Batch {
-  records: EventRecord[];
-  telemetry: TelemetryRecord[];
-  deadLetters: DeadLetterRecord[];
-  rejectedByKiosk: Map<string, DecodeRejection[]>;
-}
-
-const emptyBatch = (): Batch => ({ records: [], telemetry: [], deadLetters: [], rejectedByKiosk: new Map() });
-const isEmpty = (b: Batch) => b.records.length + b.telemetry.length + b.deadLetters.length + b.rejectedByKiosk.size === 0;
-
-/**
- * Statuses travel in the batch's one list with the events, in arrival order, because the live
- * fold applies a machine's records in that order; they are neither counted as queued events nor
- * acked (acksOf skips them).
- */
-const queuedEventsIn = (records: readonly EventRecord[]) => records.filter((r) => r.type !== 'status').length;
-
 /** The spool is full: the batch stays in memory, unacked. */
 class SpoolFullError extends Error {}
 
 /**
  * decode → validate → dedupe → append → ack. Messages are queued and written in batches, one
  * store transaction each; a machine is acked only after the append holding its events resolved.
+ * The platform's own records take the same path (recordPlatformEvents), so they reach the store,
+ * the spool and the live view in order with the machines' events.
  */
 export class Ingest extends EventEmitter<IngestEvents> {
   private readonly options: Required<Omit<IngestOptions, 'limits' | 'spool' | 'offlineHoldMs'>> & { limits: DecodeLimits };
@@ -93,6 +88,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly counters: IngestStats = emptyIngestStats();
+  /**
+   * Ids of platform records in the spool, not yet replayed: a repeat of one is answered as a
+   * duplicate, as the store would, so a caller acts once on it (an escalation is sent once). In
+   * memory only: one spooled before a restart and recorded again before the replay reached it
+   * is answered as new once more.
+   */
+  private readonly spooledPlatformIds = new Set<string>();
 
   constructor(options: IngestOptions) {
     super();
@@ -107,7 +109,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     this.offlineHold = new OfflineStatusHold({
       holdMs: options.offlineHoldMs ?? 0,
       release: (record) => {
-        this.pending.records.push(record);
+        this.pending.entries.push({ kind: 'status', record });
         this.scheduleFlush();
       },
       onTakeover: (record, byBootId) =>
@@ -123,9 +125,11 @@ export class Ingest extends EventEmitter<IngestEvents> {
           maxBatchEvents: this.options.maxBatchEvents,
           logger: this.options.logger,
           onReplayed: (records, result) => {
+            const machineConflicts = result.conflicts.filter((c) => !this.spooledPlatformIds.has(c.id));
+            if (this.spooledPlatformIds.size > 0) for (const r of records) this.spooledPlatformIds.delete(r.id);
             this.countStored(records, result);
-            // Acked already, from the spool: the dead letter and the counters still tell.
-            this.refuseConflicts(result.conflicts);
+            // Acked or answered already, from the spool: the dead letter and the counters still tell.
+            this.refuseConflicts(machineConflicts);
           },
           onFailure: (error) => {
             this.counters.storeErrors += 1;
@@ -152,7 +156,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
         break;
       case 'status':
         if (this.offlineHold.offer(decoded.record)) return;
-        this.pending.records.push(decoded.record);
+        this.pending.entries.push({ kind: 'status', record: decoded.record });
         break;
       case 'events': {
         for (const rejection of decoded.rejected) {
@@ -166,7 +170,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
         if (this.counters.queuedEvents + decoded.records.length > this.options.maxQueuedEvents) {
           this.counters.shed += decoded.records.length;
         } else {
-          this.pending.records.push(...decoded.records);
+          if (decoded.records.length > 0) this.pending.entries.push({ kind: 'events', records: decoded.records });
           this.counters.queuedEvents += decoded.records.length;
         }
       }
@@ -183,17 +187,18 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   /**
-   * Appends events the platform itself originates (an operator's acknowledgement, a reservation
-   * created through the API): durable once this resolves, then folded and pushed like a
-   * machine's events. Idempotent on id, like every append.
+   * Records events the platform itself originates (an operator's acknowledgement, a reservation
+   * created through the API) through the machines' write path, in arrival order with their events.
+   * Resolves once durable: stored, or spooled (store down, `ifStoreDown: 'spool'`, the default; see
+   * PlatformWriteResult). Rejects when the store failed and they could not be spooled (no spool,
+   * spool full, `ifStoreDown: 'fail'`): they never wait in memory for the store. Idempotent on id.
    */
-  async recordPlatformEvents(records: readonly EventRecord[]): Promise<AppendResult> {
-    const result = await this.options.store.append(records);
-    const inserted = new Set(result.inserted);
-    const stored = records.filter((r) => inserted.has(r.id));
-    this.counters.eventsStored += stored.length;
-    if (stored.length > 0) this.emit('stored', stored);
-    return result;
+  recordPlatformEvents(records: readonly EventRecord[], options: RecordPlatformOptions = {}): Promise<PlatformWriteResult> {
+    const request = PlatformRequest.of(records, options.ifStoreDown ?? 'spool', this.spooledPlatformIds);
+    if (request.records.length === 0) return request.answerWaiting();
+    this.pending.entries.push({ kind: 'platform', request });
+    this.scheduleFlush();
+    return request.promise;
   }
 
   stats(): IngestStats {
@@ -219,9 +224,12 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /** Stops retrying; what is still queued stays unacked and machines will resend it. */
   stop(): void {
+    const wasWaiting = this.retryTimer !== null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.replayer?.stop();
+    // Waiting for a retry that will not come: the platform's callers learn it now.
+    if (wasWaiting) this.refusePlatformRecords(this.pending, new StoreError('STORE_CLOSED', 'the ingest stopped'), () => true);
   }
 
   private scheduleFlush(): void {
@@ -231,14 +239,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   private takeBatch(): Batch {
-    const max = this.options.maxBatchEvents;
-    if (this.pending.records.length <= max) {
-      const batch = this.pending;
-      this.pending = emptyBatch();
-      return batch;
-    }
-    const batch = { ...this.pending, records: this.pending.records.slice(0, max) };
-    this.pending = { ...emptyBatch(), records: this.pending.records.slice(max) };
+    const { batch, rest } = takeBatch(this.pending, this.options.maxBatchEvents);
+    this.pending = rest;
     return batch;
   }
 
@@ -252,8 +254,10 @@ export class Ingest extends EventEmitter<IngestEvents> {
         if (!(error instanceof SpoolFullError)) {
           this.counters.storeErrors += 1;
           this.counters.lastStoreError = (error as Error).message;
-          if (this.trySpool(batch) && batch.deadLetters.length === 0) continue;
+          if (this.trySpool(batch, error as Error) && batch.deadLetters.length === 0) continue;
         }
+        // A platform record is stored, spooled or refused to its caller; it never waits in memory.
+        this.refusePlatformRecords(batch, error as Error, () => true);
         this.putBack(batch);
         const retryInMs = this.retry.next();
         this.options.logger.error({ err: error, retryInMs }, 'store write failed; will retry');
@@ -270,7 +274,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   private putBack(batch: Batch): void {
-    this.pending.records.unshift(...batch.records);
+    this.pending.entries.unshift(...batch.entries);
     this.pending.deadLetters.unshift(...batch.deadLetters);
     for (const [kioskId, list] of batch.rejectedByKiosk) {
       this.pending.rejectedByKiosk.set(kioskId, [...list, ...(this.pending.rejectedByKiosk.get(kioskId) ?? [])]);
@@ -287,16 +291,19 @@ export class Ingest extends EventEmitter<IngestEvents> {
       this.counters.deadLetters += written.length;
       for (const record of written) this.emit('deadLetter', record);
     }
-    if (batch.records.length > 0 && this.replayer?.hasBacklog()) {
+    if (batch.entries.length > 0 && this.replayer?.hasBacklog()) {
       // Behind what is spooled, so that the store receives every machine's events in order.
-      if (!this.trySpool(batch)) throw new SpoolFullError('spool full');
+      if (!this.trySpool(batch, storeCatchingUp('the spool is being replayed'))) throw new SpoolFullError('spool full');
     } else {
-      const result =
-        batch.records.length > 0 ? await store.append(batch.records) : { inserted: [], duplicates: [], conflicts: [] };
-      this.counters.queuedEvents -= queuedEventsIn(batch.records);
-      this.countStored(batch.records, result);
-      this.refuseConflicts(result.conflicts);
-      this.sendAcks(batch, result.conflicts);
+      const records = recordsOf(batch.entries);
+      const result = records.length > 0 ? await store.append(records) : { inserted: [], duplicates: [], conflicts: [] };
+      const events = machineEventsOf(batch.entries);
+      this.counters.queuedEvents -= events.length;
+      this.countStored(records, result);
+      const requests = platformRequestsOf(batch.entries);
+      this.refuseConflicts(requests.length > 0 ? conflictsOfMachines(result.conflicts, requests) : result.conflicts);
+      this.sendAcks(events, batch.rejectedByKiosk, result.conflicts);
+      PlatformRequest.answerStored(requests, result);
     }
 
     if (batch.telemetry.length > 0) {
@@ -321,27 +328,45 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   /**
-   * Puts a batch's events in the spool and, once they are fsynced there, acks them (with the
-   * batch's rejections); the batch keeps only its dead letters. False when there is no spool,
-   * nothing to spool, or the spool is full (then the batch is untouched and nobody is acked).
+   * Puts a batch's records in the spool and, once they are fsynced there, acks the machines (with
+   * the batch's rejections) and answers the platform's callers; the batch keeps only its dead
+   * letters. The platform requests that may not wait for the store (`ifStoreDown: 'fail'`) are
+   * refused with `error` first. False when there is no spool, nothing to spool, or the spool is
+   * full (then the batch keeps the rest and nobody is acked).
    */
-  private trySpool(batch: Batch): boolean {
-    if (!this.spool || batch.records.length === 0) return false;
-    if (!this.spool.put(batch.records)) {
+  private trySpool(batch: Batch, error: Error): boolean {
+    if (!this.spool || batch.entries.length === 0) return false;
+    this.refusePlatformRecords(batch, error, (request) => request.ifStoreDown === 'fail');
+    const records = recordsOf(batch.entries);
+    if (records.length > 0 && !this.spool.put(records)) {
       const { droppedEvents, bytes, maxBytes } = this.spool.stats();
       this.options.logger.error(
-        { events: batch.records.length, droppedEvents, spoolBytes: bytes, maxBytes },
+        { events: records.length, droppedEvents, spoolBytes: bytes, maxBytes },
         'spool full: events not acked, machines will resend them',
       );
       return false;
     }
-    this.counters.queuedEvents -= queuedEventsIn(batch.records);
-    this.counters.spooled += batch.records.length;
-    this.sendAcks(batch);
-    batch.records = [];
+    const events = machineEventsOf(batch.entries);
+    this.counters.queuedEvents -= events.length;
+    this.counters.spooled += records.length;
+    this.sendAcks(events, batch.rejectedByKiosk);
+    for (const request of platformRequestsOf(batch.entries)) {
+      for (const r of request.records) this.spooledPlatformIds.add(r.id);
+      request.spooled();
+    }
+    batch.entries = [];
     batch.rejectedByKiosk = new Map();
-    this.replayer?.wake();
+    if (records.length > 0) this.replayer?.wake();
     return true;
+  }
+
+  /** Takes the platform requests that `isRefused` out of the batch and rejects them with `error`. */
+  private refusePlatformRecords(batch: Batch, error: Error, isRefused: (request: PlatformRequest) => boolean): void {
+    batch.entries = batch.entries.filter((entry) => {
+      if (entry.kind !== 'platform' || !isRefused(entry.request)) return true;
+      entry.request.refused(error);
+      return false;
+    });
   }
 
   /**
@@ -361,8 +386,12 @@ export class Ingest extends EventEmitter<IngestEvents> {
     );
   }
 
-  private sendAcks(batch: Batch, conflicts: readonly IdConflict[] = []): void {
-    for (const [kioskId, ack] of acksOf(batch, conflicts)) {
+  private sendAcks(
+    events: readonly EventRecord[],
+    rejectedByKiosk: ReadonlyMap<string, readonly DecodeRejection[]>,
+    conflicts: readonly IdConflict[] = [],
+  ): void {
+    for (const [kioskId, ack] of acksOf({ events, rejectedByKiosk }, conflicts)) {
       this.options.publishAck(kioskId, ack);
       this.counters.acksSent += 1;
     }

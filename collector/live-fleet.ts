@@ -42,8 +42,10 @@ export class LiveFleet extends EventEmitter<LiveFleetEvents> {
   applyEvents(records: readonly EventRecord[]): void {
     const changed = new Map<string, KioskLiveState>();
     for (const record of records) {
+      const event = fleetEventOf(record);
+      if (!event) continue; // the platform's own records say nothing of a machine's live state
       const before = this.stateOf(record.kioskId);
-      const after = foldEvent(before, fleetEventOf(record), record.tsMs, this.calendar);
+      const after = foldEvent(before, event, record.tsMs, this.calendar);
       if (after !== before) {
         this.kiosks.set(record.kioskId, after);
         changed.set(record.kioskId, after);
@@ -92,10 +94,8 @@ export class LiveFleet extends EventEmitter<LiveFleetEvents> {
         ...(after ? { after: { tsMs: after.tsMs, id: after.id } } : {}),
       });
       for (const record of page) {
-        this.kiosks.set(
-          record.kioskId,
-          foldEvent(this.stateOf(record.kioskId), fleetEventOf(record), record.tsMs, this.calendar),
-        );
+        const event = fleetEventOf(record);
+        if (event) this.kiosks.set(record.kioskId, foldEvent(this.stateOf(record.kioskId), event, record.tsMs, this.calendar));
       }
       if (page.length < REBUILD_PAGE) break;
       after = page[page.length - 1];

@@ -76,6 +76,13 @@ export const configSchema = z
       .describe(
         'One node of several: the embedded brokers share routing, retained messages and sessions through this Redis (docs/cluster.md)',
       ),
+    NODE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'NODE_NAME is a name of letters, digits, _, . and - (at most 128)')
+      .optional()
+      .describe(
+        "One node of several: this node's name in the platform's own markers (started, stopped), stable across its restarts; default the host name when CLUSTER_REDIS_URL or MQTT_SHARE_GROUP is set",
+      ),
     MQTT_PROXY_PROTOCOL: z
       .enum(['on', 'off'])
       .default('off')

@@ -2,6 +2,7 @@
  * The services stage: the collector and what reads what it stores (service promises, fleet
  * health, notifications, metrics). It starts no store and no broker: it is given both.
  */
+import { hostname } from 'node:os';
 import { type RunningCollector, startCollector } from '../collector/collector.js';
 import { lastActivityMs } from '../collector/health/platform-watch.js';
 import { type RunningFleetHealth, startFleetHealth } from '../collector/health/start-fleet-health.js';
@@ -15,6 +16,7 @@ import type { Foundation } from './foundation.js';
 import type { Messaging } from './messaging.js';
 import type { Storage } from './storage.js';
 import { buildStage, type Stoppable } from './stops.js';
+import type { RunningBroker } from '../broker/broker.js';
 
 export interface ServicesInput {
   foundation: Foundation;
@@ -88,6 +90,9 @@ export function startServices(input: ServicesInput): Promise<Services> {
       notLendingProbability: config.NOT_LENDING_PROBABILITY,
       downSinceMs,
       logger,
+      // One node of several hears only the machines connected to it: it judges only those.
+      ...(config.CLUSTER_REDIS_URL && messaging.broker ? { holdsConnection: holdsConnectionOn(messaging.broker) } : {}),
+      ...nodeNameOf(config),
     });
     stops.defer(() => fleetHealth.stop());
 
@@ -119,4 +124,13 @@ export function startServices(input: ServicesInput): Promise<Services> {
     stops.defer(() => metrics.stop());
     return { collector, promises, fleetHealth, notifications, metrics };
   });
+}
+
+/** A machine's client id is its kiosk id (the broker's ACL insists), so the broker knows whether it holds it. */
+const holdsConnectionOn = (broker: RunningBroker) => (kioskId: string) => broker.isKioskConnected(kioskId);
+
+/** The node's name in the platform's markers: set, or the host's when the node is one of several. */
+function nodeNameOf(config: Foundation['config']): { nodeName?: string } {
+  if (config.NODE_NAME) return { nodeName: config.NODE_NAME };
+  return config.CLUSTER_REDIS_URL || config.MQTT_SHARE_GROUP ? { nodeName: hostname().slice(0, 128) } : {};
 }

@@ -127,14 +127,19 @@ export const kioskLendingResumedSchema = z.strictObject({
  * The platform started receiving. `downSince` is when it last knew it was receiving (its graceful
  * stop, or the last event it stored before a crash): the gap is a platform outage, not the fleet's.
  */
+/**
+ * One node of several (NODE_NAME): its markers are its own facts, and the platform is down only
+ * while no node receives (platform-outages.ts). Absent on a single node.
+ */
+const markerBase = { ...base, node: z.string().min(1).max(128).optional() };
 export const platformStartedSchema = z.strictObject({
-  ...base,
+  ...markerBase,
   type: z.literal('platform_started'),
   downSince: timestampSchema.optional(),
 });
-export const platformStoppedSchema = z.strictObject({ ...base, type: z.literal('platform_stopped') });
-export const collectorLinkLostSchema = z.strictObject({ ...base, type: z.literal('collector_link_lost') });
-export const collectorLinkRegainedSchema = z.strictObject({ ...base, type: z.literal('collector_link_regained') });
+export const platformStoppedSchema = z.strictObject({ ...markerBase, type: z.literal('platform_stopped') });
+export const collectorLinkLostSchema = z.strictObject({ ...markerBase, type: z.literal('collector_link_lost') });
+export const collectorLinkRegainedSchema = z.strictObject({ ...markerBase, type: z.literal('collector_link_regained') });
 
 export const platformEventSchema = z.union([
   alertAcknowledgedSchema,

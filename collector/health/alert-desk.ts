@@ -75,7 +75,10 @@ export class AlertDesk {
 
   private async record(alert: Alert, body: PlatformEventBody): Promise<Alert> {
     const nowMs = this.options.now();
-    await this.options.ingest.recordPlatformEvents([platformRecord(alert.kioskId, body, { atMs: nowMs, nowMs })]);
+    // The answer is the alert as folded, which a spooled record reaches only once stored.
+    await this.options.ingest.recordPlatformEvents([platformRecord(alert.kioskId, body, { atMs: nowMs, nowMs })], {
+      ifStoreDown: 'fail',
+    });
     return this.options.health.alert(alert.id) ?? alert;
   }
 }

@@ -5,7 +5,8 @@ import { platformRecord } from './platform-record.js';
 
 /**
  * Records the escalations due at `atMs` among open alerts, as `alert_escalated` events whose ids
- * follow from alert and step: a step is recorded once, whatever the number of checks or restarts.
+ * follow from alert and step: a step is recorded once, whatever the number of checks, restarts or
+ * nodes (another node's record of the step, dated by its own check, is refused as taken: not ours).
  * Lower steps passed unobserved are recorded too, marked `skipped`, before the step they led to.
  * Answers the escalations this call recorded for the first time: only those are sent, never a
  * skipped step.

@@ -7,7 +7,6 @@ import { healthEventOf } from '../store/stored-event.js';
 
 /** Every event type fleet health is folded from. */
 export const HEALTH_EVENT_TYPES: readonly string[] = [...MACHINE_HEALTH_EVENT_TYPES, ...PLATFORM_EVENT_TYPES];
-const HEALTH_TYPES = new Set(HEALTH_EVENT_TYPES);
 
 const PAGE = 5_000;
 
@@ -45,7 +44,8 @@ export class HealthHistory {
     const kioskIds = new Set<string>();
     let hasNewMarkers = false;
     for (const record of records) {
-      if (!HEALTH_TYPES.has(record.type) || this.ids.has(record.id)) continue;
+      const event = healthEventOf(record);
+      if (!event || this.ids.has(record.id)) continue;
       // Summed up by the cut already (a late redelivery, or one dated that far back): the store has it.
       if (record.tsMs <= (this.cutMs.get(record.kioskId) ?? Number.NEGATIVE_INFINITY)) continue;
       this.ids.add(record.id);
@@ -54,7 +54,7 @@ export class HealthHistory {
         kioskId: record.kioskId,
         tsMs: record.tsMs,
         receivedMs: record.receivedMs,
-        event: healthEventOf(record),
+        event,
       };
       if (record.kioskId === '') {
         insertSorted(this.markers, entry);

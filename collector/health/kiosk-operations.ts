@@ -76,7 +76,8 @@ export class KioskOperations {
         ),
       );
     }
-    await this.options.ingest.recordPlatformEvents(records);
+    // Recorded before the command is published, and answered from the fold: not spooled.
+    await this.options.ingest.recordPlatformEvents(records, { ifStoreDown: 'fail' });
     if (lifecycle !== undefined && lifecycle !== kiosk.lifecycle) await this.options.registry.setLifecycle(kioskId, lifecycle);
     this.options.publishCommand(kioskId, command);
     return this.options.health.commands(kioskId).find((c) => c.commandId === command.id)!;

@@ -33,6 +33,11 @@ export interface LendingWatchOptions {
   checkIntervalMs?: number;
   /** History the model learns from; default a year (the season needs every month). */
   historyDays?: number;
+  /**
+   * Whether this node holds the machine's connection (a cluster): only that node hears its loans
+   * and returns, so only it judges the machine. Default: every machine (one node).
+   */
+  holdsConnection?: (kioskId: string) => boolean;
 }
 
 /** What the machine page shows: what usually happens in this hour, and what did. */
@@ -162,6 +167,7 @@ export class LendingWatch {
     const { health } = this.options;
     const records: EventRecord[] = [];
     for (const kioskId of health.kioskIds()) {
+      if (this.options.holdsConnection && !this.options.holdsConnection(kioskId)) continue;
       const flag = health.notLending(kioskId);
       const isAvailable = (AVAILABLE_STATES as readonly string[]).includes(health.serviceState(kioskId).state);
       if (!isAvailable) {

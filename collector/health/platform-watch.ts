@@ -24,6 +24,8 @@ export interface PlatformWatchOptions {
   logger: Logger;
   /** How often the broker link is looked at. Default 1 s. */
   checkIntervalMs?: number;
+  /** One node of several (NODE_NAME): named in every marker, which is then this node's fact only. */
+  node?: string;
 }
 
 /**
@@ -70,7 +72,8 @@ export class PlatformWatch {
     extra: { downSince?: string } = {},
   ): Promise<void> {
     try {
-      const body = type === 'platform_started' ? { type, ...extra } : { type };
+      const node = this.options.node === undefined ? {} : { node: this.options.node };
+      const body = type === 'platform_started' ? { type, ...node, ...extra } : { type, ...node };
       await this.options.ingest.recordPlatformEvents([platformRecord('', body, { atMs, nowMs: atMs })]);
       this.options.logger.info({ marker: type }, 'platform marker recorded');
     } catch (error) {

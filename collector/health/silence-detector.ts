@@ -19,6 +19,12 @@ export interface SilenceDetectorOptions {
   logger: Logger;
   /** Default a quarter of the timeout, at most 5 s. */
   checkIntervalMs?: number;
+  /**
+   * Whether this node holds the machine's connection. One node of a cluster hears only the machines
+   * connected to it, so it judges only those: a machine talking to another node is not silent, and
+   * a silent one is recorded by the one node that held it. Default: every machine (one node).
+   */
+  holdsConnection?: (kioskId: string) => boolean;
 }
 
 /**
@@ -73,6 +79,10 @@ export class SilenceDetector {
     const records: EventRecord[] = [];
     for (const state of this.options.liveStates()) {
       if (state.connection !== 'online' || this.silent.has(state.kioskId)) continue;
+      if (this.options.holdsConnection && !this.options.holdsConnection(state.kioskId)) {
+        this.lastHeardMs.delete(state.kioskId); // judged afresh (a full timeout) if it connects here
+        continue;
+      }
       const lastMs = this.lastHeardMs.get(state.kioskId);
       if (lastMs === undefined) {
         this.lastHeardMs.set(state.kioskId, nowMs); // first look since start: a full timeout from now

@@ -29,6 +29,13 @@ export interface FleetHealthStartOptions {
   notLendingProbability?: number;
   /** How often the lending check runs; default 5 min. */
   lendingCheckIntervalMs?: number;
+  /**
+   * In a cluster: whether this node's broker holds the machine's connection. Only then does this
+   * node judge the machine's silence and lending (it hears no other machine). Unset: every machine.
+   */
+  holdsConnection?: (kioskId: string) => boolean;
+  /** One node of several: its name in the platform's markers (NODE_NAME). */
+  nodeName?: string;
 }
 
 export interface RunningFleetHealth {
@@ -65,6 +72,7 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
     downSinceMs: options.downSinceMs,
     now,
     logger,
+    ...(options.nodeName === undefined ? {} : { node: options.nodeName }),
   });
   await watch.start();
   const silence = new SilenceDetector({
@@ -75,6 +83,7 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
     timeoutMs: options.offlineAfterMs,
     now,
     logger,
+    ...(options.holdsConnection ? { holdsConnection: options.holdsConnection } : {}),
   });
   silence.start();
   const lending = new LendingWatch({
@@ -86,6 +95,7 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
     isReceiving: () => collector.isConnected(),
     now,
     logger,
+    ...(options.holdsConnection ? { holdsConnection: options.holdsConnection } : {}),
     ...(options.lendingCheckIntervalMs === undefined ? {} : { checkIntervalMs: options.lendingCheckIntervalMs }),
   });
   await lending.start();

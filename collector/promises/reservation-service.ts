@@ -223,28 +223,29 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
   }
 
   /**
-   * Issues the at-risk and breach notices now due: each is appended as a `reservation_notice`
-   * event with a deterministic id and emitted only if this call stored it, so it fires once.
+   * Issues the at-risk and breach notices due at `atMs` (default now): each is appended as a
+   * `reservation_notice` event with a deterministic id and emitted only if this call stored it, so
+   * it fires once, across restarts and across the nodes of a cluster (another node's notice under
+   * the same id, dated by its own check, is refused by the store as taken: not stored, not emitted).
    */
-  checkNotices(): Promise<ReservationNotice[]> {
+  checkNotices(atMs?: number): Promise<ReservationNotice[]> {
     if (!this.isLoaded) return Promise.resolve([]);
     if (!this.running) {
-      this.running = this.issueDueNotices().finally(() => (this.running = null));
+      this.running = this.issueDueNotices(atMs ?? this.options.now()).finally(() => (this.running = null));
       return this.running;
     }
     // One check at a time; a request during a check gets one more check after it (coalesced).
     this.queued ??= this.running.then(() => {
       this.queued = null;
-      return this.checkNotices();
+      return this.checkNotices(atMs);
     });
     return this.queued;
   }
 
-  private async issueDueNotices(): Promise<ReservationNotice[]> {
+  private async issueDueNotices(nowMs: number): Promise<ReservationNotice[]> {
     try {
-      const nowMs = this.options.now();
       const due: { reservation: Reservation; step: NoticeStep; record: EventRecord }[] = [];
-      for (const reservation of this.all()) {
+      for (const reservation of this.all(nowMs)) {
         const step = dueNotice(reservation, nowMs);
         if (!step) continue;
         const id = reservationEventIds.notice(reservation.reservationId, step);
@@ -289,8 +290,7 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
     }
   }
 
-  private all(): Reservation[] {
-    const nowMs = this.options.now();
+  private all(nowMs: number = this.options.now()): Reservation[] {
     const all: Reservation[] = [];
     for (const history of this.histories.values()) {
       const reservation = reservationAt(history, this.options.policy, nowMs);
@@ -349,7 +349,10 @@ export class ReservationService extends EventEmitter<ReservationServiceEvents> {
 
   private async record(event: Omit<EventRecord, 'ts' | 'receivedMs'>) {
     const nowMs = this.options.now();
-    return this.options.ingest.recordPlatformEvents([{ ...event, ts: iso(event.tsMs), receivedMs: nowMs }]);
+    // The answer is read back from the fold, which a spooled record reaches only once stored.
+    return this.options.ingest.recordPlatformEvents([{ ...event, ts: iso(event.tsMs), receivedMs: nowMs }], {
+      ifStoreDown: 'fail',
+    });
   }
 
   private apply(records: readonly EventRecord[], isLive: boolean): void {

@@ -8,6 +8,7 @@ import { createLocalTime } from '../../agent/local-time.js';
 import { openOutbox, type Outbox } from '../../agent/outbox.js';
 import type { Topics } from '../../protocol/topics.js';
 import { createSip2Framer, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/framer.js';
+import { createAnswerTiming, type AnswerTimingSummary } from './answer-timing.js';
 import { createLineSplitter } from './line-splitter.js';
 import { createMachineLink, type MachineLink, type MachineLinkOptions, type MachineLinkStats } from './machine-link.js';
 import { normaliseAddress, type MachineMapping } from './mapping.js';
@@ -55,6 +56,8 @@ export interface BridgeStats {
   sequenceMismatches: number;
   resendRequests: number;
   isAcsReachable: boolean | null;
+  /** The bridge's own share of an answer's time and its GC pauses, since start. */
+  answerTiming: AnswerTimingSummary;
   machines: MachineLinkStats[];
 }
 
@@ -150,6 +153,7 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
   const deadLetters: DeadLetter[] = [];
   let isAcsReachable: boolean | null = null;
   const sockets = new Set<Socket>();
+  const timing = createAnswerTiming();
 
   function setAcsReachable(isReachable: boolean, why: string): void {
     if (isAcsReachable === isReachable) return;
@@ -276,6 +280,7 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
     upstream.on('drain', () => sc.resume());
 
     upstream.on('data', (chunk: Buffer) => {
+      const arrivedNs = process.hrtime.bigint();
       counters.bytesFromLibrarySystem += chunk.length;
       clearTimeout(responseTimer);
       responseTimer = undefined;
@@ -300,6 +305,7 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
           }
         });
         if (!sc.write(bytes)) isBlocked = true;
+        if (piece.line !== undefined) timing.recordSince(arrivedNs);
       }
       if (isBlocked) upstream.pause();
       watchForAnswer();
@@ -355,6 +361,7 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
       openSockets: sockets.size,
       deadLetters: { ...deadLetterCounts },
       isAcsReachable,
+      answerTiming: timing.summary(),
       machines: [...links.values()].map((link) => link.stats()),
     }),
     recentDeadLetters: () => [...deadLetters],
@@ -365,7 +372,8 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
       await closed;
       await Promise.all([...links.values()].map((link) => link.stop()));
       outbox.close();
-      log.info('SIP2 bridge stopped');
+      timing.stop();
+      log.info({ answerTiming: timing.summary() }, 'SIP2 bridge stopped');
     },
   };
 }

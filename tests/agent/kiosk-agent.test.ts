@@ -132,6 +132,48 @@ describe('the kiosk agent: the machine side of the wire contract', () => {
     await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
   });
 
+  // On a SIP2 bridge this flush runs between readers' answers: the new event is published from
+  // memory, marked sent in the commit that added it, never read back or committed again.
+  test('an event added while nothing is unacked is published without reading the outbox or marking it sent later', async () => {
+    const calls: string[] = [];
+    const counted: Outbox = {
+      ...outbox,
+      pending: (...args) => (calls.push('pending'), outbox.pending(...args)),
+      markSent: (...args) => (calls.push('markSent'), outbox.markSent(...args)),
+    };
+    const agent = startAgent({ outbox: counted });
+    await expect.poll(() => agent.isOnline(), POLL).toBe(true);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+    calls.length = 0;
+    agent.enqueue([loan('A-001-d-0')]);
+    await expect.poll(() => collector.deliveries.get('A-001-d-0'), POLL).toBe(1);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+    expect(calls).toEqual([]);
+  });
+
+  test('an event added while older ones still wait to be sent goes out after them, in order', async () => {
+    collector.isAcking = false;
+    const older = [0, 1, 2, 3, 4].map((n) => loan(`A-001-old-${n}`));
+    outbox.add('A-001', older);
+    const agent = startAgent({ maxEventsPerFlush: 2, flushIntervalMs: 20 });
+    await expect.poll(() => agent.isOnline(), POLL).toBe(true);
+    agent.enqueue([loan('A-001-new')]);
+    await expect.poll(() => collector.deliveries.get('A-001-new'), POLL).toBe(1);
+    expect([...collector.events.keys()]).toEqual([...older.map((e) => e.id), 'A-001-new']);
+  });
+
+  test('after a quiet spell, an event whose ack does not come is sent again after the ack timeout, without a reconnect', async () => {
+    const agent = startAgent({ ackTimeoutMs: 200, flushIntervalMs: 20 });
+    await expect.poll(() => agent.isOnline(), POLL).toBe(true);
+    agent.enqueue([loan('A-001-r-0')]);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+    collector.isAcking = false;
+    agent.enqueue([loan('A-001-r-1')]);
+    await expect.poll(() => collector.deliveries.get('A-001-r-1'), POLL).toBeGreaterThanOrEqual(2);
+    await collector.ack('A-001', ['A-001-r-1']);
+    await expect.poll(() => agent.pendingCount(), POLL).toBe(0);
+  });
+
   test('what a previous run left unacked in the outbox is sent after a start, without any new event', async () => {
     outbox.add('A-001', [loan('A-001-old-0'), loan('A-001-old-1')]);
     const agent = startAgent();

@@ -94,6 +94,19 @@ describe('outbox', () => {
     expect(outbox.pending('K2', 10).map((e) => e.event.id)).toEqual(['K2-0']);
   });
 
+  test('events added as sent (alone or several with progress) are due only once their send is old enough', () => {
+    const outbox = open();
+    outbox.add('K1', [loan('K1-0', 0)], undefined, 1_000);
+    outbox.add('K1', [loan('K1-1', 1), loan('K1-2', 2)], { step: 1 }, 3_000);
+    outbox.add('K1', [loan('K1-3', 3)]);
+    expect(outbox.pending('K1', 10, 2_000).map((e) => [e.event.id, e.sentMs])).toEqual([
+      ['K1-0', 1_000],
+      ['K1-3', undefined],
+    ]);
+    expect(outbox.pending('K1', 10).map((e) => e.sentMs)).toEqual([1_000, 3_000, 3_000, undefined]);
+    expect(outbox.loadProgress('K1')).toEqual({ step: 1 });
+  });
+
   test('remove drops acked events, ignores unknown ids; an id added twice is kept once', () => {
     const outbox = open();
     outbox.add('K1', [loan('K1-0', 0), loan('K1-1', 1)]);

@@ -26,7 +26,6 @@ describe('acksOf: what a durable batch answers each machine', () => {
       [],
       { A: { stored: ['a1', 'a2'], rejected: [] }, B: { stored: ['b1'], rejected: [] } },
     ],
-    ['statuses are not acked', [record('A', 'a-status', 'status')], new Map(), [], {}],
     [
       'an event refused while decoding is rejected with its reason, with no event stored',
       [],
@@ -49,11 +48,11 @@ describe('acksOf: what a durable batch answers each machine', () => {
       },
     ],
   ])('%s', (_name, records, rejectedByKiosk, conflicts, expected) => {
-    expect(ackOf(acksOf({ records, rejectedByKiosk }, conflicts))).toEqual(expected);
+    expect(ackOf(acksOf({ events: records, rejectedByKiosk }, conflicts))).toEqual(expected);
   });
 
   test('a refusal reason is cut to the 200 characters the ack schema allows', () => {
-    const acks = acksOf({ records: [], rejectedByKiosk: new Map([['A', [rejected('a1', 'x'.repeat(500))]]]) });
+    const acks = acksOf({ events: [], rejectedByKiosk: new Map([['A', [rejected('a1', 'x'.repeat(500))]]]) });
     expect(acks.get('A')!.rejected[0]!.reason).toHaveLength(200);
   });
 });

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { platformRecord } from '../../collector/health/platform-record.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
 
 interface EventsBody {
@@ -156,6 +157,32 @@ describe('platform ingest: MQTT in, event history and live push out', () => {
       const event = loan('T-001');
       await kiosk.publishAsync('kiosks/T-001/events', JSON.stringify(event), { qos: 1 });
       expect((await pushed).map((e) => e.id)).toContain(event.id);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test("the platform's own records reach the live push in order with the machine's events around them", async () => {
+    const socket: Socket = await t.socket('operator');
+    try {
+      const [before, after] = [loan('T-001'), loan('T-001')];
+      const pushedIds: string[] = [];
+      const pushed = new Promise<void>((resolve) => {
+        socket.on('events', (events: { id: string }[]) => {
+          pushedIds.push(...events.map((e) => e.id));
+          if (pushedIds.includes(after.id)) resolve();
+        });
+      });
+      await new Promise<unknown>((resolve) => socket.once('snapshot', resolve));
+      const { ingest } = t.platform.collector;
+      const nowMs = Date.now();
+      const marker = platformRecord('T-001', { type: 'kiosk_heard' }, { atMs: nowMs, nowMs, id: `heard-${nowMs}` });
+      ingest.accept('kiosks/T-001/events', Buffer.from(JSON.stringify(before)));
+      const recorded = ingest.recordPlatformEvents([marker]);
+      ingest.accept('kiosks/T-001/events', Buffer.from(JSON.stringify(after)));
+      await expect(recorded).resolves.toMatchObject({ inserted: [marker.id] });
+      await pushed;
+      expect(pushedIds.filter((id) => [before.id, marker.id, after.id].includes(id))).toEqual([before.id, marker.id, after.id]);
     } finally {
       socket.close();
     }

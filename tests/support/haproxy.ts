@@ -18,6 +18,8 @@ export async function freePort(): Promise<number> {
 }
 
 export interface RunningHaproxy {
+  /** HAProxy's pid (for its CPU time in /proc). */
+  readonly pid: number | undefined;
   /** Ends HAProxy and its process group; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -71,5 +73,5 @@ export async function startHaproxy(configFile: string, env: Record<string, strin
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { stop };
+  return { pid: child.pid, stop };
 }

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import type { ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { type MessageKey, useI18n } from '../../i18n.js';
-import { type Account, type AccountChanges, PERSON_ROLES, type PersonRole, updateAccount } from './admin-api.js';
+import { type Account, type AccountChanges, type PersonRole, updateAccount } from './admin-api.js';
+import { RoleSelect } from './role-select.js';
 
 /**
  * One account's changes: name and role, a temporary password, disabling. Each is its own PATCH, so
@@ -54,16 +55,7 @@ export function AccountEditor({ account, onChanged }: { account: Account; onChan
             onInput={(e) => setDisplayName(e.currentTarget.value)}
           />
         </label>
-        <label>
-          {t('role')}
-          <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as PersonRole)}>
-            {PERSON_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`role_${r}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoleSelect name="role" value={role} onChange={setRole} />
         <button type="submit" data-action="save-account" disabled={isBusy || !hasDetails}>
           {t('save')}
         </button>

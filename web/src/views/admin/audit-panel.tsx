@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ACCESS_MATRIX } from '../../../../dashboard/auth/access-matrix.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { fleetInstantOf, formatDateTime, getFleetTimeZone } from '../../format.js';
 import { useLoad } from '../../hooks.js';
@@ -93,51 +94,58 @@ export function AuditPanel({ changeSeq }: { changeSeq: number }) {
         <p class="muted hint">{t('timesIn', { zone: getFleetTimeZone() })}</p>
       </form>
       <ErrorMessage error={entries.error} />
-      {entries.data && entries.data.length === 0 ? <p class="muted">{t('noAuditEntries')}</p> : null}
-      {entries.data && entries.data.length > 0 ? (
-        <div class="table-scroll">
-          <table class="table compact admin-table" id="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('time')}</th>
-                <th scope="col">{t('actor')}</th>
-                <th scope="col">{t('role')}</th>
-                <th scope="col">{t('action')}</th>
-                <th scope="col">{t('auditTarget')}</th>
-                <th scope="col">{t('ipAddress')}</th>
-                <th scope="col">{t('outcome')}</th>
-                <th scope="col">{t('detail')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.data.map((entry, i) => (
-                <tr key={`${entry.at}-${i}`} data-audit-action={entry.action} data-outcome={entry.outcome}>
-                  <td>
-                    <time dateTime={entry.at} title={entry.at}>
-                      {formatDateTime(lang, entry.at)}
-                    </time>
-                  </td>
-                  <td translate={false}>{entry.actor}</td>
-                  <td>
-                    {entry.role && isMessageKey(`role_${entry.role}`)
-                      ? t(`role_${entry.role}` as MessageKey)
-                      : (entry.role ?? '—')}
-                  </td>
-                  <td>
-                    {isMessageKey(`audit_${entry.action}`) ? t(`audit_${entry.action}` as MessageKey) : entry.action}{' '}
-                    <code class="muted">{entry.action}</code>
-                  </td>
-                  <td>{entry.target ?? '—'}</td>
-                  <td>{entry.address ?? '—'}</td>
-                  <td class={OUTCOME_CLASS[entry.outcome]}>{t(`outcome_${entry.outcome}`)}</td>
-                  <td class="audit-detail" translate={false}>
-                    {entry.detail ?? ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {entries.data ? (
+        <DataTable
+          class="table compact admin-table"
+          id="audit-table"
+          isScrolling
+          rows={entries.data}
+          rowKey={(entry, i) => `${entry.at}-${i}`}
+          rowAttributes={(entry) => ({ 'data-audit-action': entry.action, 'data-outcome': entry.outcome })}
+          empty={t('noAuditEntries')}
+          columns={[
+            {
+              key: 'at',
+              header: t('time'),
+              cell: (entry) => (
+                <time dateTime={entry.at} title={entry.at}>
+                  {formatDateTime(lang, entry.at)}
+                </time>
+              ),
+            },
+            { key: 'actor', header: t('actor'), cell: (entry) => entry.actor, cellAttributes: () => ({ translate: false }) },
+            {
+              key: 'role',
+              header: t('role'),
+              cell: (entry) =>
+                entry.role && isMessageKey(`role_${entry.role}`) ? t(`role_${entry.role}` as MessageKey) : (entry.role ?? '—'),
+            },
+            {
+              key: 'action',
+              header: t('action'),
+              cell: (entry) => (
+                <>
+                  {isMessageKey(`audit_${entry.action}`) ? t(`audit_${entry.action}` as MessageKey) : entry.action}{' '}
+                  <code class="muted">{entry.action}</code>
+                </>
+              ),
+            },
+            { key: 'target', header: t('auditTarget'), cell: (entry) => entry.target ?? '—' },
+            { key: 'address', header: t('ipAddress'), cell: (entry) => entry.address ?? '—' },
+            {
+              key: 'outcome',
+              header: t('outcome'),
+              cell: (entry) => t(`outcome_${entry.outcome}`),
+              cellAttributes: (entry) => ({ class: OUTCOME_CLASS[entry.outcome] }),
+            },
+            {
+              key: 'detail',
+              header: t('detail'),
+              cell: (entry) => entry.detail ?? '',
+              cellAttributes: () => ({ class: 'audit-detail', translate: false }),
+            },
+          ]}
+        />
       ) : null}
     </section>
   );

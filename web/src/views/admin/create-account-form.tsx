@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import type { ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { useI18n } from '../../i18n.js';
-import { type Account, createAccount, type NewAccount, PERSON_ROLES, type PersonRole } from './admin-api.js';
+import { type Account, createAccount, type NewAccount } from './admin-api.js';
+import { RoleSelect } from './role-select.js';
 
 const EMPTY: NewAccount = { username: '', displayName: '', role: 'operator', password: '', mustChangePassword: true };
 
@@ -57,16 +58,7 @@ export function CreateAccountForm({ onCreated }: { onCreated: (account: Account)
           onInput={(e) => update({ displayName: e.currentTarget.value })}
         />
       </label>
-      <label>
-        {t('role')}
-        <select name="role" value={form.role} onChange={(e) => update({ role: e.currentTarget.value as PersonRole })}>
-          {PERSON_ROLES.map((role) => (
-            <option key={role} value={role}>
-              {t(`role_${role}`)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <RoleSelect name="role" value={form.role} onChange={(role) => update({ role })} />
       <label>
         {t('temporaryPassword')}
         <input

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import type { ApiError } from '../../api.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { useI18n } from '../../i18n.js';
-import { INTEGRATION_ROLES, type IntegrationToken, issueToken, PERSON_ROLES, type Role } from './admin-api.js';
+import { type IntegrationToken, issueToken, type Role } from './admin-api.js';
+import { RoleSelect } from './role-select.js';
 
 export interface IssuedToken {
   token: IntegrationToken;
@@ -31,12 +32,6 @@ export function IssueTokenForm({ onIssued }: { onIssued: (issued: IssuedToken) =
     }
   }
 
-  const options = (roles: readonly Role[]) =>
-    roles.map((r) => (
-      <option key={r} value={r}>
-        {t(`role_${r}`)}
-      </option>
-    ));
   return (
     <form class="report-form admin-form" onSubmit={(e) => void submit(e)} aria-labelledby="issue-token-title">
       <h3 id="issue-token-title" class="form-title">
@@ -46,13 +41,7 @@ export function IssueTokenForm({ onIssued }: { onIssued: (issued: IssuedToken) =
         {t('tokenName')}
         <input name="tokenName" required maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
-      <label>
-        {t('role')}
-        <select name="tokenRole" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-          <optgroup label={t('integrationRoles')}>{options(INTEGRATION_ROLES)}</optgroup>
-          <optgroup label={t('personRoles')}>{options(PERSON_ROLES)}</optgroup>
-        </select>
-      </label>
+      <RoleSelect name="tokenRole" isForToken value={role} onChange={setRole} />
       <button type="submit" data-action="issue-token" disabled={isBusy}>
         {t('issueToken')}
       </button>

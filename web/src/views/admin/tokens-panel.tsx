@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
@@ -60,6 +61,9 @@ function RevokeControl({ token, onRevoked }: { token: IntegrationToken; onRevoke
   );
 }
 
+/** Names people chose: a browser's translation must not rewrite them. */
+const UNTRANSLATED = () => ({ translate: false });
+
 /** Live tokens first, newest first; revoked ones stay listed with when they were revoked. */
 const byLiveThenNewest = (a: IntegrationToken, b: IntegrationToken) =>
   Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || b.createdAt.localeCompare(a.createdAt);
@@ -95,54 +99,44 @@ export function TokensPanel({ onChanged }: { onChanged: () => void }) {
         {notice}
       </p>
       <ErrorMessage error={tokens.error} />
-      {tokens.data && sorted.length === 0 ? <p class="muted">{t('noTokens')}</p> : null}
-      {sorted.length > 0 ? (
-        <div class="table-scroll">
-          <table class="table admin-table" id="tokens-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('tokenName')}</th>
-                <th scope="col">{t('role')}</th>
-                <th scope="col">{t('createdBy')}</th>
-                <th scope="col">{t('created')}</th>
-                <th scope="col">{t('lastUsed')}</th>
-                <th scope="col">{t('status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sorted.map((token) => (
-                <tr
-                  key={token.id}
-                  data-token={token.id}
-                  data-token-name={token.name}
-                  data-revoked={String(token.revokedAt !== null)}
-                >
-                  <th scope="row" translate={false}>
-                    {token.name}
-                  </th>
-                  <td>{t(`role_${token.role}`)}</td>
-                  <td translate={false}>{token.createdBy}</td>
-                  <td>{formatDateTime(lang, token.createdAt)}</td>
-                  <td>{formatDateTime(lang, token.lastUsedAt)}</td>
-                  <td>
-                    {token.revokedAt === null ? (
-                      <RevokeControl
-                        token={token}
-                        onRevoked={() => {
-                          if (issued?.token.id === token.id) setIssued(null);
-                          changed(t('tokenRevoked', { name: token.name }));
-                          heading.current?.focus();
-                        }}
-                      />
-                    ) : (
-                      <span class="muted">{t('revokedAt', { at: formatDateTime(lang, token.revokedAt) })}</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {tokens.data ? (
+        <DataTable
+          class="table admin-table"
+          id="tokens-table"
+          isScrolling
+          rows={sorted}
+          rowKey={(token) => token.id}
+          rowAttributes={(token) => ({
+            'data-token': token.id,
+            'data-token-name': token.name,
+            'data-revoked': String(token.revokedAt !== null),
+          })}
+          empty={t('noTokens')}
+          columns={[
+            { key: 'name', header: t('tokenName'), isRowHeader: true, cell: (token) => token.name, cellAttributes: UNTRANSLATED },
+            { key: 'role', header: t('role'), cell: (token) => t(`role_${token.role}`) },
+            { key: 'createdBy', header: t('createdBy'), cell: (token) => token.createdBy, cellAttributes: UNTRANSLATED },
+            { key: 'created', header: t('created'), cell: (token) => formatDateTime(lang, token.createdAt) },
+            { key: 'lastUsed', header: t('lastUsed'), cell: (token) => formatDateTime(lang, token.lastUsedAt) },
+            {
+              key: 'status',
+              header: t('status'),
+              cell: (token) =>
+                token.revokedAt === null ? (
+                  <RevokeControl
+                    token={token}
+                    onRevoked={() => {
+                      if (issued?.token.id === token.id) setIssued(null);
+                      changed(t('tokenRevoked', { name: token.name }));
+                      heading.current?.focus();
+                    }}
+                  />
+                ) : (
+                  <span class="muted">{t('revokedAt', { at: formatDateTime(lang, token.revokedAt) })}</span>
+                ),
+            },
+          ]}
+        />
       ) : null}
     </section>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
@@ -121,31 +122,28 @@ export function CommandPanel({
           <ErrorMessage error={error} />
         </form>
       ) : null}
-      {/* No table of headers over no rows: a screen reader would announce an empty grid. */}
-      {history.data?.commands.length === 0 ? <p class="muted">{t('none')}</p> : null}
-      {history.data && history.data.commands.length > 0 ? (
-        <table class="table compact">
-          <thead>
-            <tr>
-              <th scope="col">{t('sentAt')}</th>
-              <th scope="col">{t('commands')}</th>
-              <th scope="col">{t('reason')}</th>
-              <th scope="col">{t('by')}</th>
-              <th scope="col">{t('status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.data.commands.slice(0, 10).map((c) => (
-              <tr key={c.id}>
-                <td>{formatDateTime(lang, c.sentAt)}</td>
-                <td>{isMessageKey(`command_${c.type}`) ? t(`command_${c.type}` as MessageKey) : c.type}</td>
-                <td translate={false}>{c.reason}</td>
-                <td translate={false}>{c.by}</td>
-                <td>{isMessageKey(`commandStatus_${c.status}`) ? t(`commandStatus_${c.status}` as MessageKey) : c.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {history.data ? (
+        <DataTable
+          class="table compact"
+          rows={history.data.commands.slice(0, 10)}
+          rowKey={(c) => c.id}
+          empty={t('none')}
+          columns={[
+            { key: 'sentAt', header: t('sentAt'), cell: (c) => formatDateTime(lang, c.sentAt) },
+            {
+              key: 'type',
+              header: t('commands'),
+              cell: (c) => (isMessageKey(`command_${c.type}`) ? t(`command_${c.type}` as MessageKey) : c.type),
+            },
+            { key: 'reason', header: t('reason'), cell: (c) => c.reason, cellAttributes: () => ({ translate: false }) },
+            { key: 'by', header: t('by'), cell: (c) => c.by, cellAttributes: () => ({ translate: false }) },
+            {
+              key: 'status',
+              header: t('status'),
+              cell: (c) => (isMessageKey(`commandStatus_${c.status}`) ? t(`commandStatus_${c.status}` as MessageKey) : c.status),
+            },
+          ]}
+        />
       ) : null}
       <ErrorMessage error={history.error} />
     </div>

@@ -1,6 +1,7 @@
 import { useMemo } from 'preact/hooks';
 import { api, query } from '../../api.js';
 import { Chart, type ChartOption } from '../../components/chart.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber, formatTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
@@ -36,6 +37,10 @@ const TELEMETRY: ReadonlyArray<{ key: TelemetryKey; colour: string; axis: ValueA
   { key: 'booksAvailable', colour: '#1b7a36', axis: { min: 0, minInterval: 1 } },
 ];
 const DAY_MS = 86_400_000;
+type MonthRow = MachineCirculation['months'][number];
+/** The month table's counted columns, in order; each header is the count's own word. */
+const COUNTS = ['loans', 'returns', 'total', 'renewals', 'refused'] as const;
+const OPERATION_WORDS = { loan: 'loans', return: 'returns', renewal: 'renewals' } as const;
 
 const lineOption = (points: Array<[number, number]>, colour: string, axis: ValueAxis, lang: 'en' | 'zh'): ChartOption => ({
   animation: false,
@@ -144,56 +149,34 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
       ) : (
         <p class="muted no-readings">{answer.data ? t('noReadingsYet') : t('loading')}</p>
       )}
-      <table class="table compact numeric">
-        <caption>{t('byMonth')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('month')}</th>
-            <th scope="col">{t('loans')}</th>
-            <th scope="col">{t('returns')}</th>
-            <th scope="col">{t('total')}</th>
-            <th scope="col">{t('renewals')}</th>
-            <th scope="col">{t('refused')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(answer.data?.months ?? []).map((row) => (
-            <tr key={row.month}>
-              <th scope="row">{row.month}</th>
-              <td>{formatNumber(lang, row.loans)}</td>
-              <td>{formatNumber(lang, row.returns)}</td>
-              <td>{formatNumber(lang, row.total)}</td>
-              <td>{formatNumber(lang, row.renewals)}</td>
-              <td>{formatNumber(lang, row.refused)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <table class="table compact numeric" data-testid="refusals">
-        <caption>{t('refusalsByReason')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('refusedOperation')}</th>
-            <th scope="col">{t('refusalReason')}</th>
-            <th scope="col">{t('refused')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(answer.data?.refusals ?? []).length === 0 ? (
-            <tr>
-              <td colSpan={3}>{t('none')}</td>
-            </tr>
-          ) : (
-            (answer.data?.refusals ?? []).map((row) => (
-              <tr key={`${row.operation}/${row.reason}`}>
-                <th scope="row">{t(row.operation === 'loan' ? 'loans' : row.operation === 'return' ? 'returns' : 'renewals')}</th>
-                <td>{t(`refusal_${row.reason}` as MessageKey)}</td>
-                <td>{formatNumber(lang, row.count)}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+      <DataTable
+        class="table compact numeric"
+        caption={t('byMonth')}
+        rows={answer.data?.months ?? []}
+        rowKey={(row) => row.month}
+        columns={[
+          { key: 'month', header: t('month'), isRowHeader: true, cell: (row) => row.month },
+          ...COUNTS.map((key) => ({ key, header: t(key), cell: (row: MonthRow) => formatNumber(lang, row[key]) })),
+        ]}
+      />
+      <DataTable
+        class="table compact numeric"
+        data-testid="refusals"
+        caption={t('refusalsByReason')}
+        rows={answer.data?.refusals ?? []}
+        rowKey={(row) => `${row.operation}/${row.reason}`}
+        emptyRow={t('none')}
+        columns={[
+          {
+            key: 'operation',
+            header: t('refusedOperation'),
+            isRowHeader: true,
+            cell: (row) => t(OPERATION_WORDS[row.operation]),
+          },
+          { key: 'reason', header: t('refusalReason'), cell: (row) => t(`refusal_${row.reason}` as MessageKey) },
+          { key: 'count', header: t('refused'), cell: (row) => formatNumber(lang, row.count) },
+        ]}
+      />
     </>
   );
 }

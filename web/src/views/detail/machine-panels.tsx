@@ -1,4 +1,5 @@
 import { api, query } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatPercent } from '../../format.js';
 import { useLoad } from '../../hooks.js';
@@ -130,30 +131,18 @@ export function InspectionsPanel({ kioskId }: { kioskId: string }) {
   const { lang, t } = useI18n();
   const answer = useLoad(() => api.get<InspectionHistory>(`/inspections/history?${query({ kiosk: kioskId })}`), [kioskId]);
   if (!answer.data) return <ErrorMessage error={answer.error} />;
-  if (answer.data.inspections.length === 0) return <p class="muted">{t('none')}</p>;
   return (
-    <table class="table compact">
-      <thead>
-        <tr>
-          <th scope="col">{t('week')}</th>
-          <th scope="col">{t('inspections')}</th>
-          <th scope="col">{t('inspector')}</th>
-          <th scope="col">{t('result')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {answer.data.inspections
-          .slice(-12)
-          .reverse()
-          .map((i) => (
-            <tr key={i.id}>
-              <td>{i.week}</td>
-              <td>{formatDateTime(lang, i.inspectedAt)}</td>
-              <td>{i.inspector}</td>
-              <td>{isResult(i.result) ? t(`result_${i.result}`) : i.result}</td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
+    <DataTable
+      class="table compact"
+      rows={answer.data.inspections.slice(-12).reverse()}
+      rowKey={(i) => i.id}
+      empty={t('none')}
+      columns={[
+        { key: 'week', header: t('week'), cell: (i) => i.week },
+        { key: 'inspectedAt', header: t('inspections'), cell: (i) => formatDateTime(lang, i.inspectedAt) },
+        { key: 'inspector', header: t('inspector'), cell: (i) => i.inspector },
+        { key: 'result', header: t('result'), cell: (i) => (isResult(i.result) ? t(`result_${i.result}`) : i.result) },
+      ]}
+    />
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { type MessageKey, useI18n } from '../../i18n.js';
@@ -95,47 +96,54 @@ export function NotificationsPage({ canAct }: { canAct: boolean }) {
           {notice}
         </p>
       ) : null}
-      <table id="channels">
-        <thead>
-          <tr>
-            <th scope="col">{t('channel')}</th>
-            <th scope="col">{t('channelState')}</th>
-            <th scope="col">{t('outboxWaiting')}</th>
-            <th scope="col">{t('outboxHeld')}</th>
-            <th scope="col">{t('outboxOldest')}</th>
-            <th scope="col">{t('lastError')}</th>
-            {canAct ? <td /> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {(channels ?? []).map((c) => (
-            <tr key={c.name} data-channel={c.name} data-state={c.state}>
-              <th scope="row">
+      {/* No `table` class: this table has always had the browser's own look; the app's would be a change of its own. */}
+      <DataTable
+        id="channels"
+        rows={channels ?? []}
+        rowKey={(c) => c.name}
+        rowAttributes={(c) => ({ 'data-channel': c.name, 'data-state': c.state })}
+        columns={[
+          {
+            key: 'channel',
+            header: t('channel'),
+            isRowHeader: true,
+            cell: (c) => (
+              <>
                 {c.name} <span class="muted">({c.type})</span>
-              </th>
-              <td>{t(`channelState_${c.state}` as MessageKey)}</td>
-              <td>{c.queued}</td>
-              <td>{c.held}</td>
-              <td>{c.oldestAgeMs === null ? '—' : formatDuration(c.oldestAgeMs, lang)}</td>
-              <td>{c.lastError ? `${formatDateTime(lang, c.lastError.at)} ${c.lastError.message}` : '—'}</td>
-              {canAct ? (
-                <td>
-                  <button
-                    type="button"
-                    data-action="test"
-                    disabled={isBusy}
-                    onClick={() =>
-                      void act(`/notifications/channels/${encodeURIComponent(c.name)}/test`, t('testQueued', { channel: c.name }))
-                    }
-                  >
-                    {t('sendTest')}
-                  </button>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { key: 'state', header: t('channelState'), cell: (c) => t(`channelState_${c.state}` as MessageKey) },
+          { key: 'waiting', header: t('outboxWaiting'), cell: (c) => c.queued },
+          { key: 'held', header: t('outboxHeld'), cell: (c) => c.held },
+          {
+            key: 'oldest',
+            header: t('outboxOldest'),
+            cell: (c) => (c.oldestAgeMs === null ? '—' : formatDuration(c.oldestAgeMs, lang)),
+          },
+          {
+            key: 'lastError',
+            header: t('lastError'),
+            cell: (c) => (c.lastError ? `${formatDateTime(lang, c.lastError.at)} ${c.lastError.message}` : '—'),
+          },
+          canAct && {
+            key: 'test',
+            header: null,
+            cell: (c) => (
+              <button
+                type="button"
+                data-action="test"
+                disabled={isBusy}
+                onClick={() =>
+                  void act(`/notifications/channels/${encodeURIComponent(c.name)}/test`, t('testQueued', { channel: c.name }))
+                }
+              >
+                {t('sendTest')}
+              </button>
+            ),
+          },
+        ]}
+      />
       <h2>{t('outboxTitle')}</h2>
       {entries.length === 0 ? <p class="muted">{t('outboxEmpty')}</p> : null}
       <ul class="plain-list" id="outbox">

@@ -1,9 +1,11 @@
 import type { toReservationView } from '../../../../dashboard/reservation-view.js';
 import { api } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
+import { DestinationLink } from './destination-link.js';
 
 type ReservationView = ReturnType<typeof toReservationView>;
 
@@ -45,34 +47,37 @@ export function DeliveredList({ refreshKey }: { refreshKey: unknown }) {
     <section aria-labelledby="delivered-title">
       <h2 id="delivered-title">{t('recentlyDelivered')}</h2>
       <ErrorMessage error={list.error} />
-      {list.data && delivered.length === 0 ? <p class="muted">{t('noDeliveriesYet')}</p> : null}
-      {delivered.length > 0 ? (
-        <table class="table" id="delivered-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('reservation')}</th>
-              <th scope="col">{t('destination')}</th>
-              <th scope="col">{t('deliveredAt')}</th>
-              <th scope="col">{t('deliveredHow')}</th>
-              <th scope="col">{t('status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {delivered.map((r) => (
-              <tr key={r.reservationId} data-reservation={r.reservationId} data-by={r.delivery!.by === null ? 'machine' : 'hand'}>
-                <td>{r.reservationId}</td>
-                <td>{r.kioskId ? <a href={`#/kiosk/${encodeURIComponent(r.kioskId)}`}>{r.kioskId}</a> : t('home')}</td>
-                <td>{formatDateTime(lang, r.delivery!.at)}</td>
-                <td>{r.delivery!.by === null ? t('byMachine') : <ByHand by={r.delivery!.by} />}</td>
-                <td>
-                  <span class={`pill pill-${r.state}`}>
-                    {r.state === 'delivered_late' ? t('res_delivered_late') : t('res_delivered_on_time')}
-                  </span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {list.data ? (
+        <DataTable
+          class="table"
+          id="delivered-table"
+          rows={delivered}
+          rowKey={(r) => r.reservationId}
+          rowAttributes={(r) => ({
+            'data-reservation': r.reservationId,
+            'data-by': r.delivery!.by === null ? 'machine' : 'hand',
+          })}
+          empty={t('noDeliveriesYet')}
+          columns={[
+            { key: 'reservation', header: t('reservation'), cell: (r) => r.reservationId },
+            { key: 'destination', header: t('destination'), cell: (r) => <DestinationLink kioskId={r.kioskId} /> },
+            { key: 'deliveredAt', header: t('deliveredAt'), cell: (r) => formatDateTime(lang, r.delivery!.at) },
+            {
+              key: 'deliveredHow',
+              header: t('deliveredHow'),
+              cell: (r) => (r.delivery!.by === null ? t('byMachine') : <ByHand by={r.delivery!.by} />),
+            },
+            {
+              key: 'status',
+              header: t('status'),
+              cell: (r) => (
+                <span class={`pill pill-${r.state}`}>
+                  {r.state === 'delivered_late' ? t('res_delivered_late') : t('res_delivered_on_time')}
+                </span>
+              ),
+            },
+          ]}
+        />
       ) : null}
     </section>
   );

@@ -1,11 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { toReservationView } from '../../../../dashboard/reservation-view.js';
 import { api } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { useLive, useLoad, useNow } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 import { DeliveredList } from './delivered-list.js';
+import { DestinationLink } from './destination-link.js';
 import { HandDeliveryForm } from './hand-delivery-form.js';
 
 type ReservationView = ReturnType<typeof toReservationView>;
@@ -64,59 +66,60 @@ export function ReservationsPage({ canDeliver }: { canDeliver: boolean }) {
         </p>
       ) : null}
       <ErrorMessage error={list.error} />
-      {list.data && sorted.length === 0 ? <p class="muted">{t('noReservations')}</p> : null}
-      {sorted.length > 0 ? (
-        <table class="table" id="reservations-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('reservation')}</th>
-              <th scope="col">{t('destination')}</th>
-              <th scope="col">{t('created')}</th>
-              <th scope="col">{t('deadline')}</th>
-              <th scope="col">{t('countdown')}</th>
-              <th scope="col">{t('status')}</th>
-              {canDeliver ? <th scope="col">{t('handDelivery')}</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {sorted.map((r) => {
-              const leftMs = Date.parse(r.deadline) - nowMs;
-              return (
-                <tr key={r.reservationId} data-reservation={r.reservationId} data-state={r.state}>
-                  <td>{r.reservationId}</td>
-                  <td>{r.kioskId ? <a href={`#/kiosk/${encodeURIComponent(r.kioskId)}`}>{r.kioskId}</a> : t('home')}</td>
-                  <td>{formatDateTime(lang, r.createdAt)}</td>
-                  <td>{formatDateTime(lang, r.deadline)}</td>
-                  <td class={leftMs < 0 ? 'late' : r.state === 'at_risk' ? 'soon' : ''}>
-                    {leftMs >= 0 ? formatDuration(leftMs, lang) : `−${formatDuration(leftMs, lang)}`}
-                  </td>
-                  <td>
-                    <span class={`pill pill-${r.state}`}>
-                      {r.state === 'open' || r.state === 'at_risk' || r.state === 'breached' ? t(`res_${r.state}`) : r.state}
-                    </span>
-                  </td>
-                  {canDeliver ? (
-                    <td>
-                      {delivering === r.reservationId ? (
-                        <HandDeliveryForm
-                          reservationId={r.reservationId}
-                          onDone={(isDelivered) => {
-                            setDelivering(null);
-                            if (isDelivered) setDelivered(r.reservationId);
-                          }}
-                        />
-                      ) : (
-                        <button type="button" data-action="deliver" onClick={() => setDelivering(r.reservationId)}>
-                          {t('deliveredByHand')}
-                        </button>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      {list.data ? (
+        <DataTable
+          class="table"
+          id="reservations-table"
+          rows={sorted}
+          rowKey={(r) => r.reservationId}
+          rowAttributes={(r) => ({ 'data-reservation': r.reservationId, 'data-state': r.state })}
+          empty={t('noReservations')}
+          columns={[
+            { key: 'reservation', header: t('reservation'), cell: (r) => r.reservationId },
+            { key: 'destination', header: t('destination'), cell: (r) => <DestinationLink kioskId={r.kioskId} /> },
+            { key: 'created', header: t('created'), cell: (r) => formatDateTime(lang, r.createdAt) },
+            { key: 'deadline', header: t('deadline'), cell: (r) => formatDateTime(lang, r.deadline) },
+            {
+              key: 'countdown',
+              header: t('countdown'),
+              cell: (r) => {
+                const leftMs = Date.parse(r.deadline) - nowMs;
+                return leftMs >= 0 ? formatDuration(leftMs, lang) : `−${formatDuration(leftMs, lang)}`;
+              },
+              cellAttributes: (r) => {
+                const leftMs = Date.parse(r.deadline) - nowMs;
+                return { class: leftMs < 0 ? 'late' : r.state === 'at_risk' ? 'soon' : '' };
+              },
+            },
+            {
+              key: 'status',
+              header: t('status'),
+              cell: (r) => (
+                <span class={`pill pill-${r.state}`}>
+                  {r.state === 'open' || r.state === 'at_risk' || r.state === 'breached' ? t(`res_${r.state}`) : r.state}
+                </span>
+              ),
+            },
+            canDeliver && {
+              key: 'handDelivery',
+              header: t('handDelivery'),
+              cell: (r) =>
+                delivering === r.reservationId ? (
+                  <HandDeliveryForm
+                    reservationId={r.reservationId}
+                    onDone={(isDelivered) => {
+                      setDelivering(null);
+                      if (isDelivered) setDelivered(r.reservationId);
+                    }}
+                  />
+                ) : (
+                  <button type="button" data-action="deliver" onClick={() => setDelivering(r.reservationId)}>
+                    {t('deliveredByHand')}
+                  </button>
+                ),
+            },
+          ]}
+        />
       ) : null}
       <DeliveredList refreshKey={list.data} />
     </section>

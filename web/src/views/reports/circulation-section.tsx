@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { MonthCoverage } from '../../../../collector/domain/circulation-coverage.js';
 import { api, query } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { MonthPicker } from '../../components/month-picker.js';
 import { fleetMonthOf, formatNumber } from '../../format.js';
@@ -15,6 +16,9 @@ export interface CirculationAnswer {
   rows: Array<{ month: string; loans: number; returns: number; total: number; isComplete: boolean; coverage: MonthCoverage }>;
   total: { loans: number; returns: number; total: number };
 }
+
+/** Months before the history begins or still to come have no counts to show. */
+const isUncounted = (row: CirculationAnswer['rows'][number]) => row.coverage === 'before_history' || row.coverage === 'future';
 
 type ScopeKind = 'fleet' | 'district' | 'kiosk';
 interface Request {
@@ -127,39 +131,46 @@ export function CirculationSection() {
           </p>
         ) : null}
         {data ? (
-          <table class="table numeric" id="circulation-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('month')}</th>
-                <th scope="col">{t('loans')}</th>
-                <th scope="col">{t('returns')}</th>
-                <th scope="col">{t('total')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.rows.map((row) => (
-                <tr key={row.month} data-month={row.month} data-coverage={row.coverage} class={`coverage-${row.coverage}`}>
-                  <th scope="row">
+          <DataTable
+            class="table numeric"
+            id="circulation-table"
+            rows={data.rows}
+            rowKey={(row) => row.month}
+            rowAttributes={(row) => ({
+              'data-month': row.month,
+              'data-coverage': row.coverage,
+              class: `coverage-${row.coverage}`,
+            })}
+            columns={[
+              {
+                key: 'month',
+                header: t('month'),
+                isRowHeader: true,
+                cell: (row) => (
+                  <>
                     {row.month} {row.coverage === 'running' ? <span class="muted">({t('incomplete')})</span> : null}
                     {row.coverage === 'measured' && data.historyBegins?.startsWith(row.month) ? (
                       <span class="muted">({t('measuredFrom', { day: data.historyBegins })})</span>
                     ) : null}
-                  </th>
-                  {row.coverage === 'before_history' || row.coverage === 'future' ? (
-                    <td colSpan={3} class="muted coverage-note">
-                      {row.coverage === 'future' ? t('coverageFuture') : t('coverageNoDataYet')}
-                    </td>
-                  ) : (
-                    <>
-                      <td>{formatNumber(lang, row.loans)}</td>
-                      <td>{formatNumber(lang, row.returns)}</td>
-                      <td>{formatNumber(lang, row.total)}</td>
-                    </>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
+                  </>
+                ),
+              },
+              // A month with nothing to count says why across its three counts.
+              {
+                key: 'loans',
+                header: t('loans'),
+                cell: (row) =>
+                  isUncounted(row)
+                    ? row.coverage === 'future'
+                      ? t('coverageFuture')
+                      : t('coverageNoDataYet')
+                    : formatNumber(lang, row.loans),
+                cellAttributes: (row) => (isUncounted(row) ? { colSpan: 3, class: 'muted coverage-note' } : {}),
+              },
+              { key: 'returns', header: t('returns'), cell: (row) => formatNumber(lang, row.returns) },
+              { key: 'total', header: t('total'), cell: (row) => formatNumber(lang, row.total) },
+            ]}
+            footer={
               <tr>
                 <th scope="row">
                   {t('totalRow')} <span class="muted">({t('totalOfMonths', { n: data.monthsWithData })})</span>
@@ -168,8 +179,8 @@ export function CirculationSection() {
                 <td>{formatNumber(lang, data.total.returns)}</td>
                 <td>{formatNumber(lang, data.total.total)}</td>
               </tr>
-            </tfoot>
-          </table>
+            }
+          />
         ) : null}
         <CirculationTrendChart
           year={Number(shown.to.slice(0, 4))}

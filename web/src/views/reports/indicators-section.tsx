@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { IndicatorKey, IndicatorRow, IndicatorTargets } from '../../../../collector/domain/indicators.js';
 import { api, query } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { fleetMonthOf, formatDateTime, formatNumber } from '../../format.js';
 import { useLoad } from '../../hooks.js';
@@ -90,36 +91,53 @@ export function IndicatorsSection() {
       ) : null}
       <ErrorMessage error={indicators.error ?? targets.error} />
       {data ? (
-        <table class="table indicators" id="indicators-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('indicator')}</th>
-              <th scope="col">{t('target')}</th>
-              <th scope="col">{t('actual')}</th>
-              <th scope="col">{t('met')}</th>
-              <th scope="col">{t('howMeasured')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.indicators.map((row) => (
-              <tr key={row.key} data-indicator={row.key}>
-                <th scope="row">
+        <DataTable
+          class="table indicators"
+          id="indicators-table"
+          rows={data.indicators}
+          rowKey={(row) => row.key}
+          rowAttributes={(row) => ({ 'data-indicator': row.key })}
+          columns={[
+            {
+              key: 'indicator',
+              header: t('indicator'),
+              isRowHeader: true,
+              cell: (row) => (
+                <>
                   {row.label}
                   <p class="indicator-explanation" data-explanation>
                     {t(EXPLANATION[row.key])}
                   </p>
-                </th>
-                <td>
+                </>
+              ),
+            },
+            {
+              key: 'target',
+              header: t('target'),
+              cell: (row) => (
+                <>
                   {row.comparison === 'moreThan' ? '> ' : '≥ '}
                   {formatIndicatorValue(lang, row, row.target)}
-                </td>
-                <td data-actual>
-                  {formatIndicatorValue(lang, row, row.actual) ?? <span class="muted">{t('notMeasured')}</span>}
-                </td>
-                <td class={row.isMet === false ? 'late' : row.isMet ? 'good' : ''}>
-                  {row.isMet === null ? '—' : row.isMet ? t('yes') : t('no')}
-                </td>
-                <td class="indicator-note" data-note>
+                </>
+              ),
+            },
+            {
+              key: 'actual',
+              header: t('actual'),
+              cell: (row) => formatIndicatorValue(lang, row, row.actual) ?? <span class="muted">{t('notMeasured')}</span>,
+              cellAttributes: () => ({ 'data-actual': 'true' }),
+            },
+            {
+              key: 'met',
+              header: t('met'),
+              cell: (row) => (row.isMet === null ? '—' : row.isMet ? t('yes') : t('no')),
+              cellAttributes: (row) => ({ class: row.isMet === false ? 'late' : row.isMet ? 'good' : '' }),
+            },
+            {
+              key: 'note',
+              header: t('howMeasured'),
+              cell: (row) => (
+                <>
                   {row.note}
                   {row.key === 'circulation' && data.circulationPace !== null ? (
                     <p data-pace>
@@ -130,11 +148,12 @@ export function IndicatorsSection() {
                       })}
                     </p>
                   ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+              cellAttributes: () => ({ class: 'indicator-note', 'data-note': 'true' }),
+            },
+          ]}
+        />
       ) : null}
       {hasFullShareTarget ? (
         <p class="muted" data-full-share-hint>

@@ -1,4 +1,5 @@
 import { api, query } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber } from '../../format.js';
 import { type HistoryShortfall, shortfallWords } from '../../history-shortfall.js';
@@ -51,32 +52,33 @@ export function LostToDowntime(props: { from: string; to: string; district?: str
           </p>
           <p class="muted">{t('lostExplain')}</p>
           {machines.length > 0 ? (
-            <table class="table numeric compact" id="lost-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('scope_kiosk')}</th>
-                  <th scope="col">{t('lostColumn')}</th>
-                  <th scope="col">{t('downtimeHours')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {machines.slice(0, SHOWN_MACHINES).map((m) => (
-                  <tr key={m.kioskId} data-kiosk={m.kioskId}>
-                    <th scope="row">{m.name ?? m.kioskId}</th>
-                    <td>
-                      {m.lostToDowntime?.expected === null ? (
-                        <span class="muted" title={shortfallWords(lang, m.lostToDowntime.insufficientHistory)}>
-                          {t('notEnoughHistory')}
-                        </span>
-                      ) : (
-                        `${round(m.lostToDowntime?.expected ?? null)} (${round(m.lostToDowntime?.low ?? null)}–${round(m.lostToDowntime?.high ?? null)})`
-                      )}
-                    </td>
-                    <td>{formatNumber(lang, Math.round((m.lostToDowntime?.downtimeHours ?? 0) * 10) / 10)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              class="table numeric compact"
+              id="lost-table"
+              rows={machines.slice(0, SHOWN_MACHINES)}
+              rowKey={(m) => m.kioskId}
+              rowAttributes={(m) => ({ 'data-kiosk': m.kioskId })}
+              columns={[
+                { key: 'kiosk', header: t('scope_kiosk'), isRowHeader: true, cell: (m) => m.name ?? m.kioskId },
+                {
+                  key: 'lost',
+                  header: t('lostColumn'),
+                  cell: (m) =>
+                    m.lostToDowntime?.expected === null ? (
+                      <span class="muted" title={shortfallWords(lang, m.lostToDowntime.insufficientHistory)}>
+                        {t('notEnoughHistory')}
+                      </span>
+                    ) : (
+                      `${round(m.lostToDowntime?.expected ?? null)} (${round(m.lostToDowntime?.low ?? null)}–${round(m.lostToDowntime?.high ?? null)})`
+                    ),
+                },
+                {
+                  key: 'downtimeHours',
+                  header: t('downtimeHours'),
+                  cell: (m) => formatNumber(lang, Math.round((m.lostToDowntime?.downtimeHours ?? 0) * 10) / 10),
+                },
+              ]}
+            />
           ) : null}
         </>
       ) : null}
