@@ -202,6 +202,9 @@ async function main(): Promise<void> {
         duplicates: stats.duplicates,
         pending: fleet.pendingCount(),
         resets,
+        // The two fleet-health structures that grow with connection churn (see docs/benchmarks.md).
+        healthEntries: platform.fleetHealth.health.historySize(),
+        alerts: platform.fleetHealth.health.alerts().length,
       });
       nextSampleMs = nowMs + MEMORY_SAMPLE_MS;
     }

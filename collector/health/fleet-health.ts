@@ -18,6 +18,7 @@ import type { Ingest } from '../ingest.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
 import { HealthHistory } from './health-history.js';
 import { recordDueEscalations } from './escalation-recorder.js';
+import { type HealthFigures, storedHealthFigures } from './stored-health-figures.js';
 
 export interface FleetHealthOptions {
   store: EventStore;
@@ -32,6 +33,11 @@ export interface FleetHealthOptions {
   logger: Logger;
   /** How often escalations and time-driven changes (a maintenance window starting) are looked for. Default 10 s. */
   checkIntervalMs?: number;
+  /**
+   * How far back a machine's history is kept in memory (older: summed up at a quiet instant, see
+   * findHistoryCut). Default 400 days: a calendar year (the indicators' uptime) and a month.
+   */
+  historyWindowMs?: number;
 }
 
 export interface KioskServiceState {
@@ -72,6 +78,9 @@ interface KioskHealth {
 }
 
 const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+const DEFAULT_HISTORY_WINDOW_MS = 400 * 86_400_000;
+/** Cutting walks each machine's history a few times: once an hour is plenty for a window of days. */
+const CUT_EVERY_MS = 3_600_000;
 
 /**
  * Fleet health, kept live: every machine's service state and alerts are folds of its history
@@ -79,13 +88,14 @@ const DEFAULT_CHECK_INTERVAL_MS = 10_000;
  * escalations. Figures over windows (uptime, MTBF, fault response) are computed on request from
  * the same history.
  */
-export class FleetHealth extends EventEmitter<FleetHealthEvents> {
+export class FleetHealth extends EventEmitter<FleetHealthEvents> implements HealthFigures {
   private readonly history = new HealthHistory();
   private readonly kiosks = new Map<string, KioskHealth>();
   /** Every id an alert answers to (its own, and those of the problems it covers) → its machine. */
   private readonly alertKiosk = new Map<string, string>();
   private outages: Interval[] = [];
   private isLoaded = false;
+  private lastCutMs = Number.NEGATIVE_INFINITY;
   private checking: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   /** A fault here must not reach the ingest pipeline, which would take it for a failed write. */
@@ -116,6 +126,7 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
     await this.history.load(this.options.store);
     this.isLoaded = true;
     this.outages = platformOutages(this.history.platformMarkers(), Number.POSITIVE_INFINITY);
+    this.cutHistory();
     for (const kioskId of this.knownKioskIds()) this.recompute(kioskId, false);
     this.options.logger.info(
       { kiosks: this.kiosks.size, openAlerts: this.alerts({ states: ['open', 'acknowledged'] }).length },
@@ -271,8 +282,40 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> {
     }
   }
 
+  /**
+   * Range figures for a range starting at `fromMs`: these, from memory, when every machine's
+   * history in memory reaches back past it; else folded from the history read from the store.
+   */
+  async figuresFrom(fromMs: number): Promise<HealthFigures> {
+    // Written so that an instant that is not a number (NaN) stays in memory, as before any cut.
+    if (!(fromMs <= this.history.latestCutMs())) return this;
+    const { store, calendar, policy, listKioskIds, lifecycleOf, now } = this.options;
+    return storedHealthFigures({ store, calendar, policy, listKioskIds, lifecycleOf, now });
+  }
+
+  /** Entries of machines' histories held in memory. */
+  historySize(): number {
+    return this.history.size();
+  }
+
+  /**
+   * Cuts every machine's history at its latest quiet instant before the window (at most once an
+   * hour). Folds after the cut are unchanged; what leaves memory is the history before it, and
+   * with it the alerts opened before it (all resolved by then).
+   */
+  cutHistory(nowMs: number = this.options.now()): number {
+    if (nowMs - this.lastCutMs < CUT_EVERY_MS) return 0;
+    this.lastCutMs = nowMs;
+    const beforeMs = nowMs - (this.options.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS);
+    const { kioskIds, dropped } = this.history.cutBefore(beforeMs, (kioskId) => this.contextOf(kioskId));
+    for (const kioskId of kioskIds) if (this.kiosks.has(kioskId)) this.recompute(kioskId, false);
+    if (dropped > 0) this.options.logger.info({ dropped, kept: this.history.size() }, 'fleet-health history cut');
+    return dropped;
+  }
+
   private async tick(): Promise<void> {
     const nowMs = this.options.now();
+    this.cutHistory(nowMs);
     for (const [kioskId, health] of this.kiosks) {
       if (health.nextBoundaryMs !== null && health.nextBoundaryMs <= nowMs) this.recompute(kioskId, true);
     }

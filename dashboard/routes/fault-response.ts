@@ -38,13 +38,15 @@ const monthView = (m: MonthlyFaultResponse) => ({
 export function faultResponseRouter(ctx: DashboardContext): Router {
   const router = Router();
   const calendar = createCalendar(ctx.store.timeZone);
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const q = parseOr400(query, req.query, 'query');
     if (q.month && q.year) throw new ApiError(400, 'INVALID_REQUEST', 'invalid query: give month or year, not both');
     const months = q.year
       ? Array.from({ length: 12 }, (_, i) => `${q.year}-${String(i + 1).padStart(2, '0')}`)
       : [q.month ?? calendar.monthOf(ctx.now())];
     const { health } = ctx.fleetHealth;
+    // Months older than the history fleet health keeps in memory are folded from the store.
+    const figures = await health.figuresFrom(calendar.startOfDay(`${months[0]!}-01`));
     res.json({
       promiseHours: health.policy.promiseMs / HOUR_MS,
       rules: [
@@ -53,7 +55,7 @@ export function faultResponseRouter(ctx: DashboardContext): Router {
         'Time to restore: from the alert opening to its resolution (the machine reporting the fault cleared or being back online, or a crew member resolving it).',
         'Median and p90 interpolate between closest ranks (PERCENTILE.INC).',
       ],
-      months: months.map((m) => monthView(health.faultResponse(m, q.kiosk))),
+      months: months.map((m) => monthView(figures.faultResponse(m, q.kiosk))),
     });
   });
   return router;

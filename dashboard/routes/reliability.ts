@@ -30,10 +30,12 @@ const componentView = (c: ComponentReliability) => ({
  */
 export function reliabilityRouter(ctx: DashboardContext): Router {
   const router = Router();
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const q = parseOr400(query, req.query, 'query');
     const window = windowOf(ctx, q.window);
-    const { kiosks, byComponent } = ctx.fleetHealth.health.reliability(window, ...(q.kiosk ? [q.kiosk] : []));
+    // A window older than the history fleet health keeps in memory is folded from the store.
+    const figures = await ctx.fleetHealth.health.figuresFrom(window.fromMs);
+    const { kiosks, byComponent } = figures.reliability(window, ...(q.kiosk ? [q.kiosk] : []));
     const rows = kiosks.map((k) => {
       const record = ctx.registry.get(k.kioskId);
       const installedMs = record?.installedOn ? Date.parse(record.installedOn) : null;

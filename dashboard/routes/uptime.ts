@@ -40,12 +40,14 @@ export const windowView = (ctx: DashboardContext, w: TimeWindow) => ({
 export function uptimeRouter(ctx: DashboardContext): Router {
   const router = Router();
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const q = parseOr400(uptimeQuery, req.query, 'query');
     const window = windowOf(ctx, q.window);
     const { health } = ctx.fleetHealth;
-    const { fleet, kiosks } = health.uptime(window, ...(q.kiosk ? [q.kiosk] : []));
-    const reader = health.readerUptime(window, ...(q.kiosk ? [q.kiosk] : []));
+    // A window older than the history fleet health keeps in memory is folded from the store.
+    const figures = await health.figuresFrom(window.fromMs);
+    const { fleet, kiosks } = figures.uptime(window, ...(q.kiosk ? [q.kiosk] : []));
+    const reader = figures.readerUptime(window, ...(q.kiosk ? [q.kiosk] : []));
     // Minutes of watching make a "100 %" that says nothing: enoughData tells the reader (the
     // machine page, the fleet tiles) to say "not enough data yet" instead of the ratio.
     const windowElapsedMs = window.countedToMs - window.fromMs;
@@ -70,10 +72,11 @@ export function uptimeRouter(ctx: DashboardContext): Router {
   });
 
   /** One machine's service states over the window, for a strip chart. */
-  router.get('/timeline', (req, res) => {
+  router.get('/timeline', async (req, res) => {
     const q = parseOr400(timelineQuery, req.query, 'query');
     const window = windowOf(ctx, q.window);
-    const intervals = ctx.fleetHealth.health.timeline(q.kiosk, window.fromMs, window.countedToMs);
+    const figures = await ctx.fleetHealth.health.figuresFrom(window.fromMs);
+    const intervals = figures.timeline(q.kiosk, window.fromMs, window.countedToMs);
     res.json({
       kioskId: q.kiosk,
       window: windowView(ctx, window),
