@@ -47,7 +47,9 @@ export interface StormRecord {
   ackedAt: number | null;
 }
 
-export type StormMessage = ({ type: 'report' } & StormCounts) | { type: 'result'; counts: StormCounts; records: StormRecord[] };
+/** `isSending` false once the machines have stopped making new events (the drain waits for it). */
+export type StormMessage =
+  ({ type: 'report'; isSending: boolean } & StormCounts) | { type: 'result'; counts: StormCounts; records: StormRecord[] };
 
 const ACK_TIMEOUT_MS = 10_000;
 const bootId = Date.now().toString(36);
@@ -202,10 +204,12 @@ async function start(command: StormStart): Promise<void> {
 
 const snapshot = (): StormCounts => ({ ...counts, unacked: machines.reduce((n, m) => n + m.outbox.size, 0) });
 
+const report = () => process.send?.({ type: 'report', isSending, ...snapshot() } satisfies StormMessage);
+
 process.on('message', (message: StormCommand) => {
   switch (message.type) {
     case 'start':
-      setInterval(() => process.send?.({ type: 'report', ...snapshot() } satisfies StormMessage), 500);
+      setInterval(report, 500);
       void start(message);
       break;
     case 'mark':
@@ -213,6 +217,7 @@ process.on('message', (message: StormCommand) => {
       break;
     case 'stop-sending':
       isSending = false;
+      report();
       break;
     case 'finish': {
       const records = machines.flatMap((m) => (m.record ? [m.record] : []));

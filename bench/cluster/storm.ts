@@ -77,7 +77,7 @@ export async function runStorm(engines: Engines, options: ClusterOptions, log: (
   });
   const children: ChildProcess[] = [];
   try {
-    const reports: StormCounts[] = [];
+    const reports: Array<StormCounts & { isSending: boolean }> = [];
     const results: { counts: StormCounts; records: StormRecord[] }[] = [];
     const perChild = Math.ceil(count / options.stormChildren);
     for (let c = 0; c * perChild < count; c++) {
@@ -153,7 +153,13 @@ export async function runStorm(engines: Engines, options: ClusterOptions, log: (
 
     // Drain: no new events; every outbox emptied (bounded), then the records.
     for (const child of children) child.send({ type: 'stop-sending' });
-    await waitFor('outboxes drained', options.drainTimeoutMs, () => total('unacked') === 0);
+    // Counts reported after the machines stopped making events: an earlier report may show an
+    // empty outbox between two events.
+    await waitFor(
+      'outboxes drained',
+      options.drainTimeoutMs,
+      () => children.every((_, c) => reports[c]?.isSending === false) && total('unacked') === 0,
+    );
     for (const child of children) child.send({ type: 'finish' });
     await waitFor('results of every storm process', 30_000, () => results.filter(Boolean).length === children.length);
     const finals = results.map((r) => r.counts);
