@@ -100,6 +100,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     publishAck: (kioskId, ack) => link.publish(options.topics.topic(kioskId, 'acks'), JSON.stringify(ack)),
   });
   ingest.on('stored', (records) => fleet.applyEvents(records));
+  // On a cluster, what the other nodes store (their machines' statuses, loans, faults) folds into
+  // this node's live picture too, so every node shows the whole fleet. Telemetry is not followed.
+  ingest.on('followed', (records) => fleet.applyEvents(records));
   ingest.on('telemetry', (records) => fleet.applyTelemetry(records));
 
   const shareGroup = 'shareGroup' in options ? options.shareGroup : undefined;

@@ -111,9 +111,11 @@ export function attachSocketGateway(
   });
   const serviceOf = (id: string) => ctx.fleetHealth.health.serviceState(id);
 
+  // Every node folds every node's appends when it follows them: each tells its own browsers.
+  const kioskPushes = ctx.isFollowingOtherNodes ? io.local : io;
   const timer = setInterval(() => {
     if (changed.size > 0) {
-      io.emit(
+      kioskPushes.emit(
         'kiosks',
         [...changed.values()].map((s) => toKioskView(ctx.registry.get(s.kioskId), s, s.kioskId, serviceOf(s.kioskId))),
       );

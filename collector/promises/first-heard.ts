@@ -30,6 +30,8 @@ export async function trackFirstHeard(options: {
   };
   // Subscribed first: an event stored while the history is read is not missed (min is idempotent).
   options.ingest.on('stored', onStored);
+  // On a cluster the other nodes' appends count too: a machine first heard by another node.
+  options.ingest.on('followed', onStored);
   for (const kioskId of options.kioskIds) {
     const [first] = await options.store.readEvents({ kioskId, limit: 1, order: 'asc' });
     if (first) note(kioskId, first.tsMs);
@@ -41,6 +43,9 @@ export async function trackFirstHeard(options: {
       const ms = firstMs.get(kioskId) ?? platformFirstMs;
       return Number.isFinite(ms) ? options.calendar.dayOf(ms) : null;
     },
-    stop: () => void options.ingest.off('stored', onStored),
+    stop() {
+      options.ingest.off('stored', onStored);
+      options.ingest.off('followed', onStored);
+    },
   };
 }

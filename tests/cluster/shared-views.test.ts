@@ -70,4 +70,20 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('views shared by two no
     await expect.poll(() => openOn(a!), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => pushed.length - before, { timeout: 10_000 }).toBeGreaterThan(0);
   });
+
+  test("node A shows the live state of a machine connected to node B: its connection, today's loans, its open fault", async () => {
+    await publish({ id: 'SV-01-loan-1', type: 'loan', itemId: 'B-SV-1' });
+    const liveOn = async (node: TestPlatform) =>
+      (
+        await node.get<{ kiosk: { connection: string; today: { loans: number } | null; openFaults: unknown[] } }>(
+          '/api/v1/kiosks/SV-01',
+        )
+      ).body.kiosk;
+    await expect.poll(async () => (await liveOn(b!)).today?.loans, { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await liveOn(a!)).today?.loans, { timeout: 10_000 }).toBe(1);
+    const onA = await liveOn(a!);
+    const onB = await liveOn(b!);
+    expect(onA.connection).toBe(onB.connection);
+    expect(onA.openFaults).toEqual(onB.openFaults);
+  });
 });
