@@ -7,6 +7,7 @@ import { createCalendar, type Calendar } from '../../time/calendar.js';
 import type { CountQuery, CountRow, EventQuery, EventRecord, EventStore } from './event-store.js';
 import { migrate } from './postgres-schema.js';
 import { followAppends, notifyAppended } from './postgres-append-feed.js';
+import { appendsSince, currentSnapshot } from './postgres-appends-since.js';
 import { appendDeadLetters, appendEvents, appendTelemetry, storedEvents } from './postgres-writes.js';
 import {
   checkInteger,
@@ -116,7 +117,7 @@ function storeOn(pool: pg.Pool, calendar: Calendar, options: PostgresEventStoreO
         records.length === 0
           ? { inserted: [], duplicates: [], conflicts: [] }
           : inTransaction(pool, async (client) => {
-              const result = await appendEvents(client, calendar, records);
+              const result = await appendEvents(client, calendar, records, source);
               await notifyAppended(client, source, result.inserted);
               return result;
             }),
@@ -126,7 +127,9 @@ function storeOn(pool: pg.Pool, calendar: Calendar, options: PostgresEventStoreO
       followAppends({
         url: options.url,
         source,
+        snapshot: () => currentSnapshot(pool),
         read: (ids) => storedEvents(pool, ids),
+        readSince: (since) => appendsSince(pool, since, source),
         onAppended,
         logger: options.logger,
       }),

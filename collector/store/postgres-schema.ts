@@ -68,6 +68,16 @@ const MIGRATIONS: readonly PostgresMigration[] = [
     payload_excerpt text NOT NULL
   );
   `,
+  // 2: what the append feed catches up from after its LISTEN connection was lost. txid is the
+  // appending transaction (set by default, so no writer can forget it): rows committed since a
+  // snapshot are exactly those whose txid it does not see. source is the appending store, so a
+  // node's catch-up leaves out its own appends. Both are added without a default first, so old
+  // rows stay NULL and the table is not rewritten; the index build blocks appends meanwhile.
+  `
+  ALTER TABLE events ADD COLUMN txid xid8, ADD COLUMN source text COLLATE "C";
+  ALTER TABLE events ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+  CREATE INDEX events_by_txid ON events (txid);
+  `,
 ];
 
 /** The schema version this code writes. */

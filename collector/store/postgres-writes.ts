@@ -19,14 +19,16 @@ export async function appendEvents(
   client: pg.PoolClient,
   calendar: Calendar,
   records: readonly EventRecord[],
+  /** The appending store's source id, kept on each row so its own feed's catch-up skips them. */
+  source: string | null = null,
 ): Promise<AppendResult> {
   // The first event with an id wins within a batch, as across batches.
   const firstById = new Map<string, EventRecord>();
   for (const r of records) if (!firstById.has(r.id)) firstById.set(r.id, r);
   const candidates = [...firstById.values()].map((r) => ({ key: r.id, r })).sort(byKey);
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::json[])
+    `INSERT INTO events (id, kiosk_id, type, ts, ts_ms, received_ms, data, source)
+     SELECT u.*, $8::text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::json[]) AS u
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       candidates.map(({ r }) => r.id),
@@ -36,6 +38,7 @@ export async function appendEvents(
       candidates.map(({ r }) => r.tsMs),
       candidates.map(({ r }) => r.receivedMs),
       candidates.map(({ r }) => JSON.stringify(r.data)),
+      source,
     ],
   );
   const newIds = new Set(rows.map((row) => row.id));
