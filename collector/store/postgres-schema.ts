@@ -72,11 +72,12 @@ const MIGRATIONS: readonly PostgresMigration[] = [
   // appending transaction (set by default, so no writer can forget it): rows committed since a
   // snapshot are exactly those whose txid it does not see. source is the appending store, so a
   // node's catch-up leaves out its own appends. Both are added without a default first, so old
-  // rows stay NULL and the table is not rewritten; the index build blocks appends meanwhile.
+  // rows stay NULL and the table is not rewritten. The index build blocks appends while it reads
+  // the table: on a big one, an operator may build it CONCURRENTLY beforehand (IF NOT EXISTS).
   `
   ALTER TABLE events ADD COLUMN txid xid8, ADD COLUMN source text COLLATE "C";
   ALTER TABLE events ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
-  CREATE INDEX events_by_txid ON events (txid);
+  CREATE INDEX IF NOT EXISTS events_by_txid ON events (txid);
   `,
 ];
 

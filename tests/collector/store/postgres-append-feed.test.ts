@@ -35,9 +35,12 @@ describe('append notices', () => {
     expect(parseAppendNotice('{"source":"a","ids":["x"]}')).toEqual({ source: 'a', ids: ['x'] });
   });
 
-  test.each([['not json'], ['{"source":"a","ids":[]}'], ['{"ids":["x"]}'], ['{"source":"a","xid":"-1","ids":["x"]}']])('%s is not a notice', (payload) => {
-    expect(parseAppendNotice(payload)).toBeNull();
-  });
+  test.each([['not json'], ['{"source":"a","ids":[]}'], ['{"ids":["x"]}'], ['{"source":"a","xid":"-1","ids":["x"]}']])(
+    '%s is not a notice',
+    (payload) => {
+      expect(parseAppendNotice(payload)).toBeNull();
+    },
+  );
 });
 
 describe.skipIf(skipWithoutPostgres)('two PostgreSQL stores on one database (two nodes)', () => {
