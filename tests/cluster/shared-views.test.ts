@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../support/platform-harness.js';
@@ -16,9 +17,13 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('views shared by two no
   let b: TestPlatform | undefined;
   let machine: MqttClient | undefined;
   let token: string;
+  let databaseName: string;
+  let databaseUrl: string;
 
   beforeAll(async () => {
-    const { url } = await postgres.createDatabase();
+    const { name, url } = await postgres.createDatabase();
+    databaseName = name;
+    databaseUrl = url;
     a = await startTestPlatform({ CLUSTER_REDIS_URL: redis.url, DATABASE_URL: url });
     b = await startTestPlatform({ CLUSTER_REDIS_URL: redis.url, DATABASE_URL: url });
     token = await a.provision('SV-01');
@@ -85,5 +90,44 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('views shared by two no
     const onB = await liveOn(b!);
     expect(onA.connection).toBe(onB.connection);
     expect(onA.openFaults).toEqual(onB.openFaults);
+  });
+
+  test("a loan stored by node B while node A's append feed is cut shows once in A's day count when it is back", async () => {
+    const loansOn = async (node: TestPlatform) =>
+      (await node.get<{ kiosk: { today: { loans: number } | null } }>('/api/v1/kiosks/SV-01')).body.kiosk.today?.loans ?? 0;
+    // A loan first, so B's store has a connection at hand for the one made in the gap.
+    const start = await loansOn(b!);
+    await publish({ id: 'SV-01-loan-before-gap', type: 'loan', itemId: 'B-SV-2' });
+    const before = start + 1;
+    await expect.poll(() => loansOn(b!), { timeout: 10_000 }).toBe(before);
+    await expect.poll(() => loansOn(a!), { timeout: 10_000 }).toBe(before);
+
+    // A connection of the test's own, made before new ones are refused, to cut and to look.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await postgres.psql(`ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS false`);
+      try {
+        // Both nodes' feeds (same application name): B's catch-up must skip its own loan, too.
+        const { rows } = await db.query<{ cut: number }>(
+          `SELECT count(*)::int AS cut FROM pg_stat_activity, pg_terminate_backend(pid, 10000) AS ended
+           WHERE datname = current_database() AND application_name = 'kiosk-fleet append feed' AND ended`,
+        );
+        expect(rows[0]!.cut).toBe(2);
+        await publish({ id: 'SV-01-loan-in-gap', type: 'loan', itemId: 'B-SV-3' });
+        const stored = async () =>
+          (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE id = 'SV-01-loan-in-gap'")).rows[0]!.n;
+        await expect.poll(stored, { timeout: 10_000 }).toBe(1);
+      } finally {
+        await postgres.psql(`ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS true`);
+      }
+    } finally {
+      await db.end();
+    }
+    await expect.poll(() => loansOn(a!), { timeout: 15_000 }).toBe(before + 1);
+    // And not twice: the next loan, announced as usual, comes after it.
+    await publish({ id: 'SV-01-loan-after-gap', type: 'loan', itemId: 'B-SV-4' });
+    await expect.poll(() => loansOn(b!), { timeout: 10_000 }).toBe(before + 2);
+    await expect.poll(() => loansOn(a!), { timeout: 10_000 }).toBe(before + 2);
   });
 });
