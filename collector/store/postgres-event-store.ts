@@ -261,7 +261,7 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
   }
   const direction = isAscending ? 'ASC' : 'DESC';
   const sql =
-    `SELECT * FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    `SELECT id, kiosk_id, type, ts, ts_ms, received_ms, data FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY ts_ms ${direction}, id ${direction} LIMIT ${add(limit)}`;
   return { sql, params };
 }
