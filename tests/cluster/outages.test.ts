@@ -250,7 +250,8 @@ describe.skipIf(skipWithoutRedis || skipWithoutPostgres)('three nodes through ou
         Promise.all(
           allNodes().map(async (node) => [(await healthOf(node)).status, (await healthOf(node)).components.database?.state]),
         );
-      expect(await databaseStates()).toEqual([
+      // Polled: a failed test before this one may leave a node still replaying its spool.
+      await expect.poll(databaseStates, { timeout: 20_000 }).toEqual([
         ['ok', 'ok'],
         ['ok', 'ok'],
         ['ok', 'ok'],
