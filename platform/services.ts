@@ -101,6 +101,8 @@ export function startServices(input: ServicesInput): Promise<Services> {
       logger,
       // One node of several hears only the machines connected to it: it judges only those.
       ...(config.CLUSTER_REDIS_URL && messaging.broker ? { holdsConnection: holdsConnectionOn(messaging.broker) } : {}),
+      // Collectors sharing an external broker's ingest each hear a share of every machine.
+      ...(config.MQTT_SHARE_GROUP ? { sharesIngest: true } : {}),
       ...nodeNameOf(config),
     });
     stops.defer(() => fleetHealth.stop());

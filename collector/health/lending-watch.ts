@@ -83,6 +83,8 @@ export class LendingWatch {
 
   async start(): Promise<void> {
     this.options.ingest.on('stored', this.onStored);
+    // A cluster's other nodes' loans and returns count too (a shared ingest hears only a share).
+    this.options.ingest.on('followed', this.onStored);
     const fromMs = this.options.now() - this.historyMs;
     let last: EventRecord | undefined;
     for (;;) {
@@ -107,6 +109,7 @@ export class LendingWatch {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.options.ingest.off('stored', this.onStored);
+    this.options.ingest.off('followed', this.onStored);
   }
 
   /** Checks every machine at `nowMs` (default now); checks run one after another. Answers the changes recorded. */

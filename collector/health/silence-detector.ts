@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { KIOSK_EVENT_TYPES } from '../../protocol/events.js';
 import type { KioskLiveState } from '../domain/fleet-state.js';
 import type { Ingest } from '../ingest.js';
-import type { EventRecord, TelemetryRecord } from '../store/event-store.js';
+import type { EventRecord, EventStore, TelemetryRecord } from '../store/event-store.js';
 import { platformRecord } from './platform-record.js';
 
 export interface SilenceDetectorOptions {
@@ -25,6 +25,13 @@ export interface SilenceDetectorOptions {
    * a silent one is recorded by the one node that held it. Default: every machine (one node).
    */
   holdsConnection?: (kioskId: string) => boolean;
+  /**
+   * When this node hears only a share of every machine's messages (collectors sharing an external
+   * broker's ingest, `MQTT_SHARE_GROUP`): the latest time at or after `sinceMs` that any node stored
+   * something the machine sent, or null. A machine past the timeout here is silent only if no node
+   * heard it either.
+   */
+  heardSince?: (kioskId: string, sinceMs: number) => Promise<number | null>;
 }
 
 /**
@@ -52,6 +59,8 @@ export class SilenceDetector {
   start(): void {
     const { ingest, timeoutMs } = this.options;
     ingest.on('stored', this.onStored);
+    // What other nodes stored from a machine is heard as well (a cluster on one PostgreSQL).
+    ingest.on('followed', this.onStored);
     ingest.on('telemetry', this.onTelemetry);
     this.timer = setInterval(
       () => void this.check().catch((error: unknown) => this.options.logger.error({ err: error }, 'silence check failed')),
@@ -64,6 +73,7 @@ export class SilenceDetector {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.options.ingest.off('stored', this.onStored);
+    this.options.ingest.off('followed', this.onStored);
     this.options.ingest.off('telemetry', this.onTelemetry);
   }
 
@@ -83,12 +93,18 @@ export class SilenceDetector {
         this.lastHeardMs.delete(state.kioskId); // judged afresh (a full timeout) if it connects here
         continue;
       }
-      const lastMs = this.lastHeardMs.get(state.kioskId);
+      let lastMs = this.lastHeardMs.get(state.kioskId);
       if (lastMs === undefined) {
         this.lastHeardMs.set(state.kioskId, nowMs); // first look since start: a full timeout from now
         continue;
       }
       if (nowMs - lastMs <= this.options.timeoutMs) continue;
+      const elsewhereMs = await this.options.heardSince?.(state.kioskId, lastMs + 1);
+      if (elsewhereMs !== undefined && elsewhereMs !== null && elsewhereMs > lastMs) {
+        lastMs = elsewhereMs;
+        this.lastHeardMs.set(state.kioskId, lastMs);
+        if (nowMs - lastMs <= this.options.timeoutMs) continue;
+      }
       this.silent.add(state.kioskId);
       records.push(
         platformRecord(
@@ -134,4 +150,12 @@ function isFromMachine(record: EventRecord): boolean {
   if (record.type === 'status') return record.data['state'] === 'online';
   if ('by' in record.data) return false;
   return (KIOSK_EVENT_TYPES as readonly string[]).includes(record.type);
+}
+
+/** The latest reading or event a machine sent at or after `sinceMs`, as any node stored it. */
+export async function lastHeardInStore(store: EventStore, kioskId: string, sinceMs: number): Promise<number | null> {
+  const [reading] = await store.readTelemetry({ kioskId, fromMs: sinceMs, limit: 1 });
+  const [event] = await store.readEvents({ kioskId, fromMs: sinceMs, types: KIOSK_EVENT_TYPES, order: 'desc', limit: 1 });
+  const times = [reading?.tsMs, event?.tsMs].filter((ms): ms is number => ms !== undefined);
+  return times.length === 0 ? null : Math.max(...times);
 }

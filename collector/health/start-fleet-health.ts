@@ -9,7 +9,7 @@ import { FleetHealth } from './fleet-health.js';
 import { KioskOperations } from './kiosk-operations.js';
 import { LendingWatch } from './lending-watch.js';
 import { PlatformWatch } from './platform-watch.js';
-import { SilenceDetector } from './silence-detector.js';
+import { lastHeardInStore, SilenceDetector } from './silence-detector.js';
 
 export interface FleetHealthStartOptions {
   store: EventStore;
@@ -36,6 +36,11 @@ export interface FleetHealthStartOptions {
    * node judge the machine's silence and lending (it hears no other machine). Unset: every machine.
    */
   holdsConnection?: (kioskId: string) => boolean;
+  /**
+   * Collectors sharing an external broker's ingest (MQTT_SHARE_GROUP): each hears a share of every
+   * machine's messages, so silence is confirmed against the shared store before it is recorded.
+   */
+  sharesIngest?: boolean;
   /** One node of several: its name in the platform's markers (NODE_NAME). */
   nodeName?: string;
 }
@@ -86,6 +91,9 @@ export async function startFleetHealth(options: FleetHealthStartOptions): Promis
     now,
     logger,
     ...(options.holdsConnection ? { holdsConnection: options.holdsConnection } : {}),
+    ...(options.sharesIngest
+      ? { heardSince: (kioskId: string, sinceMs: number) => lastHeardInStore(store, kioskId, sinceMs) }
+      : {}),
   });
   silence.start();
   const lending = new LendingWatch({
