@@ -1,3 +1,8 @@
+/*
+ * Long because one service owns the reservation promise end to end (its fold, the API's actions,
+ * the notice timer and the delivery figures), and splitting them would spread one state machine
+ * over several files; its pure rules live in collector/domain/reservations.ts.
+ */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Topics } from '../../protocol/index.js';

@@ -108,7 +108,8 @@ describe.skipIf(!hasChromium)("the maintenance crew's views", () => {
     // The district is remembered as the crew member's own.
     await page.reload();
     await page.locator('.connection-live').waitFor();
-    expect(await page.getByLabel('District').inputValue()).toBe('朝阳');
+    // Its options come with the fleet: the choice shows once they are in.
+    await expect.poll(() => page.getByLabel('District').inputValue()).toBe('朝阳');
   });
 
   test('a card keeps its place when acknowledged', async () => {
