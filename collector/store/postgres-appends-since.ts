@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { EventRecord } from './event-store.js';
+import { EVENT_COLUMNS, type EventRow, toEventRecord } from './postgres-event-row.js';
 
 export interface AppendsSince {
   /** The snapshot the rows were read in (`pg_current_snapshot()` as text). */
@@ -21,17 +22,9 @@ export async function appendsSince(pool: pg.Pool, since: string, source: string)
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { rows: snapshotRows } = await client.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
-    const { rows } = await client.query<{
-      id: string;
-      kiosk_id: string;
-      type: string;
-      ts: string;
-      ts_ms: number;
-      received_ms: number;
-      data: Record<string, unknown>;
-    }>(
+    const { rows } = await client.query<EventRow>(
       // txid >= xmin lets the index skip everything older; older rows were seen by `since`.
-      `SELECT id, kiosk_id, type, ts, ts_ms, received_ms, data FROM events
+      `SELECT ${EVENT_COLUMNS} FROM events
        WHERE txid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(txid, $1::pg_snapshot)
          AND source IS DISTINCT FROM $2
        ORDER BY txid, ts_ms, id`,
@@ -40,15 +33,7 @@ export async function appendsSince(pool: pg.Pool, since: string, source: string)
     await client.query('COMMIT');
     return {
       snapshot: snapshotRows[0]!.snapshot,
-      records: rows.map((row) => ({
-        id: row.id,
-        kioskId: row.kiosk_id,
-        type: row.type,
-        ts: row.ts,
-        tsMs: row.ts_ms,
-        receivedMs: row.received_ms,
-        data: row.data,
-      })),
+      records: rows.map(toEventRecord),
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -6,6 +6,7 @@ import { createPostgresPool, inTransaction } from '../../config/postgres-pool.js
 import { createCalendar, type Calendar } from '../../time/calendar.js';
 import type { CountQuery, CountRow, EventQuery, EventRecord, EventStore } from './event-store.js';
 import { migrate } from './postgres-schema.js';
+import { EVENT_COLUMNS, type EventRow, toEventRecord } from './postgres-event-row.js';
 import { followAppends, notifyAppended } from './postgres-append-feed.js';
 import { appendsSince, currentSnapshot } from './postgres-appends-since.js';
 import { appendDeadLetters, appendEvents, appendTelemetry, storedEvents } from './postgres-writes.js';
@@ -40,16 +41,6 @@ export interface PostgresEventStore extends EventStore {
    * own appends are left out: its ingest already emitted them). Until `close`.
    */
   followOtherNodes(onAppended: (records: EventRecord[]) => void): Promise<{ close(): Promise<void> }>;
-}
-
-interface EventRow {
-  id: string;
-  kiosk_id: string;
-  type: string;
-  ts: string;
-  ts_ms: number;
-  received_ms: number;
-  data: Record<string, unknown>;
 }
 
 /**
@@ -261,7 +252,7 @@ function planEventRead(query: EventQuery): ReadPlan | undefined {
   }
   const direction = isAscending ? 'ASC' : 'DESC';
   const sql =
-    `SELECT id, kiosk_id, type, ts, ts_ms, received_ms, data FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    `SELECT ${EVENT_COLUMNS} FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY ts_ms ${direction}, id ${direction} LIMIT ${add(limit)}`;
   return { sql, params };
 }
@@ -288,16 +279,4 @@ function planCount(query: CountQuery): ReadPlan | undefined {
     `SELECT ${period} AS period, ${kiosk} AS "kioskId", type, sum(count)::bigint AS count FROM ${rollup.table}` +
     ` WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
   return { sql, params };
-}
-
-function toEventRecord(row: EventRow): EventRecord {
-  return {
-    id: row.id,
-    kioskId: row.kiosk_id,
-    type: row.type,
-    ts: row.ts,
-    tsMs: row.ts_ms,
-    receivedMs: row.received_ms,
-    data: row.data,
-  };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Calendar } from '../../time/calendar.js';
 import { isSameEvent } from './event-identity.js';
+import { EVENT_COLUMNS, type EventRow, toEventRecord } from './postgres-event-row.js';
 import type { AppendResult, DeadLetterRecord, EventRecord, IdConflict, TelemetryRecord } from './event-store.js';
 
 /**
@@ -92,24 +93,8 @@ export async function appendEvents(
 /** The stored events with these ids, as they were stored. */
 export async function storedEvents(client: Pick<pg.PoolClient, 'query'>, ids: readonly string[]): Promise<EventRecord[]> {
   if (ids.length === 0) return [];
-  const { rows } = await client.query<{
-    id: string;
-    kiosk_id: string;
-    type: string;
-    ts: string;
-    ts_ms: number;
-    received_ms: number;
-    data: Record<string, unknown>;
-  }>('SELECT id, kiosk_id, type, ts, ts_ms, received_ms, data FROM events WHERE id = ANY($1::text[])', [ids]);
-  return rows.map((row) => ({
-    id: row.id,
-    kioskId: row.kiosk_id,
-    type: row.type,
-    ts: row.ts,
-    tsMs: row.ts_ms,
-    receivedMs: row.received_ms,
-    data: row.data,
-  }));
+  const { rows } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::text[])`, [ids]);
+  return rows.map(toEventRecord);
 }
 
 async function addCounts(
