@@ -52,6 +52,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
     'bridge-node-options': { type: 'string', default: '' },
+    'bridge-data-dir': { type: 'string' },
   },
 });
 const machines = Number(values.machines);
@@ -59,6 +60,8 @@ const ratePerSecond = Number(values.rate);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 const bridgeNodeOptions = values['bridge-node-options'];
+/** Where the bridge keeps its outbox: by default beside the platform's files, on the same disk. */
+const bridgeDataDir = values['bridge-data-dir'];
 const loadAverage = () => os.loadavg().map((load) => Math.round(load * 100) / 100);
 const TZ = 'Asia/Shanghai';
 
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
   const bridge = await startCliChild(
     'sip2-bridge',
     {
-      DATA_DIR: join(dataDir, 'bridge'),
+      DATA_DIR: bridgeDataDir ?? join(dataDir, 'bridge'),
       MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
       SIP2_LISTEN_PORT: String(bridgePort),
       SIP2_UPSTREAM: `127.0.0.1:${acs.port}`,

@@ -192,13 +192,17 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
       responseTimer = setTimeout(() => {
         responseTimer = undefined;
         setAcsReachable(false, `no answer within ${o.acsResponseTimeoutMs} ms`);
+        safely('a heartbeat', () => link?.beatIfDue());
       }, o.acsResponseTimeoutMs);
     };
 
     const identify = (by: string, key: string | undefined, lookup: (key: string) => { kioskId: string } | undefined) => {
       if (link !== undefined || key === undefined) return;
       link = links.get(lookup(key)?.kioskId ?? '');
-      if (link) connLog.info({ kioskId: link.kioskId, by }, 'SIP2 connection mapped');
+      if (!link) return;
+      connLog.info({ kioskId: link.kioskId, by }, 'SIP2 connection mapped');
+      // The message that names the machine is the first its link is heard by.
+      link.heard();
     };
     const countUnmapped = (why: string) => {
       if (link !== undefined || isCountedUnmapped) return;
@@ -274,6 +278,8 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
           if (frame.kind === 'message' && ANSWERED_REQUESTS.has(frame.line.slice(0, 2))) awaitingAnswers++;
           apply(frame.kind === 'message' ? observer.fromSc(frame.line) : observer.tooLong('sc', frame.bufferedBytes));
         }
+        // With an answer awaited, the heartbeat goes after it is forwarded (below, or at the timeout).
+        if (awaitingAnswers === 0) link?.beatIfDue();
       });
       watchForAnswer();
     });
@@ -308,6 +314,7 @@ export async function startSip2Bridge(options: Sip2BridgeOptions): Promise<Runni
         if (piece.line !== undefined) timing.recordSince(arrivedNs);
       }
       if (isBlocked) upstream.pause();
+      safely('a heartbeat', () => link?.beatIfDue());
       watchForAnswer();
     });
     sc.on('drain', () => upstream.resume());

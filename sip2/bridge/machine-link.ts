@@ -83,6 +83,12 @@ export interface MachineLink {
   stop(): Promise<void>;
   /** The machine's SIP2 link carried a message. */
   heard(): void;
+  /**
+   * Publishes the heartbeat reading when one is due (at most every 30 s, after `heard`). The
+   * bridge calls it once the machine's request is answered, or when it awaits no answer: a publish
+   * in the request's turn would hold up the answer arriving meanwhile.
+   */
+  beatIfDue(): void;
   observe(observation: Observation): void;
   setAcsReachable(isReachable: boolean): void;
   /** Marks the machine offline when its link has been silent too long. */
@@ -235,17 +241,18 @@ export function createMachineLink(options: MachineLinkOptions): MachineLink {
     start: () => agent.start(),
     stop: () => agent.stop(),
     heard(): void {
-      const nowMs = now();
-      lastHeardMs = nowMs;
+      lastHeardMs = now();
       if (!isLinkUp) {
         isLinkUp = true;
         agent.setStatus('online');
       }
+    },
+    beatIfDue(): void {
       // The platform's silence detector hears telemetry: the SIP2 rhythm becomes the heartbeat.
-      if (nowMs - lastHeartbeatMs >= HEARTBEAT_MIN_INTERVAL_MS && agent.isOnline()) {
-        lastHeartbeatMs = nowMs;
-        agent.publishTelemetry({ ts: local.format(nowMs) });
-      }
+      const nowMs = now();
+      if (lastHeardMs === undefined || nowMs - lastHeartbeatMs < HEARTBEAT_MIN_INTERVAL_MS || !agent.isOnline()) return;
+      lastHeartbeatMs = nowMs;
+      agent.publishTelemetry({ ts: local.format(nowMs) });
     },
     observe,
     setAcsReachable(isReachable: boolean): void {

@@ -235,6 +235,30 @@ describe('the SIP2 bridge between scripted machines and a stub library system', 
     await expect.poll(latestStatus, POLL).toMatchObject({ state: 'online' });
   });
 
+  test('each machine’s SIP2 traffic is a heartbeat reading, sent after the answer or, with none coming, at the timeout', async () => {
+    const answer = defaultScript();
+    // S2-001's login is answered; S2-003's never is.
+    const acs = await startStubAcs((line) => (line.startsWith('93') && line.includes('CNsc-three') ? { hang: true } : answer(line)));
+    open.acs.push(acs);
+    const { sc } = await setUp({ acsResponseTimeoutMs: 300 }, acs);
+    const readings = async (kioskId: string) =>
+      (await t.get<{ readings: unknown[] }>(`/api/v1/kiosks/${kioskId}/history/telemetry?hours=24`)).body.readings.length;
+    const before = { answered: await readings('S2-001'), unanswered: await readings('S2-003') };
+    // A heartbeat goes out only over a live MQTT connection: wait for both machines' agents.
+    await expect.poll(() => ['S2-001', 'S2-003'].every((id) => t.platform.broker!.isKioskConnected(id)), POLL).toBe(true);
+    const [answered, unanswered] = [await sc(), await sc()];
+    answered.send(`${login('sc-one')}\r`);
+    unanswered.send(`${login('sc-three')}\r`);
+    await expect.poll(() => readings('S2-001'), POLL).toBe(before.answered + 1);
+    await expect.poll(() => readings('S2-003'), POLL).toBe(before.unanswered + 1);
+    expect(answered.lines()).toHaveLength(1);
+    expect(unanswered.lines()).toHaveLength(0);
+    // The hang opened the library-system fault on every machine: an answer clears it for the next test.
+    const cleared = (await eventsOf('S2-003', 'fault_cleared')).length;
+    answered.send(`${scStatus('0')}\r`);
+    await expect.poll(async () => (await eventsOf('S2-003', 'fault_cleared')).length, POLL).toBeGreaterThan(cleared);
+  });
+
   test('the library system refusing loans (98 checkout N) is a fault that blocks lending, cleared when Y again', async () => {
     const behaviour = { ...DEFAULT_BEHAVIOUR, isCheckoutOk: false };
     const acs = await startStubAcs(defaultScript(behaviour));
