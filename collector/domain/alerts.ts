@@ -106,6 +106,21 @@ function hash53(text: string): string {
 export const alertIdFor = (kioskId: string, problemKey: string): string =>
   `AL-${kioskId}-${hash53(`${kioskId}\u0000${problemKey}`)}`;
 
+/** The machine an alert id (see alertIdFor) names; undefined for a text that is not one. */
+export function kioskIdOfAlertId(alertId: string): string | undefined {
+  const end = alertId.lastIndexOf('-');
+  return alertId.startsWith('AL-') && end > 3 ? alertId.slice(3, end) : undefined;
+}
+
+/**
+ * What tells one version of an alert from another, in a short text: a hash of the whole alert,
+ * and the parts whose change is a notice (acknowledged, resolved, assigned). Kept instead of the
+ * alert, so that memory does not hold every resolved alert whole.
+ */
+export function alertDigest(alert: Alert): string {
+  return `${hash53(JSON.stringify(alert))}:${alert.acknowledged ? 'a' : ''}${alert.resolved ? 'r' : ''}:${alert.assignee?.atMs ?? ''}`;
+}
+
 function problemsOf(c: MachineCondition): AlertProblem[] {
   const problems: AlertProblem[] = [];
   if (isOffline(c) && c.offlineSinceMs !== null) {

@@ -7,8 +7,14 @@ export type FaultEvent = z.infer<typeof faultEventSchema>;
 export type FaultClearedEvent = z.infer<typeof faultClearedEventSchema>;
 export type CommandAckEvent = z.infer<typeof commandAckEventSchema>;
 
+/**
+ * A status as fleet health keeps it: what its folds read. Connection changes are the most numerous
+ * health events, so memory holds only this much of each (collector/health/health-history.ts).
+ */
+export type HealthStatusEvent = Pick<StatusEvent, 'type' | 'state' | 'bootId' | 'announced' | 'reason'>;
+
 /** The events fleet health is folded from: a machine's connection, faults and command acks, and platform events. */
-export type HealthEvent = StatusEvent | FaultEvent | FaultClearedEvent | CommandAckEvent | PlatformEvent;
+export type HealthEvent = HealthStatusEvent | FaultEvent | FaultClearedEvent | CommandAckEvent | PlatformEvent;
 export type HealthEventType = HealthEvent['type'];
 
 /** The machine-originated event types fleet health reads from the history (the rest are platform events). */

@@ -1,7 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Lifecycle } from '../../registry/kiosk.js';
-import { type Alert, alertIdFor, alertStateOf, type AlertState, foldAlerts } from '../domain/alerts.js';
+import {
+  type Alert,
+  alertDigest,
+  alertIdFor,
+  alertStateOf,
+  type AlertState,
+  foldAlerts,
+  kioskIdOfAlertId,
+} from '../domain/alerts.js';
 import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { type CommandRecord, commandLog } from '../domain/command-log.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
@@ -71,7 +79,10 @@ export interface FleetHealthEvents {
 }
 
 interface KioskHealth {
-  alerts: Alert[];
+  /** Alerts not resolved, whole. Resolved ones are folded again when asked for (see `alerts`). */
+  unresolved: Alert[];
+  /** Every alert's digest (alertDigest) by id: what the next fold is compared with. */
+  digests: Map<string, string>;
   state: KioskServiceState;
   /** Next maintenance-window boundary after the last computation: the state may change then. */
   nextBoundaryMs: number | null;
@@ -91,8 +102,6 @@ const CUT_EVERY_MS = 3_600_000;
 export class FleetHealth extends EventEmitter<FleetHealthEvents> implements HealthFigures {
   private readonly history = new HealthHistory();
   private readonly kiosks = new Map<string, KioskHealth>();
-  /** Every id an alert answers to (its own, and those of the problems it covers) → its machine. */
-  private readonly alertKiosk = new Map<string, string>();
   private outages: Interval[] = [];
   private isLoaded = false;
   private lastCutMs = Number.NEGATIVE_INFINITY;
@@ -127,7 +136,7 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     this.isLoaded = true;
     this.outages = platformOutages(this.history.platformMarkers(), Number.POSITIVE_INFINITY);
     this.cutHistory();
-    for (const kioskId of this.knownKioskIds()) this.recompute(kioskId, false);
+    for (const kioskId of this.knownKioskIds()) this.recompute(kioskId);
     this.options.logger.info(
       { kiosks: this.kiosks.size, openAlerts: this.alerts({ states: ['open', 'acknowledged'] }).length },
       'fleet health loaded',
@@ -153,23 +162,28 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     return { kioskId, ...currentServiceState(this.history.entriesOf(kioskId), this.contextOf(kioskId), this.options.now()) };
   }
 
-  /** Alerts newest first, optionally by state and machine. */
+  /**
+   * Alerts newest first, optionally by state and machine. Unresolved ones are held; resolved ones
+   * are folded from the history on request (a flapping machine resolves thousands, see
+   * health-history.ts).
+   */
   alerts(filter: { states?: readonly AlertState[]; kioskId?: string } = {}): Alert[] {
-    const lists =
-      filter.kioskId === undefined
-        ? [...this.kiosks.values()].map((k) => k.alerts)
-        : [this.kiosks.get(filter.kioskId)?.alerts ?? []];
-    return lists
-      .flat()
+    const kioskIds =
+      filter.kioskId === undefined ? [...this.kiosks.keys()] : [filter.kioskId].filter((id) => this.kiosks.has(id));
+    const isUnresolvedOnly = filter.states !== undefined && !filter.states.includes('resolved');
+    return kioskIds
+      .flatMap((kioskId) => (isUnresolvedOnly ? (this.kiosks.get(kioskId)?.unresolved ?? []) : this.allAlertsOf(kioskId)))
       .filter((a) => filter.states === undefined || filter.states.includes(alertStateOf(a)))
       .sort((a, b) => b.openedAtMs - a.openedAtMs || (a.id < b.id ? -1 : 1));
   }
 
   /** The alert an id names: its own id, or that of any problem it covers. */
   alert(alertId: string): Alert | undefined {
-    const kioskId = this.alertKiosk.get(alertId);
-    const alerts = kioskId === undefined ? [] : (this.kiosks.get(kioskId)?.alerts ?? []);
-    return alerts.find((a) => a.id === alertId || a.problems.some((p) => alertIdFor(a.kioskId, p.key) === alertId));
+    const kioskId = kioskIdOfAlertId(alertId);
+    const health = kioskId === undefined ? undefined : this.kiosks.get(kioskId);
+    if (kioskId === undefined || !health) return undefined;
+    const names = (a: Alert) => a.id === alertId || a.problems.some((p) => alertIdFor(a.kioskId, p.key) === alertId);
+    return health.unresolved.find(names) ?? this.allAlertsOf(kioskId).find(names);
   }
 
   /** One machine's states over `[fromMs, toMs)`. */
@@ -308,7 +322,7 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     this.lastCutMs = nowMs;
     const beforeMs = nowMs - (this.options.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS);
     const { kioskIds, dropped } = this.history.cutBefore(beforeMs, (kioskId) => this.contextOf(kioskId));
-    for (const kioskId of kioskIds) if (this.kiosks.has(kioskId)) this.recompute(kioskId, false);
+    for (const kioskId of kioskIds) if (this.kiosks.has(kioskId)) this.recompute(kioskId);
     if (dropped > 0) this.options.logger.info({ dropped, kept: this.history.size() }, 'fleet-health history cut');
     return dropped;
   }
@@ -317,7 +331,10 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     const nowMs = this.options.now();
     this.cutHistory(nowMs);
     for (const [kioskId, health] of this.kiosks) {
-      if (health.nextBoundaryMs !== null && health.nextBoundaryMs <= nowMs) this.recompute(kioskId, true);
+      if (health.nextBoundaryMs === null || health.nextBoundaryMs > nowMs) continue;
+      const { alerts, states } = this.changesOf(kioskId);
+      if (alerts.length > 0) this.emit('alerts', alerts);
+      if (states.length > 0) this.emit('states', states);
     }
     await this.checkEscalations(nowMs);
   }
@@ -332,10 +349,9 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     const changedAlerts: Alert[] = [];
     const changedStates: KioskServiceState[] = [];
     for (const kioskId of kioskIds) {
-      const before = this.kiosks.get(kioskId);
-      const after = this.recompute(kioskId, false);
-      changedAlerts.push(...this.diffAlerts(before?.alerts ?? [], after.alerts));
-      if (before?.state.state !== after.state.state) changedStates.push(after.state);
+      const { alerts, states } = this.changesOf(kioskId);
+      changedAlerts.push(...alerts);
+      changedStates.push(...states);
     }
     if (changedAlerts.length > 0) this.emit('alerts', changedAlerts);
     if (changedStates.length > 0) this.emit('states', changedStates);
@@ -349,48 +365,67 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     return [...new Set([...this.options.listKioskIds(), ...this.history.kioskIds()])].sort();
   }
 
-  private recompute(kioskId: string, shouldEmit: boolean): KioskHealth {
+  /** Every alert of a machine, resolved or not, folded from its history now. */
+  private allAlertsOf(kioskId: string, entries = this.history.entriesOf(kioskId)): Alert[] {
+    const nowMs = this.options.now();
+    return foldAlerts(kioskId, entries, this.contextOf(kioskId), Math.max(nowMs, entries.at(-1)?.tsMs ?? nowMs));
+  }
+
+  /**
+   * Folds a machine's health again; answers its alerts that are new or changed since the last
+   * fold (with a notice for each change a notifier cares about) and its state if it changed.
+   */
+  private changesOf(kioskId: string): { alerts: Alert[]; states: KioskServiceState[] } {
     const before = this.kiosks.get(kioskId);
+    const { health, alerts } = this.recompute(kioskId);
+    return {
+      alerts: this.diffAlerts(before?.digests, alerts, health.digests),
+      states: before?.state.state === health.state.state ? [] : [health.state],
+    };
+  }
+
+  /** Folds a machine's health again; answers it, and every alert of the machine as folded. */
+  private recompute(kioskId: string): { health: KioskHealth; alerts: Alert[] } {
     const nowMs = this.options.now();
     const entries = this.history.entriesOf(kioskId);
     const context = this.contextOf(kioskId);
-    const untilMs = Math.max(nowMs, entries.at(-1)?.tsMs ?? nowMs);
-    const alerts = foldAlerts(kioskId, entries, context, untilMs);
+    const alerts = this.allAlertsOf(kioskId, entries);
     const current = currentServiceState(entries, context, nowMs);
     const nextBoundaryMs = maintenanceWindowsOf(entries)
       .flatMap((w) => [w.fromMs, w.toMs])
       .filter((ms) => ms > nowMs)
       .reduce<number | null>((min, ms) => (min === null || ms < min ? ms : min), null);
-    const health: KioskHealth = { alerts, state: { kioskId, ...current }, nextBoundaryMs };
-    for (const a of before?.alerts ?? []) for (const id of idsOf(a)) this.alertKiosk.delete(id);
-    for (const a of alerts) for (const id of idsOf(a)) this.alertKiosk.set(id, kioskId);
+    const digests = new Map(alerts.map((a) => [a.id, alertDigest(a)]));
+    const health: KioskHealth = {
+      unresolved: alerts.filter((a) => !a.resolved),
+      digests,
+      state: { kioskId, ...current },
+      nextBoundaryMs,
+    };
     this.kiosks.set(kioskId, health);
-    if (shouldEmit) {
-      const changed = this.diffAlerts(before?.alerts ?? [], alerts);
-      if (changed.length > 0) this.emit('alerts', changed);
-      if (before?.state.state !== health.state.state) this.emit('states', [health.state]);
-    }
-    return health;
+    return { health, alerts };
   }
 
   /** Alerts that are new or changed, with a notice for each change a notifier cares about. */
-  private diffAlerts(before: readonly Alert[], after: readonly Alert[]): Alert[] {
-    const previous = new Map(before.map((a) => [a.id, a]));
+  private diffAlerts(
+    before: ReadonlyMap<string, string> | undefined,
+    after: readonly Alert[],
+    digests: ReadonlyMap<string, string>,
+  ): Alert[] {
     const changed: Alert[] = [];
     for (const alert of after) {
-      const old = previous.get(alert.id);
-      if (old && JSON.stringify(old) === JSON.stringify(alert)) continue;
+      const old = before?.get(alert.id);
+      if (old === digests.get(alert.id)) continue;
       changed.push(alert);
-      if (!old) {
+      if (old === undefined) {
         if (!alert.resolved) this.emit('alert', { kind: 'opened', alert });
         continue;
       }
-      if (!old.resolved && alert.resolved) this.emit('alert', { kind: 'resolved', alert });
-      else if (!old.acknowledged && alert.acknowledged) this.emit('alert', { kind: 'acknowledged', alert });
-      else if (alert.assignee && old.assignee?.atMs !== alert.assignee.atMs) this.emit('alert', { kind: 'assigned', alert });
+      const [, flags = '', assignedAtMs = ''] = old.split(':');
+      if (!flags.includes('r') && alert.resolved) this.emit('alert', { kind: 'resolved', alert });
+      else if (!flags.includes('a') && alert.acknowledged) this.emit('alert', { kind: 'acknowledged', alert });
+      else if (alert.assignee && assignedAtMs !== String(alert.assignee.atMs)) this.emit('alert', { kind: 'assigned', alert });
     }
     return changed;
   }
 }
-
-const idsOf = (alert: Alert): string[] => [alert.id, ...alert.problems.map((p) => alertIdFor(alert.kioskId, p.key))];

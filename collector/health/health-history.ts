@@ -1,4 +1,10 @@
-import { compareEntries, type HealthEntry, MACHINE_HEALTH_EVENT_TYPES } from '../domain/health-entry.js';
+import {
+  compareEntries,
+  type HealthEntry,
+  type HealthEvent,
+  type HealthStatusEvent,
+  MACHINE_HEALTH_EVENT_TYPES,
+} from '../domain/health-entry.js';
 import { findHistoryCut, type HistoryCut } from '../domain/history-cut.js';
 import type { MachineContext } from '../domain/machine-condition.js';
 import { PLATFORM_EVENT_TYPES } from '../domain/platform-events.js';
@@ -16,11 +22,16 @@ const PAGE = 5_000;
  * few a machine a day), but a machine whose connection flaps adds them by the thousand, so a
  * machine's history can be cut (see `cut`): what is older than the cut stays in the store only.
  * Events were validated where they entered the platform.
+ *
+ * Kept compact, because connection churn is what fills it (docs/benchmarks.md, "Soak"): per
+ * machine, columns of ids, instants and events rather than one object per entry (a stored status
+ * record is ~660 bytes as objects, ~100 here), statuses reduced to what the folds read and shared
+ * between the entries of one boot, and no set of ids (a repeat is found by its instant). Entries
+ * are built on each read; readers must not keep them (they fold and let go).
  */
 export class HealthHistory {
-  private readonly byKiosk = new Map<string, HealthEntry[]>();
-  private readonly markers: HealthEntry[] = [];
-  private readonly ids = new Set<string>();
+  private readonly byKiosk = new Map<string, EntryLog>();
+  private readonly markers = new EntryLog('');
   /** Per machine, the instant its history was cut at: what is dated at or before it is not kept. */
   private readonly cutMs = new Map<string, number>();
 
@@ -45,42 +56,30 @@ export class HealthHistory {
     let hasNewMarkers = false;
     for (const record of records) {
       const event = healthEventOf(record);
-      if (!event || this.ids.has(record.id)) continue;
+      if (!event) continue;
       // Summed up by the cut already (a late redelivery, or one dated that far back): the store has it.
       if (record.tsMs <= (this.cutMs.get(record.kioskId) ?? Number.NEGATIVE_INFINITY)) continue;
-      this.ids.add(record.id);
-      const entry: HealthEntry = {
-        id: record.id,
-        kioskId: record.kioskId,
-        tsMs: record.tsMs,
-        receivedMs: record.receivedMs,
-        event,
-      };
-      if (record.kioskId === '') {
-        insertSorted(this.markers, entry);
-        hasNewMarkers = true;
-        continue;
-      }
-      let list = this.byKiosk.get(record.kioskId);
-      if (!list) this.byKiosk.set(record.kioskId, (list = []));
-      insertSorted(list, entry);
-      kioskIds.add(record.kioskId);
+      let log = record.kioskId === '' ? this.markers : this.byKiosk.get(record.kioskId);
+      if (!log) this.byKiosk.set(record.kioskId, (log = new EntryLog(record.kioskId)));
+      if (!log.insert(record, event)) continue;
+      if (record.kioskId === '') hasNewMarkers = true;
+      else kioskIds.add(record.kioskId);
     }
     return { kioskIds, hasNewMarkers };
   }
 
   entriesOf(kioskId: string): readonly HealthEntry[] {
-    return this.byKiosk.get(kioskId) ?? [];
+    return this.byKiosk.get(kioskId)?.entries() ?? [];
   }
 
   /**
-   * Replaces a machine's entries by those of a cut (findHistoryCut): the entries it drops, and
-   * their ids, leave memory; events dated at or before it that arrive later are not kept.
+   * Replaces a machine's entries by those of a cut (findHistoryCut): the entries it drops leave
+   * memory; events dated at or before it that arrive later are not kept.
    */
   cut(kioskId: string, cut: HistoryCut): void {
-    const kept = new Set(cut.entries.map((e) => e.id));
-    for (const e of this.byKiosk.get(kioskId) ?? []) if (!kept.has(e.id)) this.ids.delete(e.id);
-    this.byKiosk.set(kioskId, cut.entries);
+    const log = new EntryLog(kioskId);
+    for (const entry of cut.entries) log.push(entry);
+    this.byKiosk.set(kioskId, log);
     this.cutMs.set(kioskId, cut.atMs);
   }
 
@@ -91,9 +90,9 @@ export class HealthHistory {
   cutBefore(beforeMs: number, contextOf: (kioskId: string) => MachineContext): { kioskIds: string[]; dropped: number } {
     const kioskIds: string[] = [];
     let dropped = 0;
-    for (const [kioskId, entries] of this.byKiosk) {
-      if ((entries[0]?.tsMs ?? Number.POSITIVE_INFINITY) > beforeMs) continue;
-      const cut = findHistoryCut(kioskId, entries, contextOf(kioskId), beforeMs);
+    for (const [kioskId, log] of this.byKiosk) {
+      if (log.firstMs() > beforeMs) continue;
+      const cut = findHistoryCut(kioskId, log.entries(), contextOf(kioskId), beforeMs);
       if (!cut || cut.dropped <= 0) continue;
       this.cut(kioskId, cut);
       kioskIds.push(kioskId);
@@ -111,8 +110,8 @@ export class HealthHistory {
 
   /** Entries held in memory, machines' and platform markers (for tests and the soak's figures). */
   size(): number {
-    let n = this.markers.length;
-    for (const list of this.byKiosk.values()) n += list.length;
+    let n = this.markers.size();
+    for (const log of this.byKiosk.values()) n += log.size();
     return n;
   }
 
@@ -121,23 +120,110 @@ export class HealthHistory {
   }
 
   platformMarkers(): readonly HealthEntry[] {
-    return this.markers;
+    return this.markers.entries();
   }
 }
 
-/** Most entries arrive in order: appended; a late one is put in its place. */
-function insertSorted(list: HealthEntry[], entry: HealthEntry): void {
-  const last = list.at(-1);
-  if (!last || compareEntries(last, entry) <= 0) {
-    list.push(entry);
-    return;
+/**
+ * One machine's entries (or the platform markers), sorted by compareEntries, in columns. Arrays
+ * holding only numbers store them unboxed, 8 bytes each.
+ */
+class EntryLog {
+  private readonly ids: string[] = [];
+  private readonly tsMs: number[] = [];
+  private readonly receivedMs: number[] = [];
+  private readonly events: HealthEvent[] = [];
+  /** The status events last kept, by state: the next of the same boot shares the object. */
+  private readonly statuses = new Map<string, HealthStatusEvent>();
+
+  constructor(private readonly kioskId: string) {}
+
+  size(): number {
+    return this.ids.length;
   }
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (compareEntries(list[mid]!, entry) <= 0) lo = mid + 1;
-    else hi = mid;
+
+  firstMs(): number {
+    return this.tsMs[0] ?? Number.POSITIVE_INFINITY;
   }
-  list.splice(lo, 0, entry);
+
+  entries(): HealthEntry[] {
+    const { kioskId, ids, tsMs, receivedMs, events } = this;
+    const entries = new Array<HealthEntry>(ids.length);
+    for (let i = 0; i < ids.length; i++)
+      entries[i] = { id: ids[i]!, kioskId, tsMs: tsMs[i]!, receivedMs: receivedMs[i]!, event: events[i]! };
+    return entries;
+  }
+
+  /** Adds a stored record in its place; false when an entry with its id and instant is there already. */
+  insert(record: EventRecord, event: HealthEvent): boolean {
+    if (this.has(record.id, record.tsMs)) return false;
+    this.push({
+      id: record.id,
+      kioskId: this.kioskId,
+      tsMs: record.tsMs,
+      receivedMs: record.receivedMs,
+      event: this.compact(event),
+    });
+    return true;
+  }
+
+  /** Most entries arrive in order: appended; a late one is put in its place. */
+  push(entry: HealthEntry): void {
+    const n = this.ids.length;
+    let at = n;
+    if (n > 0 && compareEntries(this.entryAt(n - 1), entry) > 0) {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareEntries(this.entryAt(mid), entry) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      at = lo;
+    }
+    this.ids.splice(at, 0, entry.id);
+    this.tsMs.splice(at, 0, entry.tsMs);
+    this.receivedMs.splice(at, 0, entry.receivedMs);
+    this.events.splice(at, 0, entry.event);
+  }
+
+  private entryAt(i: number): HealthEntry {
+    return {
+      id: this.ids[i]!,
+      kioskId: this.kioskId,
+      tsMs: this.tsMs[i]!,
+      receivedMs: this.receivedMs[i]!,
+      event: this.events[i]!,
+    };
+  }
+
+  /** Entries are sorted by instant first: a repeat sits among those of its instant. */
+  private has(id: string, atMs: number): boolean {
+    let lo = 0;
+    let hi = this.tsMs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tsMs[mid]! < atMs) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.tsMs.length && this.tsMs[i] === atMs; i++) if (this.ids[i] === id) return true;
+    return false;
+  }
+
+  /** A status keeps what the folds read; one boot's repeated statuses share one object. */
+  private compact(event: HealthEvent): HealthEvent {
+    if (event.type !== 'status') return event;
+    const { state, bootId, announced, reason } = event;
+    const kept = this.statuses.get(state);
+    if (kept && kept.bootId === bootId && kept.announced === announced && kept.reason === reason) return kept;
+    const slim: HealthStatusEvent = {
+      type: 'status',
+      state,
+      ...(bootId !== undefined ? { bootId } : {}),
+      ...(announced !== undefined ? { announced } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    };
+    this.statuses.set(state, slim);
+    return slim;
+  }
 }

@@ -21,7 +21,7 @@ const recordOf = (e: HealthEntry): EventRecord => ({
   id: e.id,
   kioskId: e.kioskId,
   type: e.event.type,
-  ts: e.event.ts,
+  ts: new Date(e.tsMs).toISOString(),
   tsMs: e.tsMs,
   receivedMs: e.receivedMs,
   data: e.event as unknown as Record<string, unknown>,
