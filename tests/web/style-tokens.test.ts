@@ -89,4 +89,27 @@ describe("the web app's styles take their colours from the tokens", () => {
     expect(imports[0]).toBe(TOKENS);
     expect([...imports].sort()).toEqual(FILES.filter((f) => f !== ENTRY).sort());
   });
+
+  test('the scripts take the colours they draw (charts, map, tiles) from the tokens too', () => {
+    const scripts = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return scripts(path);
+        return /\.tsx?$/.test(entry.name) ? [path] : [];
+      });
+    const HEX_OR_FUNCTION = /['"`](?:#[0-9a-f]{3,8}|(?:rgba?|hsla?)\()/gi;
+    const found = scripts(SRC).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(HEX_OR_FUNCTION)].map((m) => `${relative(SRC, file)}: ${m[0]}`),
+    );
+    expect(scripts(SRC).length).toBeGreaterThan(20);
+    expect(HEX_OR_FUNCTION.test("color: '#1f5fbf'")).toBe(true);
+    expect(found).toEqual([]);
+  });
+
+  test('a colour the scripts name is read from the tokens, and a name the tokens lack fails loudly', async () => {
+    const { PALETTE, token } = await import('../../web/src/palette.js');
+    expect(token('--accent')).toBe(/--accent:\s*([^;]+);/.exec(tokens)![1]);
+    expect(Object.values(PALETTE).every((value) => /^#[0-9a-f]{6}$/i.test(value))).toBe(true);
+    expect(() => token('--no-such-colour')).toThrow(/tokens\.css defines no --no-such-colour/);
+  });
 });

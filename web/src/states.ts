@@ -1,4 +1,5 @@
 import type { KioskView } from './live/live-store.js';
+import { PALETTE, token } from './palette.js';
 
 export type ServiceState = KioskView['serviceState'];
 
@@ -15,14 +16,16 @@ export const STATE_ORDER: readonly ServiceState[] = [
   'in_service',
 ];
 
+const state = (name: string, text: string) => ({ background: token(`--state-${name}`), text });
+
 export const STATE_COLOURS: Record<ServiceState, { background: string; text: string }> = {
-  in_service: { background: '#1b7a36', text: '#ffffff' },
-  degraded: { background: '#f2b705', text: '#1a1a1a' },
-  out_of_service: { background: '#c0262d', text: '#ffffff' },
-  offline: { background: '#4a4f57', text: '#ffffff' },
-  paused: { background: '#6b3fa0', text: '#ffffff' },
-  maintenance: { background: '#1f5fbf', text: '#ffffff' },
-  withdrawn: { background: '#7a4a1e', text: '#ffffff' },
-  reserve: { background: '#b8c2cc', text: '#1a1a1a' },
-  unknown: { background: '#dde3e8', text: '#1a1a1a' },
+  in_service: state('in-service', PALETTE.onColour),
+  degraded: state('degraded', PALETTE.onStateLight),
+  out_of_service: state('out-of-service', PALETTE.onColour),
+  offline: state('offline', PALETTE.onColour),
+  paused: state('paused', PALETTE.onColour),
+  maintenance: state('maintenance', PALETTE.onColour),
+  withdrawn: state('withdrawn', PALETTE.onColour),
+  reserve: state('reserve', PALETTE.onStateLight),
+  unknown: state('unknown', PALETTE.onStateLight),
 };

@@ -6,6 +6,7 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber, formatTime } from '../../format.js';
 import { useLoad } from '../../hooks.js';
 import { type MessageKey, useI18n } from '../../i18n.js';
+import { PALETTE } from '../../palette.js';
 
 interface TelemetryAnswer {
   readings: Array<{ ts: string } & Partial<Record<TelemetryKey, number>>>;
@@ -31,10 +32,10 @@ type ValueAxis = { min?: number; max?: number; scale?: boolean; minInterval?: nu
  * not look full because the axis ends at 85), books from 0, temperatures around their readings.
  */
 const TELEMETRY: ReadonlyArray<{ key: TelemetryKey; colour: string; axis: ValueAxis }> = [
-  { key: 'temperatureC', colour: '#c0262d', axis: { scale: true } },
-  { key: 'binFillPercent', colour: '#7a4a1e', axis: { min: 0, max: 100 } },
-  { key: 'paperPercent', colour: '#1f5fbf', axis: { min: 0, max: 100 } },
-  { key: 'booksAvailable', colour: '#1b7a36', axis: { min: 0, minInterval: 1 } },
+  { key: 'temperatureC', colour: PALETTE.red, axis: { scale: true } },
+  { key: 'binFillPercent', colour: PALETTE.brown, axis: { min: 0, max: 100 } },
+  { key: 'paperPercent', colour: PALETTE.blue, axis: { min: 0, max: 100 } },
+  { key: 'booksAvailable', colour: PALETTE.green, axis: { min: 0, minInterval: 1 } },
 ];
 const DAY_MS = 86_400_000;
 type MonthRow = MachineCirculation['months'][number];
@@ -121,10 +122,10 @@ export function CirculationPanel({ kioskId }: { kioskId: string }) {
       xAxis: { type: 'category', data: days.map((d) => d.day.slice(5)) },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
-        { type: 'bar', stack: 'c', name: t('loans'), data: days.map((d) => d.loans), itemStyle: { color: '#1f5fbf' } },
-        { type: 'bar', stack: 'c', name: t('returns'), data: days.map((d) => d.returns), itemStyle: { color: '#f2b705' } },
+        { type: 'bar', stack: 'c', name: t('loans'), data: days.map((d) => d.loans), itemStyle: { color: PALETTE.blue } },
+        { type: 'bar', stack: 'c', name: t('returns'), data: days.map((d) => d.returns), itemStyle: { color: PALETTE.yellow } },
         // Beside the loans, not on top of them: a renewal is not a loan (ISO 2789).
-        { type: 'bar', name: t('renewals'), data: days.map((d) => d.renewals), itemStyle: { color: '#1b7a36' } },
+        { type: 'bar', name: t('renewals'), data: days.map((d) => d.renewals), itemStyle: { color: PALETTE.green } },
       ],
     };
   }, [answer.data, lang]);

@@ -6,6 +6,7 @@ import { type Lang, translate } from '../../i18n.js';
 import { stateWithReason } from '../../fault-words.js';
 import { STATE_COLOURS, STATE_ORDER, type ServiceState } from '../../states.js';
 import { mapTooltipOf } from './map-tooltip.js';
+import { PALETTE } from '../../palette.js';
 
 /** The map redraws (1,000 points on a canvas) at most this often; the tiles follow every push. */
 const REDRAW_INTERVAL_MS = 1_000;
@@ -88,7 +89,7 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
           // Light colours (unknown, reserve) get a dark rim to stand out on the white plane.
           itemStyle: {
             color: STATE_COLOURS[state].background,
-            borderColor: STATE_COLOURS[state].text === '#ffffff' ? '#ffffff' : '#5f6b78',
+            borderColor: STATE_COLOURS[state].text === PALETTE.onColour ? PALETTE.onColour : PALETTE.mapMarkerLine,
             borderWidth: 0.5,
             // Opaque (ECharts draws scatter marks at 0.8): a problem mark hides what lies under it.
             opacity: 1,
@@ -111,7 +112,7 @@ export function FleetMap({ kiosks: latest, lang }: { kiosks: KioskView[]; lang: 
           label: {
             show: true,
             formatter: '{@[2]}',
-            color: '#3b4450',
+            color: PALETTE.mapLabel,
             fontSize: 12,
             fontWeight: 600,
             position: 'top',

@@ -6,9 +6,10 @@ import { formatNumber } from '../../format.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 import type { CirculationAnswer } from './circulation-section.js';
+import { PALETTE } from '../../palette.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
-const COLOURS = { loans: '#1f5fbf', returns: '#1b7a36' };
+const COLOURS = { loans: PALETTE.blue, returns: PALETTE.green };
 
 /** A month's figure, or null (a gap, not a zero) for a month before the history began or still to come. */
 const figureOf = (answer: CirculationAnswer | null, month: string, key: 'loans' | 'returns') => {

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
 import { formatShare } from './indicator-value.js';
+import { PALETTE } from '../../palette.js';
 
 interface FaultResponseAnswer {
   promiseHours: number;
@@ -34,7 +35,7 @@ export function FaultResponseChart({ year }: { year: number }) {
         { type: 'value', min: 0, max: 100, name: '%', splitLine: { show: false } },
       ],
       series: [
-        { type: 'bar', name: t('alertsOpened'), data: months.map((m) => m.alertsOpened), itemStyle: { color: '#c07a00' } },
+        { type: 'bar', name: t('alertsOpened'), data: months.map((m) => m.alertsOpened), itemStyle: { color: PALETTE.amber } },
         {
           type: 'line',
           yAxisIndex: 1,
@@ -43,7 +44,7 @@ export function FaultResponseChart({ year }: { year: number }) {
           data: months.map((m) =>
             m.shareRestoredWithinPromise === null ? null : Math.round(m.shareRestoredWithinPromise * 100),
           ),
-          itemStyle: { color: '#1b7a36' },
+          itemStyle: { color: PALETTE.green },
           connectNulls: false,
         },
       ],

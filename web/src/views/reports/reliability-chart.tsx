@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber } from '../../format.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
+import { PALETTE } from '../../palette.js';
 
 interface ReliabilityAnswer {
   kiosks: Array<{
@@ -34,8 +35,8 @@ export function ReliabilityChart({ year }: { year: number }) {
       yAxis: { type: 'category', data: failing.map((k) => k.kioskId).reverse(), axisLabel: { interval: 0 } },
       xAxis: { type: 'value', name: t('hours'), nameLocation: 'middle', nameGap: 22 },
       series: [
-        { type: 'bar', name: t('mtbf'), data: failing.map((k) => k.mtbfHours).reverse(), itemStyle: { color: '#1f5fbf' } },
-        { type: 'bar', name: t('mttr'), data: failing.map((k) => k.mttrHours).reverse(), itemStyle: { color: '#c07a00' } },
+        { type: 'bar', name: t('mtbf'), data: failing.map((k) => k.mtbfHours).reverse(), itemStyle: { color: PALETTE.blue } },
+        { type: 'bar', name: t('mttr'), data: failing.map((k) => k.mttrHours).reverse(), itemStyle: { color: PALETTE.amber } },
       ],
     }),
     [failing, lang],

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { formatNumber } from '../../format.js';
 import { useLoad } from '../../hooks.js';
 import { useI18n } from '../../i18n.js';
+import { PALETTE } from '../../palette.js';
 
 interface UtilisationAnswer {
   medianPerServiceDay: number | null;
@@ -46,7 +47,7 @@ export function UtilisationChart({ year }: { year: number }) {
           data: ranked
             .map((m) => ({
               value: Math.round(m.perServiceDay! * 10) / 10,
-              itemStyle: { color: m.isFarBelowMedian ? '#c0262d' : '#1f5fbf' },
+              itemStyle: { color: m.isFarBelowMedian ? PALETTE.red : PALETTE.blue },
             }))
             .reverse(),
           markLine:
