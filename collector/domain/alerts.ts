@@ -86,7 +86,7 @@ export const alertStateOf = (alert: Alert): AlertState =>
 const SEVERITY_RANK: Record<Severity, number> = { minor: 0, major: 1, critical: 2 };
 
 /** cyrb53: a 53-bit string hash, plenty for ids of a fleet's alerts without a crypto import. */
-function hash53(text: string): string {
+export function hash53(text: string): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
@@ -110,15 +110,6 @@ export const alertIdFor = (kioskId: string, problemKey: string): string =>
 export function kioskIdOfAlertId(alertId: string): string | undefined {
   const end = alertId.lastIndexOf('-');
   return alertId.startsWith('AL-') && end > 3 ? alertId.slice(3, end) : undefined;
-}
-
-/**
- * What tells one version of an alert from another, in a short text: a hash of the whole alert,
- * and the parts whose change is a notice (acknowledged, resolved, assigned). Kept instead of the
- * alert, so that memory does not hold every resolved alert whole.
- */
-export function alertDigest(alert: Alert): string {
-  return `${hash53(JSON.stringify(alert))}:${alert.acknowledged ? 'a' : ''}${alert.resolved ? 'r' : ''}:${alert.assignee?.atMs ?? ''}`;
 }
 
 function problemsOf(c: MachineCondition): AlertProblem[] {

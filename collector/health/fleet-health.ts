@@ -1,15 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Lifecycle } from '../../registry/kiosk.js';
-import {
-  type Alert,
-  alertDigest,
-  alertIdFor,
-  alertStateOf,
-  type AlertState,
-  foldAlerts,
-  kioskIdOfAlertId,
-} from '../domain/alerts.js';
+import { alertChanges, alertDigest, type AlertNotice } from '../domain/alert-changes.js';
+import { type Alert, alertIdFor, alertStateOf, type AlertState, foldAlerts, kioskIdOfAlertId } from '../domain/alerts.js';
 import type { Calendar, LocalMonth } from '../../time/calendar.js';
 import { type CommandRecord, commandLog } from '../domain/command-log.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
@@ -54,11 +47,7 @@ export interface KioskServiceState {
   sinceMs: number | null;
 }
 
-/** For notifiers: an alert opened, was acknowledged, assigned or resolved (live changes only, not the rebuild). */
-export interface AlertNotice {
-  kind: 'opened' | 'acknowledged' | 'assigned' | 'resolved';
-  alert: Alert;
-}
+export type { AlertNotice };
 
 /** For notifiers: an escalation step recorded, once per alert and step across restarts. */
 export interface EscalationNotice {
@@ -378,10 +367,9 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
   private changesOf(kioskId: string): { alerts: Alert[]; states: KioskServiceState[] } {
     const before = this.kiosks.get(kioskId);
     const { health, alerts } = this.recompute(kioskId);
-    return {
-      alerts: this.diffAlerts(before?.digests, alerts, health.digests),
-      states: before?.state.state === health.state.state ? [] : [health.state],
-    };
+    const { changed, notices } = alertChanges(before?.digests, alerts, health.digests);
+    for (const notice of notices) this.emit('alert', notice);
+    return { alerts: changed, states: before?.state.state === health.state.state ? [] : [health.state] };
   }
 
   /** Folds a machine's health again; answers it, and every alert of the machine as folded. */
@@ -404,28 +392,5 @@ export class FleetHealth extends EventEmitter<FleetHealthEvents> implements Heal
     };
     this.kiosks.set(kioskId, health);
     return { health, alerts };
-  }
-
-  /** Alerts that are new or changed, with a notice for each change a notifier cares about. */
-  private diffAlerts(
-    before: ReadonlyMap<string, string> | undefined,
-    after: readonly Alert[],
-    digests: ReadonlyMap<string, string>,
-  ): Alert[] {
-    const changed: Alert[] = [];
-    for (const alert of after) {
-      const old = before?.get(alert.id);
-      if (old === digests.get(alert.id)) continue;
-      changed.push(alert);
-      if (old === undefined) {
-        if (!alert.resolved) this.emit('alert', { kind: 'opened', alert });
-        continue;
-      }
-      const [, flags = '', assignedAtMs = ''] = old.split(':');
-      if (!flags.includes('r') && alert.resolved) this.emit('alert', { kind: 'resolved', alert });
-      else if (!flags.includes('a') && alert.acknowledged) this.emit('alert', { kind: 'acknowledged', alert });
-      else if (alert.assignee && assignedAtMs !== String(alert.assignee.atMs)) this.emit('alert', { kind: 'assigned', alert });
-    }
-    return changed;
   }
 }
