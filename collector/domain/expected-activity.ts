@@ -192,6 +192,28 @@ function shapeOf(
 }
 
 /**
+ * The recent level against the shape and season: events seen over the last `trendDays` against
+ * those the shape and season expect there. A function of its own so that the model's closures do
+ * not hold the hour slots (a year of them per machine) alive.
+ */
+function trendOf(
+  hours: readonly HourObservation[],
+  slots: readonly { hourOfWeek: number; month: number }[],
+  shape: readonly number[],
+  season: readonly number[] | null,
+  o: Pick<ExpectedActivityOptions, 'trendDays' | 'trendPriorEvents'>,
+): { seen: number; trendRatio: number } {
+  const trendFromMs = hours.at(-1)!.startMs + HOUR_MS - o.trendDays * 86_400_000;
+  let seen = 0;
+  let expected = 0;
+  for (let i = hours.length - 1; i >= 0 && hours[i]!.startMs >= trendFromMs; i--) {
+    seen += hours[i]!.count;
+    expected += shape[slots[i]!.hourOfWeek]! * (season?.[slots[i]!.month] ?? 1) * hours[i]!.availableRatio;
+  }
+  return { seen, trendRatio: (seen + o.trendPriorEvents) / (expected + o.trendPriorEvents) };
+}
+
+/**
  * The model of one machine's activity from its hour observations (oldest first), as of the end
  * of the last observation; or why there is too little history to have one.
  */
@@ -217,16 +239,7 @@ export function fitExpectedActivity(
   const slots = hours.map((h) => localSlotOf(calendar, h.startMs));
   const season = seasonOf(hours, slots, o.seasonMinHoursPerMonth);
   const shape = shapeOf(hours, slots, season, o.shapePriorHours);
-  const baseAt = (i: number) => shape[slots[i]!.hourOfWeek]! * (season?.[slots[i]!.month] ?? 1);
-
-  const trendFromMs = hours.at(-1)!.startMs + HOUR_MS - o.trendDays * 86_400_000;
-  let seen = 0;
-  let expected = 0;
-  for (let i = hours.length - 1; i >= 0 && hours[i]!.startMs >= trendFromMs; i--) {
-    seen += hours[i]!.count;
-    expected += baseAt(i) * hours[i]!.availableRatio;
-  }
-  const trendRatio = (seen + o.trendPriorEvents) / (expected + o.trendPriorEvents);
+  const { seen, trendRatio } = trendOf(hours, slots, shape, season, o);
   const meanSlot = shape.reduce((a, b) => a + b, 0) / HOURS_PER_WEEK;
 
   const ratePerHour = (atMs: number) => {
