@@ -22,6 +22,6 @@ export type FleetEvent = KioskEvent | StatusEvent;
  * The status message itself carries no id: the id is derived from what it says, so the same
  * retained message delivered again (collector restart, broker redelivery) is stored once.
  */
-export function statusEventId(kioskId: string, status: KioskStatus, sentMs: number): string {
+export function statusEventId(kioskId: string, status: Pick<KioskStatus, 'state' | 'bootId'>, sentMs: number): string {
   return `status-${kioskId}-${status.state}-${sentMs}-${status.bootId ?? 'na'}`;
 }

@@ -7,6 +7,7 @@ import {
 } from '../domain/health-entry.js';
 import { findHistoryCut, type HistoryCut } from '../domain/history-cut.js';
 import type { MachineContext } from '../domain/machine-condition.js';
+import { statusEventId } from '../domain/fleet-event.js';
 import { PLATFORM_EVENT_TYPES } from '../domain/platform-events.js';
 import type { EventRecord, EventStore } from '../store/event-store.js';
 import { healthEventOf } from '../store/stored-event.js';
@@ -25,8 +26,9 @@ const PAGE = 5_000;
  *
  * Kept compact, because connection churn is what fills it (docs/benchmarks.md, "Soak"): per
  * machine, columns of ids, instants and events rather than one object per entry (a stored status
- * record is ~660 bytes as objects, ~100 here), statuses reduced to what the folds read and shared
- * between the entries of one boot, and no set of ids (a repeat is found by its instant). Entries
+ * record is ~660 bytes as objects, ~40 here), statuses reduced to what the folds read and shared
+ * between the entries of one boot, a status's id kept as the instant it was sent when the id is the
+ * one made from it (statusEventId), and no set of ids (a repeat is found by its instant). Entries
  * are built on each read; readers must not keep them (they fold and let go).
  */
 export class HealthHistory {
@@ -129,7 +131,10 @@ export class HealthHistory {
  * holding only numbers store them unboxed, 8 bytes each.
  */
 class EntryLog {
-  private readonly ids: string[] = [];
+  /** The id, or undefined for a status whose id is statusEventId of its `sentMs`. */
+  private readonly ids: (string | undefined)[] = [];
+  /** For those statuses, the instant they were sent; NaN for the others. */
+  private readonly sentMs: number[] = [];
   private readonly tsMs: number[] = [];
   private readonly receivedMs: number[] = [];
   private readonly events: HealthEvent[] = [];
@@ -147,28 +152,27 @@ class EntryLog {
   }
 
   entries(): HealthEntry[] {
-    const { kioskId, ids, tsMs, receivedMs, events } = this;
-    const entries = new Array<HealthEntry>(ids.length);
-    for (let i = 0; i < ids.length; i++)
-      entries[i] = { id: ids[i]!, kioskId, tsMs: tsMs[i]!, receivedMs: receivedMs[i]!, event: events[i]! };
+    const entries = new Array<HealthEntry>(this.ids.length);
+    for (let i = 0; i < entries.length; i++) entries[i] = this.entryAt(i);
     return entries;
   }
 
   /** Adds a stored record in its place; false when an entry with its id and instant is there already. */
   insert(record: EventRecord, event: HealthEvent): boolean {
     if (this.has(record.id, record.tsMs)) return false;
-    this.push({
-      id: record.id,
-      kioskId: this.kioskId,
-      tsMs: record.tsMs,
-      receivedMs: record.receivedMs,
-      event: this.compact(event),
-    });
+    const kept = this.compact(event);
+    const entry = { id: record.id, kioskId: this.kioskId, tsMs: record.tsMs, receivedMs: record.receivedMs, event: kept };
+    const sentMs = kept.type === 'status' ? Date.parse(String(record.data.sentTs)) : Number.NaN;
+    const isIdMadeFromSentMs = kept.type === 'status' && statusEventId(this.kioskId, kept, sentMs) === record.id;
+    this.push(entry, isIdMadeFromSentMs ? sentMs : Number.NaN);
     return true;
   }
 
-  /** Most entries arrive in order: appended; a late one is put in its place. */
-  push(entry: HealthEntry): void {
+  /**
+   * Most entries arrive in order: appended; a late one is put in its place. With `sentMs` (a
+   * status whose id is made from it), the id is not kept but made again when read.
+   */
+  push(entry: HealthEntry, sentMs = Number.NaN): void {
     const n = this.ids.length;
     let at = n;
     if (n > 0 && compareEntries(this.entryAt(n - 1), entry) > 0) {
@@ -181,7 +185,8 @@ class EntryLog {
       }
       at = lo;
     }
-    this.ids.splice(at, 0, entry.id);
+    this.ids.splice(at, 0, Number.isNaN(sentMs) ? entry.id : undefined);
+    this.sentMs.splice(at, 0, sentMs);
     this.tsMs.splice(at, 0, entry.tsMs);
     this.receivedMs.splice(at, 0, entry.receivedMs);
     this.events.splice(at, 0, entry.event);
@@ -189,12 +194,16 @@ class EntryLog {
 
   private entryAt(i: number): HealthEntry {
     return {
-      id: this.ids[i]!,
+      id: this.idAt(i),
       kioskId: this.kioskId,
       tsMs: this.tsMs[i]!,
       receivedMs: this.receivedMs[i]!,
       event: this.events[i]!,
     };
+  }
+
+  private idAt(i: number): string {
+    return this.ids[i] ?? statusEventId(this.kioskId, this.events[i] as HealthStatusEvent, this.sentMs[i]!);
   }
 
   /** Entries are sorted by instant first: a repeat sits among those of its instant. */
@@ -206,7 +215,7 @@ class EntryLog {
       if (this.tsMs[mid]! < atMs) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.tsMs.length && this.tsMs[i] === atMs; i++) if (this.ids[i] === id) return true;
+    for (let i = lo; i < this.tsMs.length && this.tsMs[i] === atMs; i++) if (this.idAt(i) === id) return true;
     return false;
   }
 

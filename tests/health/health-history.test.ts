@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { HealthHistory } from '../../collector/health/health-history.js';
+import { statusEventId } from '../../collector/domain/fleet-event.js';
 import type { EventRecord } from '../../collector/store/event-store.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
@@ -68,6 +69,20 @@ describe('the fleet-health history in memory', () => {
     // Platform markers (no machine) are kept apart from machines' histories.
     expect(history.kioskIds()).toEqual(['K1']);
     expect(history.platformMarkers()).toEqual([]);
+  });
+
+  test('a status’s id made from its sending instant comes back the same, and a repeat of it is found', () => {
+    const history = new HealthHistory();
+    const sentMs = T0 - 40;
+    const id = statusEventId('K-7', { state: 'online', bootId: 'b9' }, sentMs);
+    const made = {
+      ...status('K-7', 'online', T0, 'b9', id),
+      data: { ...status('K-7', 'online', T0, 'b9', id).data, sentTs: new Date(sentMs).toISOString() },
+    };
+    const other = status('K-7', 'offline', T0 + 1, 'b9', 'an-id-of-another-form');
+    history.add([made, other]);
+    expect(history.add([structuredClone(made), structuredClone(other)]).kioskIds.size).toBe(0);
+    expect(history.entriesOf('K-7').map((e) => e.id)).toEqual([id, 'an-id-of-another-form']);
   });
 
   test('a flapping machine’s statuses of one boot share their event, so thousands cost little', () => {
