@@ -88,4 +88,29 @@ describe('calendar', () => {
     // 2023-03-12 02:00 -03:30 (05:30Z) becomes 03:00 -02:30; an hourly cache would keep -210 until 06:00Z.
     expect(createCalendar('America/St_Johns').offsetMinutesAt(ms('2023-03-12T05:45:00Z'))).toBe(-150);
   });
+
+  test.each([
+    ['Europe/Berlin', 2026],
+    ['America/St_Johns', 2026],
+    ['Australia/Lord_Howe', 2026], // half-hour daylight saving
+    ['Pacific/Chatham', 2026], // +12:45 / +13:45
+    ['Pacific/Apia', 2011], // skipped 30 December 2011: a day-long jump
+  ])('in %s, the offset at every quarter hour of %i, looked up in any order, is what Intl says', (timeZone, year) => {
+    const format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    const intlOffset = (at: number) => {
+      const name = format.formatToParts(at).find((p) => p.type === 'timeZoneName')!.value; // GMT+12:45, GMT
+      const match = /GMT([+-])(\d\d):(\d\d)/.exec(name);
+      return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
+    };
+    const calendar = createCalendar(timeZone);
+    const from = Date.UTC(year, 0, 1);
+    const quarters = (Date.UTC(year + 1, 0, 1) - from) / 900_000;
+    const wrong: string[] = [];
+    // A stride coprime with the count visits every quarter once, days first met at any hour.
+    for (let i = 0, q = 0; i < quarters; i++, q = (q + 7_919) % quarters) {
+      const at = from + q * 900_000;
+      if (calendar.offsetMinutesAt(at) !== intlOffset(at)) wrong.push(new Date(at).toISOString());
+    }
+    expect(wrong).toEqual([]);
+  });
 });
