@@ -1,24 +1,23 @@
 import { describe, expect, test } from 'vitest';
 import { alertChanges, alertDigest } from '../../../collector/domain/alert-changes.js';
-import { type Alert, kioskIdOfAlertId, alertIdFor } from '../../../collector/domain/alerts.js';
+import { type Alert, alertIdFor, foldAlerts, kioskIdOfAlertId } from '../../../collector/domain/alerts.js';
+import type { HealthEntry } from '../../../collector/domain/health-entry.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 
-const offlineAlert = (over: Partial<Alert> = {}): Alert => ({
-  id: alertIdFor('CY-007', `o:${T0}`),
-  kioskId: 'CY-007',
-  component: 'connection',
-  severity: 'critical',
-  impact: 'out_of_service',
-  openedAtMs: T0,
-  problems: [],
-  acknowledged: null,
-  assignee: null,
-  escalations: [],
-  resolved: null,
-  history: [],
-  ...over,
-});
+/** The alert a machine's going offline opens, as fleet health folds it, with changes laid over it. */
+function offlineAlert(over: Partial<Alert> = {}): Alert {
+  const entry = (id: string, state: 'online' | 'offline', tsMs: number): HealthEntry => ({
+    id,
+    kioskId: 'CY-007',
+    tsMs,
+    receivedMs: tsMs,
+    event: { type: 'status', state, bootId: 'b1' },
+  });
+  const entries = [entry('s1', 'online', T0 - 60_000), entry('s2', 'offline', T0)];
+  const [alert] = foldAlerts('CY-007', entries, { outages: [], lifecycle: 'active' }, T0 + 1_000);
+  return { ...alert!, ...over };
+}
 const digestsOf = (...alerts: Alert[]) => new Map(alerts.map((a) => [a.id, alertDigest(a)]));
 
 describe('alert changes between two folds, from the digests of the first', () => {
