@@ -26,10 +26,11 @@ const PAGE = 5_000;
  *
  * Kept compact, because connection churn is what fills it (docs/benchmarks.md, "Soak"): per
  * machine, columns of ids, instants and events rather than one object per entry (a stored status
- * record is ~660 bytes as objects, ~40 here), statuses reduced to what the folds read and shared
- * between the entries of one boot, a status's id kept as the instant it was sent when the id is the
- * one made from it (statusEventId), and no set of ids (a repeat is found by its instant). Entries
- * are built on each read; readers must not keep them (they fold and let go).
+ * record is ~660 bytes as objects, ~50 here: five 8-byte columns and the arrays' spare room),
+ * statuses reduced to what the folds read and shared between the entries of one boot, a status's
+ * id kept as the instant it was sent when the id is the one made from it (statusEventId), and no
+ * set of ids (a repeat is found by its instant). Entries are built on each read; readers must not
+ * keep them (they fold and let go).
  */
 export class HealthHistory {
   private readonly byKiosk = new Map<string, EntryLog>();

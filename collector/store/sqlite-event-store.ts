@@ -7,6 +7,7 @@ import type { CountQuery, EventQuery, EventRecord, EventStore } from './event-st
 import type { RetentionCutoffs } from '../domain/retention-policy.js';
 import type { RetentionStep } from './sqlite-retention.js';
 import { migrate } from './sqlite-schema.js';
+import { type EventRowOf, recordOfRow } from './event-row.js';
 import { startSqliteWriter } from './sqlite-writer.js';
 import { openConnection } from './sqlite-writes.js';
 import {
@@ -45,15 +46,8 @@ export interface SqliteEventStore extends EventStore {
   applyRetention(cutoffs: RetentionCutoffs): Promise<RetentionTotals>;
 }
 
-interface EventRow {
-  id: string;
-  kiosk_id: string;
-  type: string;
-  ts: string;
-  ts_ms: number;
-  received_ms: number;
-  data: string;
-}
+/** SQLite keeps `data` as JSON text. */
+type EventRow = EventRowOf<string>;
 
 interface CountSqlRow {
   period: string;
@@ -350,13 +344,5 @@ function filterClause(
 }
 
 function toEventRecord(row: EventRow): EventRecord {
-  return {
-    id: row.id,
-    kioskId: row.kiosk_id,
-    type: row.type,
-    ts: row.ts,
-    tsMs: row.ts_ms,
-    receivedMs: row.received_ms,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-  };
+  return recordOfRow(row, JSON.parse(row.data) as Record<string, unknown>);
 }
